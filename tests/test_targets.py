@@ -1,0 +1,92 @@
+"""The annex as data, checked against a second, independent copy typed from the plan."""
+
+import pytest
+
+from tuoyu_model.data import TARGET_SETS, load_targets, load_towns, targets_wide
+
+# Typed again from ../shared/seed/000_d707bbbaf5485868.txt (附件), in the printed order:
+# name, 2024 floor total/inclusive, 2025 high-quality total/inclusive, 2025 plan total/inclusive.
+ANNEX = [
+    ("兴丰街道", 210, 63, 210, 126, 370, 225),
+    ("林校路街道", 220, 66, 220, 132, 380, 225),
+    ("清源街道", 380, 114, 380, 228, 690, 415),
+    ("观音寺街道", 290, 87, 290, 174, 520, 310),
+    ("天宫院街道", 240, 69, 240, 138, 410, 245),
+    ("高米店街道", 260, 78, 260, 156, 470, 280),
+    ("黄村镇", 460, 138, 460, 276, 830, 498),
+    ("西红门镇", 470, 140, 470, 280, 840, 507),
+    ("旧宫镇", 490, 147, 490, 294, 880, 530),
+    ("青云店镇", 180, 54, 180, 108, 330, 198),
+    ("采育镇", 150, 45, 150, 90, 260, 155),
+    ("安定镇", 90, 24, 90, 48, 140, 85),
+    ("礼贤镇", 100, 30, 100, 60, 190, 110),
+    ("榆垡镇", 180, 54, 180, 108, 330, 200),
+    ("庞各庄镇", 90, 27, 90, 54, 350, 210),
+    ("北臧村镇", 90, 27, 90, 54, 160, 99),
+    ("魏善庄镇", 120, 36, 120, 72, 220, 132),
+    ("长子营镇", 90, 27, 90, 54, 160, 95),
+    ("瀛海镇", 270, 80, 270, 160, 480, 288),
+    ("亦庄镇", 280, 84, 280, 168, 510, 305),
+    ("生物医药基地", 20, 10, 20, 20, 40, 24),
+    ("大兴经开区", 20, 10, 20, 20, 40, 24),
+]
+PRINTED_TOTALS = (4700, 1410, 4700, 2820, 8600, 5160)  # the annex's 合计 row
+
+
+@pytest.fixture(scope="module")
+def wide():
+    return targets_wide(load_targets())
+
+
+@pytest.mark.parametrize("seq, row", list(enumerate(ANNEX, start=1)), ids=[r[0] for r in ANNEX])
+def test_annex_row_matches_printed_plan(wide, seq, row):
+    got = wide[wide.seq == seq].iloc[0]
+    assert got.town == row[0]
+    figures = []
+    for ts in TARGET_SETS:
+        figures += [got[f"{ts}_total"], got[f"{ts}_inclusive"]]
+    assert tuple(int(x) for x in figures) == row[1:]
+
+
+def test_independent_copy_adds_up_to_printed_totals():
+    sums = tuple(sum(r[i] for r in ANNEX) for i in range(1, 7))
+    assert sums == PRINTED_TOTALS
+
+
+def test_loaded_annex_adds_up_to_printed_totals(wide):
+    cols = [f"{ts}_{k}" for ts in TARGET_SETS for k in ("total", "inclusive")]
+    assert tuple(int(wide[c].sum()) for c in cols) == PRINTED_TOTALS
+
+
+def test_per_unit_shares_are_kept_as_printed(wide):
+    # The plan's rows deviate from 30%/60%; the data must not be "fixed" to round shares.
+    assert wide.loc["tiangongyuan", "floor_2024_inclusive"] == 69
+    assert wide.loc["anding", "floor_2024_inclusive"] == 24
+    assert wide.loc["daxing_edz", "high_quality_2025_inclusive"] == 20
+
+
+def test_ids_are_unique_ascii_and_names_unique(wide):
+    assert len(wide) == 22
+    assert wide.index.is_unique and all(i.isascii() for i in wide.index)
+    assert wide.town.is_unique
+
+
+def test_towns_agree_with_annex_and_carry_sources():
+    towns = load_towns()
+    assert list(towns.town) == [r[0] for r in ANNEX]
+    for col in [c for c in towns.columns if c.endswith("_source")]:
+        assert (towns[col].str.len() > 0).all(), col
+
+
+def test_census_populations_and_proxy_rule():
+    towns = load_towns()
+    assert towns.loc["jiugong", "population"] == 189_300
+    assert towns.loc["yizhuang", "population"] == 108_255
+    # The proxy splits the rest of the census total in proportion to the 2025 plan targets.
+    proxy = towns[towns.population_source.str.startswith("PROXY")]
+    assert len(proxy) == 20
+    plan = targets_wide(load_targets())["plan_2025_total"]
+    rest = 1_993_591 - 189_300 - 108_255
+    expected = rest * plan[proxy.index] / plan[proxy.index].sum()
+    assert (proxy.population - expected).abs().max() <= 0.5
+    assert towns.population.sum() == pytest.approx(1_993_591, abs=22)

@@ -1,0 +1,120 @@
+"""The ``tuoyu`` command line.
+
+User mistakes (a bad file, a typo in a scenario key, an unknown scenario) print one line on
+stderr naming the file, the field and the fix, and exit with status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tuoyu_model.errors import TuoyuError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every data and scenario file and print a short summary."""
+    from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
+    from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
+
+    targets = load_targets()
+    towns = load_towns(targets=targets)
+    params = default_parameters()
+    sums = targets.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
+    print(f"targets.csv: {targets.town_id.nunique()} units; printed totals match: "
+          + ", ".join(f"{ts} {sums.at[ts, 'total_slots']}/{sums.at[ts, 'inclusive_slots']}" for ts in TARGET_SETS))
+    flagged = sum(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()
+                  for c in ["population", "existing_slots_2023"])
+    print(f"towns.csv: {len(towns)} units, population {int(towns.population.sum()):,}; "
+          f"{flagged} population/stock figures are labelled assumptions or proxies")
+    table = params.table()
+    counts = table.status.value_counts().to_dict()
+    print(f"parameters: {len(params)} ("
+          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption")) + ")")
+    names = list_scenarios()
+    for name in names:
+        load_scenario(name, defaults=params)
+    print(f"scenarios: {len(names)} valid ({', '.join(names)})")
+    print("OK")
+    return EXIT_OK
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the shipped scenarios with their titles."""
+    from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
+
+    params = default_parameters()
+    for name in list_scenarios():
+        s = load_scenario(name, defaults=params)
+        print(f"{name:<16} {s.title}")
+    return EXIT_OK
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the resolved parameters of a scenario with units and sources."""
+    from tuoyu_model.parameters import load_scenario, parse_set_options
+
+    s = load_scenario(args.scenario, parse_set_options(args.set))
+    table = s.parameters.table()
+    for _, r in table.iterrows():
+        mark = " *" if r.overridden else ""
+        print(f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']} — {r['status']}, "
+              f"{r['confidence']}: {r['source']}")
+    if table.overridden.any():
+        print("* overridden by the scenario or --set")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one or more scenarios and write their reports under outputs/."""
+    from tuoyu_model.pipeline import run_many
+
+    return run_many(args.scenarios or ["baseline"], set_options=args.set, out=args.out,
+                    jobs=args.jobs, report=not args.no_report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of ``tuoyu``."""
+    parser = argparse.ArgumentParser(
+        prog="tuoyu", description="Daxing childcare (托育) plan model: demand, costs, fee-cap pricing, "
+        "and the allocation of slots and subsidies across towns and years.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    p = sub.add_parser("validate", help="check every data and scenario file")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("scenarios", help="list the shipped scenarios")
+    p.set_defaults(func=cmd_scenarios)
+    p = sub.add_parser("params", help="show a scenario's resolved parameters with units and sources")
+    p.add_argument("scenario", nargs="?", default="baseline")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter")
+    p.set_defaults(func=cmd_params)
+    p = sub.add_parser("run", help="run scenarios and write outputs/<scenario>/ (default: baseline)")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="names in data/scenarios/ or paths")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/)")
+    p.add_argument("--jobs", type=int, default=0, metavar="N", help="scenarios run in parallel (default: cores)")
+    p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``tuoyu``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TuoyuError as exc:
+        print(f"tuoyu: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tuoyu: interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    """Console-script wrapper: exit with :func:`main`'s status."""
+    sys.exit(main())

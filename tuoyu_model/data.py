@@ -1,0 +1,264 @@
+"""Load and validate the plan's annex (``data/targets.csv``) and the unit attributes.
+
+The unit attributes are ``data/towns.csv``.
+
+Both are read strictly: UTF-8 (with or without BOM), the expected columns, whole non-negative
+numbers where numbers belong, 22 unique units whose ids and names agree across files, and the
+annex's printed column totals (``data/targets_totals.csv``, the 合计 row as printed).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from tuoyu_model.errors import DataError, did_you_mean
+from tuoyu_model.paths import data_dir, display
+
+TARGET_SETS = ("floor_2024", "high_quality_2025", "plan_2025")
+TARGET_SET_YEAR = {"floor_2024": 2024, "high_quality_2025": 2025, "plan_2025": 2025}
+TARGET_SET_LABEL_ZH = {
+    "floor_2024": "2024年底线目标",
+    "high_quality_2025": "2025年高质量发展目标",
+    "plan_2025": "2025年规划目标",
+}
+UNIT_KINDS = {"street": "街道", "town": "镇", "zone": "园区"}
+N_UNITS = 22
+
+TARGET_COLUMNS = ["seq", "town_id", "town", "kind", "target_set", "year", "total_slots",
+                  "inclusive_slots", "source"]
+TOTALS_COLUMNS = ["target_set", "total_slots", "inclusive_slots", "source"]
+# Figures in towns.csv; each has a companion ``<name>_source`` column.
+TOWN_FIGURES = ["population", "existing_slots_2023", "existing_inclusive_2023", "kindergartens",
+                "spare_kindergarten_rooms", "idle_premises", "employers"]
+TOWN_COLUMNS = (["town_id", "town", "kind"]
+                + [c for f in TOWN_FIGURES for c in (f, f"{f}_source")])
+
+
+def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] = ()) -> pd.DataFrame:
+    """Read a CSV that people may have edited in Excel, and fail clearly on anything wrong.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    required : list of str
+        Columns that must be present (extra columns are allowed and kept).
+    integer_columns : list of str, default ()
+        Columns that must hold whole numbers ≥ 0 in every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as ``str``, integer columns as ``int64``.
+
+    Raises
+    ------
+    DataError
+        Missing file, not UTF-8 (e.g. saved as GBK), empty, a missing column, a blank, text or
+        negative or fractional value in an integer column.
+
+    """
+    path = Path(path)
+    where = display(path)
+    if not path.is_file():
+        raise DataError(f"{where}: file not found; restore it from the repository or set TUOYU_DATA_DIR")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where}: not UTF-8 text (byte {exc.start}); it looks saved as GBK/ANSI — "
+            "re-save it as 'CSV UTF-8' in Excel or WPS") from None
+    if not text.strip():
+        raise DataError(f"{where}: the file is empty; expected a header row with {', '.join(required)}")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{where}: not a well-formed CSV ({str(exc).strip()}); check quotes and commas") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        hint = did_you_mean(missing[0], [c for c in df.columns if c not in required])
+        raise DataError(f"{where}: missing column '{missing[0]}'{hint}; expected columns: {', '.join(required)}")
+    if df.empty:
+        raise DataError(f"{where}: no data rows under the header; expected one row per unit")
+    df = df.apply(lambda s: s.str.strip())
+    for col in integer_columns:
+        values = pd.to_numeric(df[col], errors="coerce")
+        for i in df.index:
+            cell = df.at[i, col]
+            row = i + 2  # the header is row 1, as a spreadsheet shows it
+            v = values[i]
+            if cell == "":
+                raise DataError(f"{where}: row {row}, column '{col}' is blank; expected a whole number ≥ 0")
+            if pd.isna(v):
+                raise DataError(f"{where}: row {row}, column '{col}' = '{cell}' is not a number; "
+                                "expected a whole number ≥ 0")
+            if v < 0:
+                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is negative; "
+                                "slot and population counts must be ≥ 0")
+            if v != int(v):
+                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is not a whole number")
+        df[col] = values.astype("int64")
+    return df
+
+
+def load_targets(path: Path | None = None, totals_path: Path | None = None) -> pd.DataFrame:
+    """Load the annex (任务分解表) as a tidy table and check it against the printed totals.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Default ``data/targets.csv``.
+    totals_path : Path, optional
+        Default ``data/targets_totals.csv`` (the annex's 合计 row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit × target set: ``seq, town_id, town, kind, target_set, year,
+        total_slots, inclusive_slots, source``; 66 rows in the plan's order.
+
+    Raises
+    ------
+    DataError
+        On any deviation from the annex's shape or totals.
+
+    Examples
+    --------
+    >>> t = load_targets()
+    >>> int(t.loc[t.target_set == "plan_2025", "total_slots"].sum())
+    8600
+
+    """
+    path = Path(path) if path else data_dir() / "targets.csv"
+    totals_path = Path(totals_path) if totals_path else data_dir() / "targets_totals.csv"
+    where = display(path)
+    df = read_csv_strict(path, TARGET_COLUMNS, ["seq", "year", "total_slots", "inclusive_slots"])
+    for i, row in df.iterrows():
+        r = i + 2
+        if row.target_set not in TARGET_SETS:
+            raise DataError(f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
+                            f"{did_you_mean(row.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}")
+        if row.year != TARGET_SET_YEAR[row.target_set]:
+            raise DataError(f"{where}: row {r}, column 'year' = {row.year} does not match target set "
+                            f"'{row.target_set}' (expected {TARGET_SET_YEAR[row.target_set]})")
+        if row.kind not in UNIT_KINDS:
+            raise DataError(f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown; "
+                            f"expected one of {', '.join(UNIT_KINDS)}")
+        if row.inclusive_slots > row.total_slots:
+            raise DataError(f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
+                            f"{row.inclusive_slots} > total_slots {row.total_slots}; inclusive slots "
+                            "are part of the total — check the two columns")
+        if not row.town_id.isascii() or not row.town_id.replace("_", "").isalnum():
+            raise DataError(f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
+                            "letters, digits and '_' (e.g. 'jiugong')")
+    dup = df[df.duplicated(["town_id", "target_set"], keep=False)]
+    if not dup.empty:
+        d = dup.iloc[0]
+        raise DataError(f"{where}: unit '{d.town_id}' ({d.town}) appears more than once for target set "
+                        f"'{d.target_set}'; keep one row per unit and target set")
+    names = df.groupby("town_id")["town"].nunique()
+    if (names > 1).any():
+        bad = names[names > 1].index[0]
+        raise DataError(f"{where}: unit id '{bad}' carries different names "
+                        f"({', '.join(sorted(df.loc[df.town_id == bad, 'town'].unique()))}); use one name")
+    ids = df.groupby("town")["town_id"].nunique()
+    if (ids > 1).any():
+        bad = ids[ids > 1].index[0]
+        raise DataError(f"{where}: unit name '{bad}' carries several ids; use one id per unit")
+    for ts in TARGET_SETS:
+        n = int((df.target_set == ts).sum())
+        if n != N_UNITS:
+            have = set(df.loc[df.target_set == ts, "town_id"])
+            absent = sorted(set(df.town_id) - have)
+            extra = f" (missing: {', '.join(absent)})" if absent else ""
+            raise DataError(f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra}; "
+                            "add the missing rows")
+    totals = read_csv_strict(totals_path, TOTALS_COLUMNS, ["total_slots", "inclusive_slots"])
+    sums = df.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
+    for _, t in totals.iterrows():
+        if t.target_set not in TARGET_SETS:
+            raise DataError(f"{display(totals_path)}: unknown target set '{t.target_set}'"
+                            f"{did_you_mean(t.target_set, TARGET_SETS)}")
+        for col in ("total_slots", "inclusive_slots"):
+            got = int(sums.at[t.target_set, col])
+            if got != int(t[col]):
+                raise DataError(f"{where}: column '{col}' for '{t.target_set}' adds up to {got}, but the "
+                                f"annex prints 合计 {int(t[col])} ({display(totals_path)}); "
+                                "a row was mistyped — compare with the plan's annex")
+    return df.sort_values(["target_set", "seq"], key=lambda s: s.map(
+        {k: i for i, k in enumerate(TARGET_SETS)}) if s.name == "target_set" else s).reset_index(drop=True)
+
+
+def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
+    """Return the annex as printed: one row per unit, six target columns.
+
+    Columns are ``<target_set>_total`` and ``<target_set>_inclusive``, indexed by ``town_id``,
+    in the annex's order.
+    """
+    wide = targets.pivot_table(index=["seq", "town_id", "town", "kind"], columns="target_set",
+                               values=["total_slots", "inclusive_slots"], aggfunc="first")
+    out = pd.DataFrame(index=wide.index)
+    for ts in TARGET_SETS:
+        out[f"{ts}_total"] = wide[("total_slots", ts)].astype("int64")
+        out[f"{ts}_inclusive"] = wide[("inclusive_slots", ts)].astype("int64")
+    return out.reset_index().sort_values("seq").set_index("town_id")
+
+
+def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load unit attributes and check they describe the same 22 units as the annex.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Default ``data/towns.csv``.
+    targets : DataFrame, optional
+        The loaded annex; loaded from the default location when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``town_id`` in the annex's order; every figure has a ``<name>_source`` column
+        that says where it comes from or that it is an assumption or proxy.
+
+    Raises
+    ------
+    DataError
+        A missing or blank source, a unit id or name that disagrees with the annex, bad numbers.
+
+    """
+    path = Path(path) if path else data_dir() / "towns.csv"
+    where = display(path)
+    targets = load_targets() if targets is None else targets
+    df = read_csv_strict(path, TOWN_COLUMNS, TOWN_FIGURES)
+    for f in TOWN_FIGURES:
+        blank = df.index[df[f"{f}_source"] == ""]
+        if len(blank):
+            raise DataError(f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
+                            "needs its source (document, publisher, year) or the word 'assumption'")
+    if df.town_id.duplicated().any():
+        raise DataError(f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice")
+    annex = targets.drop_duplicates("town_id").set_index("town_id")
+    for i, row in df.iterrows():
+        if row.town_id not in annex.index:
+            raise DataError(f"{where}: row {i + 2}: unit id '{row.town_id}' is not in the annex"
+                            f"{did_you_mean(row.town_id, annex.index)}")
+        if row.town != annex.at[row.town_id, "town"]:
+            raise DataError(f"{where}: row {i + 2}: unit '{row.town_id}' is named '{row.town}' but the annex "
+                            f"calls it '{annex.at[row.town_id, 'town']}'; use the annex's name")
+        if row.kind != annex.at[row.town_id, "kind"]:
+            raise DataError(f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
+                            f"the annex's '{annex.at[row.town_id, 'kind']}'")
+    absent = sorted(set(annex.index) - set(df.town_id))
+    if absent:
+        raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
+    bad = df[df.existing_inclusive_2023 > df.existing_slots_2023]
+    if not bad.empty:
+        raise DataError(f"{where}: row {bad.index[0] + 2}: existing_inclusive_2023 > existing_slots_2023 "
+                        f"for '{bad.town_id.iloc[0]}'; the inclusive slots are part of the total")
+    order = annex["seq"].to_dict()
+    return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]

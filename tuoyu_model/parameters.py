@@ -1,0 +1,473 @@
+"""Parameters with provenance, and scenarios as diffs over them.
+
+Every number the model uses lives in ``data/parameters/*.yaml``, one entry per parameter::
+
+    fee_cap_share:
+      description: Public fee cap as a share of household monthly disposable income.
+      label: {zh: 收费上限占家庭月可支配收入比例, en: Fee cap share of household income}
+      unit: share
+      value: 0.20                 # a scalar, or a mapping (by year, channel, age band …)
+      source: 大兴区工作方案 第9(2)条
+      year: 2024
+      confidence: high            # high | medium | low
+      status: sourced             # sourced | derived | proxy | assumption
+      min: 0                      # optional bounds, checked on every leaf value
+      max: 1
+      type: number                # number (default) | integer | bool | text
+      choices: [...]              # for text parameters
+
+Loading is strict (the OpenFisca habit): unknown keys, duplicate keys, missing metadata, wrong
+types and out-of-range values are errors naming the file and the key. A scenario
+(``data/scenarios/*.yaml``) has a title, a description, what it does not model, and
+``overrides`` by parameter name; an unknown name gets a did-you-mean suggestion.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
+from tuoyu_model.paths import data_dir, display
+
+ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
+ENTRY_OPTIONAL = ("min", "max", "type", "choices", "index", "notes")
+CONFIDENCE = ("high", "medium", "low")
+STATUS = ("sourced", "derived", "proxy", "assumption")
+TYPES = ("number", "integer", "bool", "text")
+SCENARIO_REQUIRED = ("title", "description", "not_modelled", "overrides")
+SCENARIO_OPTIONAL = ("title_en", "notes")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Safe-load a YAML file, rejecting duplicate keys, non-UTF-8 text and empty files.
+
+    Raises
+    ------
+    DataError
+        With the file name, the line and what to fix.
+
+    """
+    path = Path(path)
+    where = display(path)
+    if not path.is_file():
+        raise DataError(f"{where}: file not found")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{where}: not UTF-8 text; re-save the file as UTF-8") from None
+    if not text.strip():
+        raise DataError(f"{where}: the file is empty; expected a YAML mapping")
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(f"{where}:{line} invalid YAML: {problem}; fix the indentation or the key") from None
+
+
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+    else:
+        yield path, value
+
+
+def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None:
+    kind = entry.get("type", "number")
+    at = f"{name}.{key}" if key else name
+    if v is None:
+        if entry.get("nullable"):
+            return
+        raise DataError(f"{where}: '{at}' is empty; give a value")
+    if kind == "bool":
+        if not isinstance(v, bool):
+            raise DataError(f"{where}: '{at}' = {v!r} must be true or false")
+        return
+    if kind == "text":
+        if not isinstance(v, str):
+            raise DataError(f"{where}: '{at}' = {v!r} must be text")
+        if "choices" in entry and v not in entry["choices"]:
+            raise DataError(f"{where}: '{at}' = '{v}' is not allowed{did_you_mean(v, entry['choices'])}; "
+                            f"expected one of {', '.join(map(str, entry['choices']))}")
+        return
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise DataError(f"{where}: '{at}' = {v} is not a finite number")
+    if kind == "integer" and v != int(v):
+        raise DataError(f"{where}: '{at}' = {v} must be a whole number")
+    lo, hi = entry.get("min"), entry.get("max")
+    if lo is not None and v < lo or hi is not None and v > hi:
+        rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}]"
+        raise DataError(f"{where}: '{at}' = {v} is out of range {rng} ({entry.get('unit', '')}); "
+                        "check the unit (e.g. a share is 0.2, not 20)")
+
+
+def _check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
+    for key, leaf in _leaves(value):
+        _check_leaf(where, name, key, leaf, entry)
+
+
+def _check_entry(where: str, name: str, entry: Any) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
+        raise DataError(f"{where}: parameter name '{name}' must be lower_case_with_underscores")
+    if not isinstance(entry, Mapping):
+        raise DataError(f"{where}: '{name}' must be a mapping with {', '.join(ENTRY_REQUIRED)}")
+    for key in entry:
+        if key not in ENTRY_REQUIRED and key not in ENTRY_OPTIONAL and key != "nullable":
+            raise DataError(f"{where}: '{name}' has unknown key '{key}'"
+                            f"{did_you_mean(key, ENTRY_REQUIRED + ENTRY_OPTIONAL)}; allowed: "
+                            f"{', '.join(ENTRY_REQUIRED + ENTRY_OPTIONAL)}")
+    for key in ENTRY_REQUIRED:
+        if key not in entry or entry[key] in (None, "") and key != "value":
+            raise DataError(f"{where}: '{name}' lacks '{key}'; every parameter needs "
+                            f"{', '.join(ENTRY_REQUIRED)}")
+    label = entry["label"]
+    if not isinstance(label, Mapping) or not label.get("zh") or not label.get("en"):
+        raise DataError(f"{where}: '{name}.label' must have both 'zh' and 'en' texts")
+    if entry["confidence"] not in CONFIDENCE:
+        raise DataError(f"{where}: '{name}.confidence' = '{entry['confidence']}' must be one of "
+                        f"{', '.join(CONFIDENCE)}")
+    if entry["status"] not in STATUS:
+        raise DataError(f"{where}: '{name}.status' = '{entry['status']}' must be one of {', '.join(STATUS)}"
+                        f"{did_you_mean(entry['status'], STATUS)}")
+    if entry.get("type", "number") not in TYPES:
+        raise DataError(f"{where}: '{name}.type' = '{entry['type']}' must be one of {', '.join(TYPES)}")
+    _check_value(where, name, entry["value"], entry)
+
+
+def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
+    """Read every ``*.yaml`` in the parameter folder into ``{name: entry}`` (entry has ``file``).
+
+    Raises
+    ------
+    DataError
+        A malformed entry, or a name defined in two files.
+
+    """
+    folder = Path(folder) if folder else data_dir() / "parameters"
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise DataError(f"{display(folder)}: no parameter files (*.yaml) found")
+    out: dict[str, dict] = {}
+    for path in files:
+        where = display(path)
+        content = read_yaml(path)
+        if not isinstance(content, Mapping):
+            raise DataError(f"{where}: expected a mapping of parameter names to entries")
+        for name, entry in content.items():
+            _check_entry(where, name, entry)
+            if name in out:
+                raise DataError(f"{where}: parameter '{name}' is already defined in {out[name]['file']}; "
+                                "keep one definition")
+            out[name] = {**entry, "file": where}
+    return out
+
+
+def parse_cli_value(text: str) -> Any:
+    """Parse the VALUE of ``--set NAME=VALUE`` as a YAML scalar or flow mapping.
+
+    Examples
+    --------
+    >>> parse_cli_value("0.25"), parse_cli_value("true"), parse_cli_value("{2024: 1, 2025: 2}")
+    (0.25, True, {2024: 1, 2025: 2})
+
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.YAMLError:
+        raise ScenarioError(f"--set: cannot read value '{text}'; use a number, true/false, text or "
+                            "{key: value}") from None
+
+
+def _coerce_key(key: Any, template: Mapping) -> Any:
+    """Match a key given as text (from ``--set a.2024=…``) to the key type of the defaults."""
+    if key in template:
+        return key
+    for k in template:
+        if str(k) == str(key):
+            return k
+    return key
+
+
+def _merge(where: str, name: str, default: Any, override: Any, entry: Mapping) -> Any:
+    """Apply an override: a mapping updates the keys it names; anything else replaces."""
+    if isinstance(default, Mapping) and isinstance(override, Mapping):
+        merged = copy.deepcopy(dict(default))
+        for k, v in override.items():
+            k2 = _coerce_key(k, default)
+            if k2 not in default and entry.get("index") != "year":
+                raise ScenarioError(f"{where}: '{name}' has no key '{k}'{did_you_mean(k, default)}; "
+                                    f"keys: {', '.join(map(str, default))}")
+            merged[k2] = _merge(where, f"{name}.{k}", default.get(k2), v, entry) if k2 in default else v
+        return merged
+    if isinstance(default, Mapping) != isinstance(override, Mapping) and default is not None:
+        shape = (f"a mapping (by {entry.get('index', 'key')})" if isinstance(default, Mapping)
+                 else "a single value")
+        raise ScenarioError(f"{where}: '{name}' = {override!r} has the wrong shape; expected {shape}")
+    return override
+
+
+@dataclass
+class Parameters(Mapping):
+    """Resolved parameter values with their metadata.
+
+    Behaves as a read-only mapping ``name -> value``; :meth:`table` gives the metadata as a
+    DataFrame for reports, and :meth:`by_year` reads a year-indexed value strictly.
+    """
+
+    data: dict[str, Any]
+    meta: dict[str, dict]
+    overridden: dict[str, str] = field(default_factory=dict)  # name -> where the override came from
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.data[name]
+        except KeyError:
+            raise ScenarioError(f"unknown parameter '{name}'{did_you_mean(name, self.data)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def by_year(self, name: str, year: int) -> Any:
+        """Return ``name``'s value for ``year``; a missing year is an error naming it.
+
+        Examples
+        --------
+        >>> p = load_scenario("baseline").parameters
+        >>> p.by_year("income_per_capita_all", 2023)
+        81752
+
+        """
+        value = self[name]
+        if not isinstance(value, Mapping):
+            return value
+        key = _coerce_key(year, value)
+        if key not in value:
+            raise DataError(f"{self.meta[name]['file']}: '{name}' has no value for {year} "
+                            f"(has {', '.join(map(str, value))}); add '{year}: …' or override it in the scenario")
+        return value[key]
+
+    def table(self) -> pd.DataFrame:
+        """Return one row per parameter with its metadata and the value as used.
+
+        Columns: name, zh/en label, value, unit, source, year, confidence, status, and whether
+        (and where) the scenario overrode it.
+        """
+        rows = []
+        for name, m in self.meta.items():
+            rows.append({
+                "name": name, "label_zh": m["label"]["zh"], "label_en": m["label"]["en"],
+                "value": _fmt(self.data[name]), "unit": m["unit"], "source": m["source"],
+                "year": m["year"], "confidence": m["confidence"], "status": m["status"],
+                "overridden": self.overridden.get(name, ""), "description": m["description"],
+                "file": m["file"],
+            })
+        return pd.DataFrame(rows)
+
+    def to_jsonable(self) -> dict[str, Any]:
+        """Values with mapping keys as text, for JSON manifests and hashing."""
+        return json.loads(json.dumps(self.data, sort_keys=True, default=str))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def default_parameters(folder: Path | None = None) -> Parameters:
+    """Return the parameters as shipped, with no scenario applied."""
+    meta = load_parameter_files(folder)
+    return Parameters({n: copy.deepcopy(m["value"]) for n, m in meta.items()}, meta)
+
+
+def apply_overrides(params: Parameters, overrides: Mapping[str, Any], where: str) -> Parameters:
+    """Return a copy of ``params`` with ``overrides`` applied and validated.
+
+    Raises
+    ------
+    ScenarioError
+        An unknown name (with a suggestion), a wrong shape, a wrong type or a value out of range.
+
+    """
+    values = copy.deepcopy(params.data)
+    overridden = dict(params.overridden)
+    for name, new in overrides.items():
+        if name not in params.meta:
+            raise ScenarioError(f"{where}: unknown parameter '{name}'{did_you_mean(name, params.meta)}; "
+                                "run 'tuoyu params' for the list")
+        entry = params.meta[name]
+        merged = _merge(where, name, values[name], new, entry)
+        try:
+            _check_value(where, name, merged, entry)
+        except DataError as exc:
+            raise ScenarioError(str(exc)) from None
+        values[name] = merged
+        overridden[name] = where
+    return Parameters(values, params.meta, overridden)
+
+
+@dataclass
+class Scenario:
+    """A named set of overrides with its description and resolved parameters."""
+
+    name: str
+    title: str
+    description: str
+    not_modelled: list[str]
+    overrides: dict[str, Any]
+    parameters: Parameters
+    path: str = ""
+    title_en: str = ""
+    cli_overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of the scenario's resolved parameters and header."""
+        blob = json.dumps({"name": self.name, "title": self.title, "params": self.parameters.to_jsonable()},
+                          sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def scenario_path(name_or_path: str) -> Path:
+    """Find a scenario by name in ``data/scenarios/`` or as a path to a YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        No such scenario (listing the close names).
+
+    """
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        return p.resolve()
+    folder = data_dir() / "scenarios"
+    known = sorted(f.stem for f in folder.glob("*.yaml"))
+    if p.suffix not in (".yaml", ".yml") and name_or_path in known:
+        return folder / f"{name_or_path}.yaml"
+    raise ScenarioError(f"scenario '{name_or_path}' not found{did_you_mean(name_or_path, known)}; "
+                        f"known scenarios: {', '.join(known)} (or give a path to a .yaml file)")
+
+
+def list_scenarios() -> list[str]:
+    """Names of the shipped scenarios, ``baseline`` first."""
+    names = sorted(f.stem for f in (data_dir() / "scenarios").glob("*.yaml"))
+    return sorted(names, key=lambda n: (n != "baseline", n))
+
+
+def parse_set_options(items: list[str] | None) -> dict[str, Any]:
+    """Turn ``["a=1", "b.2024=2"]`` into ``{"a": 1, "b": {"2024": 2}}``.
+
+    Raises
+    ------
+    ScenarioError
+        An item without ``=``.
+
+    """
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ScenarioError(f"--set '{item}': expected NAME=VALUE, e.g. --set household_size=3")
+        key, text = item.split("=", 1)
+        parts = key.strip().split(".")
+        target = out
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = parse_cli_value(text)
+    return out
+
+
+def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, Any] | None = None,
+                  defaults: Parameters | None = None) -> Scenario:
+    """Load a scenario and resolve its parameters (defaults ← scenario overrides ← ``--set``).
+
+    Parameters
+    ----------
+    name_or_path : str, default "baseline"
+        A name in ``data/scenarios/`` or a path to a scenario YAML.
+    cli_overrides : mapping, optional
+        Overrides from ``--set``, applied last.
+    defaults : Parameters, optional
+        The shipped parameters (read from ``data/parameters`` when omitted).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError, DataError
+
+    Examples
+    --------
+    >>> s = load_scenario("baseline", {"household_size": 3})
+    >>> s.parameters["household_size"]
+    3
+
+    """
+    path = scenario_path(name_or_path)
+    where = display(path)
+    try:
+        content = read_yaml(path)
+    except DataError as exc:
+        raise ScenarioError(str(exc)) from None
+    if not isinstance(content, Mapping):
+        raise ScenarioError(f"{where}: expected a mapping with {', '.join(SCENARIO_REQUIRED)}")
+    for key in content:
+        if key not in SCENARIO_REQUIRED + SCENARIO_OPTIONAL:
+            hint = did_you_mean(key, SCENARIO_REQUIRED + SCENARIO_OPTIONAL)
+            raise ScenarioError(f"{where}: unknown key '{key}'{hint}; "
+                                f"a scenario has {', '.join(SCENARIO_REQUIRED + SCENARIO_OPTIONAL)}")
+    for key in SCENARIO_REQUIRED:
+        if key not in content:
+            raise ScenarioError(f"{where}: missing '{key}'; a scenario needs {', '.join(SCENARIO_REQUIRED)}")
+    overrides = content["overrides"] or {}
+    if not isinstance(overrides, Mapping):
+        raise ScenarioError(f"{where}: 'overrides' must be a mapping of parameter names to values")
+    not_modelled = content["not_modelled"]
+    if isinstance(not_modelled, str):
+        not_modelled = [not_modelled]
+    if not isinstance(not_modelled, list) or not all(isinstance(x, str) for x in not_modelled):
+        raise ScenarioError(f"{where}: 'not_modelled' must be a list of sentences")
+    params = defaults if defaults is not None else default_parameters()
+    params = apply_overrides(params, overrides, where)
+    if cli_overrides:
+        params = apply_overrides(params, cli_overrides, "--set")
+    name = path.stem
+    return Scenario(name=name, title=str(content["title"]), description=str(content["description"]).strip(),
+                    not_modelled=not_modelled, overrides=dict(overrides), parameters=params, path=where,
+                    title_en=str(content.get("title_en", "")), cli_overrides=dict(cli_overrides or {}))
