@@ -90,7 +90,8 @@ def birth_rate(params: Mapping, year: int) -> float:
         return rates[year] * factor
     if year > max(rates):
         return float(params["birth_rate_future"]) * factor
-    raise DataError(f"data/parameters/demand.yaml: 'birth_rate' has no value for {year} (has "
+    where = getattr(params, "meta", {}).get("birth_rate", {}).get("file", "data/parameters/demand.yaml")
+    raise DataError(f"{where}: 'birth_rate' has no value for {year} (has "
                     f"{', '.join(map(str, sorted(rates)))}); children aged 2–3 at the end of year t were born "
                     f"in t − 2, so add '{year}: …' or start demand_years later")
 

@@ -1,0 +1,187 @@
+"""Children under 3 from births, take-up, targets by year, gap flags and the proxy circularity."""
+
+import functools
+
+import pandas as pd
+import pytest
+
+from tuoyu_model.data import load_targets, load_towns
+from tuoyu_model.demand import (
+    DEMAND_COLUMNS,
+    birth_rate,
+    demand_table,
+    district_demand,
+    slots_per_1000_by_target_set,
+    target_for_year,
+)
+from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
+
+REL = 1e-9  # sums of a few products: floating-point rounding only
+
+
+@functools.cache
+def defaults():
+    return default_parameters()
+
+
+def with_(params, **overrides):
+    return apply_overrides(params, overrides, "test")
+
+
+@functools.cache
+def annex():
+    t = load_targets()
+    return t, load_towns(targets=t)
+
+
+def one_unit(population=100000, floor=100, high=200, plan=300, proxy=False):
+    """A single made-up unit, so the arithmetic can be done by hand."""
+    towns = pd.DataFrame({"town": ["测试镇"], "population": [population],
+                          "population_source": ["PROXY test" if proxy else "census"]},
+                         index=pd.Index(["test"], name="town_id"))
+    targets = pd.DataFrame({"town_id": "test", "town": "测试镇", "target_set": ["floor_2024", "high_quality_2025",
+                                                                               "plan_2025"],
+                            "year": [2024, 2025, 2025], "total_slots": [floor, high, plan],
+                            "inclusive_slots": [30, 120, 180]})
+    return towns, targets
+
+
+# Growth 0 and survival 1 make the hand arithmetic exact.
+FLAT = {"population_growth_rate": 0.0, "survival_factor": 1.0}
+
+
+def test_children_from_births_hand_worked():
+    towns, targets = one_unit()
+    d = demand_table(with_(defaults(), **FLAT), towns, targets).set_index("year")
+    r = d.loc[2024]
+    # births 2024 = 6.09‰ × 100,000 = 609 → aged 0–1 at end-2024
+    # born 2023 at 5.63‰ → 563 aged 1–2; born 2022 at 5.67‰ → 567 aged 2–3; total 1,739
+    assert (r.children_age_0_1, r.children_age_1_2, r.children_age_2_3) == pytest.approx((609, 563, 567), rel=REL)
+    assert r.children_under3 == pytest.approx(1739, rel=REL)
+    # take-up 10% / 30% / 60%: 60.9 + 168.9 + 340.2 = 570.0 places wanted
+    assert r.slots_demanded == pytest.approx(570.0, rel=REL)
+    # likely enrolment at 12%: 1,739 × 0.12 = 208.68
+    assert r.likely_enrolment == pytest.approx(208.68, rel=REL)
+    # target 100 (floor 2024): 1.0 per 1,000; benchmark 4.5 × 100 = 450; gap 100 − 570 = −470
+    assert r.slots_per_1000_target == pytest.approx(1.0, rel=REL)
+    assert r.benchmark_slots == pytest.approx(450, rel=REL)
+    assert r.gap_target_minus_demand == pytest.approx(-470, rel=REL)
+    assert r.flag == "unmet_need" and r.method == "births"
+
+
+def test_survival_and_growth_hand_worked():
+    towns, targets = one_unit()
+    d = demand_table(defaults(), towns, targets).set_index("year")
+    # population end-2024 = 100,000 × (1 − 0.0008)^(2024 − 2020)
+    assert d.at[2024, "population"] == pytest.approx(100000 * 0.9992 ** 4, rel=REL)
+    # aged 2–3 at end-2024: born 2022 (5.67‰ × population 2022) × 0.99³
+    assert d.at[2024, "children_age_2_3"] == pytest.approx(0.00567 * 100000 * 0.9992 ** 2 * 0.99 ** 3, rel=REL)
+
+
+def test_future_years_use_the_assumed_birth_rate():
+    p = defaults()
+    assert birth_rate(p, 2024) == pytest.approx(0.00609, rel=REL)
+    assert birth_rate(p, 2025) == pytest.approx(0.0060, rel=REL)
+    # Daxing at 1.1× Beijing: 6.09‰ × 1.1 = 6.699‰
+    assert birth_rate(with_(p, district_birth_rate_factor=1.1), 2024) == pytest.approx(0.006699, rel=REL)
+
+
+def test_a_birth_year_before_the_data_is_an_error_naming_it():
+    towns, targets = one_unit()
+    p = with_(defaults(), demand_years={"first": 2021, "last": 2022})  # end-2021 1–2s were born in 2020
+    with pytest.raises(DataError, match="'birth_rate' has no value for 2020"):
+        demand_table(p, towns, targets)
+
+
+def test_age_share_method():
+    towns, targets = one_unit()
+    p = with_(defaults(), **FLAT, under3_share_by_band={"age_0_1": 0.005, "age_1_2": 0.006, "age_2_3": 0.007})
+    d = demand_table(p, towns, targets).set_index("year")
+    # 100,000 × 0.5% / 0.6% / 0.7% = 500 / 600 / 700
+    assert d.loc[2025, ["children_age_0_1", "children_age_1_2", "children_age_2_3"]].tolist() == pytest.approx(
+        [500, 600, 700], rel=REL)
+    assert (d.method == "age_share").all()
+
+
+def test_age_share_needs_every_band():
+    towns, targets = one_unit()
+    p = with_(defaults(), under3_share_by_band={"age_0_1": 0.005})
+    with pytest.raises(ScenarioError, match="age_1_2"):
+        demand_table(p, towns, targets)
+
+
+@pytest.mark.parametrize("scenario, year, expected", [
+    ("baseline", 2023, ("", "none")),
+    ("baseline", 2024, ("floor_2024", "annex")),
+    ("baseline", 2025, ("high_quality_2025", "annex")),
+    ("baseline", 2028, ("high_quality_2025", "held_2025")),
+    ("plan_2025", 2025, ("plan_2025", "annex")),
+    ("plan_2025", 2030, ("plan_2025", "held_2025")),
+])
+def test_target_for_year(scenario, year, expected):
+    assert target_for_year(load_scenario(scenario).parameters, year) == expected
+
+
+def test_no_target_after_plan_when_asked():
+    towns, targets = one_unit()
+    d = demand_table(with_(defaults(), target_after_plan="none"), towns, targets).set_index("year")
+    assert pd.isna(d.at[2026, "target_total"]) and d.at[2026, "flag"] == ""
+    assert d.at[2025, "target_total"] == 200
+
+
+@pytest.mark.parametrize("target, expected", [
+    # slots demanded in 2024 with FLAT = 570; tolerance 10%
+    (570, ""),              # equal
+    (626, ""),              # below 570 × 1.1 = 627: within tolerance
+    (628, "vacancy_risk"),  # target above demand by more than 10%
+    (519, ""),              # 519 × 1.1 = 570.9 ≥ 570: within tolerance
+    (518, "unmet_need"),    # 518 × 1.1 = 569.8 < 570: demand above target by more than 10%
+])
+def test_flags_with_tolerance(target, expected):
+    towns, targets = one_unit(floor=target)
+    d = demand_table(with_(defaults(), **FLAT), towns, targets).set_index("year")
+    assert d.at[2024, "flag"] == expected
+
+
+def test_vacancy_view_uses_likely_enrolment():
+    # likely enrolment 208.68 in 2024; target 300 > 208.68 × 1.1 = 229.5 → vacancy risk
+    towns, targets = one_unit(floor=300)
+    p = with_(defaults(), **FLAT, flag_demand_measure="likely_enrolment")
+    d = demand_table(p, towns, targets).set_index("year")
+    assert d.at[2024, "flag"] == "vacancy_risk"
+    assert d.at[2024, "enrolment_fill_rate"] == pytest.approx(208.68 / 300, rel=REL)
+
+
+def test_district_table_shape_and_circularity():
+    targets, towns = annex()
+    d = demand_table(defaults(), towns, targets)
+    assert list(d.columns) == DEMAND_COLUMNS
+    assert len(d) == 22 * 8  # 22 units × 2023–2030
+    # only 旧宫镇 and 亦庄镇 have census populations; the other 20 are proxies from the targets
+    assert sorted(set(d.town_id) - set(d.attrs["circular_units"])) == ["jiugong", "yizhuang"]
+    assert d.circular_comparison.groupby(d.town_id).first().sum() == 20
+    assert "circular" in d.attrs["circularity_note"] and d.attrs["method"] == "births"
+    dist = district_demand(d).set_index("year")
+    assert dist.at[2024, "target_total"] == 4700
+    assert pd.isna(dist.at[2023, "target_total"])
+
+
+def test_proxy_units_are_proportional_to_their_targets():
+    """Why the comparison is circular: proxy population ∝ 2025 plan target, so demand ∝ target."""
+    targets, towns = annex()
+    p = with_(defaults(), target_set_2025="plan_2025")
+    d = demand_table(p, towns, targets).query("year == 2025 and circular_comparison")
+    ratio = d.slots_demanded / d.target_total
+    assert ratio.max() / ratio.min() == pytest.approx(1.0, abs=0.01)  # same ratio in every proxy unit (±1%)
+
+
+def test_slots_per_1000_by_target_set():
+    targets, towns = annex()
+    s = slots_per_1000_by_target_set(defaults(), towns, targets).set_index(["town_id", "target_set"])
+    # 旧宫镇 plan 2025: 880 / (189,300 × 0.9992⁵) × 1,000 = 4.67 ≥ 4.5
+    assert s.at[("jiugong", "plan_2025"), "slots_per_1000"] == pytest.approx(880 / (189300 * 0.9992 ** 5) * 1000,
+                                                                              rel=REL)
+    assert s.at[("jiugong", "plan_2025"), "meets_benchmark"]
+    # district floor 2024: 4,700 slots for ≈1.99 million residents = 2.37 per 1,000
+    assert s.at[("district", "floor_2024"), "slots_per_1000"] == pytest.approx(2.365, abs=0.001)
