@@ -1,0 +1,1045 @@
+r"""Allocation: a PuLP linear program that places slots and subsidy money across towns and years.
+
+Public API: :func:`inputs_from_parameters` (scenario parameters → :class:`AllocationInputs`),
+:func:`solve` (inputs → :class:`AllocationResult`); the model itself is built by
+:func:`create_model`. The formulation (also in ``docs/formulation.md``):
+
+.. math::
+
+    \min \; \sum_{i,t,c,k} \gamma_{tck}\, x_{itck} + \sum_{i,t} \gamma^{v}_{t}\, v_{it}
+         + \sum_{i,t} \big(P^{T} u^{T}_{it} + P^{I} u^{I}_{it} + P^{C} u^{C}_{it}\big)
+         + \sum_t P^{S} u^{S}_t + P^{C} u^{Z} + K
+
+with :math:`\gamma_{\tau ck} = a_{ck} + \epsilon + [k=\mathrm{inc}]\sum_{t\ge\tau} o_{tc}\,\phi_{\tau t}`,
+:math:`\gamma^v_\tau = g + \sum_{t\ge\tau} o_{te}\,\phi_{\tau t}`, :math:`\phi_{\tau t} = f` if
+:math:`t=\tau` else 1, and :math:`K = \sum_t o_{te}\sum_i I^0_i` (committed), subject to
+
+.. math::
+
+    S^0_i + \sum_{\tau\le t}\sum_{c,k} x_{i\tau ck} + u^T_{it} &\ge T_{it}
+        && \text{total-}i\text{-}t\\
+    I_{it} := I^0_i + \sum_{\tau\le t}\Big(\sum_c x_{i\tau c,\mathrm{inc}} + v_{i\tau}\Big),\quad
+    I_{it} + u^I_{it} &\ge T^{I}_{it} && \text{inclusive-}i\text{-}t\\
+    I_{it} + u^C_{it} &\ge m_{it} \quad (m_{it} > T^I_{it}) && \text{coverage-}i\text{-}t\\
+    \sum_i I_{it} + u^S_t &\ge s_t \sum_i S_{it} && \text{share-district-}t\\
+    \sum_{i}\sum_{\tau\le y^Z} x_{i\tau,\mathrm{centre},\mathrm{inc}} + u^Z &\ge Z && \text{centre-district-}y^Z\\
+    \sum_{\tau\le t}\sum_k x_{i\tau ck} &\le \bar X_{ict} && \text{capacity\_}c\text{-}i\text{-}t\\
+    \sum_{\tau\le t} v_{i\tau} &\le \bar V_{it} && \text{conversion-}i\text{-}t\\
+    \sum_{i,c,k} a_{ck} x_{itck} + g\sum_i v_{it}
+        + \sum_{i}\sum_{\tau\le t}\phi_{\tau t}\Big(\sum_c o_{tc} x_{i\tau c,\mathrm{inc}} + o_{te} v_{i\tau}\Big)
+        &\le B_t - o_{te}\sum_i I^0_i && \text{budget-district-}t
+
+and all variables :math:`\ge 0`. Legend: :math:`i` unit (street/town/zone), :math:`t,\tau` year,
+:math:`c` channel, :math:`k` kind (inclusive/market); :math:`x` new slots, :math:`v` market
+slots converted to inclusive, :math:`u` shortfalls (slots); :math:`S^0, I^0` end-of-previous-year
+total and inclusive stock (towns.csv or a progress return); :math:`T, T^I` annex targets;
+:math:`m` minimum inclusive slots per unit (from ``min_inclusive_year``); :math:`s_t` inclusive
+share target; :math:`Z, y^Z` centre slots and year; :math:`\bar X` cumulative channel capacity
+(towns.csv counts × allocation.yaml, × ``build_share_by_year``); :math:`\bar V` cumulative
+conversion capacity (``conversion_willingness`` × existing market slots); :math:`a_{ck}` public
+capital per new slot (costs.capital_costs), :math:`g` per conversion (costs.conversion_cost),
+:math:`o_{tc}` operating subsidy per inclusive slot-year (pricing.operating_subsidy_table),
+:math:`e` the channel of existing and converted slots, :math:`f` the share of its first year a
+new slot is subsidised, :math:`\epsilon` a token tie-break per new slot, :math:`P` penalties
+(yuan per slot), :math:`B_t` the yearly budget (rows only where a budget is set). Integer mode:
+:math:`x = n_{\cdot}\,q_c` with :math:`n` integer and :math:`q_c` slots per class; with
+``district_centre_unit: auto`` a binary :math:`z_i` (:math:`\sum_i z_i = 1`) opens the centre.
+Objective ``max_slots`` replaces the cost terms by :math:`-\sum_t\sum_i (w I_{it} + M_{it})`
+(slot-years, inclusive weighted by :math:`w`), keeping the penalties and the budget rows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from tuoyu_model.allocation_solver import SolveRecord, resolve_solver, run_solver
+from tuoyu_model.errors import DataError, SolverError
+
+CHANNELS = ("kindergarten", "community", "employer", "social", "centre")
+KINDS = ("inclusive", "market")
+CHANNEL_ZH = {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
+              "social": "社会托育机构", "centre": "区托育综合服务中心"}
+PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
+BUDGET_ITEMS = {  # item -> (Chinese label, funding rule: capital or operating share of the city)
+    "capital_subsidy": ("新增托位建设补贴", "capital"),
+    "conversion": ("存量托位转普惠补贴", "capital"),
+    "operating_subsidy_new": ("新增及转化普惠托位运营补贴", "operating"),
+    "operating_subsidy_existing": ("2023年底存量普惠托位运营补贴", "operating"),
+}
+TOL = 1e-6  # values below this (slots or yuan) are solver noise
+
+
+@dataclass
+class AllocationInputs:
+    """Everything the LP needs, as plain tidy tables (no parameters object needed).
+
+    Attributes
+    ----------
+    units : DataFrame
+        Index ``town_id``; columns ``town``, ``initial_total``, ``initial_inclusive`` (stock at
+        the end of the year before the first planned year).
+    years : list of int
+        Planned year-ends, consecutive.
+    targets : DataFrame
+        ``town_id, year, target_total, target_inclusive, min_inclusive`` (slots).
+    capacity : DataFrame
+        ``town_id, channel, year, capacity_slots``: new slots a channel can open by that
+        year-end, cumulative from the first planned year (centre excluded: see ``centre_*``).
+    conversion_capacity : DataFrame
+        ``town_id, year, capacity_slots``: market slots convertible by that year-end, cumulative.
+    unit_costs : DataFrame
+        ``channel, kind, capital_public_yuan``; one row per allowed channel × kind.
+    operating_subsidy : DataFrame
+        ``year, channel, subsidy_per_slot_year_yuan``.
+    conversion_cost_yuan : float
+        Public money per converted slot.
+    share_target : dict
+        Year → district inclusive share (0 = no row).
+    budget : dict
+        Year → yuan or ``None`` (no budget row).
+    budget_share_of_need : float
+        For years with ``None``: if ≠ 1, solve without budget first and set the budget to this
+        share of that year's public spending.
+    centre_slots, centre_year, centre_unit : float, int, str
+        The district centre: slots, year-end by which it serves, host ``town_id`` or ``'auto'``.
+    penalties : dict
+        Yuan per slot of shortfall: total, inclusive, share, coverage (coverage also for the centre).
+
+    """
+
+    units: pd.DataFrame
+    years: list[int]
+    targets: pd.DataFrame
+    capacity: pd.DataFrame
+    conversion_capacity: pd.DataFrame
+    unit_costs: pd.DataFrame
+    operating_subsidy: pd.DataFrame
+    conversion_cost_yuan: float
+    share_target: dict[int, float]
+    budget: dict[int, float | None]
+    penalties: dict[str, float]
+    budget_share_of_need: float = 1.0
+    centre_slots: float = 0.0
+    centre_year: int | None = None
+    centre_unit: str = "auto"
+    existing_channel: str = "social"
+    service_fraction: float = 0.5
+    objective: str = "min_cost"
+    inclusive_weight: float = 2.0
+    integer_classes: bool = False
+    slots_per_class: dict[str, int] = field(default_factory=lambda: {c: 1 for c in CHANNELS})
+    solver: str = "highs"
+    mip_rel_gap: float = 1e-6
+    tie_break: float = 1.0
+    city_share_capital: float = 0.5
+    city_share_operating: float = 0.5
+    penalty_note_threshold: float = 0.5
+
+
+@dataclass
+class AllocationResult:
+    """Tidy results of one allocation solve (columns as in docs/design.md's output contract).
+
+    Attributes
+    ----------
+    allocation : DataFrame
+        ``town_id, town, year, channel, kind, new_slots`` (non-zero rows).
+    conversions : DataFrame
+        ``town_id, town, year, slots``.
+    stock : DataFrame
+        ``town_id, town, year, total_slots, inclusive_slots, target_total, target_inclusive,
+        shortfall_total, shortfall_inclusive, market_slots, min_inclusive, shortfall_coverage``.
+    budget : DataFrame
+        ``year, item, item_zh, amount_yuan, city_yuan, district_yuan`` (items capital_subsidy,
+        conversion, operating_subsidy_new, operating_subsidy_existing, total).
+    budget_limits : DataFrame
+        ``year, budget_yuan, committed_yuan, basis`` (basis: none / absolute / share_of_need).
+    district : DataFrame
+        ``year, total_slots, inclusive_slots, inclusive_share, share_target, shortfall_share,
+        centre_slots, shortfall_centre``.
+    shadow_prices : DataFrame
+        ``constraint, town_id, year, value_yuan, meaning, meaning_en, family, unique, binding``.
+    binding : DataFrame
+        The binding rows of ``shadow_prices``.
+    notes : list of str
+        Pre-solve findings and remarks (Chinese / English), in order.
+
+    """
+
+    allocation: pd.DataFrame
+    conversions: pd.DataFrame
+    stock: pd.DataFrame
+    budget: pd.DataFrame
+    budget_limits: pd.DataFrame
+    district: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    binding: pd.DataFrame
+    status: str
+    objective_value: float
+    public_cost_yuan: float
+    solver: str
+    solver_version: str
+    build_seconds: float
+    solve_seconds: float
+    solver_seconds: float
+    notes: list[str]
+    objective: str = "min_cost"
+    integer_classes: bool = False
+    rounding_cost_yuan: float | None = None
+    lp_objective_value: float | None = None
+    centre_unit: str | None = None
+    degenerate: bool = False
+
+    @property
+    def district_share(self) -> pd.Series:
+        """Inclusive share of all slots reached at each year-end, indexed by year."""
+        return self.district.set_index("year")["inclusive_share"]
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs from the scenario parameters
+# --------------------------------------------------------------------------------------------
+
+
+def _year_value(params: Mapping, name: str, year: int) -> float:
+    """Read a year-indexed parameter strictly (Parameters.by_year when available)."""
+    if hasattr(params, "by_year"):
+        return params.by_year(name, year)
+    value = params[name]
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if str(k) == str(year):
+                return v
+        raise DataError(f"data/parameters/allocation.yaml: '{name}' has no value for {year}; add '{year}: …'")
+    return value
+
+
+def _target_sets_by_year(params: Mapping, years: list[int]) -> dict[int, str]:
+    """Target set used at each year-end: 2024 floor, 2025 the scenario's set, later years the last."""
+    by_year = {2024: "floor_2024", 2025: str(params["target_set_2025"])}
+    out = {}
+    for y in years:
+        known = [k for k in by_year if k <= y]
+        if not known:
+            raise DataError(f"allocation: no annex target for {y}; the annex covers 2024 and 2025 — "
+                            "set plan_years.first to 2024 or later")
+        out[y] = by_year[max(known)]
+    return out
+
+
+def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None, towns: pd.DataFrame | None = None,
+                           initial_stock: pd.DataFrame | None = None, first_year: int | None = None
+                           ) -> AllocationInputs:
+    """Build the LP's inputs from scenario parameters, the annex and the unit table.
+
+    Parameters
+    ----------
+    params : Parameters
+        Resolved scenario parameters (``load_scenario(...).parameters``).
+    targets : DataFrame, optional
+        ``tuoyu_model.data.load_targets()`` (loaded when omitted).
+    towns : DataFrame, optional
+        ``tuoyu_model.data.load_towns()`` (loaded when omitted).
+    initial_stock : DataFrame, optional
+        ``town_id, total_slots, inclusive_slots[, market_slots]`` at the end of the year before
+        ``first_year`` (a progress return); default the end-2023 stock in towns.csv.
+    first_year : int, optional
+        First year to plan (default ``plan_years.first``); with ``initial_stock`` this re-plans
+        the rest of the period.
+
+    Returns
+    -------
+    AllocationInputs
+
+    Raises
+    ------
+    DataError
+        A missing unit in ``initial_stock``, inclusive above total, or a year outside the plan.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> inp = inputs_from_parameters(load_scenario("baseline").parameters)
+    >>> inp.years, len(inp.units), int(inp.targets.query("year == 2025").target_total.sum())
+    ([2024, 2025], 22, 4700)
+
+    """
+    from tuoyu_model.costs import capital_costs, conversion_cost
+    from tuoyu_model.data import load_targets, load_towns
+    from tuoyu_model.pricing import operating_subsidy_table
+
+    targets = load_targets() if targets is None else targets
+    towns = load_towns(targets=targets) if towns is None else towns
+    plan = params["plan_years"]
+    first = int(plan["first"]) if first_year is None else int(first_year)
+    last = int(plan["last"])
+    if first > last:
+        raise DataError(f"allocation: first_year {first} is after the plan's last year {last} "
+                        "(allocation.yaml plan_years.last); nothing to plan")
+    years = list(range(first, last + 1))
+    towns = towns.copy()
+    units = pd.DataFrame({"town": towns["town"], "initial_total": towns["existing_slots_2023"].astype(float),
+                          "initial_inclusive": towns["existing_inclusive_2023"].astype(float)})
+    units.index.name = "town_id"
+    base_total = units["initial_total"].copy()
+    if initial_stock is not None:
+        st = initial_stock.set_index("town_id") if "town_id" in initial_stock.columns else initial_stock
+        missing = sorted(set(units.index) - set(st.index))
+        if missing:
+            raise DataError(f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
+                            "with total_slots and inclusive_slots")
+        bad = st[st["inclusive_slots"] > st["total_slots"]]
+        if len(bad):
+            raise DataError(f"initial_stock: '{bad.index[0]}' has inclusive_slots {bad['inclusive_slots'].iloc[0]} "
+                            f"> total_slots {bad['total_slots'].iloc[0]}; inclusive slots are part of the total")
+        units["initial_total"] = st.loc[units.index, "total_slots"].astype(float)
+        units["initial_inclusive"] = st.loc[units.index, "inclusive_slots"].astype(float)
+
+    # Targets per year-end; coverage minimum from min_inclusive_year on.
+    sets = _target_sets_by_year(params, years)
+    rows = []
+    tt = targets.set_index(["target_set", "town_id"])
+    for y in years:
+        part = tt.loc[sets[y]].loc[units.index]
+        m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
+        rows.append(pd.DataFrame({"town_id": units.index, "year": y,
+                                  "target_total": part["total_slots"].to_numpy(float),
+                                  "target_inclusive": part["inclusive_slots"].to_numpy(float),
+                                  "min_inclusive": m}))
+    tgt = pd.concat(rows, ignore_index=True)
+
+    # Channel capacities over the plan, opened cumulatively by build_share_by_year.
+    class_size = params["class_size"]
+    cap_total = pd.DataFrame({
+        "kindergarten": towns["spare_kindergarten_rooms"] * float(class_size["age_2_3"]),
+        "community": towns["idle_premises"] * float(params["slots_per_idle_premise"]),
+        "employer": towns["employers"] * float(params["slots_per_employer"]) * float(params["employer_participation"]),
+        "social": towns["population"] / 1000.0 * float(params["social_capacity_per_1000"]),
+    }, index=units.index).astype(float)
+    if initial_stock is not None:
+        # Slots added since end-2023 used part of the capacity; spread over channels pro rata.
+        added = (units["initial_total"] - base_total).clip(lower=0)
+        room = cap_total.sum(axis=1)
+        used_share = (added / room.where(room > 0)).fillna(0).clip(upper=1)
+        cap_total = cap_total.mul(1 - used_share, axis=0)
+    cap_rows = []
+    conv_rows = []
+    market0 = (units["initial_total"] - units["initial_inclusive"]).clip(lower=0)
+    willing = float(params["conversion_willingness"])
+    for y in years:
+        share = float(_year_value(params, "build_share_by_year", y))
+        for c in cap_total.columns:
+            cap_rows.append(pd.DataFrame({"town_id": units.index, "channel": c, "year": y,
+                                          "capacity_slots": cap_total[c].to_numpy() * share}))
+        cshare = float(_year_value(params, "conversion_build_share_by_year", y))
+        conv_rows.append(pd.DataFrame({"town_id": units.index, "year": y,
+                                       "capacity_slots": (market0 * willing * cshare).to_numpy()}))
+    capacity = pd.concat(cap_rows, ignore_index=True)
+    conv_cap = pd.concat(conv_rows, ignore_index=True)
+
+    cc = capital_costs(params)
+    allowed = params["allowed_kinds"]
+    uc = []
+    for c in CHANNELS:
+        for k in KINDS:
+            if allowed[c][k]:
+                col = "public_capital_inclusive_yuan" if k == "inclusive" else "public_capital_market_yuan"
+                uc.append({"channel": c, "kind": k, "capital_public_yuan": float(cc.loc[c, col])})
+    ops = operating_subsidy_table(params, years)[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()
+    # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
+    mix = params["age_mix"]
+    per_class = {c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size))))
+                 for c in CHANNELS}
+    budget = {y: (float(_year_value(params, "budget", y)) or None) for y in years}
+    return AllocationInputs(
+        units=units, years=years, targets=tgt, capacity=capacity, conversion_capacity=conv_cap,
+        unit_costs=pd.DataFrame(uc), operating_subsidy=ops, conversion_cost_yuan=float(conversion_cost(params)),
+        share_target={y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
+        budget=budget, budget_share_of_need=float(params["budget_share_of_need"]),
+        penalties={"total": float(params["penalty_shortfall_total"]),
+                   "inclusive": float(params["penalty_shortfall_inclusive"]),
+                   "share": float(params["penalty_shortfall_share"]),
+                   "coverage": float(params["penalty_shortfall_coverage"])},
+        centre_slots=float(params["district_centre_slots"]), centre_year=int(params["district_centre_year"]),
+        centre_unit=str(params["district_centre_unit"]), existing_channel=str(params["existing_slots_channel"]),
+        service_fraction=float(params["new_slot_service_fraction"]), objective=str(params["objective"]),
+        inclusive_weight=float(params["inclusive_weight"]), integer_classes=bool(params["integer_classes"]),
+        slots_per_class=per_class, solver=str(params["solver"]), mip_rel_gap=float(params["mip_rel_gap"]),
+        tie_break=float(params["tie_break_cost_per_slot"]),
+        city_share_capital=float(params["city_share_of_capital"]),
+        city_share_operating=float(params["city_share_of_operating"]),
+        penalty_note_threshold=float(params["penalty_note_threshold"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Rows:
+    """Metadata of the named constraints, in the order they were added."""
+
+    cons: list = field(default_factory=list)
+    family: list = field(default_factory=list)
+    town: list = field(default_factory=list)
+    year: list = field(default_factory=list)
+    scale: list = field(default_factory=list)  # e.g. slots per share point, for the sentences
+
+    def add(self, prob: pulp.LpProblem, pairs: list, sense: int, rhs: float, family: str, town: str,
+            year: int, scale: float = 1.0) -> None:
+        name = f"{family}-{town}-{year}"
+        con = pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=sense, name=name, rhs=rhs)
+        prob.addConstraint(con, name)
+        self.cons.append(con)
+        self.family.append(family)
+        self.town.append(town)
+        self.year.append(year)
+        self.scale.append(scale)
+
+
+@dataclass
+class AllocationModel:
+    """A built (not yet solved) allocation problem with the metadata to read it back."""
+
+    prob: pulp.LpProblem
+    inputs: AllocationInputs
+    integer: bool
+    x_vars: list
+    x_meta: pd.DataFrame  # town_id, year, channel, kind, scale, capital, op weights…
+    v_vars: list
+    v_meta: pd.DataFrame  # town_id, year
+    short: dict  # (kind, town, year) -> var
+    rows: _Rows
+    centre_sites: dict  # town_id -> binary var (integer auto mode)
+    centre_host: str | None
+    committed: dict  # year -> committed operating subsidy (yuan)
+    budget_rhs: dict  # year -> yuan limit on decided spending, or None
+    build_seconds: float = 0.0
+
+
+def centre_host_rule(inputs: AllocationInputs) -> str | None:
+    """Host of the district centre in the LP when ``centre_unit`` is 'auto'.
+
+    The unit with the largest inclusive gap at the centre year (inclusive target minus inclusive
+    slots at the start), ties broken by the units' order; ``None`` when no centre is required.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> centre_host_rule(replace(_toy_inputs(), centre_slots=10, centre_year=2024))
+    'a'
+
+    """
+    if inputs.centre_slots <= 0 or inputs.centre_year is None:
+        return None
+    if inputs.centre_unit != "auto":
+        if inputs.centre_unit not in inputs.units.index:
+            raise DataError(f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
+                            f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …")
+        return inputs.centre_unit
+    year = min(max(inputs.centre_year, inputs.years[0]), inputs.years[-1])
+    t = inputs.targets[inputs.targets.year == year].set_index("town_id")["target_inclusive"]
+    gap = t.reindex(inputs.units.index) - inputs.units["initial_inclusive"]
+    return str(gap.idxmax())  # idxmax keeps the first of equal maxima: the units' order
+
+
+def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None,
+                 ) -> AllocationModel:
+    """Build the PuLP problem (see the module docstring for the formulation).
+
+    Expressions are assembled from prepared coefficient lists, never by repeated ``+=``, so
+    building stays well below the solver's time at every size.
+
+    Parameters
+    ----------
+    inputs : AllocationInputs
+    budget_rhs : dict, optional
+        Year → absolute budget in yuan (``None`` = no row); default ``inputs.budget``.
+    integer : bool, optional
+        Whole classes (default ``inputs.integer_classes``).
+
+    Returns
+    -------
+    AllocationModel
+
+    """
+    t0 = time.perf_counter()
+    integer = inputs.integer_classes if integer is None else integer
+    budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
+    years = list(inputs.years)
+    ypos = {y: j for j, y in enumerate(years)}
+    units = list(inputs.units.index)
+    S0 = inputs.units["initial_total"].to_dict()
+    I0 = inputs.units["initial_inclusive"].to_dict()
+    f = inputs.service_fraction
+    ex = inputs.existing_channel
+    op = {(int(r.year), r.channel): float(r.subsidy_per_slot_year_yuan)
+          for r in inputs.operating_subsidy.itertuples(index=False)}
+
+    def opr(y: int, c: str) -> float:
+        try:
+            return op[(y, c)]
+        except KeyError:
+            raise DataError(f"allocation: no operating subsidy for channel '{c}' in {y} "
+                            "(pricing.operating_subsidy_table)") from None
+
+    def phi(tau: int, t: int) -> float:
+        return f if t == tau else 1.0
+
+    committed = {y: opr(y, ex) * sum(I0.values()) for y in years}
+    maximise = inputs.objective == "max_slots"
+    if inputs.objective not in ("min_cost", "max_slots"):
+        raise DataError(f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; "
+                        "expected min_cost or max_slots")
+    w_inc = inputs.inclusive_weight
+    prob = pulp.LpProblem("tuoyu_allocation", pulp.LpMinimize)
+    cat = pulp.LpInteger if integer else pulp.LpContinuous
+
+    # --- capacities (cumulative, by unit × channel × year), centre added by rule --------------
+    cap = {(r.town_id, r.channel, int(r.year)): float(r.capacity_slots)
+           for r in inputs.capacity.itertuples(index=False) if r.channel != "centre"}
+    host = centre_host_rule(inputs)
+    centre_sites: dict = {}
+    if host is not None:
+        q = inputs.slots_per_class.get("centre", 1) if integer else 1
+        ccap = math.ceil(inputs.centre_slots / q) * q
+        site_units = units if (integer and inputs.centre_unit == "auto") else [host]
+        for i in site_units:
+            for y in years:
+                cap[(i, "centre", y)] = ccap
+        if integer and inputs.centre_unit == "auto":
+            centre_sites = {i: prob.add_variable(f"site_{i}", cat=pulp.LpBinary) for i in units}
+    allowed = [(r.channel, r.kind, float(r.capital_public_yuan)) for r in inputs.unit_costs.itertuples(index=False)]
+
+    # --- variables ------------------------------------------------------------------------------
+    x_vars, xm = [], []
+    for i in units:
+        for c, k, a in allowed:
+            caps = [cap.get((i, c, y), 0.0) for y in years]
+            if max(caps, default=0.0) <= TOL:
+                continue
+            q = inputs.slots_per_class.get(c, 1) if integer else 1
+            for y in years:
+                if cap.get((i, c, y), 0.0) <= TOL:
+                    continue
+                x_vars.append(prob.add_variable(f"x_{i}_{y}_{c}_{k}", lowBound=0, cat=cat))
+                xm.append((i, y, c, k, float(q), a))
+    x_meta = pd.DataFrame(xm, columns=["town_id", "year", "channel", "kind", "scale", "capital"])
+    v_vars, vm = [], []
+    vcap = {(r.town_id, int(r.year)): float(r.capacity_slots)
+            for r in inputs.conversion_capacity.itertuples(index=False)}
+    for i in units:
+        for y in years:
+            if vcap.get((i, y), 0.0) > TOL:
+                v_vars.append(prob.add_variable(f"v_{i}_{y}", lowBound=0))
+                vm.append((i, y))
+    v_meta = pd.DataFrame(vm, columns=["town_id", "year"])
+
+    tg = inputs.targets.set_index(["town_id", "year"])
+    short: dict = {}
+    for i in units:
+        for y in years:
+            short[("total", i, y)] = prob.add_variable(f"u_total_{i}_{y}", lowBound=0)
+            short[("inclusive", i, y)] = prob.add_variable(f"u_inclusive_{i}_{y}", lowBound=0)
+            m, ti = tg.at[(i, y), "min_inclusive"], tg.at[(i, y), "target_inclusive"]
+            if m > ti:
+                short[("coverage", i, y)] = prob.add_variable(f"u_coverage_{i}_{y}", lowBound=0)
+    for y in years:
+        if inputs.share_target.get(y, 0) > 0:
+            short[("share", "district", y)] = prob.add_variable(f"u_share_{y}", lowBound=0)
+    cy = None
+    if host is not None:
+        cy = inputs.centre_year
+        if cy < years[0] or cy > years[-1]:
+            cy = None  # reported by the pre-solve check
+        else:
+            short[("centre", "district", cy)] = prob.add_variable(f"u_centre_{cy}", lowBound=0)
+
+    # --- per-unit cumulative lists (the stock expressions) --------------------------------------
+    by_unit_x: dict = {i: [] for i in units}
+    for var, (i, y, c, k, q, _a) in zip(x_vars, xm, strict=True):
+        by_unit_x[i].append((var, y, c, k, q))
+    by_unit_v: dict = {i: [] for i in units}
+    for var, (i, y) in zip(v_vars, vm, strict=True):
+        by_unit_v[i].append((var, y))
+
+    rows = _Rows()
+    GE, LE = pulp.LpConstraintGE, pulp.LpConstraintLE
+    share_pairs: dict = {y: [] for y in years}
+    centre_pairs: list = []
+    for i in units:
+        xs, vs = by_unit_x[i], by_unit_v[i]
+        for y in years:
+            tot = [(var, q) for var, tau, _c, _k, q in xs if tau <= y]
+            inc = [(var, q) for var, tau, _c, k, q in xs if tau <= y and k == "inclusive"]
+            inc += [(var, 1.0) for var, tau in vs if tau <= y]
+            rows.add(prob, tot + [(short[("total", i, y)], 1.0)], GE, tg.at[(i, y), "target_total"] - S0[i],
+                     "total", i, y)
+            rows.add(prob, inc + [(short[("inclusive", i, y)], 1.0)], GE, tg.at[(i, y), "target_inclusive"] - I0[i],
+                     "inclusive", i, y)
+            if ("coverage", i, y) in short:
+                rows.add(prob, inc + [(short[("coverage", i, y)], 1.0)], GE, tg.at[(i, y), "min_inclusive"] - I0[i],
+                         "coverage", i, y)
+            s = inputs.share_target.get(y, 0)
+            if s > 0:
+                share_pairs[y].extend((var, q * ((1 - s) if k == "inclusive" else -s))
+                                      for var, tau, _c, k, q in xs if tau <= y)
+                share_pairs[y].extend((var, 1.0) for var, tau in vs if tau <= y)
+        # capacities per channel and year
+        for c in CHANNELS:
+            cx = [(var, tau, q) for var, tau, cc, _k, q in xs if cc == c]
+            if not cx:
+                continue
+            for y in years:
+                pairs = [(var, q) for var, tau, q in cx if tau <= y]
+                if c == "centre" and centre_sites:
+                    rows.add(prob, pairs + [(centre_sites[i], -cap[(i, c, y)])], LE, 0.0, f"capacity_{c}", i, y)
+                elif pairs:
+                    rows.add(prob, pairs, LE, cap.get((i, c, y), 0.0), f"capacity_{c}", i, y)
+            if c == "centre" and cy is not None:
+                centre_pairs.extend((var, q) for var, tau, q in cx if tau <= cy)
+        for y in years:
+            pairs = [(var, 1.0) for var, tau in vs if tau <= y]
+            if pairs:
+                rows.add(prob, pairs, LE, vcap[(i, y)], "conversion", i, y)
+    S0_all, I0_all = sum(S0.values()), sum(I0.values())
+    for y in years:
+        s = inputs.share_target.get(y, 0)
+        if s > 0:
+            # one share point is 1% of the district's slots at that year-end
+            rows.add(prob, share_pairs[y] + [(short[("share", "district", y)], 1.0)], GE, s * S0_all - I0_all,
+                     "share", "district", y, scale=0.01)
+    if cy is not None:
+        rows.add(prob, centre_pairs + [(short[("centre", "district", cy)], 1.0)], GE, inputs.centre_slots,
+                 "centre", "district", cy)
+    if centre_sites:
+        rows.add(prob, [(z, 1.0) for z in centre_sites.values()], pulp.LpConstraintEQ, 1.0, "centre_site",
+                 "district", inputs.centre_year)
+
+    # --- money: per variable, capital in its year and operating subsidies in every later year ---
+    spend: dict = {y: [] for y in years}
+    obj: list = []
+    for var, (_i, tau, c, k, q, a) in zip(x_vars, xm, strict=True):
+        cost = q * (a + inputs.tie_break)
+        for y in years[ypos[tau]:]:
+            money = q * (a if y == tau else 0.0)
+            if k == "inclusive":
+                money += q * opr(y, c) * phi(tau, y)
+            if money:
+                spend[y].append((var, money))
+            if k == "inclusive":
+                cost += q * opr(y, c) * phi(tau, y)
+        if maximise:
+            n_years = len(years) - ypos[tau]
+            obj.append((var, -q * n_years * (w_inc if k == "inclusive" else 1.0)))
+        else:
+            obj.append((var, cost))
+    g = inputs.conversion_cost_yuan
+    for var, (_i, tau) in zip(v_vars, vm, strict=True):
+        cost = g
+        for y in years[ypos[tau]:]:
+            money = (g if y == tau else 0.0) + opr(y, ex) * phi(tau, y)
+            if money:
+                spend[y].append((var, money))
+            cost += opr(y, ex) * phi(tau, y)
+        if maximise:
+            obj.append((var, -(w_inc - 1.0) * (len(years) - ypos[tau])))
+        else:
+            obj.append((var, cost))
+    pen = {"total": inputs.penalties["total"], "inclusive": inputs.penalties["inclusive"],
+           "coverage": inputs.penalties["coverage"], "share": inputs.penalties["share"],
+           "centre": inputs.penalties["coverage"]}
+    obj.extend((var, pen[key[0]]) for key, var in short.items())
+    for y in years:
+        b = budget_rhs.get(y)
+        if b is not None:
+            rows.add(prob, spend[y], LE, max(0.0, b - committed[y]), "budget", "district", y)
+    constant = 0.0 if maximise else sum(committed.values())
+    prob.setObjective(pulp.LpAffineExpression(obj, constant=constant))
+    return AllocationModel(prob=prob, inputs=inputs, integer=integer, x_vars=x_vars, x_meta=x_meta,
+                           v_vars=v_vars, v_meta=v_meta, short=short, rows=rows, centre_sites=centre_sites,
+                           centre_host=host, committed=committed, budget_rhs=budget_rhs,
+                           build_seconds=time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the solution into tidy tables
+# --------------------------------------------------------------------------------------------
+
+
+def _values(variables: list) -> np.ndarray:
+    vals = np.fromiter((v.varValue if v.varValue is not None else np.nan for v in variables), float,
+                       count=len(variables))
+    if np.isnan(vals).any():
+        raise SolverError("allocation: the solver returned no value for some variables although it reported "
+                          "'Optimal'; rerun with --set solver=cbc")
+    vals[np.abs(vals) < TOL] = 0.0
+    return vals
+
+
+def _clean(a: np.ndarray | pd.Series, digits: int = 6):
+    """Round solver output so two runs write identical files (and -0.0 never shows)."""
+    return np.round(np.asarray(a, dtype=float), digits) + 0.0
+
+
+def _money_tables(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> pd.DataFrame:
+    inp = model.inputs
+    years = list(inp.years)
+    xm = model.x_meta.assign(value=x * model.x_meta["scale"])
+    op = inp.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+    f = inp.service_fraction
+    rows = []
+    conv = model.v_meta.assign(value=v)
+    for y in years:
+        cap_y = float((xm.loc[xm.year == y, "capital"] * xm.loc[xm.year == y, "value"]).sum())
+        conv_y = float(conv.loc[conv.year == y, "value"].sum()) * inp.conversion_cost_yuan
+        inc = xm[(xm.kind == "inclusive") & (xm.year <= y)]
+        rate = op.loc[y].reindex(inc.channel).to_numpy()
+        phi = np.where(inc.year.to_numpy() == y, f, 1.0)
+        op_new = float((inc["value"].to_numpy() * rate * phi).sum())
+        cv = conv[conv.year <= y]
+        op_new += float((cv["value"].to_numpy() * np.where(cv.year.to_numpy() == y, f, 1.0)).sum()
+                        * op.loc[(y, inp.existing_channel)])
+        amounts = {"capital_subsidy": cap_y, "conversion": conv_y, "operating_subsidy_new": op_new,
+                   "operating_subsidy_existing": model.committed[y]}
+        for item, amount in amounts.items():
+            zh, rule = BUDGET_ITEMS[item]
+            city = inp.city_share_capital if rule == "capital" else inp.city_share_operating
+            rows.append((y, item, zh, amount, amount * city, amount * (1 - city)))
+        tot = sum(amounts.values())
+        city_tot = sum(r[4] for r in rows[-4:])
+        rows.append((y, "total", "合计", tot, city_tot, tot - city_tot))
+    out = pd.DataFrame(rows, columns=["year", "item", "item_zh", "amount_yuan", "city_yuan", "district_yuan"])
+    for c in ("amount_yuan", "city_yuan", "district_yuan"):
+        out[c] = _clean(out[c], 2)
+    return out
+
+
+def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: dict) -> pd.DataFrame:
+    inp = model.inputs
+    xm = model.x_meta.assign(value=x * model.x_meta["scale"])
+    grid = inp.targets[["town_id", "year", "target_total", "target_inclusive", "min_inclusive"]].copy()
+    add_tot = xm.groupby(["town_id", "year"])["value"].sum()
+    add_inc = xm[xm.kind == "inclusive"].groupby(["town_id", "year"])["value"].sum()
+    add_conv = model.v_meta.assign(value=v).groupby(["town_id", "year"])["value"].sum()
+    key = pd.MultiIndex.from_frame(grid[["town_id", "year"]])
+    grid["new_slots"] = add_tot.reindex(key).fillna(0).to_numpy()
+    grid["new_inclusive"] = add_inc.reindex(key).fillna(0).to_numpy()
+    grid["converted"] = add_conv.reindex(key).fillna(0).to_numpy()
+    grid = grid.sort_values(["town_id", "year"])
+    cum = grid.groupby("town_id")[["new_slots", "new_inclusive", "converted"]].cumsum()
+    S0 = grid.town_id.map(inp.units["initial_total"])
+    I0 = grid.town_id.map(inp.units["initial_inclusive"])
+    grid["total_slots"] = S0 + cum["new_slots"]
+    grid["inclusive_slots"] = I0 + cum["new_inclusive"] + cum["converted"]
+    grid["market_slots"] = grid["total_slots"] - grid["inclusive_slots"]
+    grid["shortfall_total"] = [short.get(("total", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)]
+    grid["shortfall_inclusive"] = [short.get(("inclusive", i, y), 0.0)
+                                   for i, y in zip(grid.town_id, grid.year, strict=True)]
+    grid["shortfall_coverage"] = [short.get(("coverage", i, y), 0.0)
+                                  for i, y in zip(grid.town_id, grid.year, strict=True)]
+    grid["town"] = grid.town_id.map(inp.units["town"])
+    order = {u: n for n, u in enumerate(inp.units.index)}
+    grid = grid.sort_values(["year", "town_id"], key=lambda s: s.map(order) if s.name == "town_id" else s)
+    cols = ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total", "target_inclusive",
+            "shortfall_total", "shortfall_inclusive", "market_slots", "min_inclusive", "shortfall_coverage",
+            "new_slots", "converted"]
+    out = grid[cols].reset_index(drop=True)
+    for c in cols[3:]:
+        out[c] = _clean(out[c])
+    return out
+
+
+def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRecord,
+                  stock: pd.DataFrame, lp_result: bool) -> tuple[pd.DataFrame, bool]:
+    inp = model.inputs
+    rows = model.rows
+    pis = np.array([c.pi if c.pi is not None else np.nan for c in rows.cons], dtype=float)
+    slacks = np.array([c.slack if c.slack is not None else np.nan for c in rows.cons], dtype=float)
+    fam = np.array(rows.family, dtype=object)
+    # ≤ rows (capacity, budget) have duals ≤ 0 when minimising: report the saving as positive.
+    sign = np.where(np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity")
+                    | (fam == "conversion"), -1.0, 1.0)
+    value = _clean(sign * np.nan_to_num(pis), 4)
+    binding = np.abs(np.nan_to_num(slacks)) <= 1e-6
+    totals = stock.groupby("year")["total_slots"].sum()
+    scale = np.array(rows.scale, dtype=float)
+    years = np.array(rows.year)
+    # share rows: value per percentage point = dual × 1% of the district's slots that year
+    is_share = fam == "share"
+    value = np.where(is_share, _clean(value * scale * totals.reindex(years).fillna(0).to_numpy(), 4), value)
+    n_vars = len(model.prob.variables())
+    at_bound = sum(1 for v in model.prob.variables() if abs(v.varValue or 0.0) <= 1e-9)
+    degenerate = bool(int(binding.sum()) + at_bound > n_vars)
+    if ranging is not None:
+        unique = ranging["unique"]
+    else:
+        unique = ~(binding & degenerate)
+    min_pen = min(inp.penalties.values())
+    names = inp.units["town"].to_dict()
+    zh, en = [], []
+    for f_, t_, y_, val, b in zip(fam, rows.town, rows.year, value, binding, strict=True):
+        a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), min_pen * inp.penalty_note_threshold,
+                          inp.objective)
+        zh.append(a)
+        en.append(b_)
+    out = pd.DataFrame({"constraint": [f"{f}-{t}-{y}" for f, t, y in
+                                       zip(rows.family, rows.town, rows.year, strict=True)],
+                        "town_id": rows.town, "year": rows.year, "value_yuan": value, "meaning": zh,
+                        "meaning_en": en, "family": rows.family, "unique": unique, "binding": binding})
+    if not lp_result:
+        out["meaning"] = out["meaning"] + "（整班模式：取自线性松弛）"
+        out["meaning_en"] = out["meaning_en"] + " (whole-class mode: from the LP relaxation)"
+    nonunique = ~out["unique"].astype(bool) & out["binding"]
+    out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
+    out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
+    return out, degenerate
+
+
+def _sentence(family: str, town: str, town_id: str, year: int, value: float, binding: bool,
+              penalty_level: float, objective: str) -> tuple[str, str]:
+    """One Chinese and one English sentence for a shadow price."""
+    v = f"{value:,.0f}"
+    unmet = abs(value) >= penalty_level
+    money_zh = "目标函数值（含缺口罚金）" if (unmet or objective == "max_slots") else "财政资金"
+    money_en = "objective (with shortfall penalties)" if (unmet or objective == "max_slots") else "public money"
+    if family in ("total", "inclusive", "coverage"):
+        what_zh = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位（全覆盖下限）"}[family]
+        what_en = {"total": "slot", "inclusive": "inclusive slot",
+                   "coverage": "inclusive slot (coverage minimum)"}[family]
+        if value == 0:
+            return (f"{year}年{town}{what_zh}目标未构成约束（不增加成本）",
+                    f"{year} {town_id}: the {what_en} target does not bind (no extra cost)")
+        if unmet:
+            return (f"{year}年{town}{what_zh}目标未能完成：每多要求1个，缺口增加1个（罚金约{v}元）",
+                    f"{year} {town_id}: the {what_en} target is not met; each more slot required adds one to "
+                    f"the shortfall (penalty about ¥{v})")
+        return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元",
+                f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en}")
+    if family == "share":
+        return (f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元",
+                f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en}")
+    if family == "budget":
+        return (f"{year}年预算每增加1元，目标函数值（含缺口罚金）减少约{value:,.4f}元",
+                f"{year}: one more yuan of budget lowers the objective (with penalties) by about {value:,.4f}")
+    if family == "centre":
+        return (f"{year}年区托育综合服务中心每增加1个托位，{money_zh}增加约{v}元",
+                f"{year}: one more slot in the district centre costs about ¥{v} of {money_en}")
+    if family.startswith("capacity") or family == "conversion":
+        ch = family.split("_", 1)[1] if "_" in family else "conversion"
+        ch_zh = CHANNEL_ZH.get(ch, "存量转普惠")
+        if value == 0:
+            return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
+                    f"{year} {town_id}: {ch} capacity is not exhausted")
+        return (f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
+                f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}")
+    return (f"{family} {town} {year}: {v}", f"{family} {town_id} {year}: {v}")
+
+
+def _ranging(model: AllocationModel) -> dict | None:
+    """Dual uniqueness from HiGHS's ranging: a dual valid only on one side of the rhs is not unique."""
+    h = getattr(model.prob, "solverModel", None)
+    if h is None or model.integer:
+        return None
+    try:
+        status, rng = h.getRanging()
+    except Exception:  # noqa: BLE001 - ranging is a nicety; fall back to the degeneracy count
+        return None
+    if str(status) != "HighsStatus.kOk":
+        return None
+    up = np.asarray(rng.row_bound_up.value_, dtype=float)
+    dn = np.asarray(rng.row_bound_dn.value_, dtype=float)
+    rhs = np.array([-(c.constant) for c in model.rows.cons], dtype=float)
+    idx = np.array([c.index for c in model.rows.cons])
+    if len(up) <= (idx.max() if len(idx) else -1):
+        return None
+    u, d = up[idx], dn[idx]
+    tol = 1e-7 * (1 + np.abs(rhs))
+    unique = ~((np.abs(u - rhs) <= tol) | (np.abs(d - rhs) <= tol))
+    return {"unique": unique}
+
+
+# --------------------------------------------------------------------------------------------
+# Solve
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Solved:
+    model: AllocationModel
+    record: SolveRecord
+    x: np.ndarray
+    v: np.ndarray
+    short: dict
+
+
+def _solve_model(model: AllocationModel, solver: str) -> _Solved:
+    rec = run_solver(model.prob, solver, model.integer, model.inputs.mip_rel_gap)
+    x = _values(model.x_vars) * 1.0
+    v = _values(model.v_vars)
+    sv = _values(list(model.short.values()))
+    short = dict(zip(model.short.keys(), sv, strict=True))
+    return _Solved(model, rec, x, v, short)
+
+
+def _year_spending(solved: _Solved) -> dict:
+    money = _money_tables(solved.model, solved.x, solved.v)
+    return money[money.item == "total"].set_index("year")["amount_yuan"].to_dict()
+
+
+def solve(inputs: AllocationInputs) -> AllocationResult:
+    """Solve the allocation and return tidy tables; values are read only from an Optimal solve.
+
+    Runs the pre-solve check first (its findings go to ``result.notes``), then the LP; with
+    ``budget_share_of_need`` ≠ 1 it solves once without budget to set each year's budget; in
+    integer mode it also solves the LP relaxation to report the cost of rounding.
+
+    Parameters
+    ----------
+    inputs : AllocationInputs
+
+    Returns
+    -------
+    AllocationResult
+
+    Raises
+    ------
+    SolverError
+        The solver did not report an optimal solution (the message names the status and the cause).
+
+    Examples
+    --------
+    >>> r = solve(_toy_inputs())
+    >>> r.status, r.public_cost_yuan
+    ('Optimal', 1000.0)
+
+    """
+    from tuoyu_model.allocation_check import presolve_notes
+
+    solver, note = resolve_solver(inputs.solver)
+    notes = [note] if note else []
+    build = solve_time = own = 0.0
+    budget = dict(inputs.budget)
+    basis = {y: ("absolute" if budget.get(y) is not None else "none") for y in inputs.years}
+    if inputs.budget_share_of_need != 1 and any(budget.get(y) is None for y in inputs.years):
+        free = create_model(inputs, {y: None for y in inputs.years}, integer=False)
+        s0 = _solve_model(free, solver)
+        build += free.build_seconds
+        solve_time += s0.record.wall_seconds
+        own += s0.record.solver_seconds
+        need = _year_spending(s0)
+        for y in inputs.years:
+            if budget.get(y) is None:
+                budget[y] = inputs.budget_share_of_need * need[y]
+                basis[y] = "share_of_need"
+        notes.append(f"预算按无约束方案支出的{inputs.budget_share_of_need:.0%}确定 / budget set to "
+                     f"{inputs.budget_share_of_need:.0%} of the unconstrained plan's spending: "
+                     + ", ".join(f"{y} ¥{budget[y]:,.0f}" for y in inputs.years))
+    notes.extend(presolve_notes(inputs, budget))
+    model = create_model(inputs, budget)
+    build += model.build_seconds
+    solved = _solve_model(model, solver)
+    solve_time += solved.record.wall_seconds
+    own += solved.record.solver_seconds
+    lp_solved = solved
+    rounding = lp_obj = None
+    if model.integer:
+        relax = create_model(inputs, budget, integer=False)
+        build += relax.build_seconds
+        lp_solved = _solve_model(relax, solver)
+        solve_time += lp_solved.record.wall_seconds
+        own += lp_solved.record.solver_seconds
+        lp_obj = lp_solved.record.objective
+        rounding = solved.record.objective - lp_obj
+        notes.append(f"整班建设使目标函数值增加{rounding:,.0f}元（相对线性规划） / whole classes raise the objective "
+                     f"by ¥{rounding:,.0f} over the LP")
+    return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj)
+
+
+def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, notes: list, build: float,
+            solve_time: float, own: float, rounding, lp_obj) -> AllocationResult:
+    model, inp = solved.model, solved.model.inputs
+    xm = model.x_meta
+    newv = solved.x * xm["scale"].to_numpy()
+    town = inp.units["town"]
+    alloc = xm[["town_id", "year", "channel", "kind"]].assign(new_slots=_clean(newv))
+    alloc = alloc[alloc.new_slots > 0].copy()
+    alloc.insert(1, "town", alloc.town_id.map(town))
+    alloc = alloc.reset_index(drop=True)
+    conv = model.v_meta.assign(slots=_clean(solved.v))
+    conv = conv[conv.slots > 0].copy()
+    conv.insert(1, "town", conv.town_id.map(town))
+    conv = conv[["town_id", "town", "year", "slots"]].reset_index(drop=True)
+    stock = _stock_table(model, solved.x, solved.v, solved.short)
+    money = _money_tables(model, solved.x, solved.v)
+    limits = pd.DataFrame({"year": inp.years,
+                           "budget_yuan": [budget.get(y) if budget.get(y) is not None else np.nan for y in inp.years],
+                           "committed_yuan": [model.committed[y] for y in inp.years],
+                           "basis": [basis[y] for y in inp.years]})
+    dist = stock.groupby("year")[["total_slots", "inclusive_slots"]].sum().reset_index()
+    dist["inclusive_share"] = _clean(dist.inclusive_slots / dist.total_slots.where(dist.total_slots > 0), 6)
+    dist["share_target"] = dist.year.map(inp.share_target).fillna(0.0)
+    dist["shortfall_share"] = [_clean(solved.short.get(("share", "district", y), 0.0)) + 0 for y in dist.year]
+    cx = alloc[alloc.channel == "centre"].groupby("year")["new_slots"].sum().reindex(dist.year).fillna(0).cumsum()
+    dist["centre_slots"] = cx.to_numpy()
+    dist["shortfall_centre"] = [float(solved.short.get(("centre", "district", y), 0.0)) for y in dist.year]
+    lp_is_same = lp_solved is solved
+    sp_stock = stock if lp_is_same else _stock_table(lp_solved.model, lp_solved.x, lp_solved.v, lp_solved.short)
+    shadow, degenerate = _shadow_table(lp_solved.model, _ranging(lp_solved.model), lp_solved.record, sp_stock,
+                                       lp_is_same)
+    if degenerate:
+        notes.append("线性规划解退化：部分影子价格不唯一（见unique列） / the LP solution is degenerate: some shadow "
+                     "prices are not unique (see column 'unique')")
+    binding = shadow[shadow.binding].reset_index(drop=True)
+    host = model.centre_host
+    if model.centre_sites:
+        host = next((i for i, z in model.centre_sites.items() if (z.varValue or 0) > 0.5), None)
+    public = float(money.loc[money.item == "total", "amount_yuan"].sum())
+    return AllocationResult(
+        allocation=alloc, conversions=conv, stock=stock, budget=money, budget_limits=limits, district=dist,
+        shadow_prices=shadow, binding=binding, status=solved.record.status,
+        objective_value=solved.record.objective, public_cost_yuan=public, solver=solved.record.solver_name,
+        solver_version=solved.record.solver_version, build_seconds=build, solve_seconds=solve_time,
+        solver_seconds=own, notes=notes, objective=inp.objective, integer_classes=model.integer,
+        rounding_cost_yuan=rounding, lp_objective_value=lp_obj, centre_unit=host, degenerate=degenerate)
+
+
+def solve_scenario(params: Mapping, **kwargs) -> AllocationResult:
+    """Shortcut: :func:`inputs_from_parameters` then :func:`solve`.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> r = solve_scenario(load_scenario("baseline").parameters)
+    >>> r.status, float(r.stock.shortfall_total.sum())
+    ('Optimal', 0.0)
+
+    """
+    return solve(inputs_from_parameters(params, **kwargs))
+
+
+def _toy_inputs() -> AllocationInputs:
+    """Two units, one year, for doctests: unit a needs 10 more inclusive slots at ¥100 each."""
+    units = pd.DataFrame({"town": ["甲", "乙"], "initial_total": [0.0, 5.0], "initial_inclusive": [0.0, 5.0]},
+                         index=pd.Index(["a", "b"], name="town_id"))
+    return AllocationInputs(
+        units=units, years=[2024],
+        targets=pd.DataFrame({"town_id": ["a", "b"], "year": 2024, "target_total": [10.0, 5.0],
+                              "target_inclusive": [10.0, 5.0], "min_inclusive": 0.0}),
+        capacity=pd.DataFrame({"town_id": ["a", "b"], "channel": "community", "year": 2024,
+                               "capacity_slots": [50.0, 50.0]}),
+        conversion_capacity=pd.DataFrame({"town_id": ["a", "b"], "year": 2024, "capacity_slots": [0.0, 0.0]}),
+        unit_costs=pd.DataFrame({"channel": ["community"], "kind": ["inclusive"], "capital_public_yuan": [100.0]}),
+        operating_subsidy=pd.DataFrame({"year": 2024, "channel": list(CHANNELS), "subsidy_per_slot_year_yuan": 0.0}),
+        conversion_cost_yuan=0.0, share_target={2024: 0.0}, budget={2024: None},
+        penalties=dict.fromkeys(PENALTY_KEYS, 1e6), tie_break=0.0,
+    )

@@ -1,0 +1,199 @@
+"""Solver plumbing for the allocation LP: pick HiGHS or CBC, time it, check the status.
+
+Kept apart from the model so the formulation in :mod:`tuoyu_model.allocation` reads as
+mathematics. PuLP's HiGHS bridge passes the model to highspy one column and one row at a
+time; :class:`BulkHiGHS` hands it over in three array calls instead, so the transfer does not
+dominate the solve on large districts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from tuoyu_model.errors import SolverError
+
+SOLVERS = ("highs", "cbc")
+
+
+def highs_available() -> bool:
+    """Return whether highspy can be imported (PuLP's HiGHS bridge needs it)."""
+    try:
+        return bool(pulp.HiGHS().available())
+    except Exception:  # noqa: BLE001 - any import or licence failure means 'not available'
+        return False
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Silence C-level stdout (HiGHS prints its banner from C++ when a model is created)."""
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file behind sys.stdout (e.g. a notebook)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+class BulkHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS bridge with the model passed in bulk and the solver's own time recorded."""
+
+    run_seconds: float = float("nan")
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
+        """Pass columns, objective and rows to highspy as arrays (one call each)."""
+        import highspy
+
+        inf = highspy.kHighsInf
+        h = lp.solverModel
+        variables = lp.variables()
+        n = len(variables)
+        lower = np.empty(n)
+        upper = np.empty(n)
+        integer = []
+        for i, var in enumerate(variables):
+            var.index = i
+            lower[i] = -inf if var.lowBound is None else var.lowBound
+            upper[i] = inf if var.upBound is None else var.upBound
+            if var.cat == pulp.LpInteger and self.mip:
+                integer.append(i)
+        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        obj_items = [(v.index, c) for v, c in lp.objective.items()]
+        h.addVars(n, lower, upper)
+        if obj_items:
+            idx, val = zip(*obj_items, strict=True)
+            h.changeColsCost(len(idx), np.asarray(idx, dtype=np.int32), sign * np.asarray(val, dtype=float))
+        if integer:
+            h.changeColsIntegrality(len(integer), np.asarray(integer, dtype=np.int32),
+                                    np.full(len(integer), highspy.HighsVarType.kInteger))
+        constraints = list(lp._constraints.values())
+        m = len(constraints)
+        starts = np.empty(m, dtype=np.int32)
+        row_lo = np.empty(m)
+        row_hi = np.empty(m)
+        index: list[int] = []
+        value: list[float] = []
+        for j, con in enumerate(constraints):
+            con.index = j
+            starts[j] = len(index)
+            index.extend(v.index for v in con)
+            value.extend(con.values())
+            lo, hi = con.getLb(), con.getUb()
+            row_lo[j] = -inf if lo is None else lo
+            row_hi[j] = inf if hi is None else hi
+        if m:
+            h.addRows(m, row_lo, row_hi, len(index), starts, np.asarray(index, dtype=np.int32),
+                      np.asarray(value, dtype=float))
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
+        """Run HiGHS and keep its own wall time."""
+        t0 = time.perf_counter()
+        lp.solverModel.run()
+        self.run_seconds = time.perf_counter() - t0
+
+
+@dataclass
+class SolveRecord:
+    """What one solver call did: status, timings and the solver's name and version."""
+
+    status: str
+    solution_status: str
+    objective: float
+    wall_seconds: float
+    solver_seconds: float
+    solver_name: str
+    solver_version: str
+
+
+@functools.cache
+def solver_version(name: str) -> str:
+    """Return the version text of ``name`` ('highs' → highspy's HiGHS, 'cbc' → PuLP's CBC)."""
+    if name == "highs":
+        import highspy
+
+        with quiet_stdout():
+            h = highspy.Highs()
+        return f"HiGHS {h.version()} (highspy)"
+    return f"CBC bundled with PuLP {pulp.__version__}"
+
+
+def resolve_solver(name: str) -> tuple[str, str]:
+    """Return the solver actually used and a note when HiGHS was asked for but is missing.
+
+    Raises
+    ------
+    SolverError
+        An unknown solver name.
+
+    """
+    if name not in SOLVERS:
+        raise SolverError(f"data/parameters/allocation.yaml: 'solver' = '{name}' is unknown; "
+                          f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)")
+    if name == "highs" and not highs_available():
+        return "cbc", "HiGHS (highspy) is not installed; solved with PuLP's bundled CBC instead."
+    return name, ""
+
+
+def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float) -> SolveRecord:
+    """Solve ``prob`` and return the record; raises unless the solve is optimal.
+
+    Raises
+    ------
+    SolverError
+        Any status but Optimal (infeasible, unbounded, not solved, stopped early), naming it and
+        what to check.
+
+    """
+    t0 = time.perf_counter()
+    cbc_seconds = float("nan")
+    if name == "highs":
+        solver = BulkHiGHS(msg=False, mip=mip, gapRel=gap if mip else None)
+        with quiet_stdout():
+            prob.solve(solver)
+        own = solver.run_seconds
+    else:
+        with tempfile.TemporaryDirectory(prefix="tuoyu-cbc-") as tmp:
+            log = os.path.join(tmp, "cbc.log")
+            solver = pulp.PULP_CBC_CMD(msg=False, mip=mip, gapRel=gap if mip else None, logPath=log)
+            prob.solve(solver)
+            with contextlib.suppress(OSError):
+                with open(log, encoding="utf-8", errors="replace") as fh:
+                    found = re.findall(r"Total time \(CPU seconds\):\s*([\d.]+)\s*\(Wallclock seconds\):\s*([\d.]+)",
+                                       fh.read())
+                if found:
+                    cbc_seconds = float(found[-1][1])
+        own = cbc_seconds
+    wall = time.perf_counter() - t0
+    status = pulp.LpStatus.get(prob.status, str(prob.status))
+    sol_status = pulp.LpSolution.get(prob.sol_status, str(prob.sol_status))
+    if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
+        hint = {
+            "Infeasible": "no plan meets the hard constraints (capacities, budget rows, centre site); "
+                          "check the pre-solve notes, a negative capacity or a budget below committed spending",
+            "Unbounded": "the objective can improve without limit; with objective 'max_slots' give every "
+                         "channel a finite capacity",
+            "Not Solved": "the solver stopped before an answer; try --set solver=cbc or a smaller model",
+        }.get(status, "the solver stopped early (time or iteration limit); rerun or switch solver")
+        raise SolverError(f"allocation: the {name.upper()} solve ended with status '{status}' "
+                          f"(solution '{sol_status}'), not 'Optimal'; no values were read. Cause: {hint}.")
+    objective = float(pulp.value(prob.objective) or 0.0)
+    return SolveRecord(status=status, solution_status=sol_status, objective=objective, wall_seconds=wall,
+                       solver_seconds=own, solver_name=name, solver_version=solver_version(name))
