@@ -85,6 +85,16 @@ def test_inclusive_fee_below_cap(base):
     assert inclusive_fee(with_(base, inclusive_fee_share_of_cap=0.8), 2024) == pytest.approx(2517.96, abs=YUAN)
 
 
+def test_set_price_replaces_the_share_and_may_not_exceed_the_cap(base):
+    p = with_(base, inclusive_fee_set_price=2160)  # Changping's 2025 inclusive fee
+    assert inclusive_fee(p, 2024) == 2160 and inclusive_fee(p, 2025) == 2160
+    # social 2025: 3,474.46 − 2,160 × 0.85 = 3,474.46 − 1,836 = 1,638.46
+    t = operating_subsidy_table(p, [2025]).set_index("channel")
+    assert t.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(1638.46, abs=YUAN)
+    with pytest.raises(ScenarioError, match="exceeds the 2024 fee cap 3,147.45"):
+        inclusive_fee(with_(base, inclusive_fee_set_price=3200), 2024)
+
+
 def test_published_beijing_fee_is_close_to_the_cap(base):
     """Check against a published figure (Beijing municipal news release, July 2024).
 

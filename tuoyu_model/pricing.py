@@ -138,7 +138,15 @@ def fee_cap(params: Mapping, year: int) -> float:
 
 
 def inclusive_fee(params: Mapping, year: int) -> float:
-    """Inclusive fee charged per child per month (yuan): the cap × ``inclusive_fee_share_of_cap``.
+    """Inclusive fee charged per child per month (yuan).
+
+    The set price ``inclusive_fee_set_price`` when the scenario gives one, otherwise the cap ×
+    ``inclusive_fee_share_of_cap``.
+
+    Raises
+    ------
+    ScenarioError
+        A set price above the year's cap (the plan's 20% rule).
 
     Examples
     --------
@@ -146,9 +154,19 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     >>> p = load_scenario("baseline", {"inclusive_fee_share_of_cap": 0.8}).parameters
     >>> round(inclusive_fee(p, 2024), 2)  # 3,147.45 × 0.8
     2517.96
+    >>> inclusive_fee(load_scenario("baseline", {"inclusive_fee_set_price": 2160}).parameters, 2025)
+    2160.0
 
     """
-    return fee_cap(params, year) * float(params["inclusive_fee_share_of_cap"])
+    cap = fee_cap(params, year)
+    set_price = params["inclusive_fee_set_price"] if "inclusive_fee_set_price" in params else None
+    if set_price is None:
+        return cap * float(params["inclusive_fee_share_of_cap"])
+    if float(set_price) > cap:
+        raise ScenarioError(f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
+                            f"{cap:,.2f} (20% rule, fee_cap_share); lower the price or leave it empty to charge "
+                            "the cap × inclusive_fee_share_of_cap")
+    return float(set_price)
 
 
 def operating_subsidy(cost: float, fee: float, occupancy: float, rule: str = "gap", flat: float = 0.0) -> float:
