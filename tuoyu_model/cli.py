@@ -76,6 +76,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                     jobs=args.jobs, report=not args.no_report)
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Evaluate statistics returns against the targets and write outputs/progress/<date>/."""
+    from tuoyu_model.progress import run_progress
+
+    return run_progress(args.files, as_of=args.as_of, scenario=args.scenario, set_options=args.set,
+                        out=args.out, report=not args.no_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
     parser = argparse.ArgumentParser(
@@ -98,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="scenarios run in parallel (default: cores)")
     p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("progress", help="evaluate progress returns (xlsx/csv) against the targets and re-plan")
+    p.add_argument("files", nargs="+", metavar="FILE", help="returns of the streets/towns (.xlsx or .csv)")
+    p.add_argument("--as-of", metavar="DATE", help="evaluation date, e.g. 2024-09-30 (default: latest report)")
+    p.add_argument("--scenario", default="baseline", help="scenario for the re-plan (default baseline)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/); writes <DIR>/progress/<date>/")
+    p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
+    p.set_defaults(func=cmd_progress)
     return parser
 
 

@@ -1,0 +1,909 @@
+"""Dynamic evaluation (动态评估): progress against the annex's targets from the statistics returns.
+
+The plan's 保障措施 4 asks the health commission to track progress against the targets and report
+to the district government. Each quarter the planners collect the returns of the 22 units
+(:func:`tuoyu_model.progress_io.read_progress`) and this module turns them into:
+
+- completion of every target set per unit (:func:`completion_table`),
+- inclusive share and inclusive coverage per unit (:func:`coverage_table`),
+- units at risk of missing the year-end target, from a linear trend (:func:`projection_table`),
+- the workforce against the 90% certification and 100% training goals (:func:`workforce_progress`),
+- a re-plan of the rest of the period from the reported stock (:func:`replan`),
+
+and :func:`run_progress` writes them to ``outputs/progress/<date>/`` under the output contract.
+Units that did not report are kept in every table with ``reported = False`` and blank figures:
+never as zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS
+from tuoyu_model.errors import DataError, TuoyuError
+from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, outputs_dir
+from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
+
+DAYS_PER_MONTH = 365.25 / 12
+# Floating shares like 0.9 × 30 = 27.000000000000004 must not round up to 28 people.
+_EPS = 1e-9
+
+STATUS_ZH = {"done": "已完成", "on_track": "按进度可完成", "at_risk": "滞后", "not_reported": "未报送"}
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """``num / den`` with NaN where the denominator is 0 or missing (no division warnings)."""
+    num = pd.to_numeric(num, errors="coerce").astype(float)
+    den = pd.to_numeric(den, errors="coerce").astype(float)
+    ok = den.notna() & (den != 0) & num.notna()
+    out = pd.Series(np.nan, index=num.index)
+    out[ok] = num[ok] / den[ok]
+    return out
+
+
+def _units(targets: pd.DataFrame) -> pd.DataFrame:
+    return targets.drop_duplicates("town_id").sort_values("seq")[["seq", "town_id", "town"]].reset_index(drop=True)
+
+
+def latest_reports(progress: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Every annex unit with its latest report (blank figures and ``reported = False`` if none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seq, town_id, town, reported`` and the columns of the progress table, in the annex's order.
+
+    Examples
+    --------
+    >>> from tuoyu_model.data import load_targets
+    >>> p = pd.DataFrame({"town_id": ["jiugong"], "date": [pd.Timestamp("2024-06-30")], "total_slots": [300]})
+    >>> latest_reports(p, load_targets()).set_index("town_id").loc[["jiugong", "anding"], "total_slots"].tolist()
+    [300.0, nan]
+
+    """
+    last = progress.sort_values("date").drop_duplicates("town_id", keep="last").drop(columns=["town"], errors="ignore")
+    out = _units(targets).merge(last, on="town_id", how="left")
+    out.insert(3, "reported", out.town_id.isin(set(progress.town_id)))
+    return out
+
+
+def completion_table(progress: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Completion of every target set per unit from its latest report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit × target set: ``town_id, town, target_set, year, reported, date,
+        total_slots, inclusive_slots, target_total, target_inclusive, completion_total,
+        completion_inclusive, gap_total, gap_inclusive`` (completion as a share, gaps in slots
+        ≥ 0; blank for units that did not report).
+
+    Examples
+    --------
+    >>> from tuoyu_model.data import load_targets
+    >>> p = pd.DataFrame({"town_id": ["jiugong"], "date": [pd.Timestamp("2024-06-30")],
+    ...                   "total_slots": [245], "inclusive_slots": [147]})
+    >>> c = completion_table(p, load_targets())
+    >>> r = c[(c.town_id == "jiugong") & (c.target_set == "floor_2024")].iloc[0]
+    >>> float(r.completion_total), float(r.gap_total), float(r.completion_inclusive)   # 245/490, 490−245
+    (0.5, 245.0, 1.0)
+
+    """
+    latest = latest_reports(progress, targets)
+    rows = []
+    for ts in TARGET_SETS:
+        t = targets[targets.target_set == ts].set_index("town_id")
+        part = latest[["seq", "town_id", "town", "reported", "date", "total_slots", "inclusive_slots"]].copy()
+        part.insert(3, "target_set", ts)
+        part.insert(4, "year", TARGET_SET_YEAR[ts])
+        part["target_total"] = part.town_id.map(t.total_slots)
+        part["target_inclusive"] = part.town_id.map(t.inclusive_slots)
+        part["completion_total"] = _ratio(part.total_slots, part.target_total)
+        part["completion_inclusive"] = _ratio(part.inclusive_slots, part.target_inclusive)
+        part["gap_total"] = (part.target_total - part.total_slots).clip(lower=0)
+        part["gap_inclusive"] = (part.target_inclusive - part.inclusive_slots).clip(lower=0)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True).drop(columns="seq")
+
+
+def coverage_table(progress: pd.DataFrame, targets: pd.DataFrame, params: Mapping) -> pd.DataFrame:
+    """Inclusive share and inclusive coverage (普惠托育服务街道（镇）全覆盖) per unit.
+
+    A unit counts as covered when it has at least ``min_inclusive_slots_per_unit`` inclusive
+    slots in service (the allocation's own reading of "inclusive service in every unit").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_id, town, reported, date, total_slots, inclusive_slots, inclusive_share,
+        inclusive_service`` (any inclusive slot), ``min_inclusive_slots, covered``.
+
+    """
+    latest = latest_reports(progress, targets)
+    out = latest[["town_id", "town", "reported", "date", "total_slots", "inclusive_slots"]].copy()
+    out["inclusive_share"] = _ratio(out.inclusive_slots, out.total_slots)
+    minimum = params["min_inclusive_slots_per_unit"]
+    out["inclusive_service"] = (out.inclusive_slots > 0).where(out.reported)
+    out["min_inclusive_slots"] = minimum
+    out["covered"] = (out.inclusive_slots >= minimum).where(out.reported)
+    return out
+
+
+def year_end_target_set(year: int, params: Mapping) -> str:
+    """Target set due on 31 December of ``year``: the floor in 2024, the scenario's 2025 set after.
+
+    Raises
+    ------
+    DataError
+        A year outside the plan (2024–2025).
+
+    Examples
+    --------
+    >>> year_end_target_set(2024, {"target_set_2025": "high_quality_2025"})
+    'floor_2024'
+
+    """
+    if year == 2024:
+        return "floor_2024"
+    if year == 2025:
+        return params["target_set_2025"]
+    raise DataError(f"report year {year} is outside the plan (2024–2025); check the dates or --as-of")
+
+
+def projection_table(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFrame, params: Mapping,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """Project each unit's slots linearly to 31 December and flag units at risk of missing the target.
+
+    The trend is the change between the unit's last two reports; with a single report it is the
+    change since the end-2023 stock of ``data/towns.csv`` (dated ``stock_2023_date``). A unit is
+    at risk when the projected completion of its total or inclusive target is below
+    ``at_risk_completion_threshold``.
+
+    Parameters
+    ----------
+    progress, targets, towns : DataFrame
+        From :func:`read_progress`, :func:`~tuoyu_model.data.load_targets`,
+        :func:`~tuoyu_model.data.load_towns`.
+    params : mapping
+        Needs ``target_set_2025``, ``at_risk_completion_threshold``, ``stock_2023_date``.
+    as_of : date, optional
+        Evaluation date (default: the latest report); the year-end is that year's 31 December.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_id, town, reported, status, status_zh, year, target_set, date, basis,
+        total_slots, inclusive_slots, rate_total_per_month, rate_inclusive_per_month,
+        projected_total, projected_inclusive, target_total, target_inclusive,
+        projected_completion_total, projected_completion_inclusive, needed_total_per_month,
+        needed_inclusive_per_month, at_risk``.
+
+    Examples
+    --------
+    One report of 245 slots on 2024-06-30 for 旧宫镇, whose end-2023 stock is 245: no growth in
+    six months, so the projection stays at 245 of 490 and the unit is at risk; it needs
+    245 slots in the 184 days (6.05 months) left, about 40.5 a month.
+
+    >>> from tuoyu_model.data import load_targets, load_towns
+    >>> from tuoyu_model.parameters import default_parameters
+    >>> t = load_targets()
+    >>> p = pd.DataFrame({"town_id": ["jiugong"], "date": [pd.Timestamp("2024-06-30")],
+    ...                   "total_slots": [245], "inclusive_slots": [147]})
+    >>> r = projection_table(p, t, load_towns(targets=t), default_parameters()).set_index("town_id").loc["jiugong"]
+    >>> float(r.projected_total), bool(r.at_risk), round(float(r.needed_total_per_month), 1)
+    (245.0, True, 40.5)
+
+    """
+    as_of = as_of or progress.date.max().date()
+    year = as_of.year
+    ts = year_end_target_set(year, params)
+    year_end = dt.date(year, 12, 31)
+    base_date = parse_date(params["stock_2023_date"], "parameter 'stock_2023_date'")
+    threshold = params["at_risk_completion_threshold"]
+    target = targets[targets.target_set == ts].set_index("town_id")
+    rows = []
+    for u in _units(targets).itertuples():
+        own = progress[(progress.town_id == u.town_id) & (progress.date <= pd.Timestamp(as_of))].sort_values("date")
+        row = {"town_id": u.town_id, "town": u.town, "reported": not own.empty, "year": year, "target_set": ts,
+               "target_total": int(target.at[u.town_id, "total_slots"]),
+               "target_inclusive": int(target.at[u.town_id, "inclusive_slots"])}
+        if own.empty:
+            rows.append({**row, "status": "not_reported"})
+            continue
+        last = own.iloc[-1]
+        d2 = last.date.date()
+        if len(own) >= 2:
+            prev = own.iloc[-2]
+            d1, t1, i1, basis = prev.date.date(), prev.total_slots, prev.inclusive_slots, "trend_last_two_reports"
+        else:
+            d1, basis = base_date, "trend_since_2023_stock"
+            t1 = towns.at[u.town_id, "existing_slots_2023"]
+            i1 = towns.at[u.town_id, "existing_inclusive_2023"]
+        months = (d2 - d1).days / DAYS_PER_MONTH
+        rate_t = (last.total_slots - t1) / months if months > 0 else 0.0
+        rate_i = (last.inclusive_slots - i1) / months if months > 0 else 0.0
+        left = max(0.0, (year_end - d2).days / DAYS_PER_MONTH)
+        proj_t = max(0.0, last.total_slots + rate_t * left)
+        proj_i = max(0.0, last.inclusive_slots + rate_i * left)
+        gap_t = max(0, row["target_total"] - last.total_slots)
+        gap_i = max(0, row["target_inclusive"] - last.inclusive_slots)
+        comp_t, comp_i = proj_t / row["target_total"], proj_i / row["target_inclusive"]
+        at_risk = bool(comp_t < threshold - _EPS or comp_i < threshold - _EPS)
+        status = "done" if gap_t == 0 and gap_i == 0 else "at_risk" if at_risk else "on_track"
+        rows.append({**row, "status": status, "date": last.date, "basis": basis,
+                     "total_slots": int(last.total_slots), "inclusive_slots": int(last.inclusive_slots),
+                     "rate_total_per_month": rate_t, "rate_inclusive_per_month": rate_i,
+                     "projected_total": proj_t, "projected_inclusive": proj_i,
+                     "projected_completion_total": comp_t, "projected_completion_inclusive": comp_i,
+                     "needed_total_per_month": gap_t / left if left > 0 else float(gap_t),
+                     "needed_inclusive_per_month": gap_i / left if left > 0 else float(gap_i),
+                     "at_risk": at_risk})
+    cols = ["town_id", "town", "reported", "status", "status_zh", "year", "target_set", "date", "basis",
+            "total_slots", "inclusive_slots", "rate_total_per_month", "rate_inclusive_per_month",
+            "projected_total", "projected_inclusive", "target_total", "target_inclusive",
+            "projected_completion_total", "projected_completion_inclusive", "needed_total_per_month",
+            "needed_inclusive_per_month", "at_risk"]
+    out = pd.DataFrame(rows)
+    out["status_zh"] = out.status.map(STATUS_ZH)
+    out["at_risk"] = out["at_risk"].astype("boolean")
+    return out.reindex(columns=cols)
+
+
+def _ceil_people(x: float) -> int:
+    return math.ceil(x - _EPS)
+
+
+def workforce_progress(progress: pd.DataFrame, targets: pd.DataFrame, params: Mapping) -> pd.DataFrame:
+    """Workforce per unit against the plan's goals (item 13).
+
+    Certified share = certified / caregivers against ``certified_share_target`` (90%); training
+    coverage = (directors trained + caregivers trained) / (institutions + caregivers) against
+    ``training_coverage_target`` (100%), counting one director per institution; every
+    institution needs one qualified health staff member.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_id, town, reported, date, institutions, caregivers, certified_caregivers,
+        certified_share, certified_needed, directors_trained, caregivers_trained,
+        training_coverage, training_needed, health_staff, health_staff_needed,
+        meets_certified, meets_training, meets_health`` (``*_needed``: more people to reach the goal).
+
+    Examples
+    --------
+    >>> from tuoyu_model.data import load_targets
+    >>> p = pd.DataFrame({"town_id": ["jiugong"], "date": [pd.Timestamp("2024-06-30")], "caregivers": [64],
+    ...     "certified_caregivers": [50], "directors_trained": [8], "caregivers_trained": [55], "health_staff": [9],
+    ...     **{c: [n] for c, n in zip(INSTITUTION_COLUMNS, [3, 1, 1, 4, 0])}})
+    >>> w = workforce_progress(p, load_targets(), {"certified_share_target": 0.9, "training_coverage_target": 1.0})
+    >>> r = w.set_index("town_id").loc["jiugong"]
+    >>> int(r.certified_needed), int(r.training_needed), int(r.health_staff_needed)  # ⌈57.6⌉−50, 73−63, 9−9
+    (8, 10, 0)
+
+    """
+    latest = latest_reports(progress, targets)
+    out = latest[["town_id", "town", "reported", "date"]].copy()
+    out["institutions"] = latest[INSTITUTION_COLUMNS].sum(axis=1, min_count=1)
+    for c in ("caregivers", "certified_caregivers", "directors_trained", "caregivers_trained", "health_staff"):
+        out[c] = latest[c]
+    cert, train = params["certified_share_target"], params["training_coverage_target"]
+    out["certified_share"] = _ratio(out.certified_caregivers, out.caregivers)
+    out["certified_needed"] = [
+        max(0, _ceil_people(cert * c) - k) if r else np.nan
+        for r, c, k in zip(out.reported, out.caregivers, out.certified_caregivers, strict=True)]
+    trainees = out.institutions + out.caregivers
+    trained = out.directors_trained + out.caregivers_trained
+    out["training_coverage"] = _ratio(trained, trainees)
+    out["training_needed"] = [max(0, _ceil_people(train * n) - k) if r else np.nan
+                              for r, n, k in zip(out.reported, trainees, trained, strict=True)]
+    out["health_staff_needed"] = (out.institutions - out.health_staff).clip(lower=0)
+    out["meets_certified"] = (out.certified_needed == 0).where(out.reported)
+    out["meets_training"] = (out.training_needed == 0).where(out.reported)
+    out["meets_health"] = (out.health_staff_needed == 0).where(out.reported)
+    return out
+
+
+@dataclass
+class ProgressResult:
+    """Everything one evaluation produced: tidy tables (English ids) and headline figures."""
+
+    as_of: dt.date
+    progress: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    summary: dict
+    files: list[str] = field(default_factory=list)
+    scenario: str = "baseline"
+    scenario_hash: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame], params: Mapping,
+                     as_of: dt.date) -> dict:
+    """Headline figures of the district for the summary and the report.
+
+    Totals add up reported units only; ``units_not_reported`` lists the others by name.
+    """
+    cov = tables["coverage"]
+    rep = cov[cov.reported]
+    comp = tables["completion"]
+    proj = tables["projection"]
+    wf = tables["workforce"]
+    total, inclusive = int(rep.total_slots.sum()), int(rep.inclusive_slots.sum())
+    by_set = {}
+    for ts in TARGET_SETS:
+        c = comp[comp.target_set == ts]
+        c_rep = c[c.reported]
+        by_set[ts] = {"label_zh": TARGET_SET_LABEL_ZH[ts], "target_total_all_units": int(c.target_total.sum()),
+                      "target_total_reported_units": int(c_rep.target_total.sum()),
+                      "completion_total_reported_units": total / c_rep.target_total.sum() if len(c_rep) else None,
+                      "completion_total_all_units": total / c.target_total.sum(),
+                      "completion_inclusive_all_units": inclusive / c.target_inclusive.sum(),
+                      "units_done": int(((c_rep.gap_total == 0) & (c_rep.gap_inclusive == 0)).sum())}
+    wr = wf[wf.reported]
+    caregivers = wr.caregivers.sum()
+    trainees = wr.institutions.sum() + caregivers
+    year = as_of.year
+    share_target = params.by_year("inclusive_share_target", year) if hasattr(params, "by_year") else None
+    return {
+        "as_of": as_of.isoformat(),
+        "units_reported": int(cov.reported.sum()), "units_total": len(cov),
+        "units_not_reported": cov.loc[~cov.reported, "town"].tolist(),
+        "report_dates": sorted({d.date().isoformat() for d in progress.date}),
+        "total_slots": total, "inclusive_slots": inclusive,
+        "inclusive_share": inclusive / total if total else None,
+        "inclusive_share_target": share_target,
+        "by_target_set": by_set,
+        "year_end_target_set": proj.target_set.iloc[0],
+        "units_at_risk": proj.loc[proj.status == "at_risk", "town"].tolist(),
+        "units_done": proj.loc[proj.status == "done", "town"].tolist(),
+        "units_without_inclusive_service": cov.loc[cov.reported & (cov.inclusive_slots == 0), "town"].tolist(),
+        "units_below_min_inclusive": cov.loc[cov.reported & (cov.covered == False), "town"].tolist(),  # noqa: E712
+        "certified_share": float(wr.certified_caregivers.sum() / caregivers) if caregivers else None,
+        "certified_share_target": params["certified_share_target"],
+        "training_coverage": float((wr.directors_trained.sum() + wr.caregivers_trained.sum()) / trainees)
+        if trainees else None,
+        "training_coverage_target": params["training_coverage_target"],
+        "health_staff_needed": int(wr.health_staff_needed.sum()),
+    }
+
+
+def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: str = "baseline",
+             set_options: list[str] | None = None, with_replan: bool = True) -> ProgressResult:
+    """Read the returns and build every progress table (and the re-plan when possible).
+
+    Parameters
+    ----------
+    files : sequence of path
+        The returns (xlsx/csv).
+    as_of : date or str, optional
+        Evaluation date; default the latest report date.
+    scenario : str, default "baseline"
+        Scenario whose parameters (target set for 2025, costs, budget …) apply.
+    set_options : list of str, optional
+        ``NAME=VALUE`` overrides, as for ``tuoyu run --set``.
+    with_replan : bool, default True
+        Solve the re-plan (needs :mod:`tuoyu_model.allocation`).
+
+    Returns
+    -------
+    ProgressResult
+        Tables ``progress, completion, coverage, projection, workforce`` (and ``replan_*``), a
+        summary dict, notes.
+
+    Raises
+    ------
+    DataError, ScenarioError
+        Broken returns or an unknown scenario.
+
+    """
+    from tuoyu_model.data import load_targets, load_towns
+    from tuoyu_model.parameters import load_scenario, parse_set_options
+
+    s = load_scenario(scenario, parse_set_options(set_options))
+    params = s.parameters
+    targets = load_targets()
+    towns = load_towns(targets=targets)
+    progress = read_progress(list(files), as_of=as_of, targets=targets)
+    as_of_date = parse_date(as_of, f"--as-of '{as_of}'") if as_of is not None else progress.date.max().date()
+    tables = {
+        "progress": progress,
+        "completion": completion_table(progress, targets),
+        "coverage": coverage_table(progress, targets, params),
+        "projection": projection_table(progress, targets, towns, params, as_of_date),
+        "workforce": workforce_progress(progress, targets, params),
+        "not_reported": not_reported(progress, targets),
+    }
+    notes: list[str] = []
+    summary = district_summary(progress, tables, params, as_of_date)
+    if with_replan:
+        try:
+            from tuoyu_model.allocation import inputs_from_parameters, solve  # noqa: F401
+        except ImportError:
+            notes.append("再规划未运行：分配模型（tuoyu_model.allocation）尚未提供。")
+        else:
+            rp = replan(progress, params, targets, towns, as_of_date)
+            tables.update(rp)
+            summary["replan"] = replan_summary(rp)
+    return ProgressResult(as_of=as_of_date, progress=progress, tables=tables, summary=summary,
+                          files=[str(f) for f in files], scenario=s.name, scenario_hash=s.hash, notes=notes)
+
+
+# --- writing outputs/progress/<date>/ ---------------------------------------------------------
+
+# Chinese headers (with units) of the progress tables; ids not listed here fall back to
+# tuoyu_model.outputs.COLUMNS.
+PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
+    "date": ("统计日期", "text"), "reported": ("是否报送", "text"), "target_set": ("目标口径", "text"),
+    "year": ("年份", "year"),
+    "institutions_kindergarten": ("幼儿园托班（个）", "int"), "institutions_community": ("社区托育点（个）", "int"),
+    "institutions_employer": ("用人单位办托（个）", "int"), "institutions_social": ("社会托育机构（个）", "int"),
+    "institutions_centre": ("区托育综合服务中心（个）", "int"), "institutions": ("托育机构合计（个）", "int"),
+    "caregivers": ("保育人员（人）", "int"), "certified_caregivers": ("持证保育人员（人）", "int"),
+    "directors_trained": ("已培训负责人（人）", "int"), "caregivers_trained": ("已培训保育人员（人）", "int"),
+    "health_staff": ("卫生保健人员（人）", "int"),
+    "source_file": ("来源文件", "text"), "source_sheet": ("工作表", "text"), "source_row": ("行号", "int"),
+    "completion_total": ("托位完成率", "share"), "completion_inclusive": ("普惠托位完成率", "share"),
+    "gap_total": ("托位缺口（个）", "slots"), "gap_inclusive": ("普惠托位缺口（个）", "slots"),
+    "inclusive_service": ("有普惠服务", "text"), "min_inclusive_slots": ("普惠托位下限（个）", "slots"),
+    "covered": ("达到普惠覆盖下限", "text"), "status_zh": ("进度判断", "text"), "status": ("进度代码", "text"),
+    "basis": ("趋势依据", "text"),
+    "rate_total_per_month": ("近期月均新增托位（个/月）", "float1"),
+    "rate_inclusive_per_month": ("近期月均新增普惠托位（个/月）", "float1"),
+    "projected_total": ("预计年底托位（个）", "slots"), "projected_inclusive": ("预计年底普惠托位（个）", "slots"),
+    "projected_completion_total": ("预计年底托位完成率", "share"),
+    "projected_completion_inclusive": ("预计年底普惠完成率", "share"),
+    "needed_total_per_month": ("完成目标需月均新增托位（个/月）", "float1"),
+    "needed_inclusive_per_month": ("完成目标需月均新增普惠托位（个/月）", "float1"),
+    "at_risk": ("滞后风险", "text"),
+    "certified_share": ("持证上岗率", "share"), "certified_needed": ("达标尚需持证（人）", "int"),
+    "training_coverage": ("培训覆盖率", "share"), "training_needed": ("达标尚需培训（人）", "int"),
+    "health_staff_needed": ("尚缺卫生保健人员（人）", "int"),
+    "meets_certified": ("持证率达标", "text"), "meets_training": ("培训达标", "text"),
+    "meets_health": ("卫生保健配备达标", "text"),
+    "new_slots_original": ("原方案新增托位（个）", "slots"), "new_slots_replan": ("再规划新增托位（个）", "slots"),
+    "new_slots_change": ("新增托位变化（个）", "slots"),
+    "public_cost_original_yuan": ("原方案财政支出（万元）", "wan"),
+    "public_cost_replan_yuan": ("再规划财政支出（万元）", "wan"),
+    "public_cost_change_yuan": ("财政支出变化（万元）", "wan"),
+    "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
+    "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
+    "stock_source": ("起点存量来源", "text"),
+}
+VALUE_ZH = {
+    "target_set": TARGET_SET_LABEL_ZH,
+    "basis": {"trend_last_two_reports": "最近两次报送", "trend_since_2023_stock": "2023年底存量至本次报送"},
+    "status": STATUS_ZH,
+    "stock_source": {"reported": "报送数据", "not_reported_2023_stock": "未报送，按2023年底存量"},
+}
+# (sheet name, table key, csv name) in workbook order.
+PROGRESS_SHEETS = [
+    ("完成情况", "completion", "completion.csv"), ("滞后预警", "projection", "projection.csv"),
+    ("普惠覆盖", "coverage", "coverage.csv"), ("队伍建设", "workforce", "workforce.csv"),
+    ("未报送属地", "not_reported", "not_reported.csv"), ("再规划对比", "replan_changes", "replan_changes.csv"),
+    ("再规划分配", "replan_allocation", "replan_allocation.csv"), ("报送数据", "progress", "progress_reports.csv"),
+]
+
+
+def for_people_progress(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a progress table as people read it: Chinese headers with units, codes translated, 万元.
+
+    Examples
+    --------
+    >>> for_people_progress(pd.DataFrame({"town": ["旧宫镇"], "completion_total": [0.5], "at_risk": [True]})
+    ...                     ).to_dict("records")
+    [{'属地': '旧宫镇', '托位完成率': 0.5, '滞后风险': '是'}]
+
+    """
+    from tuoyu_model.outputs import WAN, column
+
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        header, fmt = PROGRESS_HEADERS.get(col, (column(col).header, column(col).fmt))
+        s = df[col]
+        if col in VALUE_ZH:
+            s = s.map(lambda v, m=VALUE_ZH[col]: m.get(v, v))
+        elif pd.api.types.is_bool_dtype(s) or s.map(lambda v: isinstance(v, bool | np.bool_)).any():
+            s = s.map(lambda v: "是" if v is True or v is np.True_ else "否" if v is False or v is np.False_ else "")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            s = s.dt.strftime("%Y-%m-%d")
+        elif fmt == "wan":
+            s = s / WAN
+        out[header] = s
+    return out
+
+
+def _formats_of(df: pd.DataFrame) -> list[str]:
+    from tuoyu_model.outputs import column
+
+    return [PROGRESS_HEADERS.get(c, (None, column(c).fmt))[1] for c in df.columns]
+
+
+def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
+    """Write the progress workbook: a 摘要 sheet then one sheet per table of :data:`PROGRESS_SHEETS`.
+
+    Reuses the number formats and the formula escaping of :mod:`tuoyu_model.outputs`; the
+    workbook's timestamp is fixed so two runs give the same bytes.
+    """
+    import xlsxwriter
+
+    from tuoyu_model.outputs import NUMBER_FORMATS, WORKBOOK_TIME, escape_formula
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "nan_inf_to_errors": False})
+    wb.set_properties({"title": title, "created": WORKBOOK_TIME, "author": "tuoyu-model"})
+    fmts = {k: wb.add_format({"num_format": v, "valign": "top"}) for k, v in NUMBER_FORMATS.items()}
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
+    sheets = [("摘要", "summary")] + [(name, key) for name, key, _ in PROGRESS_SHEETS if key in tables]
+    for name, key in sheets:
+        df = tables[key]
+        ws = wb.add_worksheet(name)
+        people = df if key == "summary" else for_people_progress(df)
+        kinds = ["text"] * len(df.columns) if key == "summary" else _formats_of(df)
+        for j, h in enumerate(people.columns):
+            ws.write_string(0, j, str(h), head)
+            width = max([len(str(h)) * 2] + [len(str(v)) for v in people.iloc[:100, j]]) + 2
+            ws.set_column(j, j, min(width, 50))
+        for i, row in enumerate(people.itertuples(index=False), start=1):
+            for j, v in enumerate(row):
+                f = fmts[kinds[j]]
+                if v is None or v is pd.NA or isinstance(v, float) and math.isnan(v):
+                    ws.write_blank(i, j, None, f)
+                elif isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+                    ws.write_number(i, j, float(v), f)
+                else:
+                    ws.write_string(i, j, str(escape_formula(str(v))), fmts["text"])
+        ws.freeze_panes(1, 0)
+    wb.close()
+    return path
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
+
+
+def summary_lines(result: ProgressResult) -> list[str]:
+    """Return the short Chinese summary printed by ``tuoyu progress`` and shown atop the report."""
+    s = result.summary
+    ts = s["year_end_target_set"]
+    year_end = s["by_target_set"][ts]
+    lines = [f"截至{result.as_of:%Y年%m月%d日}：{s['units_reported']}/{s['units_total']}个属地报送，"
+             f"在营托位{s['total_slots']:,}个，其中普惠{s['inclusive_slots']:,}个（占比{_pct(s['inclusive_share'])}"
+             + (f"，年度目标{_pct(s['inclusive_share_target'])}）。" if s.get("inclusive_share_target") is not None
+                else "）。"),
+             f"{year_end['label_zh']}：全区完成{_pct(year_end['completion_total_all_units'])}"
+             f"（已报送属地完成{_pct(year_end['completion_total_reported_units'])}），"
+             f"{year_end['units_done']}个属地已达标。"]
+    if s["units_at_risk"]:
+        lines.append(f"按近期进度年底可能完不成目标的属地（{len(s['units_at_risk'])}个）："
+                     + "、".join(s["units_at_risk"]) + "。")
+    else:
+        lines.append("按近期进度，已报送属地均可按期完成年度目标。")
+    if s["units_not_reported"]:
+        lines.append(f"未报送（未计为0）：{'、'.join(s['units_not_reported'])}。")
+    if s["units_without_inclusive_service"]:
+        lines.append(f"尚无普惠托位的属地：{'、'.join(s['units_without_inclusive_service'])}。")
+    lines.append(f"队伍建设：持证上岗率{_pct(s['certified_share'])}（目标{_pct(s['certified_share_target'])}），"
+                 f"培训覆盖率{_pct(s['training_coverage'])}（目标{_pct(s['training_coverage_target'])}），"
+                 f"尚缺卫生保健人员{s['health_staff_needed']}人。")
+    if "replan" in s:
+        r = s["replan"]
+        lines.append(f"再规划（{r['first_year']}—{r['last_year']}年）：新增托位{r['new_slots_replan']:,.0f}个"
+                     f"（原方案{r['new_slots_original']:,.0f}个），"
+                     f"财政支出{r['public_cost_replan_yuan'] / 1e4:,.1f}万元"
+                     f"（原方案{r['public_cost_original_yuan'] / 1e4:,.1f}万元）。")
+    lines.extend(result.notes)
+    return lines
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             timeout=10, check=False)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _manifest(result: ProgressResult, params: Mapping) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return ""
+
+    inputs = {display(Path(f)): _sha256(Path(f)) for f in result.files}
+    data_files = {display(p): _sha256(p) for p in [data_dir() / "targets.csv", data_dir() / "towns.csv"]
+                  + sorted((data_dir() / "parameters").glob("*.yaml"))}
+    keys = ["target_set_2025", "at_risk_completion_threshold", "stock_2023_date", "certified_share_target",
+            "training_coverage_target", "min_inclusive_slots_per_unit", "inclusive_share_target"]
+    return {"kind": "progress", "as_of": result.as_of.isoformat(), "scenario": result.scenario,
+            "scenario_hash": result.scenario_hash, "progress_files": inputs, "data_files": data_files,
+            "parameters": {k: params[k] for k in keys if k in params},
+            "versions": {"python": platform.python_version(), "tuoyu-model": ver("tuoyu-model"),
+                         "pandas": ver("pandas"), "pulp": ver("pulp"), "highspy": ver("highspy")},
+            "git_commit": _git_commit(), "run_time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def summary_table(result: ProgressResult) -> pd.DataFrame:
+    """Return the summary lines as a one-column table (the workbook's 摘要 sheet)."""
+    return pd.DataFrame({"摘要": summary_lines(result)})
+
+
+def _plot_completion(projection: pd.DataFrame, path: Path) -> Path:
+    from tuoyu_model.figures import new_figure, save_figure, styled
+
+    with styled():
+        fig = new_figure(9, 5)
+        ax = fig.add_subplot()
+        p = projection[projection.reported]
+        y = np.arange(len(p))
+        ax.barh(y, p.total_slots / p.target_total, color="#4C72B0", label="当前完成率")
+        ax.scatter(p.projected_completion_total, y, color="#C44E52", zorder=3, label="预计年底完成率")
+        ax.axvline(1.0, color="black", lw=0.8)
+        ax.set_yticks(y, p.town)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"占{TARGET_SET_LABEL_ZH[p.target_set.iloc[0]]}的比例" if len(p) else "完成率")
+        ax.set_title("各属地托位完成情况")
+        ax.legend(loc="lower right")
+        return save_figure(fig, path)
+
+
+def write_progress_outputs(result: ProgressResult, folder: Path, params: Mapping) -> None:
+    """Write tables, workbook, figures, summary and manifest of ``result`` into ``folder``."""
+    from tuoyu_model.outputs import write_csv, write_json
+
+    for _, key, name in PROGRESS_SHEETS:
+        if key in result.tables:
+            df = result.tables[key].copy()
+            for c in df.columns:
+                if pd.api.types.is_datetime64_any_dtype(df[c]):
+                    df[c] = df[c].dt.strftime("%Y-%m-%d")
+            write_csv(df, folder / "tables" / name)
+    write_progress_workbook({**result.tables, "summary": summary_table(result)}, folder / "results.xlsx",
+                            title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）")
+    _plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
+    write_json({**result.summary, "summary_zh": summary_lines(result)}, folder / "summary.json")
+    write_json(_manifest(result, params), folder / "manifest.json")
+
+
+def execute_report(folder: Path, files: Sequence[str], as_of: str, scenario: str,
+                   set_options: list[str] | None = None) -> None:
+    """Run ``notebooks/progress_report.ipynb`` through papermill into ``folder`` and export html.
+
+    Raises
+    ------
+    ReportError
+        The notebook failed; the message names the cell's error.
+
+    """
+    import papermill
+
+    from tuoyu_model.errors import ReportError
+
+    nb_in = notebooks_dir() / "progress_report.ipynb"
+    nb_out = folder / "report.ipynb"
+    try:
+        papermill.execute_notebook(str(nb_in), str(nb_out), kernel_name="python3", progress_bar=False,
+                                   parameters={"files": [str(Path(f).resolve()) for f in files], "as_of": as_of,
+                                               "scenario": scenario, "set_options": list(set_options or [])},
+                                   cwd=str(folder))
+    except papermill.PapermillExecutionError as exc:
+        raise ReportError(f"{display(nb_in)}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
+    _export_html(nb_out, folder / "report.html")
+
+
+def _export_html(nb_path: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str = "baseline",
+                 set_options: list[str] | None = None, out: str | None = None, report: bool = True) -> int:
+    """``tuoyu progress``: evaluate the returns, print a Chinese summary, write ``<out>/progress/<date>/``.
+
+    The folder is written in a temporary sibling and swapped in only when everything
+    succeeded, so a failed run leaves the previous outputs untouched.
+
+    Returns
+    -------
+    int
+        Exit status 0.
+
+    Raises
+    ------
+    TuoyuError
+        Broken returns, unknown scenario, a failed report; the CLI prints one line and exits 2.
+
+    """
+    from tuoyu_model.parameters import load_scenario, parse_set_options
+    from tuoyu_model.pipeline import replace_dir_atomically, safe_output_dir
+
+    result = evaluate(files, as_of=as_of, scenario=scenario, set_options=set_options)
+    params = load_scenario(scenario, parse_set_options(set_options)).parameters
+    base = (Path(out).resolve() if out else outputs_dir()) / "progress"
+    final = safe_output_dir(base, result.as_of.isoformat())
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=base))
+    try:
+        write_progress_outputs(result, tmp, params)
+        if report:
+            execute_report(tmp, result.files, result.as_of.isoformat(), scenario, set_options)
+        replace_dir_atomically(tmp, final)
+    except TuoyuError:
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for line in summary_lines(result):
+        print(line)
+    print(f"已写入 {display(final)}/")
+    return 0
+
+
+def replan_stock(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
+    """Return the re-plan's starting stock: latest report, or the end-2023 stock for units that did not report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_id, town, total_slots, inclusive_slots, stock_source`` (``reported`` or
+        ``not_reported_2023_stock``), in the annex's order.
+
+    """
+    latest = latest_reports(progress, targets)
+    out = latest[["town_id", "town"]].copy()
+    base_t = latest.town_id.map(towns["existing_slots_2023"])
+    base_i = latest.town_id.map(towns["existing_inclusive_2023"])
+    out["total_slots"] = latest.total_slots.where(latest.reported, base_t).astype(float)
+    out["inclusive_slots"] = latest.inclusive_slots.where(latest.reported, base_i).astype(float)
+    out["stock_source"] = np.where(latest.reported, "reported", "not_reported_2023_stock")
+    return out
+
+
+def _unit_money(result, inputs) -> pd.Series:
+    """Public capital money (new slots and conversions) by unit over the solved years, yuan."""
+    cost = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
+    a = result.allocation
+    money = (a.new_slots * [cost.get((c, k), 0.0) for c, k in zip(a.channel, a.kind, strict=True)]).groupby(
+        a.town_id).sum() if len(a) else pd.Series(dtype=float)
+    conv = result.conversions.groupby("town_id")["slots"].sum() * inputs.conversion_cost_yuan \
+        if len(result.conversions) else pd.Series(dtype=float)
+    return money.add(conv, fill_value=0.0).reindex(inputs.units.index).fillna(0.0)
+
+
+def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns: pd.DataFrame,
+           as_of: dt.date, stock: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Re-solve the allocation for the rest of the period from the reported stock, and compare.
+
+    The original plan solves the scenario from the end-2023 stock; the re-plan solves the years
+    from ``as_of``'s year (the next year when ``as_of`` is 31 December) from the reported stock
+    (:func:`replan_stock`). When a unit reports a district centre (区托育综合服务中心) in service,
+    the re-plan no longer asks for one.
+
+    Parameters
+    ----------
+    progress, targets, towns : DataFrame
+        Returns, annex, unit table.
+    params : Parameters
+        Scenario parameters.
+    as_of : date
+        Evaluation date.
+    stock : DataFrame, optional
+        Starting stock (``town_id, total_slots, inclusive_slots``) instead of :func:`replan_stock`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``replan_changes`` (one row per unit: ``town_id, town, stock_source, total_slots,
+        inclusive_slots, built_since_2023, new_slots_original, new_slots_replan,
+        new_slots_change, public_cost_original_yuan, public_cost_replan_yuan,
+        public_cost_change_yuan, shortfall_total_replan, shortfall_inclusive_replan``; public
+        cost here is the capital money for new and converted slots of the re-planned years),
+        ``replan_allocation`` (the re-plan's ``town_id, town, year, channel, kind, new_slots``),
+        ``replan_stock`` (its year-end stock), ``replan_budget`` (``plan, year, item, item_zh,
+        amount_yuan`` for both plans over the re-planned years).
+
+    Raises
+    ------
+    DataError
+        ``as_of`` is after the end of the plan.
+
+    """
+    from tuoyu_model.allocation import inputs_from_parameters, solve
+    from tuoyu_model.parameters import apply_overrides
+
+    first = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
+    last = int(params["plan_years"]["last"])
+    if first > last:
+        raise DataError(f"--as-of {as_of}: the plan ends in {last}; nothing left to re-plan")
+    start = replan_stock(progress, targets, towns) if stock is None else stock
+    rp_params = params
+    if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):
+        rp_params = apply_overrides(params, {"district_centre_slots": 0}, "progress returns (centre in service)")
+    original_inputs = inputs_from_parameters(params, targets, towns)
+    original = solve(original_inputs)
+    inputs = inputs_from_parameters(rp_params, targets, towns, initial_stock=start[["town_id", "total_slots",
+                                                                                   "inclusive_slots"]],
+                                    first_year=first)
+    result = solve(inputs)
+    years = inputs.years
+    orig_new = original.allocation[original.allocation.year.isin(years)].groupby("town_id")["new_slots"].sum()
+    new = result.allocation.groupby("town_id")["new_slots"].sum()
+    units = _units(targets).set_index("town_id")
+    ch = pd.DataFrame({"town": units.town})
+    st = start.set_index("town_id")
+    ch["stock_source"] = st.get("stock_source", pd.Series("reported", index=st.index))
+    ch["total_slots"] = st.total_slots
+    ch["inclusive_slots"] = st.inclusive_slots
+    ch["built_since_2023"] = st.total_slots - towns.existing_slots_2023.reindex(ch.index)
+    ch["new_slots_original"] = orig_new.reindex(ch.index).fillna(0.0)
+    ch["new_slots_replan"] = new.reindex(ch.index).fillna(0.0)
+    ch["new_slots_change"] = ch.new_slots_replan - ch.new_slots_original
+    orig_alloc = original.allocation[original.allocation.year.isin(years)]
+    orig_conv = original.conversions[original.conversions.year.isin(years)]
+
+    class _Part:  # the original plan restricted to the re-planned years
+        allocation, conversions = orig_alloc, orig_conv
+
+    ch["public_cost_original_yuan"] = _unit_money(_Part, original_inputs)
+    ch["public_cost_replan_yuan"] = _unit_money(result, inputs)
+    ch["public_cost_change_yuan"] = ch.public_cost_replan_yuan - ch.public_cost_original_yuan
+    end = result.stock[result.stock.year == last].set_index("town_id")
+    ch["shortfall_total_replan"] = end.shortfall_total
+    ch["shortfall_inclusive_replan"] = end.shortfall_inclusive
+    budget = pd.concat([original.budget[original.budget.year.isin(years)].assign(plan="original"),
+                        result.budget.assign(plan="replan")], ignore_index=True)
+    budget = budget[["plan", "year", "item", "item_zh", "amount_yuan"]]
+    return {"replan_changes": ch.reset_index(), "replan_allocation": result.allocation,
+            "replan_stock": result.stock, "replan_budget": budget}
+
+
+def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
+    """Headline figures of the re-plan: years, new slots and public money, original vs re-plan.
+
+    ``new_money_*`` counts capital, conversion and operating subsidies of new or converted
+    slots; ``public_cost_*`` adds the operating subsidies of inclusive slots already in service.
+    """
+    ch, b = tables["replan_changes"], tables["replan_budget"]
+    new_items = ["capital_subsidy", "conversion", "operating_subsidy_new"]
+
+    def money(plan: str, items: list[str] | None = None) -> float:
+        part = b[b.plan == plan]
+        part = part[part.item.isin(items)] if items else part[part.item == "total"]
+        return float(part.amount_yuan.sum())
+
+    years = sorted(b.loc[b.plan == "replan", "year"].unique())
+    return {"first_year": int(years[0]), "last_year": int(years[-1]),
+            "new_slots_original": float(ch.new_slots_original.sum()),
+            "new_slots_replan": float(ch.new_slots_replan.sum()),
+            "public_cost_original_yuan": money("original"), "public_cost_replan_yuan": money("replan"),
+            "new_money_original_yuan": money("original", new_items),
+            "new_money_replan_yuan": money("replan", new_items),
+            "shortfall_total_replan": float(ch.shortfall_total_replan.sum()),
+            "shortfall_inclusive_replan": float(ch.shortfall_inclusive_replan.sum()),
+            "units_more_slots": ch.loc[ch.new_slots_change > 0.5, "town"].tolist(),
+            "units_fewer_slots": ch.loc[ch.new_slots_change < -0.5, "town"].tolist()}
