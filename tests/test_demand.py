@@ -4,6 +4,8 @@ import functools
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.demand import (
@@ -185,3 +187,16 @@ def test_slots_per_1000_by_target_set():
     assert s.at[("jiugong", "plan_2025"), "meets_benchmark"]
     # district floor 2024: 4,700 slots for ≈1.99 million residents = 2.37 per 1,000
     assert s.at[("district", "floor_2024"), "slots_per_1000"] == pytest.approx(2.365, abs=0.001)
+
+
+@settings(max_examples=30, deadline=None)
+@given(base=st.lists(st.floats(0, 0.9), min_size=3, max_size=3), bump=st.lists(st.floats(0, 0.1), min_size=3,
+                                                                                 max_size=3))
+def test_more_take_up_never_means_fewer_places_wanted(base, bump):
+    towns, targets = one_unit()
+    bands = ["age_0_1", "age_1_2", "age_2_3"]
+    lo = demand_table(with_(defaults(), take_up_rate=dict(zip(bands, base, strict=True))), towns, targets)
+    hi = demand_table(with_(defaults(), take_up_rate={b: x + d for b, x, d in zip(bands, base, bump, strict=True)}),
+                      towns, targets)
+    assert (hi.slots_demanded >= lo.slots_demanded * (1 - 1e-12)).all()
+    assert (hi.children_under3 == lo.children_under3).all()  # take-up changes wants, not children

@@ -1,16 +1,25 @@
 """Staff for a stock of slots, certification against the 90% goal, training for full coverage."""
 
+import functools
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuoyu_model.errors import DataError
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.workforce import WORKFORCE_COLUMNS, workforce_table
 
 
+@functools.cache
+def baseline():
+    return load_scenario("baseline").parameters
+
+
 @pytest.fixture(scope="module")
 def params():
-    return load_scenario("baseline").parameters
+    return baseline()
 
 
 def stock(rows):
@@ -62,3 +71,16 @@ def test_no_slots_no_staff(params):
 def test_bad_stock_tables(params, frame, words):
     with pytest.raises(DataError, match=words):
         workforce_table(params, frame)
+
+
+@settings(max_examples=30, deadline=None)
+@given(slots=st.floats(0, 2000), extra=st.floats(0, 500), channel=st.sampled_from(
+    ["kindergarten", "community", "employer", "social", "centre"]))
+def test_more_slots_never_need_fewer_staff(slots, extra, channel):
+    p = baseline()
+    cols = ["caregivers_needed", "health_staff_needed", "directors_needed", "certified_target",
+            "training_places_needed"]
+    lo = workforce_table(p, stock([("a", "甲", 2025, channel, slots)])).iloc[0]
+    hi = workforce_table(p, stock([("a", "甲", 2025, channel, slots + extra)])).iloc[0]
+    assert all(hi[c] >= lo[c] for c in cols)
+    assert hi.certified_target <= hi.caregivers_needed

@@ -211,6 +211,13 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
         the tolerance, ``''`` otherwise or without a target. ``attrs`` hold ``method``,
         ``circularity_note`` and ``circular_units``.
 
+    Notes
+    -----
+    For the 20 units whose population is a PROXY derived from the plan's 2025 targets
+    (``circular_comparison = True``), demand is proportional to the target by construction: the
+    demand-vs-target gap and flag are circular there and must not be read as evidence. Only
+    旧宫镇, 亦庄镇 and the district total (:func:`district_demand`) are informative.
+
     Examples
     --------
     >>> from tuoyu_model.data import load_targets, load_towns
