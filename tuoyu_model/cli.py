@@ -7,6 +7,7 @@ stderr naming the file, the field and the fix, and exit with status 2 — never 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,27 +18,35 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every data and scenario file and print a short summary."""
-    from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
+    from tuoyu_model.data import TARGET_SETS, TOWN_FIGURES, load_targets, load_towns
+    from tuoyu_model.errors import ScenarioError
     from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
+    from tuoyu_model.paths import data_dir, display
 
+    print(f"checking {display(data_dir())}/")
     targets = load_targets()
     towns = load_towns(targets=targets)
     params = default_parameters()
     sums = targets.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
-    print(f"targets.csv: {targets.town_id.nunique()} units; printed totals match: "
+    print(f"  targets.csv: {targets.town_id.nunique()} units; columns add up to the printed 合计 (total/inclusive): "
           + ", ".join(f"{ts} {sums.at[ts, 'total_slots']}/{sums.at[ts, 'inclusive_slots']}" for ts in TARGET_SETS))
-    flagged = sum(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()
-                  for c in ["population", "existing_slots_2023"])
-    print(f"towns.csv: {len(towns)} units, population {int(towns.population.sum()):,}; "
-          f"{flagged} population/stock figures are labelled assumptions or proxies")
+    labelled = {f: towns[f"{f}_source"].str.contains("ASSUMPTION|PROXY", case=False) for f in TOWN_FIGURES}
+    n_flagged = sum(int(s.sum()) for s in labelled.values())
+    print(f"  towns.csv: {len(towns)} units, population {int(towns.population.sum()):,} "
+          f"({int((~labelled['population']).sum())} units sourced, {int(labelled['population'].sum())} proxies); "
+          f"{n_flagged} of {len(towns) * len(TOWN_FIGURES)} figures are labelled assumptions or proxies")
     table = params.table()
     counts = table.status.value_counts().to_dict()
-    print(f"parameters: {len(params)} ("
-          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption")) + ")")
+    print(f"  parameters: {len(params)} in {table.file.nunique()} files ("
+          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption"))
+          + "); 'tuoyu params' lists them with sources")
     names = list_scenarios()
+    if "baseline" not in names:
+        raise ScenarioError(f"{display(data_dir() / 'scenarios')}: baseline.yaml is missing; it is the default "
+                            "scenario — restore it from the repository")
     for name in names:
         load_scenario(name, defaults=params)
-    print(f"scenarios: {len(names)} valid ({', '.join(names)})")
+    print(f"  scenarios: {len(names)} valid ({', '.join(names)})")
     print("OK")
     return EXIT_OK
 
@@ -129,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tuoyu: interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `tuoyu params | head` closed the pipe early; point stdout at devnull so the flush at
+        # exit does not raise again (the recipe in Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ annex's printed column totals (``data/targets_totals.csv``, the 合计 row as pr
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +38,30 @@ TOWN_COLUMNS = (["town_id", "town", "kind"]
                 + [c for f in TOWN_FIGURES for c in (f, f"{f}_source")])
 
 
+def _decode(raw: bytes, where: str) -> str:
+    """Decode a CSV's bytes as UTF-8 (BOM or not), naming the encoding a user most likely used."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{where}: saved as 'Unicode Text' (UTF-16); re-save it as 'CSV UTF-8' in Excel or WPS")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where}: not UTF-8 text (byte {exc.start}); it looks saved as GBK/ANSI — "
+            "re-save it as 'CSV UTF-8' in Excel or WPS") from None
+
+
+# Excel writes 87037 formatted as "#,##0" as "87,037"; accept that grouping, nothing looser.
+_GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+# Counts beyond this are typing errors, and they would not survive int64 arithmetic anyway.
+_MAX_COUNT = 10**12
+
+
 def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] = ()) -> pd.DataFrame:
-    """Read a CSV that people may have edited in Excel, and fail clearly on anything wrong.
+    r"""Read a CSV that people may have edited in Excel, and fail clearly on anything wrong.
+
+    Accepted as Excel and WPS write them: a UTF-8 byte-order mark, Windows line endings, blank
+    lines and rows of empty cells (dropped), spaces around cells, and thousands separators in
+    numbers (``"87,037"``). Row numbers in messages are those a spreadsheet shows (header = 1).
 
     Parameters
     ----------
@@ -52,7 +75,8 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     Returns
     -------
     pandas.DataFrame
-        Text columns as ``str``, integer columns as ``int64``.
+        Text columns as ``str``, integer columns as ``int64``. The index is the file's row
+        number minus 2, so ``index + 2`` is the spreadsheet row even after blank rows are dropped.
 
     Raises
     ------
@@ -60,48 +84,66 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
         Missing file, not UTF-8 (e.g. saved as GBK), empty, a missing column, a blank, text or
         negative or fractional value in an integer column.
 
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     f = Path(folder) / "t.csv"
+    ...     _ = f.write_bytes("\ufeffunit,slots\r\n兴丰, \"1,210\"\r\n,\r\n".encode())
+    ...     read_csv_strict(f, ["unit", "slots"], ["slots"]).to_dict("records")
+    [{'unit': '兴丰', 'slots': 1210}]
+
     """
     path = Path(path)
     where = display(path)
     if not path.is_file():
         raise DataError(f"{where}: file not found; restore it from the repository or set TUOYU_DATA_DIR")
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{where}: not UTF-8 text (byte {exc.start}); it looks saved as GBK/ANSI — "
-            "re-save it as 'CSV UTF-8' in Excel or WPS") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check "
+                        "the permissions") from None
+    text = _decode(raw, where)
     if not text.strip():
         raise DataError(f"{where}: the file is empty; expected a header row with {', '.join(required)}")
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                         skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{where}: not a well-formed CSV ({str(exc).strip()}); check quotes and commas") from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
-        hint = did_you_mean(missing[0], [c for c in df.columns if c not in required])
+        # Suggest in the user's direction: which header cell should have been this column?
+        found = [c for c in df.columns if c not in required and did_you_mean(c, [missing[0]])]
+        hint = f" — the header has '{found[0]}': did you mean '{missing[0]}'? Rename it" if found else ""
         raise DataError(f"{where}: missing column '{missing[0]}'{hint}; expected columns: {', '.join(required)}")
+    df = df.apply(lambda s: s.str.strip())
+    # Keep the index (the file's row numbers) so messages point at the row a spreadsheet shows.
+    df = df[(df != "").any(axis=1)]
     if df.empty:
         raise DataError(f"{where}: no data rows under the header; expected one row per unit")
-    df = df.apply(lambda s: s.str.strip())
     for col in integer_columns:
-        values = pd.to_numeric(df[col], errors="coerce")
+        cells = df[col].where(~df[col].str.match(_GROUPED), df[col].str.replace(",", "", regex=False))
+        values = pd.to_numeric(cells, errors="coerce")
         for i in df.index:
             cell = df.at[i, col]
             row = i + 2  # the header is row 1, as a spreadsheet shows it
             v = values[i]
             if cell == "":
                 raise DataError(f"{where}: row {row}, column '{col}' is blank; expected a whole number ≥ 0")
-            if pd.isna(v):
+            if pd.isna(v) or not math.isfinite(v):
                 raise DataError(f"{where}: row {row}, column '{col}' = '{cell}' is not a number; "
-                                "expected a whole number ≥ 0")
+                                "expected a whole number ≥ 0 (digits only, no units or words)")
             if v < 0:
                 raise DataError(f"{where}: row {row}, column '{col}' = {cell} is negative; "
                                 "slot and population counts must be ≥ 0")
             if v != int(v):
-                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is not a whole number")
+                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is not a whole number; "
+                                "counts are whole places, people or premises — correct the cell")
+            if v > _MAX_COUNT:
+                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is implausibly large; "
+                                "check the cell for a typing error")
         df[col] = values.astype("int64")
     return df
 
@@ -153,6 +195,8 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
             raise DataError(f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
                             f"{row.inclusive_slots} > total_slots {row.total_slots}; inclusive slots "
                             "are part of the total — check the two columns")
+        if not row.town:
+            raise DataError(f"{where}: row {r}, column 'town' is blank; give the unit's name as the annex prints it")
         if not row.town_id.isascii() or not row.town_id.replace("_", "").isalnum():
             raise DataError(f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
                             "letters, digits and '_' (e.g. 'jiugong')")
@@ -173,9 +217,12 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     for ts in TARGET_SETS:
         n = int((df.target_set == ts).sum())
         if n != N_UNITS:
-            have = set(df.loc[df.target_set == ts, "town_id"])
-            absent = sorted(set(df.town_id) - have)
-            extra = f" (missing: {', '.join(absent)})" if absent else ""
+            have = df.loc[df.target_set == ts]
+            absent = sorted(set(df.town_id) - set(have.town_id))
+            # A unit missing from every target set leaves no id behind; its seq number does.
+            gaps = sorted(set(range(1, N_UNITS + 1)) - set(have.seq))
+            extra = (f" (missing: {', '.join(absent)})" if absent
+                     else f" (missing seq {', '.join(map(str, gaps))})" if gaps else "")
             raise DataError(f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra}; "
                             "add the missing rows")
     totals = read_csv_strict(totals_path, TOTALS_COLUMNS, ["total_slots", "inclusive_slots"])
@@ -183,7 +230,12 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     for _, t in totals.iterrows():
         if t.target_set not in TARGET_SETS:
             raise DataError(f"{display(totals_path)}: unknown target set '{t.target_set}'"
-                            f"{did_you_mean(t.target_set, TARGET_SETS)}")
+                            f"{did_you_mean(t.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}")
+    absent = [ts for ts in TARGET_SETS if (totals.target_set == ts).sum() != 1]
+    if absent:
+        raise DataError(f"{display(totals_path)}: target set '{absent[0]}' must appear exactly once (the annex's "
+                        "合计 row); without it the annex cannot be checked")
+    for _, t in totals.iterrows():
         for col in ("total_slots", "inclusive_slots"):
             got = int(sums.at[t.target_set, col])
             if got != int(t[col]):
@@ -258,7 +310,9 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
         raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
     bad = df[df.existing_inclusive_2023 > df.existing_slots_2023]
     if not bad.empty:
-        raise DataError(f"{where}: row {bad.index[0] + 2}: existing_inclusive_2023 > existing_slots_2023 "
-                        f"for '{bad.town_id.iloc[0]}'; the inclusive slots are part of the total")
+        b = bad.iloc[0]
+        raise DataError(f"{where}: row {bad.index[0] + 2} ({b.town}): existing_inclusive_2023 "
+                        f"{b.existing_inclusive_2023} > existing_slots_2023 {b.existing_slots_2023}; "
+                        "the inclusive slots are part of the total — check the two columns")
     order = annex["seq"].to_dict()
     return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]

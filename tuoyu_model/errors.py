@@ -12,7 +12,20 @@ from collections.abc import Iterable
 
 
 class TuoyuError(Exception):
-    """Base class of every error this package raises for a user's mistake or an unmet target."""
+    r"""Base class of every error this package raises for a user's mistake or an unmet target.
+
+    The message is kept on one line (line breaks, e.g. from a quoted CSV cell or a parser's
+    message, become spaces) because the command line promises exactly one line on stderr.
+
+    Examples
+    --------
+    >>> str(DataError("data/towns.csv: row 3, column 'town' = 'a\nb' is unknown"))
+    "data/towns.csv: row 3, column 'town' = 'a b' is unknown"
+
+    """
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(" ".join(str(message).split()), *args)
 
 
 class DataError(TuoyuError, ValueError):

@@ -28,6 +28,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,30 +41,43 @@ from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
 from tuoyu_model.paths import data_dir, display
 
 ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
-ENTRY_OPTIONAL = ("min", "max", "type", "choices", "index", "notes")
+ENTRY_OPTIONAL = ("min", "max", "type", "choices", "index", "nullable", "notes")
 CONFIDENCE = ("high", "medium", "low")
 STATUS = ("sourced", "derived", "proxy", "assumption")
 TYPES = ("number", "integer", "bool", "text")
 SCENARIO_REQUIRED = ("title", "description", "not_modelled", "overrides")
 SCENARIO_OPTIONAL = ("title_en", "notes")
+# Years a year-indexed value or a ``year`` field may name; anything else is a typing error.
+YEAR_RANGE = (1949, 2100)
 
 
 class _StrictLoader(yaml.SafeLoader):
     """A safe YAML loader that rejects duplicate keys instead of keeping the last one."""
 
 
+class _DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice (YAML itself would silently keep the last)."""
+
+
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key: let construct_mapping report it in YAML's words
+            break
+        if duplicate:
+            raise _DuplicateKeyError(
                 None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark)
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.1 reads 5e6 and 1e-3 as text (it wants 5.0e+6); people write them, so read them as floats.
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
 
 
 def read_yaml(path: Path) -> Any:
@@ -80,9 +94,13 @@ def read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise DataError(f"{where}: file not found")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{where}: not UTF-8 text; re-save the file as UTF-8") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{where}: cannot be read ({exc.strerror}); check the permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
     if not text.strip():
         raise DataError(f"{where}: the file is empty; expected a YAML mapping")
     try:
@@ -91,7 +109,9 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(f"{where}:{line} invalid YAML: {problem}; fix the indentation or the key") from None
+        fix = ("keep one of them" if isinstance(exc, _DuplicateKeyError)
+               else "check the indentation (spaces, not tabs), the colons and the brackets")
+        raise DataError(f"{where}:{line} invalid YAML: {problem}; {fix}") from None
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -121,7 +141,10 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
                             f"expected one of {', '.join(map(str, entry['choices']))}")
         return
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}")
+        hint = (" — write a share as a decimal, e.g. 0.2 for 20%" if isinstance(v, str) and v.strip().endswith("%")
+                else "")
+        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in "
+                        f"{entry.get('unit', '')}{hint}")
     if isinstance(v, float) and not math.isfinite(v):
         raise DataError(f"{where}: '{at}' = {v} is not a finite number")
     if kind == "integer" and v != int(v):
@@ -133,9 +156,44 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
                         "check the unit (e.g. a share is 0.2, not 20)")
 
 
+def _is_year(key: Any) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool) and YEAR_RANGE[0] <= key <= YEAR_RANGE[1]
+
+
 def _check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
+    if entry.get("index") == "year" and isinstance(value, Mapping):
+        for key in value:
+            if not _is_year(key):
+                raise DataError(f"{where}: '{name}' is given by year, but has the key '{key}'; "
+                                f"use years such as 2024 (between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})")
     for key, leaf in _leaves(value):
         _check_leaf(where, name, key, leaf, entry)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_metadata(where: str, name: str, entry: Mapping) -> None:
+    """Check the types of the metadata fields, so a bad bound fails here, not in a comparison."""
+    for key in ("description", "unit", "source"):
+        if not isinstance(entry[key], str):
+            raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be text")
+    if not _is_year(entry["year"]):
+        raise DataError(f"{where}: '{name}.year' = {entry['year']!r} must be the year of the source, "
+                        "e.g. 2024")
+    for key in ("min", "max"):
+        if key in entry and not _is_number(entry[key]):
+            raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be a number (a bound on the value)")
+    if "min" in entry and "max" in entry and entry["min"] > entry["max"]:
+        raise DataError(f"{where}: '{name}' has min {entry['min']} > max {entry['max']}; swap them")
+    if "choices" in entry and (not isinstance(entry["choices"], list)
+                               or not all(isinstance(c, str) for c in entry["choices"])):
+        raise DataError(f"{where}: '{name}.choices' must be a list of texts, e.g. [gap, flat]")
+    if "index" in entry and not isinstance(entry["index"], str):
+        raise DataError(f"{where}: '{name}.index' = {entry['index']!r} must be a word such as year or channel")
+    if "nullable" in entry and not isinstance(entry["nullable"], bool):
+        raise DataError(f"{where}: '{name}.nullable' must be true or false")
 
 
 def _check_entry(where: str, name: str, entry: Any) -> None:
@@ -153,8 +211,10 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
             raise DataError(f"{where}: '{name}' lacks '{key}'; every parameter needs "
                             f"{', '.join(ENTRY_REQUIRED)}")
     label = entry["label"]
-    if not isinstance(label, Mapping) or not label.get("zh") or not label.get("en"):
-        raise DataError(f"{where}: '{name}.label' must have both 'zh' and 'en' texts")
+    if (not isinstance(label, Mapping) or set(label) != {"zh", "en"}
+            or not all(isinstance(t, str) and t.strip() for t in label.values())):
+        raise DataError(f"{where}: '{name}.label' must have exactly a 'zh' and an 'en' text, "
+                        "e.g. {zh: 户均人口, en: Household size}")
     if entry["confidence"] not in CONFIDENCE:
         raise DataError(f"{where}: '{name}.confidence' = '{entry['confidence']}' must be one of "
                         f"{', '.join(CONFIDENCE)}")
@@ -163,6 +223,7 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
                         f"{did_you_mean(entry['status'], STATUS)}")
     if entry.get("type", "number") not in TYPES:
         raise DataError(f"{where}: '{name}.type' = '{entry['type']}' must be one of {', '.join(TYPES)}")
+    _check_metadata(where, name, entry)
     _check_value(where, name, entry["value"], entry)
 
 
@@ -363,6 +424,28 @@ class Scenario:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+def check_scenario_name(name: str, where: str) -> None:
+    """Refuse a scenario name that cannot be an output folder name (``outputs/<name>/``).
+
+    Raises
+    ------
+    ScenarioError
+        Empty, starting with a dot, or holding a path separator or a character Windows forbids.
+
+    Examples
+    --------
+    >>> check_scenario_name("budget_cut_20", "x.yaml")
+    >>> check_scenario_name(".evil", "data/scenarios/.evil.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tuoyu_model.errors.ScenarioError: data/scenarios/.evil.yaml: the scenario name '.evil' cannot be used as ...
+
+    """
+    if not name or name.startswith(".") or any(c in name for c in '/\\:*?"<>|') or name != name.strip():
+        raise ScenarioError(f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
+                            "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)")
+
+
 def scenario_path(name_or_path: str) -> Path:
     """Find a scenario by name in ``data/scenarios/`` or as a path to a YAML file.
 
@@ -403,10 +486,19 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise ScenarioError(f"--set '{item}': expected NAME=VALUE, e.g. --set household_size=3")
         key, text = item.split("=", 1)
-        parts = key.strip().split(".")
+        parts = [p.strip() for p in key.split(".")]
+        if not all(parts):
+            raise ScenarioError(f"--set '{item}': the name before '=' is empty or has an empty part; "
+                                "e.g. --set household_size=3 or --set budget.2025=5e7")
         target = out
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ScenarioError(f"--set '{item}': '{'.'.join(parts[:depth + 1])}' was already set to a "
+                                    "single value by an earlier --set; give one or the other")
+        if isinstance(target.get(parts[-1]), dict):
+            raise ScenarioError(f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; "
+                                "give one or the other")
         target[parts[-1]] = parse_cli_value(text)
     return out
 
@@ -441,6 +533,7 @@ def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, An
     """
     path = scenario_path(name_or_path)
     where = display(path)
+    check_scenario_name(path.stem, where)
     try:
         content = read_yaml(path)
     except DataError as exc:
@@ -458,11 +551,14 @@ def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, An
     overrides = content["overrides"] or {}
     if not isinstance(overrides, Mapping):
         raise ScenarioError(f"{where}: 'overrides' must be a mapping of parameter names to values")
+    for key in ("title", "description"):
+        if not isinstance(content[key], str) or not content[key].strip():
+            raise ScenarioError(f"{where}: '{key}' must be a non-empty text (Chinese, for the report)")
     not_modelled = content["not_modelled"]
     if isinstance(not_modelled, str):
         not_modelled = [not_modelled]
     if not isinstance(not_modelled, list) or not all(isinstance(x, str) for x in not_modelled):
-        raise ScenarioError(f"{where}: 'not_modelled' must be a list of sentences")
+        raise ScenarioError(f"{where}: 'not_modelled' must be a list of sentences, e.g. [家庭对价格的需求弹性。]")
     params = defaults if defaults is not None else default_parameters()
     params = apply_overrides(params, overrides, where)
     if cli_overrides:
