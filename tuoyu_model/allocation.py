@@ -816,9 +816,14 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
         what_zh = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位（全覆盖下限）"}[family]
         what_en = {"total": "slot", "inclusive": "inclusive slot",
                    "coverage": "inclusive slot (coverage minimum)"}[family]
+        if value == 0 and not binding:
+            return (f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
+                    f"{year} {town_id}: the {what_en} target is exceeded and does not bind")
         if value == 0:
-            return (f"{year}年{town}{what_zh}目标未构成约束（不增加成本）",
-                    f"{year} {town_id}: the {what_en} target does not bind (no extra cost)")
+            return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约0元"
+                    "（目标恰好达到，成本计入其他约束，如全区普惠占比）",
+                    f"{year} {town_id}: one more {what_en} costs about ¥0 of {money_en} (the target is just met; "
+                    "the cost sits on another constraint such as the district share)")
         if unmet:
             return (f"{year}年{town}{what_zh}目标未能完成：每多要求1个，缺口增加1个（罚金约{v}元）",
                     f"{year} {town_id}: the {what_en} target is not met; each more slot required adds one to "

@@ -104,7 +104,6 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
     ex = inputs.existing_channel
     f = inputs.service_fraction
     free_money = 0.0
-    cheapest = math.inf
     for y in years:
         b = budget.get(y)
         if b is None:
@@ -116,21 +115,33 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
                          f"{_yuan(committed)} committed to the operating subsidies of the {i0_all:,.0f} existing "
                          "inclusive slots: nothing is left for new or converted slots")
         free_money += max(0.0, b - committed)
-        ways = [float(r.capital_public_yuan) + f * float(op.loc[(y, r.channel)])
-                for r in allowed[allowed.kind == "inclusive"].itertuples(index=False)]
-        if conv.xs(y, level="year").sum() > 0:
-            ways.append(inputs.conversion_cost_yuan + f * float(op.loc[(y, ex)]))
-        cheapest = min([cheapest, *ways])
+        # Cheapest first over the district's pools (a fractional knapsack): a valid lower bound,
+        # since each slot costs at least its capital plus part of a year's subsidy in some year ≤ y.
+        pools = []
+        for r in allowed[allowed.kind == "inclusive"].itertuples(index=False):
+            unit = min(float(r.capital_public_yuan) + f * float(op.loc[(yy, r.channel)]) for yy in years if yy <= y)
+            room = centre_cap if r.channel == "centre" else float(
+                cap.loc[(cap.channel == r.channel) & (cap.year == y), "capacity_slots"].sum())
+            pools.append((unit, room))
+        unit = min(inputs.conversion_cost_yuan + f * float(op.loc[(yy, ex)]) for yy in years if yy <= y)
+        pools.append((unit, float(conv.xs(y, level="year").sum())))
         to_add = max(0.0, need_inc[y] - i0_all)
-        floor = to_add * cheapest
+        floor, left = 0.0, to_add
+        for unit, room in sorted(pools):
+            take = min(left, max(room, 0.0))
+            floor += take * unit
+            left -= take
+        cheapest = min(u for u, _ in pools)
         if to_add > 0 and free_money < floor - 1e-6:
             span = f"{years[0]}–{y}" if y != years[0] else f"{y}"
             notes.append(f"{span}年预算扣除存量运营补贴后共{_yuan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
                          f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{_yuan(floor)}"
-                         f"（最便宜每个{_yuan(cheapest)}），将出现普惠缺口 / budget {span} leaves {_yuan(free_money)} "
+                         f"（按最便宜的渠道依次计算，最低每个{_yuan(cheapest)}），将出现普惠缺口 / "
+                         f"budget {span} leaves {_yuan(free_money)} "
                          f"after the committed subsidies of existing slots, below the {_yuan(floor)} needed at least "
                          f"for the {to_add:,.0f} inclusive slots required by the unit targets and the "
-                         f"{inputs.share_target.get(y, 0):.0%} share at the cheapest {_yuan(cheapest)} each; "
+                         f"{inputs.share_target.get(y, 0):.0%} share, taking the cheapest ways first "
+                         f"(from {_yuan(cheapest)} a slot); "
                          "expect inclusive shortfalls")
     if inputs.objective == "max_slots" and all(budget.get(y) is None for y in years):
         notes.append("目标为“托位最多”但未设预算：方案将用满各渠道产能 / objective 'max_slots' without a budget "

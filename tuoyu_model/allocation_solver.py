@@ -123,6 +123,20 @@ class SolveRecord:
     solver_version: str
 
 
+def cbc_path() -> str:
+    """Return the CBC executable: one on PATH, else the binary bundled with PuLP.
+
+    PuLP 3.3 deprecates ``PULP_CBC_CMD``; ``COIN_CMD`` pointed at the bundled binary is the same
+    solver without the warning.
+    """
+    import shutil
+
+    from pulp.apis.coin_api import pulp_cbc_path
+
+    found = shutil.which("cbc")
+    return found or pulp.COIN_CMD.executableExtension(pulp_cbc_path)
+
+
 @functools.cache
 def solver_version(name: str) -> str:
     """Return the version text of ``name`` ('highs' → highspy's HiGHS, 'cbc' → PuLP's CBC)."""
@@ -132,7 +146,8 @@ def solver_version(name: str) -> str:
         with quiet_stdout():
             h = highspy.Highs()
         return f"HiGHS {h.version()} (highspy)"
-    return f"CBC bundled with PuLP {pulp.__version__}"
+    path = cbc_path()
+    return f"CBC ({'bundled with PuLP ' + pulp.__version__ if 'solverdir' in path else path})"
 
 
 def resolve_solver(name: str) -> tuple[str, str]:
@@ -172,7 +187,7 @@ def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float) -> SolveR
     else:
         with tempfile.TemporaryDirectory(prefix="tuoyu-cbc-") as tmp:
             log = os.path.join(tmp, "cbc.log")
-            solver = pulp.PULP_CBC_CMD(msg=False, mip=mip, gapRel=gap if mip else None, logPath=log)
+            solver = pulp.COIN_CMD(path=cbc_path(), msg=False, mip=mip, gapRel=gap if mip else None, logPath=log)
             prob.solve(solver)
             with contextlib.suppress(OSError):
                 with open(log, encoding="utf-8", errors="replace") as fh:

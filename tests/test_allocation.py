@@ -1,0 +1,320 @@
+"""The allocation LP: hand-solved optima, an unreachable target, solver errors, shipped scenarios."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from tuoyu_model.allocation import (
+    CHANNELS,
+    PENALTY_KEYS,
+    AllocationInputs,
+    create_model,
+    inputs_from_parameters,
+    solve,
+)
+from tuoyu_model.allocation_check import check_solution, presolve_notes
+from tuoyu_model.allocation_solver import highs_available
+from tuoyu_model.errors import SolverError
+from tuoyu_model.parameters import list_scenarios, load_scenario
+
+REL = 1e-6  # relative tolerance on objective values and yuan amounts
+SLOTS = 1e-6  # absolute tolerance on slot counts
+SOLVERS = ["highs", "cbc"] if highs_available() else ["cbc"]
+
+
+def make_inputs(units, targets, capacity, costs, years=(2024,), op=None, conversion=None, conversion_cost=0.0,
+                share=None, budget=None, penalty=1e6, **kw):
+    """Small hand-made inputs: units = {id: (total, inclusive)}, targets = {(id, year): (total, incl)},
+    capacity = {(id, channel, year): slots}, costs = {(channel, kind): public capital per slot}."""
+    years = list(years)
+    u = pd.DataFrame({"town": [f"单位{i}" for i in units], "initial_total": [float(v[0]) for v in units.values()],
+                      "initial_inclusive": [float(v[1]) for v in units.values()]},
+                     index=pd.Index(list(units), name="town_id"))
+    t = pd.DataFrame([{"town_id": i, "year": y, "target_total": float(a), "target_inclusive": float(b),
+                       "min_inclusive": 0.0} for (i, y), (a, b) in targets.items()])
+    cap = pd.DataFrame([{"town_id": i, "channel": c, "year": y, "capacity_slots": float(v)}
+                        for (i, c, y), v in capacity.items()])
+    conv = pd.DataFrame([{"town_id": i, "year": y, "capacity_slots": float((conversion or {}).get((i, y), 0.0))}
+                         for i in units for y in years])
+    uc = pd.DataFrame([{"channel": c, "kind": k, "capital_public_yuan": float(v)} for (c, k), v in costs.items()])
+    ops = pd.DataFrame([{"year": y, "channel": c, "subsidy_per_slot_year_yuan": float((op or {}).get((y, c), 0.0))}
+                        for y in years for c in CHANNELS])
+    base = dict(units=u, years=years, targets=t, capacity=cap, conversion_capacity=conv, unit_costs=uc,
+                operating_subsidy=ops, conversion_cost_yuan=conversion_cost,
+                share_target=share or dict.fromkeys(years, 0.0), budget=budget or dict.fromkeys(years),
+                penalties=dict.fromkeys(PENALTY_KEYS, penalty), tie_break=0.0)
+    base.update(kw)
+    return AllocationInputs(**base)
+
+
+def shadow(result, constraint):
+    sp = result.shadow_prices.set_index("constraint")
+    return float(sp.at[constraint, "value_yuan"])
+
+
+# ---- three LPs solved by hand ------------------------------------------------------------------
+
+def lp_two_channels():
+    # One unit, empty; 10 slots of which 6 inclusive. Kindergarten rooms: 4 inclusive slots at ¥100;
+    # community points: inclusive at ¥200 (room for 50); social: market slots at no public cost.
+    # Optimum: 4 kindergarten (¥400) + 2 community (¥400) inclusive, 4 market: ¥800.
+    # With a ¥1 tie-break per new slot the objective is 800 + 10 × 1 = 810.
+    # Duals: one more inclusive slot required costs ¥200 (+¥0 — the market slot it replaces is
+    # freed, saving the ¥1 tie-break of a market slot but adding the inclusive's: 200 + 1 − 1 = 200);
+    # one more kindergarten room slot saves 200 − 100 = ¥100.
+    return make_inputs(
+        units={"a": (0, 0)}, targets={("a", 2024): (10, 6)},
+        capacity={("a", "kindergarten", 2024): 4, ("a", "community", 2024): 50, ("a", "social", 2024): 50},
+        costs={("kindergarten", "inclusive"): 100, ("community", "inclusive"): 200, ("social", "market"): 0},
+        tie_break=1.0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_hand_lp_cheapest_channel_first(solver):
+    inp = replace(lp_two_channels(), solver=solver)
+    r = solve(inp)
+    assert r.objective_value == pytest.approx(810.0, rel=REL)
+    assert r.public_cost_yuan == pytest.approx(800.0, rel=REL)
+    got = r.allocation.set_index(["channel", "kind"]).new_slots
+    assert got[("kindergarten", "inclusive")] == pytest.approx(4, abs=SLOTS)
+    assert got[("community", "inclusive")] == pytest.approx(2, abs=SLOTS)
+    assert got[("social", "market")] == pytest.approx(4, abs=SLOTS)
+    assert shadow(r, "inclusive-a-2024") == pytest.approx(200.0, rel=REL)
+    assert shadow(r, "capacity_kindergarten-a-2024") == pytest.approx(100.0, rel=REL)
+    assert check_solution(r, inp) == []
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_hand_lp_two_years_with_operating_subsidy(solver):
+    # 10 inclusive slots by end-2024, 20 by end-2025; community at ¥1,000 capital and ¥120 a
+    # slot-year of operating subsidy, a new slot subsidised half its first year (f = 0.5).
+    # Built in 2024: 1,000 + 0.5 × 120 (2024) + 120 (2025) = 1,180 each → 11,800.
+    # Built in 2025: 1,000 + 0.5 × 120 = 1,060 each → 10,600.       Total 22,400.
+    # Budget rows by year: 2024 capital 10,000 + operating 600;
+    # 2025 capital 10,000 + operating 10 × 120 + 10 × 60 = 1,800.
+    inp = make_inputs(
+        units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (10, 10), ("a", 2025): (20, 20)},
+        capacity={("a", "community", 2024): 100, ("a", "community", 2025): 100},
+        costs={("community", "inclusive"): 1000}, op={(2024, "community"): 120, (2025, "community"): 120},
+        service_fraction=0.5, solver=solver)
+    r = solve(inp)
+    assert r.objective_value == pytest.approx(22_400.0, rel=REL)
+    b = r.budget.set_index(["year", "item"]).amount_yuan
+    assert b[(2024, "capital_subsidy")] == pytest.approx(10_000, rel=REL)
+    assert b[(2024, "operating_subsidy_new")] == pytest.approx(600, rel=REL)
+    assert b[(2025, "capital_subsidy")] == pytest.approx(10_000, rel=REL)
+    assert b[(2025, "operating_subsidy_new")] == pytest.approx(1_800, rel=REL)
+    assert b[(2025, "total")] == pytest.approx(11_800, rel=REL)
+    # the city pays half of each item by default
+    assert r.budget.city_yuan.sum() == pytest.approx(r.budget.amount_yuan.sum() / 2, rel=REL)
+    # One more slot required in 2025 costs what a 2025 slot costs: ¥1,060. Here every slot is
+    # inclusive, so the total and the inclusive rows coincide and the solver may put the ¥1,060 on
+    # either: the split is not unique, only the sum is — and the table must say so.
+    both = shadow(r, "inclusive-a-2025") + shadow(r, "total-a-2025")
+    assert both == pytest.approx(1_060.0, rel=REL)
+    sp = r.shadow_prices.set_index("constraint")
+    if solver == "highs":  # HiGHS's ranging sees the one-sided validity exactly
+        assert not sp.at["inclusive-a-2025", "unique"] and not sp.at["total-a-2025", "unique"]
+    assert check_solution(r, inp) == []
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_hand_lp_share_target_with_conversions(solver):
+    # 100 market slots exist, none inclusive; the district needs a 30% inclusive share.
+    # Converting costs ¥50 (at most 20 slots); a new inclusive community slot costs ¥300.
+    # With v conversions and x new slots: v + x ≥ 0.3 (100 + x)  ⇔  v + 0.7 x ≥ 30.
+    # Conversions are cheaper per unit of the left side (50 < 300 / 0.7 ≈ 428.6): v = 20, then
+    # x = 10 / 0.7 = 14.2857…; cost 20 × 50 + 300 × 100 / 7 = 1,000 + 4,285.714… = 5,285.714…
+    # Share dual per slot 300 / 0.7 = 428.571…; per point × 1% of 114.2857 slots = 489.796…
+    # One more convertible slot saves 428.571 − 50 = 378.571….
+    inp = make_inputs(
+        units={"a": (100, 0)}, targets={("a", 2024): (100, 0)},
+        capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 300},
+        conversion={("a", 2024): 20}, conversion_cost=50.0, share={2024: 0.3}, solver=solver)
+    r = solve(inp)
+    assert r.objective_value == pytest.approx(1_000 + 30_000 / 7, rel=REL)
+    assert float(r.conversions.slots.sum()) == pytest.approx(20, abs=SLOTS)
+    assert float(r.allocation.new_slots.sum()) == pytest.approx(100 / 7, abs=SLOTS)
+    assert r.district_share[2024] == pytest.approx(0.3, abs=1e-6)
+    assert shadow(r, "share-district-2024") == pytest.approx(300 / 0.7 * 0.01 * (100 + 100 / 7), rel=1e-5)
+    assert shadow(r, "conversion-a-2024") == pytest.approx(300 / 0.7 - 50, rel=1e-5)
+    assert check_solution(r, inp) == []
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_unreachable_target_becomes_the_hand_computed_shortfall(solver):
+    # Target 100 slots, 50 inclusive; only 30 inclusive community slots (¥100) and 40 market slots
+    # can be opened. Shortfalls: total 100 − 70 = 30, inclusive 50 − 30 = 20.
+    # Objective: 30 × 100 + (30 + 20) × 1,000,000 = 50,003,000.
+    inp = make_inputs(
+        units={"a": (0, 0)}, targets={("a", 2024): (100, 50)},
+        capacity={("a", "community", 2024): 30, ("a", "social", 2024): 40},
+        costs={("community", "inclusive"): 100, ("social", "market"): 0}, solver=solver)
+    r = solve(inp)
+    row = r.stock.iloc[0]
+    assert row.shortfall_total == pytest.approx(30, abs=SLOTS)
+    assert row.shortfall_inclusive == pytest.approx(20, abs=SLOTS)
+    assert r.objective_value == pytest.approx(50_003_000, rel=REL)
+    assert r.status == "Optimal"
+    notes = " ".join(r.notes)
+    assert "target 100 slots" in notes and "at most 70" in notes
+    assert "50 inclusive slots required" in notes and "at most 30" in notes
+    # the dual says the target is not met, in both languages
+    sp = r.shadow_prices.set_index("constraint")
+    assert "未能完成" in sp.at["total-a-2024", "meaning"]
+    assert "not met" in sp.at["total-a-2024", "meaning_en"]
+
+
+# ---- errors --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_infeasible_inputs_raise_solver_error_naming_the_status(solver):
+    # A negative capacity in 2025 (a data error) makes x_2024 + x_2025 ≤ −5 impossible for x ≥ 0.
+    inp = make_inputs(
+        units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (5, 5), ("a", 2025): (5, 5)},
+        capacity={("a", "community", 2024): 10, ("a", "community", 2025): -5},
+        costs={("community", "inclusive"): 100}, solver=solver)
+    with pytest.raises(SolverError, match=r"status 'Infeasible'.*not 'Optimal'; no values were read"):
+        solve(inp)
+
+
+def test_unknown_solver_is_named_with_the_fix():
+    with pytest.raises(SolverError, match=r"'solver' = 'gurobi' is unknown.*--set solver=cbc"):
+        solve(replace(lp_two_channels(), solver="gurobi"))
+
+
+# ---- integer mode ----------------------------------------------------------------------------------
+
+def test_whole_classes_report_the_rounding_cost():
+    # 25 inclusive slots needed, community classes of 18: the LP builds 25 (¥2,500), whole classes
+    # need 2 classes = 36 slots (¥3,600): rounding costs ¥1,100.
+    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (25, 25)},
+                      capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 100},
+                      integer_classes=True, slots_per_class={c: 18 for c in CHANNELS})
+    r = solve(inp)
+    assert r.lp_objective_value == pytest.approx(2_500, rel=REL)
+    assert r.objective_value == pytest.approx(3_600, rel=REL)
+    assert r.rounding_cost_yuan == pytest.approx(1_100, rel=REL)
+    assert float(r.allocation.new_slots.sum()) == pytest.approx(36, abs=SLOTS)
+    assert check_solution(r, inp) == []
+
+
+def test_integer_mode_on_the_baseline_places_one_centre():
+    params = load_scenario("baseline", {"integer_classes": True}).parameters
+    inp = inputs_from_parameters(params)
+    r = solve(inp)
+    assert check_solution(r, inp) == []
+    centre = r.allocation[r.allocation.channel == "centre"]
+    assert centre.town_id.nunique() == 1 and r.centre_unit == centre.town_id.iloc[0]
+    assert r.rounding_cost_yuan >= -1e-6 * abs(r.lp_objective_value)
+
+
+# ---- the shipped scenarios ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped():
+    out = {}
+    for name in list_scenarios():
+        inp = inputs_from_parameters(load_scenario(name).parameters)
+        out[name] = (inp, {s: solve(replace(inp, solver=s)) for s in SOLVERS})
+    return out
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_every_constraint_holds_on_the_output_tables(shipped, name):
+    inp, results = shipped[name]
+    for r in results.values():
+        assert check_solution(r, inp) == []
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_highs_and_cbc_agree_on_the_objective(shipped, name):
+    _, results = shipped[name]
+    if len(results) < 2:
+        pytest.skip("highspy not installed")
+    assert results["highs"].objective_value == pytest.approx(results["cbc"].objective_value, rel=REL)
+
+
+def test_baseline_meets_every_target_and_the_shares(shipped):
+    inp, results = shipped["baseline"]
+    r = results[SOLVERS[0]]
+    assert float(r.stock[["shortfall_total", "shortfall_inclusive", "shortfall_coverage"]].sum().sum()) == 0
+    assert r.district_share[2024] >= 0.30 - 1e-9 and r.district_share[2025] >= 0.60 - 1e-9
+    assert float(r.district.set_index("year").at[2025, "centre_slots"]) == pytest.approx(inp.centre_slots)
+    assert list(r.allocation.columns[:6]) == ["town_id", "town", "year", "channel", "kind", "new_slots"]
+    assert list(r.stock.columns[:9]) == ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total",
+                                         "target_inclusive", "shortfall_total", "shortfall_inclusive"]
+    assert list(r.shadow_prices.columns[:5]) == ["constraint", "town_id", "year", "value_yuan", "meaning"]
+    assert {"capital_subsidy", "conversion", "operating_subsidy_new", "operating_subsidy_existing",
+            "total"} == set(r.budget.item)
+
+
+def test_shadow_price_sentences(shipped):
+    r = shipped["baseline"][1][SOLVERS[0]]
+    sp = r.shadow_prices.set_index("constraint")
+    # 旧宫镇 hosts the district centre, so it passes its inclusive target and the row is slack
+    row = sp.loc["inclusive-jiugong-2025"]
+    assert row.meaning.startswith("2025年旧宫镇") and not row.binding
+    # a priced row reads as the issue asks, with the value in the sentence
+    priced = sp[(sp.family == "inclusive") & (sp.value_yuan > 0) & (sp.value_yuan < 1e6)]
+    assert len(priced)
+    for name, p in priced.iterrows():
+        town = r.stock.set_index("town_id").town[p.town_id].iloc[0]
+        assert p.meaning.startswith(f"{p.year}年{town}每增加1个普惠托位需财政资金约{p.value_yuan:,.0f}元"), name
+    # the budget-cut scenario prices the budget row: positive, per yuan
+    b = shipped["budget_cut_20"][1][SOLVERS[0]].shadow_prices
+    assert "预算每增加1元" in b[b.family == "budget"].meaning.iloc[0]
+
+
+def test_budget_cut_spends_within_80_percent_and_reports_shortfalls(shipped):
+    inp, results = shipped["budget_cut_20"]
+    r = results[SOLVERS[0]]
+    lim = r.budget_limits.set_index("year")
+    assert (lim.basis == "share_of_need").all()
+    spent = r.budget[r.budget.item == "total"].set_index("year").amount_yuan
+    assert (spent <= lim.budget_yuan * (1 + 1e-9) + 1).all()
+    assert float(r.stock.shortfall_inclusive.sum()) > 0
+    assert any("80%" in n for n in r.notes)
+    budget_rows = r.shadow_prices[r.shadow_prices.family == "budget"]
+    assert (budget_rows.value_yuan > 0).all()
+
+
+def test_replan_from_reported_stock():
+    # The progress helper re-plans 2025 from the stock reported at end-2024.
+    params = load_scenario("baseline").parameters
+    base = inputs_from_parameters(params)
+    stock = base.targets[base.targets.year == 2024][["town_id", "target_total", "target_inclusive"]].rename(
+        columns={"target_total": "total_slots", "target_inclusive": "inclusive_slots"})
+    inp = inputs_from_parameters(params, initial_stock=stock, first_year=2025)
+    assert inp.years == [2025]
+    assert inp.units.initial_total.sum() == pytest.approx(4700)
+    r = solve(inp)
+    assert check_solution(r, inp) == []
+    assert r.district_share[2025] >= 0.6 - 1e-9
+
+
+def test_presolve_explains_a_budget_below_committed_subsidies():
+    inp = inputs_from_parameters(load_scenario("baseline").parameters)
+    notes = presolve_notes(inp, {2024: 1000.0, 2025: None})
+    assert any("committed to the operating subsidies" in n and "¥1,000" in n for n in notes)
+
+
+def test_presolve_explains_a_budget_below_the_share_requirement():
+    # ¥5m a year: after the ¥1.36m committed to the 142 existing inclusive slots, ¥3.64m is left
+    # in 2024 for the 1,268 inclusive slots still missing; even the cheapest ways first
+    # (662 conversions at ¥3,000 + half a year of subsidy, then new slots from ¥10,000) cost more.
+    inp = inputs_from_parameters(load_scenario("baseline").parameters)
+    notes = presolve_notes(inp, {2024: 5e6, 2025: 5e6})
+    hit = [n for n in notes if n.startswith("2024年预算")]
+    assert hit and "1,268 inclusive slots" in hit[0] and "30% share" in hit[0]
+    r = solve(replace(inp, budget={2024: 5e6, 2025: 5e6}))
+    assert float(r.stock.shortfall_inclusive.sum()) > 0
+    assert check_solution(r, inp) == []
+
+
+def test_build_is_reproducible():
+    inp = lp_two_channels()
+    a, b = create_model(inp), create_model(inp)
+    assert [c.name for c in a.rows.cons] == [c.name for c in b.rows.cons]
+    assert len(a.prob.variables()) == len(b.prob.variables())
