@@ -35,7 +35,9 @@ def with_(params, **overrides):
 
 @pytest.fixture(scope="module")
 def ops():
-    return operating_costs(load_scenario("baseline").parameters)
+    # The hand-worked figures cost the bare ratios of the standard (cover factor 1);
+    # test_cover_factor_scales_staff checks the shipped factor separately.
+    return operating_costs(load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters)
 
 
 @pytest.mark.parametrize("size, ratio, expected", [
@@ -118,7 +120,8 @@ def test_age_mix_must_add_up_to_one():
 
 
 def test_band_costs_order(ops):
-    t = operating_costs_by_band(load_scenario("baseline").parameters).set_index(["channel", "age_band"])
+    t = operating_costs_by_band(load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters).set_index(
+        ["channel", "age_band"])
     # a 乳儿班 place needs 0.4 caregivers against 0.15 in 托大班: the dearest place in every channel
     for ch in CHANNELS:
         assert (t.loc[(ch, "age_0_1"), "cost_per_slot_month_yuan"] > t.loc[(ch, "age_1_2"), "cost_per_slot_month_yuan"]
@@ -167,3 +170,15 @@ def test_cost_never_falls_when_ratios_tighten(ratios, tighten):
     hi = operating_costs(with_(defaults(), children_per_caregiver=tight))
     assert (hi.caregivers_per_slot >= lo.caregivers_per_slot * (1 - 1e-12)).all()
     assert (hi.cost_per_slot_month_yuan >= lo.cost_per_slot_month_yuan * (1 - 1e-12)).all()
+
+
+def test_cover_factor_scales_staff_and_admin_only(ops):
+    shipped = operating_costs(load_scenario("baseline").parameters)
+    k0, k1 = ops.loc["kindergarten"], shipped.loc["kindergarten"]
+    # 1.4 employed per post: staff 1,215 × 1.4 = 1,701; admin 25% of it = 425.25
+    assert k1.caregivers_per_slot == pytest.approx(0.15 * 1.4, rel=REL)
+    assert k1.staff_cost_yuan == pytest.approx(1701.0, abs=YUAN)
+    assert k1.admin_cost_yuan == pytest.approx(425.25, abs=YUAN)
+    # everything else unchanged: 2,203 + 486 + 121.5 = 2,810.50
+    assert k1.cost_per_slot_month_yuan == pytest.approx(2810.50, abs=YUAN)
+    assert k1.rent_yuan == k0.rent_yuan and k1.health_cost_yuan == k0.health_cost_yuan

@@ -29,7 +29,9 @@ REL = 1e-12  # identities that hold exactly up to floating-point rounding
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario("baseline").parameters
+    # Costs at the bare ratios (cover factor 1), so the subsidy arithmetic below can reuse the
+    # hand-worked cost build-ups of test_costs.py.
+    return load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters
 
 
 @functools.cache

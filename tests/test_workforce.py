@@ -14,7 +14,9 @@ from tuoyu_model.workforce import WORKFORCE_COLUMNS, workforce_table
 
 @functools.cache
 def baseline():
-    return load_scenario("baseline").parameters
+    # Whole caregivers by the bare ratios (cover factor 1) keep the hand counts readable;
+    # test_cover_factor_adds_employed_caregivers checks the shipped factor.
+    return load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,10 @@ def test_more_slots_never_need_fewer_staff(slots, extra, channel):
     hi = workforce_table(p, stock([("a", "甲", 2025, channel, slots + extra)])).iloc[0]
     assert all(hi[c] >= lo[c] for c in cols)
     assert hi.certified_target <= hi.caregivers_needed
+
+
+def test_cover_factor_adds_employed_caregivers():
+    p = load_scenario("baseline", {"caregiver_cover_factor": 1.4}).parameters
+    w = workforce_table(p, stock([("jiugong", "旧宫镇", 2025, "kindergarten", 40.0)])).iloc[0]
+    # two 托大班 × 3 posts × 1.4 = 8.4 → 9 caregivers employed
+    assert w.caregivers_needed == 9

@@ -5,7 +5,7 @@ Every figure comes from ``data/parameters/costs.yaml`` (and ``meals_fee`` from
 
 Operating cost per slot-month, for a channel :math:`c` with age mix :math:`m_{c,b}`::
 
-    caregivers per slot   g_c = Σ_b m_{c,b} · ceil(size_b / ratio_b) / size_b
+    caregivers per slot   g_c = cover · Σ_b m_{c,b} · ceil(size_b / ratio_b) / size_b
     health FTE per slot   h_c = max(part_time_fte, slots_c / children_per_health) / slots_c
     staff cost            g_c · caregiver_wage · (1 + oncost)
     health cost           h_c · health_wage · (1 + oncost)
@@ -157,10 +157,10 @@ def operating_costs(params: Mapping) -> pd.DataFrame:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> ops = operating_costs(load_scenario().parameters)
-    >>> round(float(ops.at["kindergarten", "caregivers_per_slot"]), 2)  # 3 caregivers per 20 children
-    0.15
+    >>> round(float(ops.at["kindergarten", "caregivers_per_slot"]), 2)  # 3 per 20 children × cover 1.4
+    0.21
     >>> round(float(ops.at["kindergarten", "cost_per_slot_month_yuan"]))
-    2203
+    2810
 
     """
     by_band = caregivers_per_slot_by_band(params)
@@ -169,7 +169,8 @@ def operating_costs(params: Mapping) -> pd.DataFrame:
     rows = {}
     for ch in CHANNELS:
         mix = _age_mix(params, ch)
-        caregivers = sum(mix[b] * by_band[b] for b in AGE_BANDS)
+        # The ratios say who must be present; shifts over a long day and leave need more employed.
+        caregivers = sum(mix[b] * by_band[b] for b in AGE_BANDS) * float(params["caregiver_cover_factor"])
         slots = _by_key(params, "institution_slots", ch)
         health = health_fte_per_institution(slots, params["children_per_health_staff"],
                                             params["part_time_health_fte"]) / slots
@@ -227,7 +228,7 @@ def operating_costs_by_band(params: Mapping) -> pd.DataFrame:
         fixed = float(ops.at[ch, "cost_per_slot_month_yuan"] - ops.at[ch, "staff_cost_yuan"]
                       - ops.at[ch, "admin_cost_yuan"])
         for band in AGE_BANDS:
-            staff = by_band[band] * float(params["caregiver_wage"]) * oncost
+            staff = by_band[band] * float(params["caregiver_cover_factor"]) * float(params["caregiver_wage"]) * oncost
             admin = float(params["director_admin_share"]) * staff
             rows.append({"channel": ch, "age_band": band, "caregivers_per_slot": by_band[band],
                          "cost_per_slot_month_yuan": fixed + staff + admin})

@@ -225,8 +225,8 @@ def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFra
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> t = operating_subsidy_table(load_scenario().parameters, [2024])
-    >>> round(float(t.set_index("channel").at["social", "subsidy_per_slot_month_yuan"]), 2)  # 3,474.46 − 2,675.33
-    799.12
+    >>> round(float(t.set_index("channel").at["social", "subsidy_per_slot_month_yuan"]), 2)  # 4,264.20 − 2,675.33
+    1588.87
 
     """
     ops = operating_costs(params)

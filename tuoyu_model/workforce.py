@@ -63,8 +63,8 @@ def workforce_table(params: Mapping, stock: pd.DataFrame) -> pd.DataFrame:
     >>> stock = pd.DataFrame({"town_id": ["jiugong"], "town": ["旧宫镇"], "year": [2025],
     ...                       "channel": ["kindergarten"], "slots": [40.0]})
     >>> w = workforce_table(load_scenario().parameters, stock)
-    >>> w[["caregivers_needed", "directors_needed", "certified_target"]].iloc[0].tolist()  # 2 托大班 × 3
-    [6, 2, 6]
+    >>> w[["caregivers_needed", "directors_needed", "certified_target"]].iloc[0].tolist()  # 2 托大班 × 3 × 1.4
+    [9, 2, 9]
 
     """
     missing = [c for c in STOCK_COLUMNS if c not in stock.columns]
