@@ -18,11 +18,8 @@ never as zero.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import platform
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +30,7 @@ import pandas as pd
 
 from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS
 from tuoyu_model.errors import DataError, TuoyuError
-from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, outputs_dir
+from tuoyu_model.paths import data_dir, display, notebooks_dir, outputs_dir
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -474,9 +471,9 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "meets_health": ("卫生保健配备达标", "text"),
     "new_slots_original": ("原方案新增托位（个）", "slots"), "new_slots_replan": ("再规划新增托位（个）", "slots"),
     "new_slots_change": ("新增托位变化（个）", "slots"),
-    "public_cost_original_yuan": ("原方案财政支出（万元）", "wan"),
-    "public_cost_replan_yuan": ("再规划财政支出（万元）", "wan"),
-    "public_cost_change_yuan": ("财政支出变化（万元）", "wan"),
+    "capital_original_yuan": ("原方案建设及转普惠补贴（万元）", "wan"),
+    "capital_replan_yuan": ("再规划建设及转普惠补贴（万元）", "wan"),
+    "capital_change_yuan": ("建设及转普惠补贴变化（万元）", "wan"),
     "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
     "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
     "stock_source": ("起点存量来源", "text"),
@@ -496,8 +493,11 @@ PROGRESS_SHEETS = [
 ]
 
 
-def for_people_progress(df: pd.DataFrame) -> pd.DataFrame:
+def for_people_progress(df: pd.DataFrame, percent: bool = False) -> pd.DataFrame:
     """Return a progress table as people read it: Chinese headers with units, codes translated, 万元.
+
+    Counts become whole numbers (blank where a unit did not report); with ``percent`` shares
+    become text such as ``88.5%`` (for the report; the workbook keeps numbers).
 
     Examples
     --------
@@ -520,6 +520,10 @@ def for_people_progress(df: pd.DataFrame) -> pd.DataFrame:
             s = s.dt.strftime("%Y-%m-%d")
         elif fmt == "wan":
             s = s / WAN
+        elif fmt in ("slots", "int", "year") and pd.api.types.is_numeric_dtype(s):
+            s = s.round().astype("Int64")  # whole slots and people, blank where not reported
+        elif fmt == "share" and percent:
+            s = s.map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
         out[header] = s
     return out
 
@@ -601,47 +605,76 @@ def summary_lines(result: ProgressResult) -> list[str]:
                  f"尚缺卫生保健人员{s['health_staff_needed']}人。")
     if "replan" in s:
         r = s["replan"]
-        lines.append(f"再规划（{r['first_year']}—{r['last_year']}年）：新增托位{r['new_slots_replan']:,.0f}个"
-                     f"（原方案{r['new_slots_original']:,.0f}个），"
-                     f"财政支出{r['public_cost_replan_yuan'] / 1e4:,.1f}万元"
-                     f"（原方案{r['public_cost_original_yuan'] / 1e4:,.1f}万元）。")
+        lines.append(f"再规划（{r['first_year']}—{r['last_year']}年，从报送存量起算）：还需新增托位"
+                     f"{r['new_slots_replan']:,.0f}个（原方案同期{r['new_slots_original']:,.0f}个），新增资金需求"
+                     f"{r['new_money_replan_yuan'] / 1e4:,.1f}万元"
+                     f"（原方案同期{r['new_money_original_yuan'] / 1e4:,.1f}万元）。")
     lines.extend(result.notes)
     return lines
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                             timeout=10, check=False)
-        return out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def _manifest(result: ProgressResult, params: Mapping) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
+    from tuoyu_model.pipeline import git_commit, sha256_file, versions
 
-    def ver(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return ""
-
-    inputs = {display(Path(f)): _sha256(Path(f)) for f in result.files}
-    data_files = {display(p): _sha256(p) for p in [data_dir() / "targets.csv", data_dir() / "towns.csv"]
+    inputs = {display(Path(f)): sha256_file(Path(f)) for f in result.files}
+    data_files = {display(p): sha256_file(p) for p in [data_dir() / "targets.csv", data_dir() / "towns.csv"]
                   + sorted((data_dir() / "parameters").glob("*.yaml"))}
     keys = ["target_set_2025", "at_risk_completion_threshold", "stock_2023_date", "certified_share_target",
             "training_coverage_target", "min_inclusive_slots_per_unit", "inclusive_share_target"]
     return {"kind": "progress", "as_of": result.as_of.isoformat(), "scenario": result.scenario,
             "scenario_hash": result.scenario_hash, "progress_files": inputs, "data_files": data_files,
-            "parameters": {k: params[k] for k in keys if k in params},
-            "versions": {"python": platform.python_version(), "tuoyu-model": ver("tuoyu-model"),
-                         "pandas": ver("pandas"), "pulp": ver("pulp"), "highspy": ver("highspy")},
-            "git_commit": _git_commit(), "run_time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            "parameters": {k: params[k] for k in keys if k in params}, "versions": versions(),
+            "git": git_commit(), "run_time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def recommendations(result: ProgressResult) -> list[str]:
+    """Return the report's 下一步调整建议 as Chinese sentences, each built from the tables.
+
+    One sentence per lagging unit (slots a month needed against the recent pace), then the
+    units to chase for returns, inclusive coverage, the workforce, and the re-plan's changes.
+    """
+    t = result.tables
+    out = []
+    proj = t["projection"]
+    for r in proj[proj.status == "at_risk"].itertuples():
+        out.append(f"{r.town}：距{TARGET_SET_LABEL_ZH[r.target_set]}尚差托位"
+                   f"{max(0, r.target_total - r.total_slots):,.0f}个、"
+                   f"普惠托位{max(0, r.target_inclusive - r.inclusive_slots):,.0f}个；年底前需月均新增托位"
+                   f"{r.needed_total_per_month:,.1f}个（近期月均{r.rate_total_per_month:,.1f}个），"
+                   "建议区卫生健康委、区教委约谈督导，优先挖掘幼儿园托班和闲置国有房屋资源。")
+    miss = t["not_reported"]
+    if len(miss):
+        out.append(f"督促{'、'.join(miss.town)}按季度报送统计表（模板见 data/templates/），未报送属地未计入完成数。")
+    cov = t["coverage"]
+    low = cov[cov.reported & (cov.covered == False)]  # noqa: E712 - a nullable boolean column
+    if len(low):
+        out.append(f"{'、'.join(low.town)}普惠托位不足{int(low.min_inclusive_slots.iloc[0])}个，"
+                   "需落实“普惠托育服务街道（镇）全覆盖”，可通过存量托位转普惠或幼儿园托班尽快补齐。")
+    wf = t["workforce"]
+    wr = wf[wf.reported]
+    if wr.certified_needed.sum() > 0:
+        out.append(f"保育人员持证：还需{int(wr.certified_needed.sum())}人取得育婴员、保育师等证书方可达到"
+                   f"{_pct(result.summary['certified_share_target'])}，重点在"
+                   f"{'、'.join(wr.sort_values('certified_needed', ascending=False).town.head(3))}。")
+    if wr.training_needed.sum() > 0:
+        out.append(f"培训：还需培训机构负责人和保育人员{int(wr.training_needed.sum())}人次以实现培训全覆盖。")
+    if wr.health_staff_needed.sum() > 0:
+        out.append(f"卫生保健：{'、'.join(wr[wr.health_staff_needed > 0].town)}尚有机构未配备卫生保健人员，"
+                   f"共缺{int(wr.health_staff_needed.sum())}人。")
+    if "replan_changes" in t:
+        ch = t["replan_changes"]
+        more = ch[ch.new_slots_change > 0.5].sort_values("new_slots_change", ascending=False)
+        r = result.summary["replan"]
+        out.append(f"按报送存量重新测算（{r['first_year']}—{r['last_year']}年），剩余期内需新增托位"
+                   f"{r['new_slots_replan']:,.0f}个，新增资金需求{r['new_money_replan_yuan'] / 1e4:,.1f}万元"
+                   f"（原方案同期{r['new_money_original_yuan'] / 1e4:,.1f}万元）。"
+                   + (f"需较原方案多建的属地：{'、'.join(more.town.head(5))}。" if len(more) else ""))
+        if r["shortfall_total_replan"] > 0.5 or r["shortfall_inclusive_replan"] > 0.5:
+            out.append(f"在现有渠道容量和预算下仍有缺口：托位{r['shortfall_total_replan']:,.0f}个、普惠托位"
+                       f"{r['shortfall_inclusive_replan']:,.0f}个，需增加场地供给或资金。")
+    if not out:
+        out.append("各项指标均按进度推进，建议保持现有工作安排并按季度继续监测。")
+    return out
 
 
 def summary_table(result: ProgressResult) -> pd.DataFrame:
@@ -649,7 +682,8 @@ def summary_table(result: ProgressResult) -> pd.DataFrame:
     return pd.DataFrame({"摘要": summary_lines(result)})
 
 
-def _plot_completion(projection: pd.DataFrame, path: Path) -> Path:
+def plot_completion(projection: pd.DataFrame, path: Path) -> Path:
+    """Save a bar chart of each reporting unit's completion now and projected at year-end (PNG)."""
     from tuoyu_model.figures import new_figure, save_figure, styled
 
     with styled():
@@ -681,7 +715,7 @@ def write_progress_outputs(result: ProgressResult, folder: Path, params: Mapping
             write_csv(df, folder / "tables" / name)
     write_progress_workbook({**result.tables, "summary": summary_table(result)}, folder / "results.xlsx",
                             title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）")
-    _plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
+    plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
     write_json({**result.summary, "summary_zh": summary_lines(result)}, folder / "summary.json")
     write_json(_manifest(result, params), folder / "manifest.json")
 
@@ -690,36 +724,23 @@ def execute_report(folder: Path, files: Sequence[str], as_of: str, scenario: str
                    set_options: list[str] | None = None) -> None:
     """Run ``notebooks/progress_report.ipynb`` through papermill into ``folder`` and export html.
 
+    Uses the scenario report's notebook helpers (:func:`tuoyu_model.pipeline.execute_notebook`,
+    ``clean_notebook``, ``export_html``).
+
     Raises
     ------
     ReportError
-        The notebook failed; the message names the cell's error.
+        The notebook failed; the message names the cell and the error.
 
     """
-    import papermill
-
-    from tuoyu_model.errors import ReportError
+    from tuoyu_model.pipeline import clean_notebook, execute_notebook, export_html
 
     nb_in = notebooks_dir() / "progress_report.ipynb"
     nb_out = folder / "report.ipynb"
-    try:
-        papermill.execute_notebook(str(nb_in), str(nb_out), kernel_name="python3", progress_bar=False,
-                                   parameters={"files": [str(Path(f).resolve()) for f in files], "as_of": as_of,
-                                               "scenario": scenario, "set_options": list(set_options or [])},
-                                   cwd=str(folder))
-    except papermill.PapermillExecutionError as exc:
-        raise ReportError(f"{display(nb_in)}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
-    _export_html(nb_out, folder / "report.html")
-
-
-def _export_html(nb_path: Path, html_path: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(nb_path), as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    html_path.write_text(body, encoding="utf-8")
+    execute_notebook(nb_in, nb_out, {"files": [str(Path(f).resolve()) for f in files], "as_of": as_of,
+                                     "scenario": scenario, "set_options": list(set_options or [])}, cwd=folder)
+    nb = clean_notebook(nb_out, nb_in)
+    export_html(nb, folder / "report.html", f"大兴区托育服务进展评估（截至{as_of}）")
 
 
 def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str = "baseline",
@@ -820,9 +841,9 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     dict of DataFrame
         ``replan_changes`` (one row per unit: ``town_id, town, stock_source, total_slots,
         inclusive_slots, built_since_2023, new_slots_original, new_slots_replan,
-        new_slots_change, public_cost_original_yuan, public_cost_replan_yuan,
-        public_cost_change_yuan, shortfall_total_replan, shortfall_inclusive_replan``; public
-        cost here is the capital money for new and converted slots of the re-planned years),
+        new_slots_change, capital_original_yuan, capital_replan_yuan, capital_change_yuan,
+        shortfall_total_replan, shortfall_inclusive_replan``; capital = public capital money
+        for new and converted slots in the re-planned years),
         ``replan_allocation`` (the re-plan's ``town_id, town, year, channel, kind, new_slots``),
         ``replan_stock`` (its year-end stock), ``replan_budget`` (``plan, year, item, item_zh,
         amount_yuan`` for both plans over the re-planned years).
@@ -869,9 +890,9 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     class _Part:  # the original plan restricted to the re-planned years
         allocation, conversions = orig_alloc, orig_conv
 
-    ch["public_cost_original_yuan"] = _unit_money(_Part, original_inputs)
-    ch["public_cost_replan_yuan"] = _unit_money(result, inputs)
-    ch["public_cost_change_yuan"] = ch.public_cost_replan_yuan - ch.public_cost_original_yuan
+    ch["capital_original_yuan"] = _unit_money(_Part, original_inputs)
+    ch["capital_replan_yuan"] = _unit_money(result, inputs)
+    ch["capital_change_yuan"] = ch.capital_replan_yuan - ch.capital_original_yuan
     end = result.stock[result.stock.year == last].set_index("town_id")
     ch["shortfall_total_replan"] = end.shortfall_total
     ch["shortfall_inclusive_replan"] = end.shortfall_inclusive

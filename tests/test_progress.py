@@ -1,0 +1,199 @@
+"""Progress tables, projections and the re-plan, on hand-worked examples."""
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tuoyu_model.data import load_targets, load_towns
+from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
+from tuoyu_model.progress import (
+    DAYS_PER_MONTH,
+    completion_table,
+    coverage_table,
+    projection_table,
+    replan,
+    workforce_progress,
+)
+from tuoyu_model.progress_io import read_progress
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
+REL = 1e-9  # tolerance for shares computed from whole numbers
+SLOTS = 1e-4  # tolerance on LP slot counts (solver noise)
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets()
+
+
+@pytest.fixture(scope="module")
+def towns(targets):
+    return load_towns(targets=targets)
+
+
+@pytest.fixture(scope="module")
+def good(targets):
+    return read_progress(FIXTURES / "good" / "returns_utf8.csv", targets=targets)
+
+
+def test_completion_against_every_target_set(good, targets):
+    c = completion_table(good, targets).set_index(["town_id", "target_set"])
+    # 旧宫镇 reports 320 slots, 96 inclusive. Floor 2024: 490/147; high-quality 2025: 490/294;
+    # plan 2025: 880/530.
+    j = c.loc[("jiugong", "floor_2024")]
+    assert j.completion_total == pytest.approx(320 / 490, rel=REL)
+    assert j.completion_inclusive == pytest.approx(96 / 147, rel=REL)
+    assert (j.gap_total, j.gap_inclusive) == (490 - 320, 147 - 96)
+    assert c.loc[("jiugong", "high_quality_2025")].gap_inclusive == 294 - 96
+    assert c.loc[("jiugong", "plan_2025")].gap_total == 880 - 320
+    assert len(c) == 22 * 3
+
+
+def test_units_that_did_not_report_stay_blank_not_zero(good, targets, towns):
+    c = completion_table(good, targets)
+    huangcun = c[c.town_id == "huangcun"]
+    assert not huangcun.reported.any() and huangcun.total_slots.isna().all() and huangcun.gap_total.isna().all()
+    p = projection_table(good, targets, towns, default_parameters())
+    assert p.set_index("town_id").at["huangcun", "status"] == "not_reported"
+    assert p.reported.sum() == 3
+
+
+def test_coverage_and_inclusive_share(good, targets):
+    cov = coverage_table(good, targets, default_parameters()).set_index("town_id")
+    # 安定镇: 12 of 40 slots inclusive = 30%; 12 < 20 (the minimum per unit) so not covered.
+    assert cov.at["anding", "inclusive_share"] == pytest.approx(0.3, rel=REL)
+    assert bool(cov.at["anding", "inclusive_service"]) and not bool(cov.at["anding", "covered"])
+    assert bool(cov.at["jiugong", "covered"])
+    assert pd.isna(cov.at["huangcun", "covered"])
+
+
+def test_workforce_against_goals(good, targets):
+    w = workforce_progress(good, targets, default_parameters()).set_index("town_id")
+    # 兴丰街道: 27 of 30 certified = 90% exactly (0.9 × 30 must not round up to 28); 5
+    # institutions + 30 caregivers = 35 to train, 5 + 30 trained; 5 health staff for 5.
+    x = w.loc["xingfeng"]
+    assert (x.certified_needed, x.training_needed, x.health_staff_needed) == (0, 0, 0)
+    assert bool(x.meets_certified) and bool(x.meets_training) and bool(x.meets_health)
+    # 旧宫镇: ⌈0.9 × 64⌉ = 58 − 50 = 8 to certify; 9 + 64 = 73 to train, 8 + 55 = 63 trained.
+    j = w.loc["jiugong"]
+    assert (j.certified_needed, j.training_needed) == (8, 10)
+    assert j.certified_share == pytest.approx(50 / 64, rel=REL)
+
+
+def _series(rows):
+    return pd.DataFrame([{"town_id": t, "date": pd.Timestamp(d), "total_slots": s, "inclusive_slots": i}
+                         for t, d, s, i in rows])
+
+
+@pytest.mark.parametrize("threshold, at_risk", [(1.0, True), (0.98, False)])
+def test_projection_from_the_last_two_reports(targets, towns, threshold, at_risk):
+    # 旧宫镇: 300 on 31 March, 360 on 30 June (91 days): +60 per 91 days. 184 days to 31 Dec:
+    # 360 + 60 × 184 / 91 = 481.3 of 490 → 98.2%; inclusive 147 → 160 keeps above 147.
+    progress = _series([("jiugong", "2024-03-31", 300, 147), ("jiugong", "2024-06-30", 360, 160)])
+    params = apply_overrides(default_parameters(), {"at_risk_completion_threshold": threshold}, "test")
+    r = projection_table(progress, targets, towns, params).set_index("town_id").loc["jiugong"]
+    assert r.projected_total == pytest.approx(360 + 60 * 184 / 91, rel=1e-9)
+    assert r.rate_total_per_month == pytest.approx(60 / (91 / DAYS_PER_MONTH), rel=1e-9)
+    assert r.basis == "trend_last_two_reports"
+    assert bool(r.at_risk) is at_risk
+
+
+def test_projection_with_one_report_starts_from_the_2023_stock(targets, towns):
+    # 安定镇's end-2023 stock is 45 (towns.csv); 63 on 30 June 2024 is +18 in 182 days; 184
+    # more days give 63 + 18 × 184 / 182 = 81.2 < 90 → at risk.
+    progress = _series([("anding", "2024-06-30", 63, 30)])
+    r = projection_table(progress, targets, towns, default_parameters()).set_index("town_id").loc["anding"]
+    assert towns.at["anding", "existing_slots_2023"] == 45
+    assert r.projected_total == pytest.approx(63 + 18 * 184 / 182, rel=1e-9)
+    assert r.basis == "trend_since_2023_stock" and r.status == "at_risk"
+
+
+def test_a_unit_at_its_target_is_done(targets, towns):
+    r = projection_table(_series([("anding", "2024-06-30", 90, 24)]), targets, towns, default_parameters())
+    assert r.set_index("town_id").at["anding", "status"] == "done"
+
+
+def _stock_at(targets, target_set, changes=None):
+    t = targets[targets.target_set == target_set][["town_id", "total_slots", "inclusive_slots"]].copy()
+    t = t.set_index("town_id").astype(float)
+    for town_id, (total, inclusive) in (changes or {}).items():
+        t.loc[town_id] = (total, inclusive)
+    return t.reset_index()
+
+
+NEW_MONEY = ["capital_subsidy", "conversion", "operating_subsidy_new"]
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2024, 6, 30), dt.date(2025, 6, 30)])
+def test_replan_from_a_stock_meeting_the_targets_costs_nothing_new(targets, towns, as_of):
+    params = apply_overrides(load_scenario("baseline").parameters, {"district_centre_slots": 0}, "test")
+    stock = _stock_at(targets, "high_quality_2025")  # 4700 slots, 2820 inclusive (60%)
+    out = replan(_series([("jiugong", as_of.isoformat(), 490, 294)]), params, targets, towns, as_of, stock=stock)
+    assert out["replan_changes"].new_slots_replan.sum() == pytest.approx(0, abs=SLOTS)
+    assert out["replan_changes"].capital_replan_yuan.sum() == pytest.approx(0, abs=1.0)
+    b = out["replan_budget"]
+    assert b[(b.plan == "replan") & b.item.isin(NEW_MONEY)].amount_yuan.sum() == pytest.approx(0, abs=1.0)
+    assert out["replan_stock"].shortfall_total.sum() == pytest.approx(0, abs=SLOTS)
+
+
+def test_replan_behind_with_unlimited_money_and_capacity_builds_exactly_the_gap(targets, towns):
+    # Every unit at its 2025 target except 旧宫镇 at 390 of 490 (inclusive 294 of 294): with
+    # money unlimited (budget 0) and ample capacity the re-plan builds 490 − 390 = 100 slots,
+    # all in 旧宫镇, and leaves no shortfall.
+    params = apply_overrides(load_scenario("baseline").parameters,
+                             {"district_centre_slots": 0, "social_capacity_per_1000": 100.0,
+                              "build_share_by_year": {2024: 1.0, 2025: 1.0}, "budget": {2024: 0, 2025: 0}}, "test")
+    stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
+    out = replan(_series([("jiugong", "2025-03-31", 390, 294)]), params, targets, towns, dt.date(2025, 3, 31),
+                 stock=stock)
+    ch = out["replan_changes"].set_index("town_id")
+    assert ch.new_slots_replan.sum() == pytest.approx(100, abs=SLOTS)
+    assert ch.at["jiugong", "new_slots_replan"] == pytest.approx(100, abs=SLOTS)
+    assert ch.shortfall_total_replan.sum() == pytest.approx(0, abs=SLOTS)
+
+
+def test_replan_after_the_plan_is_an_error(targets, towns, good):
+    from tuoyu_model.errors import DataError
+
+    with pytest.raises(DataError, match="nothing left to re-plan"):
+        replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2025, 12, 31))
+
+
+def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_path, capsys):
+    from tuoyu_model.cli import main
+
+    sample = sorted(str(p) for p in (FIXTURES / "sample").glob("*.xlsx"))
+    assert main(["progress", *sample, "--no-report", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "progress" / "2024-09-30"
+    assert "21/22个属地报送" in out and "大兴经开区" in out
+    for name in ("completion", "projection", "coverage", "workforce", "not_reported", "replan_changes",
+                 "replan_allocation", "progress_reports"):
+        assert (folder / "tables" / f"{name}.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert summary["units_not_reported"] == ["大兴经开区"]
+    assert len(manifest["progress_files"]) == 2
+    assert all(len(h) == 64 for h in manifest["progress_files"].values())
+    assert manifest["as_of"] == "2024-09-30" and manifest["scenario"] == "baseline"
+    import openpyxl
+
+    wb = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
+    assert wb.sheetnames[:5] == ["摘要", "完成情况", "滞后预警", "普惠覆盖", "队伍建设"]
+    assert "托位完成率" in [c.value for c in next(wb["完成情况"].iter_rows(max_row=1))]
+    wb.close()
+    before = (folder / "summary.json").read_bytes()
+    assert main(["progress", *sample, str(FIXTURES / "broken" / "text_in_number.xlsx"), "--no-report",
+                 "--out", str(tmp_path)]) == 2
+    assert (folder / "summary.json").read_bytes() == before
+    assert [p.name for p in (tmp_path / "progress").iterdir()] == ["2024-09-30"]
+
+
+def test_shares_are_never_divided_by_zero(targets):
+    p = _series([("anding", "2024-06-30", 0, 0)])
+    cov = coverage_table(p, targets, default_parameters()).set_index("town_id")
+    assert math.isnan(cov.at["anding", "inclusive_share"])
