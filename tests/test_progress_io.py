@@ -147,3 +147,18 @@ def test_missing_file_and_unknown_type_are_errors(tmp_path):
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf")
     with pytest.raises(DataError, match="save as .xlsx"):
         read_progress(tmp_path / "old.xls")
+
+
+@pytest.mark.parametrize("name", ["good", "broken", "sample"])
+def test_fixtures_are_what_make_fixtures_writes(name, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    getattr(module, f"write_{name}")(tmp_path)
+    written = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    committed = {p.relative_to(FIXTURES / name): p.read_bytes() for p in (FIXTURES / name).rglob("*") if p.is_file()}
+    assert written.keys() == committed.keys()
+    changed = [str(k) for k in written if written[k] != committed[k]]
+    assert not changed, f"rerun tests/fixtures/progress/make_fixtures.py and commit: {changed}"

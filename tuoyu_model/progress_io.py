@@ -746,6 +746,34 @@ def write_return_xlsx(path: Path, records: Sequence[dict], *, title: str | None 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+    return normalise_xlsx(path)
+
+
+_FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def normalise_xlsx(path: Path) -> Path:
+    """Rewrite an openpyxl-saved workbook with fixed timestamps so that rewriting it gives the same bytes.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry; committed
+    templates and fixtures would otherwise change on every regeneration.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    """
+    import zipfile
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data)
+            z.writestr(zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
     return path
 
 
