@@ -691,14 +691,17 @@ def plot_completion(projection: pd.DataFrame, path: Path) -> Path:
         ax = fig.add_subplot()
         p = projection[projection.reported]
         y = np.arange(len(p))
-        ax.barh(y, p.total_slots / p.target_total, color="#4C72B0", label="当前完成率")
-        ax.scatter(p.projected_completion_total, y, color="#C44E52", zorder=3, label="预计年底完成率")
+        lag = (p.status == "at_risk").to_numpy()
+        now = (p.total_slots / p.target_total).to_numpy(float)
+        ax.barh(y[~lag], now[~lag], color="#4C72B0", label="当前完成率")
+        ax.barh(y[lag], now[lag], color="#DD8452", label="当前完成率（滞后属地）")
+        ax.scatter(p.projected_completion_total, y, color="#C44E52", zorder=3, label="预计年底完成率（按近期进度）")
         ax.axvline(1.0, color="black", lw=0.8)
         ax.set_yticks(y, p.town)
         ax.invert_yaxis()
         ax.set_xlabel(f"占{TARGET_SET_LABEL_ZH[p.target_set.iloc[0]]}的比例" if len(p) else "完成率")
         ax.set_title("各属地托位完成情况")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
         return save_figure(fig, path)
 
 
