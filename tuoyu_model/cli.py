@@ -93,6 +93,16 @@ def cmd_progress(args: argparse.Namespace) -> int:
                         out=args.out, report=not args.no_report)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios' headline figures side by side, with charts of the differences."""
+    from tuoyu_model.paths import display
+    from tuoyu_model.pipeline import run_compare
+
+    rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
+    print(f"compare: wrote {display(rec.folder)}/ in {rec.seconds:.1f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
     parser = argparse.ArgumentParser(
@@ -115,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="scenarios run in parallel (default: cores)")
     p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("compare", help="compare scenarios side by side (writes outputs/compare__A__B/)")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more; the first is the reference")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter in every scenario")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/)")
+    p.add_argument("--no-report", action="store_true", help="write tables and the chart only, skip the notebook")
+    p.set_defaults(func=cmd_compare)
     p = sub.add_parser("progress", help="evaluate progress returns (xlsx/csv) against the targets and re-plan")
     p.add_argument("files", nargs="+", metavar="FILE", help="returns of the streets/towns (.xlsx or .csv)")
     p.add_argument("--as-of", metavar="DATE", help="evaluation date, e.g. 2024-09-30 (default: latest report)")

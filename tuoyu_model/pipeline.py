@@ -1,21 +1,53 @@
-"""Run scenarios into the output contract (``outputs/<scenario>/``).
+"""Run scenarios into the output contract (``outputs/<scenario>/``, see docs/design.md).
 
-Thin for now: resolves each scenario and writes its resolved parameters and manifest
-atomically. The model tables, the workbook and the papermill report are added by the
-economics, allocation and report work (see docs/design.md).
+One scenario run:
+
+1. resolve the scenario (all scenarios are validated before anything is written);
+2. in a fresh temporary folder next to the final one, execute ``notebooks/scenario_report.ipynb``
+   through papermill with the kernel of the *current* Python (``sys.executable``; no kernelspec
+   has to be registered) and the folder as the kernel's working directory. The notebook calls
+   :func:`tuoyu_model.model.run_model` and :func:`tuoyu_model.model.write_outputs`, which write the
+   tables, the workbook, the figures and ``summary.json``; with ``report=False`` the same two
+   calls run in this process instead (the fast path);
+3. strip run-dependent metadata from the executed notebook, save it as ``report.ipynb`` and
+   export ``report.html`` with the code hidden;
+4. write ``manifest.json`` (scenario hash, resolved parameters, input file hashes, versions, git
+   commit, run time, and the hash of every file written);
+5. only then replace the previous ``outputs/<scenario>/`` with the new folder. Any failure
+   leaves the previous outputs untouched and raises :class:`~tuoyu_model.errors.ReportError`
+   naming the notebook cell that failed and why.
+
+Several scenarios run in parallel worker processes (``jobs``, default one per core).
 """
 
 from __future__ import annotations
 
-import json
+import concurrent.futures
+import hashlib
+import importlib.metadata
+import multiprocessing
 import os
+import platform
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tuoyu_model.errors import ScenarioError
-from tuoyu_model.parameters import load_scenario, parse_set_options
-from tuoyu_model.paths import display, outputs_dir
+from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
+from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options, scenario_path
+from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, outputs_dir
+
+REPORT_NOTEBOOK = "scenario_report.ipynb"
+COMPARE_NOTEBOOK = "compare_scenarios.ipynb"
+CELL_TIMEOUT_S = 900
+PACKAGES = ("tuoyu-model", "numpy", "pandas", "pulp", "highspy", "matplotlib", "mplfonts", "xlsxwriter",
+            "openpyxl", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "pyyaml")
+# Keys of papermill's notebook metadata that change from run to run (or name the temporary folder).
+_PAPERMILL_RUN_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
 
 
 def safe_output_dir(base: Path, name: str) -> Path:
@@ -26,42 +58,492 @@ def safe_output_dir(base: Path, name: str) -> Path:
     ScenarioError
         For names with path separators, ``..`` or other characters unfit for a folder name.
 
+    Examples
+    --------
+    >>> safe_output_dir(Path("/tmp/out"), "baseline").as_posix()  # doctest: +ELLIPSIS
+    '/tmp/out/baseline'
+    >>> safe_output_dir(Path("/tmp/out"), "../etc")
+    Traceback (most recent call last):
+    ...
+    tuoyu_model.errors.ScenarioError: scenario name '../etc' cannot be used as an output folder; ...
+
     """
-    if not name or name in (".", "..") or any(c in name for c in '/\\:*?"<>|') or name.startswith("."):
+    bad = '/\\:*?"<>|\0'
+    if (not name or name in (".", "..") or any(c in name for c in bad) or name.startswith(".")
+            or any(ord(c) < 32 for c in name) or len(name) > 120):
         raise ScenarioError(f"scenario name '{name}' cannot be used as an output folder; "
                             "use letters, digits, '_' and '-'")
-    return base / name
+    base = Path(base).resolve()
+    final = (base / name).resolve()
+    if final.parent != base:
+        raise ScenarioError(f"scenario name '{name}' would write outside {display(base)}; "
+                            "use letters, digits, '_' and '-'")
+    return final
 
 
 def replace_dir_atomically(tmp: Path, final: Path) -> None:
-    """Move a finished ``tmp`` folder into place; the old ``final`` is removed only afterwards."""
+    """Move a finished ``tmp`` folder into place; the old ``final`` is removed only afterwards.
+
+    If the second move fails the old folder is put back, so ``final`` is never lost.
+    """
     final.parent.mkdir(parents=True, exist_ok=True)
     old = None
     if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        old = final.with_name(f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}")
         os.replace(final, old)
-    os.replace(tmp, final)
+    try:
+        os.replace(tmp, final)
+    except OSError:
+        if old is not None:
+            os.replace(old, final)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _label(path: Path) -> str:
+    """Return a stable name for an input file: relative to the data folder, else to the project."""
+    path = Path(path).resolve()
+    for root, prefix in ((data_dir(), "data/"), (PROJECT_ROOT, "")):
+        try:
+            return prefix + path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def scenario_file(scenario: Scenario) -> Path:
+    """Return the YAML file a scenario was loaded from, as an absolute path."""
+    if scenario.path:
+        p = Path(scenario.path)
+        p = p if p.is_absolute() else PROJECT_ROOT / p
+        if p.is_file():
+            return p.resolve()
+    return scenario_path(scenario.name)
+
+
+def input_files(scenario: Scenario, notebook: Path | None = None) -> dict[str, str]:
+    """SHA-256 of every input file a scenario run reads (data, parameters, scenario, notebook)."""
+    root = data_dir()
+    paths = [root / "targets.csv", root / "targets_totals.csv", root / "towns.csv"]
+    paths += sorted((root / "parameters").glob("*.yaml"))
+    paths.append(scenario_file(scenario))
+    if notebook is not None:
+        paths.append(notebook)
+    return {_label(p): sha256_file(p) for p in paths if Path(p).is_file()}
+
+
+def versions() -> dict[str, str]:
+    """Return the versions of Python and of the packages a run uses.
+
+    The solver's own version (e.g. ``HiGHS 1.16.0``) is in ``summary.json``'s ``solver`` entry,
+    as the allocation reports it.
+    """
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def git_commit() -> dict[str, Any]:
+    """Return the checkout's commit and whether it has uncommitted changes (None outside a git checkout)."""
+    try:
+        commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+def _kernel_manager_class() -> type:
+    """Return a kernel manager class that starts ipykernel with ``sys.executable``, whatever kernelspecs exist.
+
+    A user's ``python3`` kernelspec may point at another Python; this one never does, so
+    ``tuoyu run`` gives the same result from any environment and working directory.
+    """
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class CurrentPythonKernelManager(AsyncKernelManager):
+        # IPC sockets on POSIX: nothing listens on a TCP port (ipykernel warns about plain TCP).
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "tcp" if os.name == "nt" else "ipc"
+
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3 (ipykernel)", language="python", resource_dir="")
+
+    return CurrentPythonKernelManager
+
+
+def _section_of(cells: list, index: int) -> str:
+    """Return the heading of the markdown cell above cell ``index`` (to name a failed cell)."""
+    for cell in reversed(cells[:index]):
+        if cell.get("cell_type") == "markdown":
+            for line in cell.get("source", "").splitlines():
+                if line.lstrip().startswith("#"):
+                    return line.lstrip("# ").strip()
+    return ""
+
+
+def _failure_message(exc: Exception, nb_path: Path, notebook: Path) -> str:
+    """One line naming the failed cell, its section and the error, from papermill's exception."""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
+    evalue = evalue[0] if evalue else ""
+    source = str(getattr(exc, "source", "")).strip().splitlines()
+    where = f"cell {getattr(exc, 'exec_count', '?')}"
+    try:
+        import nbformat
+
+        cells = nbformat.read(nb_path, as_version=4).cells
+        # papermill inserts an error banner cell, so its cell_index is off by one: find the cell
+        # that holds the error output instead.
+        failed = [i for i, c in enumerate(cells) if c.cell_type == "code"
+                  and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        idx = failed[0] if failed else int(getattr(exc, "cell_index", -1))
+        section = _section_of(cells, idx) if idx >= 0 else ""
+        # papermill puts an error banner cell first: count code cells as the user sees them
+        code = [i for i, c in enumerate(cells) if c.cell_type == "code" and "injected-parameters" not in
+                c.metadata.get("tags", []) and "parameters" not in c.metadata.get("tags", [])]
+        if idx in code:
+            where = f"code cell {code.index(idx) + 1}"
+        if section:
+            where += f" (section '{section}')"
+    except Exception:  # noqa: BLE001 - the original error matters more than the cell's name
+        pass
+    first = source[0] if source else ""
+    code_hint = f" running `{first[:60]}`" if first else ""
+    return f"{display(notebook)}: {where}{code_hint} failed: {ename}: {evalue}"
+
+
+def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], cwd: Path) -> dict[str, float]:
+    """Execute ``notebook`` with papermill into ``out_nb``; return timings in seconds.
+
+    Raises
+    ------
+    ReportError
+        The kernel did not start or a cell raised; the message names the cell and the error.
+
+    """
+    import papermill
+
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(out_nb), parameters=parameters, cwd=str(cwd), kernel_name="python3",
+            kernel_manager_class=_kernel_manager_class(), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_S, start_timeout=120)
+    except papermill.PapermillExecutionError as exc:
+        raise ReportError(_failure_message(exc, out_nb, notebook)) from None
+    except Exception as exc:  # noqa: BLE001 - kernel start-up, timeouts: one line for the user
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ReportError(f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}; "
+                          f"check that ipykernel is installed in {sys.executable}") from None
+    total = time.perf_counter() - t0
+    import nbformat
+
+    nb = nbformat.read(out_nb, as_version=4)
+    cells = {c.metadata.get("tags", ["cell"])[0] if c.metadata.get("tags") else f"cell{i}":
+             float(c.metadata.get("papermill", {}).get("duration") or 0.0) for i, c in enumerate(nb.cells)}
+    busy = sum(cells.values())
+    return {"papermill_total": total, "kernel_startup_and_overhead": total - busy, **cells}
+
+
+def clean_notebook(path: Path, notebook: Path) -> Any:
+    """Strip run-dependent metadata (times, temporary paths) from an executed notebook in place.
+
+    Keeps what papermill records about the run's parameters; ``input_path`` becomes the
+    notebook's project-relative path and ``output_path`` the file's own name.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    for key in _PAPERMILL_RUN_KEYS:
+        pm.pop(key, None)
+    pm["input_path"] = display(notebook)
+    pm["output_path"] = Path(path).name
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if cpm is not None:
+            for key in ("start_time", "end_time", "duration"):
+                cpm.pop(key, None)
+    nbformat.write(nb, path)
+    return nb
+
+
+def export_html(nb: Any, path: Path, title: str) -> Path:
+    """Export an executed notebook to HTML with the code and prompts hidden."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    Path(path).write_text(body, encoding="utf-8")
+    return Path(path)
+
+
+@dataclass
+class RunRecord:
+    """What one scenario run produced: where, how long, and the timing of its parts."""
+
+    name: str
+    folder: Path
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def output_name(scenario: Scenario) -> str:
+    """Folder name of a run: the scenario name, plus a hash when ``--set`` changed parameters.
+
+    A run with ``--set`` never overwrites the shipped scenario's outputs.
+    """
+    if not scenario.cli_overrides:
+        return scenario.name
+    return f"{scenario.name}__set-{scenario.hash[:8]}"
+
+
+def _scenario_argument(scenario: Scenario) -> str:
+    """Return the notebook's ``scenario`` parameter: the name if shipped, else an absolute path."""
+    path = scenario_file(scenario)
+    shipped = (data_dir() / "scenarios" / f"{scenario.name}.yaml").resolve()
+    return scenario.name if path.resolve() == shipped else str(path.resolve())
+
+
+def write_manifest(folder: Path, scenario: Scenario, set_options: list[str], started: float, seconds: float,
+                   timings: dict[str, float], notebook: Path | None) -> Path:
+    """Write ``manifest.json`` describing the run and every file in ``folder``."""
+    import json
+
+    from tuoyu_model.outputs import write_json
+
+    summary_path = folder / "summary.json"
+    solver = json.loads(summary_path.read_text("utf-8")).get("solver", {}) if summary_path.is_file() else {}
+    files = {p.relative_to(folder).as_posix(): sha256_file(p)
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    manifest = {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "scenario_hash": scenario.hash,
+        "scenario_file": _label(scenario_file(scenario)),
+        "set_options": list(set_options),
+        "overridden": dict(sorted(scenario.parameters.overridden.items())),
+        "parameters": scenario.parameters.to_jsonable(),
+        "input_files": input_files(scenario, notebook),
+        "outputs": files,
+        "solver": solver,
+        "git": git_commit(),
+        # The fields below change from run to run (time and versions); everything else is fixed.
+        "versions": versions(),
+        "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                "seconds": round(seconds, 3), "timings_s": {k: round(v, 3) for k, v in timings.items()},
+                "python": sys.executable, "platform": platform.platform()},
+    }
+    return write_json(manifest, folder / "manifest.json")
+
+
+def run_scenario(name: str, set_options: list[str] | None = None, out: str | Path | None = None,
+                 report: bool = True) -> RunRecord:
+    """Run one scenario into ``<out>/<scenario>/`` atomically; return where and how long.
+
+    Parameters
+    ----------
+    name : str
+        A shipped scenario name or a path to a scenario YAML.
+    set_options : list of str, optional
+        ``NAME=VALUE`` overrides (``--set``).
+    out : path, optional
+        The outputs folder (default ``outputs/`` or ``$TUOYU_OUTPUTS_DIR``).
+    report : bool, default True
+        Execute the notebook report (False: tables, workbook, figures and JSON only).
+
+    Raises
+    ------
+    ScenarioError, DataError, SolverError, ReportError
+        Nothing of the previous outputs is changed.
+
+    """
+    from tuoyu_model.model import run_model, write_outputs
+
+    set_options = list(set_options or [])
+    started, t0 = time.time(), time.perf_counter()
+    scenario = load_scenario(name, parse_set_options(set_options))
+    base = Path(out).resolve() if out else outputs_dir()
+    final = safe_output_dir(base, output_name(scenario))
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=base))
+    notebook = notebooks_dir() / REPORT_NOTEBOOK
+    try:
+        if report:
+            params = {"scenario": _scenario_argument(scenario), "set_options": set_options, "output_dir": "."}
+            timings = execute_notebook(notebook, tmp / "report.ipynb", params, cwd=tmp)
+            t1 = time.perf_counter()
+            nb = clean_notebook(tmp / "report.ipynb", notebook)
+            export_html(nb, tmp / "report.html", scenario.title)
+            timings["html_export"] = time.perf_counter() - t1
+        else:
+            t1 = time.perf_counter()
+            results = run_model(scenario)
+            t2 = time.perf_counter()
+            write_outputs(results, tmp)
+            timings = {"model": t2 - t1, "write_outputs": time.perf_counter() - t2}
+        _check_contract(tmp, report)
+        seconds = time.perf_counter() - t0
+        write_manifest(tmp, scenario, set_options, started, seconds, timings, notebook if report else None)
+        replace_dir_atomically(tmp, final)
+    except TuoyuError as exc:
+        raise type(exc)(f"{scenario.name}: {exc}; the previous outputs in {display(final)}/ are unchanged") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return RunRecord(scenario.name, final, time.perf_counter() - t0, timings)
+
+
+CONTRACT_FILES = ("results.xlsx", "summary.json", "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv",
+                  "tables/pricing.csv", "tables/demand.csv", "tables/workforce.csv", "tables/shadow_prices.csv")
+
+
+def _check_contract(folder: Path, report: bool) -> None:
+    """Refuse to publish a folder that lacks a file of the output contract."""
+    needed = list(CONTRACT_FILES) + (["report.ipynb", "report.html"] if report else [])
+    missing = [f for f in needed if not (folder / f).is_file()]
+    if not list((folder / "figures").glob("*.png")):
+        missing.append("figures/*.png")
+    if missing:
+        raise ReportError(f"the run did not produce {', '.join(missing)}")
+
+
+def _worker(name: str, set_options: list[str], out: str | None, report: bool) -> RunRecord:
+    return run_scenario(name, set_options, out, report)
+
+
 def run_many(names: list[str], set_options: list[str] | None = None, out: str | None = None,
              jobs: int = 0, report: bool = True) -> int:
-    """Run each scenario and write ``<out>/<scenario>/``; returns the exit status."""
+    """Run each scenario into ``<out>/<scenario>/``, in parallel; print progress; return the exit status.
+
+    All scenarios are validated first (a typo stops everything before anything is written). A
+    scenario that fails is reported on one line and leaves its previous outputs unchanged; the
+    others still run. Exit status 0 if all succeeded, 2 otherwise.
+    """
+    set_options = list(set_options or [])
     overrides = parse_set_options(set_options)
     base = Path(out).resolve() if out else outputs_dir()
-    scenarios = [load_scenario(n, overrides) for n in names]  # validate all before writing any
+    names = list(dict.fromkeys(names))
+    for n in names:
+        safe_output_dir(base, output_name(load_scenario(n, overrides)))
+    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs, len(names)))
+    what = "reports" if report else "tables"
+    print(f"running {len(names)} scenario{'s' * (len(names) > 1)} ({what}) on {jobs} worker"
+          f"{'s' * (jobs > 1)}…", flush=True)
+    failures = 0
+    t0 = time.perf_counter()
+
+    def done(i: int, name: str, rec: RunRecord | None, err: Exception | None) -> None:
+        nonlocal failures
+        if err is None:
+            print(f"[{i}/{len(names)}] {name}: wrote {display(rec.folder)}/ in {rec.seconds:.1f} s", flush=True)
+        else:
+            failures += 1
+            print(f"[{i}/{len(names)}] {name}: FAILED", flush=True)
+            print(f"tuoyu: error: {err}", file=sys.stderr, flush=True)
+
+    if jobs == 1:
+        for i, n in enumerate(names, 1):
+            try:
+                done(i, n, run_scenario(n, set_options, out, report), None)
+            except TuoyuError as exc:
+                done(i, n, None, exc)
+    else:
+        ctx = multiprocessing.get_context("spawn")  # no forked locks from the parent's threads
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(_worker, n, set_options, out, report): n for n in names}
+            for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                try:
+                    done(i, futures[fut], fut.result(), None)
+                except TuoyuError as exc:
+                    done(i, futures[fut], None, exc)
+    if len(names) > 1:
+        print(f"{len(names) - failures} of {len(names)} scenarios done in {time.perf_counter() - t0:.1f} s", flush=True)
+    return 0 if failures == 0 else 2
+
+
+def run_compare(names: list[str], set_options: list[str] | None = None, out: str | None = None,
+                report: bool = True) -> RunRecord:
+    """Compare scenarios side by side into ``<out>/compare__A__B…/`` atomically.
+
+    Executes ``notebooks/compare_scenarios.ipynb`` (headline figures of every scenario, and each
+    one's difference from the first, as tables and charts); ``report=False`` writes the tables,
+    workbook and figure only.
+
+    Raises
+    ------
+    ScenarioError
+        Fewer than two scenarios, or a bad name.
+    ReportError
+        The notebook failed; earlier outputs are unchanged.
+
+    """
+    from tuoyu_model.model import run_model, write_comparison
+    from tuoyu_model.outputs import write_json
+
+    names = list(dict.fromkeys(names))
+    if len(names) < 2:
+        raise ScenarioError(f"compare needs at least two different scenarios, got {', '.join(names) or 'none'}; "
+                            "e.g. tuoyu compare baseline budget_cut_20")
+    set_options = list(set_options or [])
+    started, t0 = time.time(), time.perf_counter()
+    overrides = parse_set_options(set_options)
+    scenarios = [load_scenario(n, overrides) for n in names]
+    base = Path(out).resolve() if out else outputs_dir()
     for s in scenarios:
-        final = safe_output_dir(base, s.name)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{s.name}-", dir=final.parent))
-        try:
-            s.parameters.table().to_csv(tmp / "parameters.csv", index=False, encoding="utf-8-sig")
-            manifest = {"scenario": s.name, "title": s.title, "scenario_hash": s.hash,
-                        "parameters": s.parameters.to_jsonable()}
-            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-            replace_dir_atomically(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        print(f"{s.name}: wrote {display(final)}/")
-    return 0
+        safe_output_dir(base, output_name(s))
+    final = safe_output_dir(base, "compare__" + "__".join(output_name(s) for s in scenarios))
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name[:60]}.tmp-", dir=base))
+    notebook = notebooks_dir() / COMPARE_NOTEBOOK
+    try:
+        if report:
+            params = {"scenarios": [_scenario_argument(s) for s in scenarios], "set_options": set_options,
+                      "output_dir": "."}
+            timings = execute_notebook(notebook, tmp / "report.ipynb", params, cwd=tmp)
+            nb = clean_notebook(tmp / "report.ipynb", notebook)
+            export_html(nb, tmp / "report.html", "情景比较：" + "、".join(s.name for s in scenarios))
+        else:
+            write_comparison([run_model(s) for s in scenarios], tmp)
+            timings = {}
+        files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        write_json({"scenarios": [{"name": s.name, "title": s.title, "scenario_hash": s.hash} for s in scenarios],
+                    "set_options": set_options, "input_files": {k: v for s in scenarios
+                                                                for k, v in input_files(s, notebook).items()},
+                    "outputs": files, "git": git_commit(), "versions": versions(),
+                    "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                            "seconds": round(time.perf_counter() - t0, 3),
+                            "timings_s": {k: round(v, 3) for k, v in timings.items()}}},
+                   tmp / "manifest.json")
+        replace_dir_atomically(tmp, final)
+    except TuoyuError as exc:
+        raise type(exc)(f"compare: {exc}; the previous outputs in {display(final)}/ are unchanged") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return RunRecord("compare", final, time.perf_counter() - t0, timings)

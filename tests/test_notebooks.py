@@ -1,0 +1,120 @@
+"""Every notebook executed through papermill on a shipped scenario, asserting on what it produced.
+
+Slow (a Jupyter kernel per execution): three executions in all — the baseline report twice
+(compared file by file) and the comparison notebook once — plus one run forced to fail early.
+"""
+
+import base64
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from tuoyu_model.errors import ReportError
+from tuoyu_model.paths import notebooks_dir
+from tuoyu_model.pipeline import run_compare, run_scenario
+
+SECTIONS = ["摘要", "托位目标与缺口", "普惠占比", "资金需求", "价格上限与补贴缺口", "影子价格", "队伍建设",
+            "假设与数据来源", "未建模内容"]
+VOLATILE = ("run", "versions")  # manifest fields allowed to differ between runs
+
+
+def files_of(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Run the baseline report twice into two folders (module-scoped: the kernel runs are slow)."""
+    out = tmp_path_factory.mktemp("outputs")
+    first = run_scenario("baseline", out=out / "a", report=True).folder
+    second = run_scenario("baseline", out=out / "b", report=True).folder
+    return first, second
+
+
+def test_report_writes_the_whole_contract(outputs):
+    folder, _ = outputs
+    for name in ["report.html", "report.ipynb", "results.xlsx", "summary.json", "manifest.json",
+                 "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv", "tables/pricing.csv",
+                 "tables/demand.csv", "tables/workforce.csv", "tables/shadow_prices.csv"]:
+        assert (folder / name).is_file(), name
+    assert len(list((folder / "figures").glob("*.png"))) >= 6
+
+
+def test_executed_notebook_records_parameters_and_shows_every_figure(outputs):
+    folder, _ = outputs
+    nb = nbformat.read(folder / "report.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters == {"scenario": "baseline", "set_options": [], "output_dir": "."}
+    assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    pngs, streams = [], []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            assert o.output_type != "error"
+            if o.output_type == "stream":
+                streams.append(o.text)
+            if "image/png" in o.get("data", {}):
+                pngs.append(base64.b64decode(o.data["image/png"]))
+    assert streams == []  # no warnings (a missing glyph, a solver banner) leak into the report
+    figures = {p.read_bytes() for p in (folder / "figures").glob("*.png")}
+    assert len(pngs) >= 6 and set(pngs) == figures  # the report shows exactly the files written
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()]
+    for section in SECTIONS:
+        assert any(section in h for h in headings if h.startswith("#")), section
+
+
+def test_html_is_chinese_with_code_hidden(outputs):
+    folder, _ = outputs
+    html = (folder / "report.html").read_text("utf-8")
+    assert "run_model(" not in html and "import " not in html
+    for section in SECTIONS:
+        assert section in html, section
+    assert html.count("data:image/png;base64") >= 6
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    total_wan = f"{summary['public_cost_yuan']['total'] / 1e4:,.1f}万元"
+    assert total_wan in html  # the headline public cost, in 万元, as in summary.json
+
+
+def test_two_report_runs_are_identical_file_by_file(outputs):
+    first, second = (files_of(f) for f in outputs)
+    assert first.keys() == second.keys()
+    for name in first:
+        if name == "manifest.json":
+            a, b = json.loads(first[name]), json.loads(second[name])
+            for key in VOLATILE:
+                a.pop(key), b.pop(key)
+            assert a == b
+        else:
+            assert first[name] == second[name], name
+
+
+def test_a_failing_notebook_leaves_the_previous_report(outputs, tmp_path, monkeypatch):
+    folder, _ = outputs
+    out = tmp_path / "out"
+    shutil.copytree(folder, out / "baseline")
+    before = files_of(out / "baseline")
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    nb = nbformat.read(notebooks_dir() / "scenario_report.ipynb", as_version=4)
+    setup = next(i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", []))
+    nb.cells.insert(setup + 1, nbformat.v4.new_code_cell("raise ValueError('budget table is empty')"))
+    nbformat.write(nb, nb_dir / "scenario_report.ipynb")
+    monkeypatch.setattr("tuoyu_model.pipeline.notebooks_dir", lambda: nb_dir)
+    with pytest.raises(ReportError) as err:
+        run_scenario("baseline", out=out, report=True)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "code cell 2" in msg and "ValueError: budget table is empty" in msg and "unchanged" in msg
+    assert files_of(out / "baseline") == before
+    assert [p.name for p in out.iterdir()] == ["baseline"]
+
+
+def test_compare_notebook(tmp_path):
+    rec = run_compare(["baseline", "budget_cut_20"], out=tmp_path, report=True)
+    nb = nbformat.read(rec.folder / "report.ipynb", as_version=4)
+    pngs = [o.data["image/png"] for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(pngs) == 1
+    assert base64.b64decode(pngs[0]) == (rec.folder / "figures" / "differences.png").read_bytes()
+    html = (rec.folder / "report.html").read_text("utf-8")
+    assert "财政资金需求合计" in html and "budget_cut_20" in html and "run_model(" not in html
+    assert (rec.folder / "comparison.xlsx").is_file()

@@ -1,0 +1,147 @@
+"""Output writers read back: CSV BOM and formula escaping, the workbook (openpyxl), figures."""
+
+import hashlib
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tuoyu_model.errors import ReportError
+from tuoyu_model.figures import font_name, new_figure, save_figure, styled
+from tuoyu_model.outputs import SHEETS, escape_formula, for_people, write_csv, write_workbook
+
+MONEY_TOL = 1e-9  # 万元 conversions are exact divisions by 10,000
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=SUM(A1:A3)", "'=SUM(A1:A3)"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(1)", "'@SUM(1)"),
+    ("\t=1", "'\t=1"),
+    ("-0.0008", "-0.0008"),   # a plain number written as text: no spreadsheet evaluates it
+    ("+3", "+3"),
+    ("旧宫镇", "旧宫镇"),
+    ("", ""),
+    (12, 12),
+])
+def test_escape_formula(value, expected):
+    assert escape_formula(value) == expected
+
+
+def tables():
+    """Small made-up tables with every sheet of the workbook."""
+    return {
+        "summary": pd.DataFrame({"label_zh": ["财政资金需求"], "year": ["2025"], "value": [123.45],
+                                 "unit_zh": ["万元"]}),
+        "allocation": pd.DataFrame({"town_id": ["jiugong"], "town": ["旧宫镇"], "year": [2025],
+                                    "channel": ["kindergarten"], "kind": ["inclusive"], "new_slots": [40.0]}),
+        "stock": pd.DataFrame({"town_id": ["jiugong"], "town": ["=HYPERLINK(\"x\")"], "year": [2025],
+                               "total_slots": [490.0], "inclusive_slots": [294.0], "target_total": [490],
+                               "target_inclusive": [294], "shortfall_total": [0.0], "shortfall_inclusive": [0.0]}),
+        # 1,234,500 yuan = 123.45 万元; 25,000,000 yuan = 2,500 万元
+        "budget": pd.DataFrame({"year": [2024, 2025], "item": ["capital_subsidy", "operating_subsidy_new"],
+                                "amount_yuan": [1_234_500.0, 25_000_000.0]}),
+        "pricing": pd.DataFrame({"year": [2025], "channel": ["social"], "household_monthly_income_yuan": [16442.39],
+                                 "fee_cap_yuan": [3288.48], "fee_yuan": [3288.48],
+                                 "cost_per_slot_month_yuan": [3474.0], "subsidy_per_slot_month_yuan": [679.0]}),
+        "demand": pd.DataFrame({"town_id": ["jiugong"], "town": ["旧宫镇"], "year": [2025],
+                                "children_under3": [3200.0], "slots_demanded": [1000.0], "slots_per_1000": [2.6]}),
+        "workforce": pd.DataFrame({"town_id": ["jiugong"], "town": ["旧宫镇"], "year": [2025],
+                                   "caregivers_needed": [60], "health_staff_needed": [5], "certified_target": [54]}),
+        "shadow_prices": pd.DataFrame({"constraint": ["total-jiugong-2025"], "town_id": ["jiugong"], "year": [2025],
+                                       "value_yuan": [9001.0],
+                                       "meaning": ["@2025年旧宫镇每增加1个托位需财政资金约9,001元"]}),
+        "parameters": pd.DataFrame({"name": ["household_size"], "label_zh": ["户均人口"], "value": ["-2.31"],
+                                    "unit": ["persons"], "source": ["+七普"], "status": ["sourced"]}),
+    }
+
+
+def test_csv_has_bom_english_ids_and_escaped_formulas(tmp_path):
+    t = tables()
+    path = write_csv(t["stock"], tmp_path / "stock.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" not in raw
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(back.columns) == list(t["stock"].columns)
+    assert back.at[0, "town"] == "'=HYPERLINK(\"x\")"
+    assert back.at[0, "total_slots"] == 490.0
+
+
+def test_workbook_sheets_headers_units_and_money_in_wan(tmp_path):
+    path = write_workbook(tables(), tmp_path / "results.xlsx", "测试")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [name for name, _ in SHEETS]
+    budget = wb["资金"]
+    headers = [c.value for c in budget[1]]
+    assert headers == ["年份", "项目", "金额（万元）"]
+    assert budget["B2"].value == "新增托位建设补贴"
+    assert budget["C2"].value == pytest.approx(123.45, abs=MONEY_TOL)
+    assert budget["C3"].value == pytest.approx(2500.0, abs=MONEY_TOL)
+    assert budget["C2"].number_format == "#,##0.00"
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[1]), ws.title
+        assert ws.column_dimensions["A"].width >= 6
+    assert wb["影子价格"]["D1"].value == "影子价格（万元/个）"
+    assert wb["影子价格"]["D2"].value == pytest.approx(0.9001, abs=MONEY_TOL)
+
+
+def test_workbook_text_is_never_a_formula(tmp_path):
+    path = write_workbook(tables(), tmp_path / "results.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cell = wb["存量与目标"]["B2"]
+    assert cell.value == "=HYPERLINK(\"x\")"   # the text as given ...
+    assert cell.data_type == "s"               # ... stored as a string, not a formula
+    assert cell.quotePrefix                    # and the spreadsheet keeps it text when edited
+    assert wb["影子价格"]["E2"].data_type == "s"
+    assert wb["参数"]["C2"].value == "-2.31" and not wb["参数"]["C2"].quotePrefix
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+
+
+def test_workbook_is_reproducible(tmp_path):
+    a = write_workbook(tables(), tmp_path / "a.xlsx").read_bytes()
+    b = write_workbook(tables(), tmp_path / "b.xlsx").read_bytes()
+    assert hashlib.sha256(a).digest() == hashlib.sha256(b).digest()
+
+
+def test_workbook_refuses_a_missing_table(tmp_path):
+    t = tables()
+    del t["budget"]
+    with pytest.raises(ReportError, match="no table 'budget'"):
+        write_workbook(t, tmp_path / "x.xlsx")
+
+
+def test_for_people_translates_codes_and_converts_money():
+    df = pd.DataFrame({"channel": ["centre", "unknown"], "amount_yuan": [50_000.0, 0.0]})
+    out = for_people(df)
+    assert list(out.columns) == ["渠道", "金额（万元）"]
+    assert out["渠道"].tolist() == ["区托育综合服务中心", "unknown"]
+    assert out["金额（万元）"].tolist() == pytest.approx([5.0, 0.0], abs=MONEY_TOL)
+
+
+def chart(text):
+    with styled():
+        fig = new_figure(3, 2)
+        ax = fig.add_subplot()
+        ax.bar(["幼儿园托班", "社区托育点"], [1, -2])
+        ax.set_title(text)
+    return fig
+
+
+def test_chinese_chart_renders_reproducibly_without_metadata(tmp_path):
+    assert font_name() == "Noto Sans CJK SC"
+    a = save_figure(chart("各年度财政资金（万元）"), tmp_path / "a.png").read_bytes()
+    b = save_figure(chart("各年度财政资金（万元）"), tmp_path / "b.png").read_bytes()
+    assert a.startswith(b"\x89PNG") and a == b
+    assert b"matplotlib" not in a.lower()  # no Software field
+
+
+def test_missing_glyph_is_an_error(tmp_path):
+    # U+1F600 (an emoji) is not in Noto Sans CJK SC: it would draw as a box
+    with pytest.raises(ReportError, match="missing from font"):
+        save_figure(chart("托位 \U0001F600"), tmp_path / "x.png")

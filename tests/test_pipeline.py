@@ -1,0 +1,126 @@
+"""Runs into the output contract (fast path without the notebook): files, manifest, atomicity."""
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from tuoyu_model import pipeline
+from tuoyu_model.cli import main
+from tuoyu_model.errors import ReportError, ScenarioError
+from tuoyu_model.pipeline import run_many, run_scenario, safe_output_dir
+
+CONTRACT_COLUMNS = {
+    "allocation": ["town_id", "town", "year", "channel", "kind", "new_slots"],
+    "stock": ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total", "target_inclusive",
+              "shortfall_total", "shortfall_inclusive"],
+    "budget": ["year", "item", "amount_yuan"],
+    "pricing": ["year", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "cost_per_slot_month_yuan",
+                "subsidy_per_slot_month_yuan"],
+    "demand": ["town_id", "town", "year", "children_under3", "slots_demanded", "slots_per_1000"],
+    "workforce": ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "certified_target"],
+    "shadow_prices": ["constraint", "town_id", "year", "value_yuan", "meaning"],
+}
+# manifest fields allowed to differ between two runs of the same scenario
+VOLATILE = ("run", "versions")
+
+
+def files_of(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "", "a\\b", "c:d", "x\0y"])
+def test_scenario_names_cannot_write_outside_outputs(tmp_path, name):
+    with pytest.raises(ScenarioError, match="cannot be used as an output folder"):
+        safe_output_dir(tmp_path, name)
+
+
+def test_cli_refuses_a_path_like_scenario_name(data_copy, capsys):
+    assert main(["run", "../../etc/passwd", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_no_report_run_writes_the_contract(data_copy):
+    rec = run_scenario("baseline", report=False)
+    folder = rec.folder
+    assert folder == (data_copy.parent / "outputs" / "baseline").resolve()
+    for name, cols in CONTRACT_COLUMNS.items():
+        path = folder / "tables" / f"{name}.csv"
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), name
+        df = pd.read_csv(path, encoding="utf-8-sig")
+        assert list(df.columns[: len(cols)]) == cols, name
+        assert len(df) > 0, name
+    assert len(list((folder / "figures").glob("*.png"))) >= 5
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["solver"]["status"] == "Optimal"
+    assert set(summary["public_cost_yuan"]) == {"2024", "2025", "total"}
+    # the headline public cost is the budget table's items (without the total rows) added up
+    budget = pd.read_csv(folder / "tables" / "budget.csv", encoding="utf-8-sig")
+    items = budget[budget["item"] != "total"]
+    assert summary["public_cost_yuan"]["total"] == pytest.approx(items.amount_yuan.sum(), abs=0.01)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["scenario"] == "baseline" and len(manifest["scenario_hash"]) == 16
+    assert manifest["parameters"]["household_size"] == 2.31
+    towns = data_copy / "towns.csv"
+    assert manifest["input_files"]["data/towns.csv"] == hashlib.sha256(towns.read_bytes()).hexdigest()
+    assert "data/scenarios/baseline.yaml" in manifest["input_files"]
+    assert manifest["outputs"]["results.xlsx"] == hashlib.sha256((folder / "results.xlsx").read_bytes()).hexdigest()
+    assert {"pandas", "pulp", "highspy", "python"} <= set(manifest["versions"])
+    assert "commit" in manifest["git"]
+
+
+def test_two_runs_give_identical_files(data_copy):
+    first = files_of(run_scenario("household_3", report=False).folder)
+    second = files_of(run_scenario("household_3", report=False).folder)
+    assert first.keys() == second.keys()
+    for name in first:
+        if name == "manifest.json":
+            a, b = json.loads(first[name]), json.loads(second[name])
+            for key in VOLATILE:
+                a.pop(key), b.pop(key)
+            assert a == b
+        else:
+            assert first[name] == second[name], name
+
+
+def test_a_failed_run_leaves_the_earlier_outputs(data_copy, monkeypatch):
+    folder = run_scenario("baseline", report=False).folder
+    before = files_of(folder)
+
+    def broken(*args, **kwargs):
+        raise ReportError("disk full (simulated)")
+
+    monkeypatch.setattr("tuoyu_model.model.write_outputs", broken)
+    with pytest.raises(ReportError, match="previous outputs .* are unchanged"):
+        run_scenario("baseline", report=False)
+    assert files_of(folder) == before
+    leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_set_options_write_a_separate_folder(data_copy):
+    rec = run_scenario("baseline", ["household_size=3"], report=False)
+    assert rec.folder.name.startswith("baseline__set-")
+    manifest = json.loads((rec.folder / "manifest.json").read_text("utf-8"))
+    assert manifest["set_options"] == ["household_size=3"] and manifest["parameters"]["household_size"] == 3
+
+
+def test_run_many_in_parallel_reports_progress(data_copy, capsys):
+    assert run_many(["baseline", "no_conversions"], jobs=2, report=False) == 0
+    out = capsys.readouterr().out
+    assert "on 2 workers" in out and "[2/2]" in out and "2 of 2 scenarios done" in out
+    for name in ("baseline", "no_conversions"):
+        assert (data_copy.parent / "outputs" / name / "results.xlsx").is_file()
+
+
+def test_compare_without_report(data_copy):
+    rec = pipeline.run_compare(["baseline", "budget_cut_20"], report=False)
+    table = pd.read_csv(rec.folder / "tables" / "comparison.csv", encoding="utf-8-sig")
+    assert list(table.columns) == ["label_zh", "unit_zh", "baseline", "budget_cut_20"]
+    cost = table.set_index("label_zh").loc["财政资金需求合计"]
+    assert cost["budget_cut_20"] < cost["baseline"]  # a 20% cut spends less
+    assert (rec.folder / "figures" / "differences.png").is_file()
+    with pytest.raises(ScenarioError, match="at least two"):
+        pipeline.run_compare(["baseline"], report=False)

@@ -1,0 +1,296 @@
+"""Charts with Chinese labels, rendered with a CJK font that ships with the install.
+
+The font is Noto Sans CJK SC from the ``mplfonts`` package, loaded by path with
+``matplotlib.font_manager.addfont``: nothing is installed on the user's machine and nothing
+depends on the system's fonts. A glyph missing from the font would draw as a box; matplotlib
+warns about it while saving, and :func:`save_figure` turns that warning into a
+:class:`~tuoyu_model.errors.ReportError` so a broken chart never ships.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot): no global state,
+nothing is displayed by accident in a notebook, and PNGs are saved without the software and
+date fields, so two runs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from tuoyu_model.errors import ReportError
+from tuoyu_model.outputs import VALUE_LABELS, WAN
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+DPI = 110
+CHANNEL_COLOURS = {"kindergarten": "#4C72B0", "community": "#55A868", "employer": "#C44E52",
+                   "social": "#8172B2", "centre": "#CCB974", "conversion": "#64B5CD"}
+KIND_COLOURS = {"inclusive": "#2E7D32", "market": "#9E9E9E"}
+
+
+def font_path() -> Path:
+    """Path of the bundled CJK font (Noto Sans CJK SC, from the ``mplfonts`` package).
+
+    Raises
+    ------
+    ReportError
+        ``mplfonts`` is not installed or lacks the font file.
+
+    """
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ReportError("the CJK font package 'mplfonts' is not installed; run: pip install mplfonts")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    if not path.is_file():
+        raise ReportError(f"{path}: font file not found; reinstall mplfonts (pip install --force-reinstall mplfonts)")
+    return path
+
+
+_FONT_NAME: str | None = None
+
+
+def font_name() -> str:
+    """Register the bundled font with matplotlib (once) and return its family name.
+
+    Examples
+    --------
+    >>> font_name()
+    'Noto Sans CJK SC'
+
+    """
+    global _FONT_NAME
+    if _FONT_NAME is None:
+        path = font_path()
+        font_manager.fontManager.addfont(str(path))
+        _FONT_NAME = font_manager.FontProperties(fname=str(path)).get_name()
+    return _FONT_NAME
+
+
+def style() -> dict:
+    """Matplotlib settings of every chart: the CJK font, no hash salt, plain look."""
+    return {
+        "font.family": [font_name()],
+        "font.size": 10,
+        "axes.unicode_minus": False,  # ASCII hyphen for negatives; never depends on the font's U+2212
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "svg.hashsalt": "tuoyu",
+        "figure.dpi": DPI,
+    }
+
+
+def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
+    """Return an empty figure with the report's style (call inside :func:`styled`)."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+class styled:  # noqa: N801 - used as a context manager like matplotlib.rc_context
+    """Context manager applying :func:`style` while building and saving figures."""
+
+    def __enter__(self) -> styled:
+        self._ctx = matplotlib.rc_context(style())
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` as a reproducible PNG; a missing glyph is an error.
+
+    Raises
+    ------
+    ReportError
+        Matplotlib reported a glyph missing from the font (it would show as a box).
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with styled(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(path, dpi=DPI, metadata={"Software": None}, format="png")
+    for w in caught:
+        text = str(w.message)
+        if "missing from font" in text or "Glyph" in text:
+            raise ReportError(f"{path.name}: {text}; the chart would show a box instead of a character")
+    for w in caught:  # anything else is re-raised as a warning so pytest's "error" filter sees it
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return path
+
+
+def _label(kind: str, value: str) -> str:
+    return VALUE_LABELS.get(kind, {}).get(value, value)
+
+
+def plot_targets_by_town(stock: pd.DataFrame, year: int) -> Figure:
+    """Bar chart by town: slots reached vs target (total and inclusive) at the end of ``year``."""
+    df = stock[stock["year"] == year].reset_index(drop=True)
+    with styled():
+        fig = new_figure(8.5, max(4.5, 0.32 * len(df) + 1.2))
+        ax = fig.add_subplot()
+        y = range(len(df))
+        h = 0.38
+        ax.barh([i - h / 2 for i in y], df["target_total"], height=h, color="#BBBBBB", label="托位目标")
+        ax.barh([i - h / 2 for i in y], df["total_slots"], height=h * 0.55, color="#4C72B0", label="托位总数")
+        ax.barh([i + h / 2 for i in y], df["target_inclusive"], height=h, color="#C8E6C9", label="普惠托位目标")
+        ax.barh([i + h / 2 for i in y], df["inclusive_slots"], height=h * 0.55, color="#2E7D32",
+                label="普惠托位")
+        short = df["shortfall_total"] + df["shortfall_inclusive"]
+        for i, s in zip(y, short, strict=True):
+            if s > 0.5:
+                ax.annotate(f"缺口 {s:,.0f}", (max(df.loc[i, "target_total"], df.loc[i, "total_slots"]), i),
+                            xytext=(4, 0), textcoords="offset points", va="center", color="#C62828", fontsize=8)
+        ax.set_yticks(list(y), df["town"])
+        ax.invert_yaxis()
+        ax.set_xlabel("托位（个）")
+        ax.set_title(f"{year}年底各属地托位与目标")
+        ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_inclusive_share(share: pd.DataFrame) -> Figure:
+    """District inclusive share by year against its target (columns year, inclusive_share, target)."""
+    with styled():
+        fig = new_figure(6, 3.8)
+        ax = fig.add_subplot()
+        years = [str(y) for y in share["year"]]
+        bars = ax.bar(years, share["inclusive_share"], color="#2E7D32", width=0.5, label="普惠占比（模型）")
+        ax.scatter(years, share["target"], marker="_", s=900, color="#C62828", zorder=3, label="目标")
+        for b, v in zip(bars, share["inclusive_share"], strict=True):
+            ax.annotate(f"{v:.1%}", (b.get_x() + b.get_width() / 2, v), xytext=(0, 3), textcoords="offset points",
+                        ha="center")
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_ylabel("普惠托位占全部托位比例")
+        ax.set_title("全区普惠托位占比")
+        ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def plot_budget(budget: pd.DataFrame) -> Figure:
+    """Stacked bars of public money by year and item, in 万元."""
+    budget = budget[budget["item"] != "total"]
+    pivot = budget.pivot_table(index="year", columns="item", values="amount_yuan", aggfunc="sum", sort=True)
+    pivot = pivot.fillna(0.0) / WAN
+    with styled():
+        fig = new_figure(6.5, 4)
+        ax = fig.add_subplot()
+        bottom = pd.Series(0.0, index=pivot.index)
+        years = [str(y) for y in pivot.index]
+        for item in [c for c in pivot.columns if (pivot[c].abs() > 0).any()]:
+            ax.bar(years, pivot[item], bottom=bottom, width=0.5, label=_label("item", item))
+            bottom = bottom + pivot[item]
+        for x, total in zip(years, bottom, strict=True):
+            ax.annotate(f"{total:,.0f}", (x, total), xytext=(0, 3), textcoords="offset points", ha="center")
+        ax.set_ylabel("财政资金（万元）")
+        ax.set_title("各年度财政资金需求")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def plot_new_slots(allocation: pd.DataFrame) -> Figure:
+    """Stacked bars of new slots by year and channel, inclusive and market side by side."""
+    pivot = allocation.pivot_table(index=["year", "kind"], columns="channel", values="new_slots", aggfunc="sum",
+                                   sort=True).fillna(0.0)
+    with styled():
+        fig = new_figure(7, 4)
+        ax = fig.add_subplot()
+        labels = [f"{y}\n{_label('kind', k)}" for y, k in pivot.index]
+        bottom = pd.Series(0.0, index=pivot.index)
+        order = [c for c in CHANNEL_COLOURS if c in pivot.columns] + [c for c in pivot.columns
+                                                                       if c not in CHANNEL_COLOURS]
+        for ch in order:
+            ax.bar(labels, pivot[ch], bottom=bottom, width=0.6, label=_label("channel", ch),
+                   color=CHANNEL_COLOURS.get(ch))
+            bottom = bottom + pivot[ch]
+        ax.set_ylabel("新增托位（个）")
+        ax.set_title("各年度新增托位（按渠道）")
+        ax.legend(fontsize=8, ncols=2)
+    return fig
+
+
+def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
+    """Per channel in ``year``: monthly cost of a slot, the inclusive fee, the fee cap and the subsidy."""
+    df = pricing[pricing["year"] == year].reset_index(drop=True)
+    with styled():
+        fig = new_figure(7.5, 4)
+        ax = fig.add_subplot()
+        names = [_label("channel", c) for c in df["channel"]]
+        x = range(len(df))
+        w = 0.38
+        ax.bar([i - w / 2 for i in x], df["cost_per_slot_month_yuan"], width=w, color="#8172B2",
+               label="每托位月运营成本")
+        ax.bar([i + w / 2 for i in x], df["fee_yuan"], width=w, color="#55A868", label="普惠收费")
+        ax.bar([i + w / 2 for i in x], df["subsidy_per_slot_month_yuan"], width=w, bottom=df["fee_yuan"],
+               color="#CCB974", label="运营补贴")
+        cap = float(df["fee_cap_yuan"].iloc[0]) if len(df) else 0.0
+        ax.axhline(cap, color="#C62828", linestyle="--", linewidth=1)
+        ax.annotate(f"收费上限 {cap:,.0f} 元", (len(df) - 0.5, cap), xytext=(0, 3), textcoords="offset points",
+                    ha="right", color="#C62828", fontsize=8)
+        ax.set_xticks(list(x), names, fontsize=8)
+        ax.set_ylabel("元/人·月")
+        ax.set_title(f"{year}年每托位月成本、普惠收费与补贴")
+        ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_workforce(workforce: pd.DataFrame) -> Figure:
+    """District caregivers and health staff needed by year."""
+    cols = [c for c in ("caregivers_needed", "health_staff_needed", "certified_target") if c in workforce]
+    by_year = workforce.groupby("year", sort=True)[cols].sum()
+    names = {"caregivers_needed": "所需保育人员", "health_staff_needed": "所需卫生保健人员",
+             "certified_target": "持证保育人员目标"}
+    with styled():
+        fig = new_figure(6.5, 3.8)
+        ax = fig.add_subplot()
+        years = [str(y) for y in by_year.index]
+        w = 0.8 / max(1, len(cols))
+        for k, c in enumerate(cols):
+            ax.bar([i + (k - (len(cols) - 1) / 2) * w for i in range(len(years))], by_year[c], width=w,
+                   label=names[c])
+        ax.set_xticks(range(len(years)), years)
+        ax.set_ylabel("人")
+        ax.set_title("托育从业人员需求（全区）")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def plot_differences(diff: pd.DataFrame) -> Figure:
+    """Horizontal bars of each scenario's difference from the first, one panel per headline figure.
+
+    ``diff`` has columns ``label_zh, unit_zh, scenario, difference``.
+    """
+    metrics = list(dict.fromkeys(diff["label_zh"]))
+    with styled():
+        fig = new_figure(8, max(3.0, 1.6 * len(metrics)))
+        axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
+        for ax, m in zip(axes, metrics, strict=True):
+            d = diff[diff["label_zh"] == m]
+            colours = ["#C62828" if v > 0 else "#2E7D32" for v in d["difference"]]
+            ax.barh(list(d["scenario"]), d["difference"], color=colours)
+            ax.axvline(0, color="#333333", linewidth=0.8)
+            ax.set_title(f"{m}（{d['unit_zh'].iloc[0]}）与第一个情景之差", fontsize=9)
+            ax.invert_yaxis()
+    return fig
+
+
+def scenario_figures(tables: Mapping[str, pd.DataFrame], years: list[int]) -> dict[str, Figure]:
+    """Build every chart of the scenario report, keyed by file stem."""
+    last = max(years)
+    share = tables["inclusive_share"]
+    return {
+        "targets_by_town": plot_targets_by_town(tables["stock"], last),
+        "inclusive_share": plot_inclusive_share(share),
+        "budget_by_year": plot_budget(tables["budget"]),
+        "new_slots_by_channel": plot_new_slots(tables["allocation"]),
+        "pricing": plot_pricing(tables["pricing"], last),
+        "workforce": plot_workforce(tables["workforce"]),
+    }

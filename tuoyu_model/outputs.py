@@ -1,0 +1,317 @@
+r"""Write a scenario's results as files people open: CSV, the Excel workbook, JSON.
+
+Everything here is presentation: the tables come from :func:`tuoyu_model.model.run_model` with
+English column ids and money in yuan (the CSV contract); the workbook shows the same tables with
+Chinese sheet names and headers with units, money in 万元 where amounts add up, and codes
+(channel, kind, item …) translated. Files are byte-for-byte reproducible: fixed workbook
+timestamps, JSON in a fixed key order, ``\n`` line ends.
+
+Text that starts with ``= + - @`` (or a tab or carriage return) could be read as a formula by a
+spreadsheet (CSV injection). In CSV it gets a leading apostrophe, the convention Excel and WPS
+show as plain text; in the workbook it is written as a string cell with the quote prefix set.
+Plain numbers written as text (``-0.5``) are left alone: no spreadsheet evaluates them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tuoyu_model.errors import ReportError
+from tuoyu_model.paths import display
+
+# Fixed document time so two runs give the same bytes (xlsxwriter already fixes zip entry times).
+WORKBOOK_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+WAN = 10_000  # yuan per 万元
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column id is shown to people: Chinese header with unit, format, scale."""
+
+    header: str
+    fmt: str = "text"  # text | int | year | slots | float1 | float2 | wan | yuan | share
+    scale: float = 1.0
+
+
+# Number formats by kind (Excel format codes).
+NUMBER_FORMATS = {
+    "int": "#,##0", "year": "0", "slots": "#,##0", "float1": "#,##0.0", "float2": "#,##0.00",
+    "wan": "#,##0.00", "yuan": "#,##0", "share": "0.0%", "text": "@",
+}
+
+COLUMNS: dict[str, Column] = {
+    # identifiers
+    "town_id": Column("属地代码"), "town": Column("属地"), "year": Column("年份", "year"),
+    "channel": Column("渠道"), "kind": Column("类型"), "item": Column("项目"),
+    "funding_source": Column("资金来源"), "age_band": Column("年龄段"),
+    # slots
+    "new_slots": Column("新增托位（个）", "slots"), "converted_slots": Column("转普惠托位（个）", "slots"),
+    "total_slots": Column("托位总数（个）", "slots"), "inclusive_slots": Column("普惠托位（个）", "slots"),
+    "market_slots": Column("市场化托位（个）", "slots"),
+    "target_total": Column("托位目标（个）", "slots"), "target_inclusive": Column("普惠托位目标（个）", "slots"),
+    "shortfall_total": Column("托位缺口（个）", "slots"), "shortfall_inclusive": Column("普惠托位缺口（个）", "slots"),
+    "slots": Column("托位（个）", "slots"), "existing_slots": Column("现有托位（个）", "slots"),
+    "inclusive_share": Column("普惠占比", "share"),
+    # money: amounts that add up in 万元, prices per child-month in 元
+    "amount_yuan": Column("金额（万元）", "wan", 1 / WAN),
+    "city_yuan": Column("其中：市级（万元）", "wan", 1 / WAN),
+    "district_yuan": Column("其中：区级（万元）", "wan", 1 / WAN),
+    "item_zh": Column("项目"),
+    "value_yuan": Column("影子价格（万元/个）", "float2", 1 / WAN),
+    "capital_cost_yuan": Column("每托位建设成本（万元）", "float2", 1 / WAN),
+    "public_capital_yuan": Column("每托位财政建设补贴（万元）", "float2", 1 / WAN),
+    "household_monthly_income_yuan": Column("家庭月可支配收入（元/月）", "yuan"),
+    "fee_cap_yuan": Column("收费上限（元/人·月）", "yuan"),
+    "fee_yuan": Column("普惠收费（元/人·月）", "yuan"),
+    "cost_per_slot_month_yuan": Column("每托位月运营成本（元）", "yuan"),
+    "subsidy_per_slot_month_yuan": Column("每托位月运营补贴（元）", "yuan"),
+    # demand and workforce
+    "population": Column("常住人口（人）", "int"),
+    "children_under3": Column("3岁以下儿童（人）", "int"), "slots_demanded": Column("托位需求（个）", "slots"),
+    "slots_per_1000": Column("每千人口托位数（个）", "float2"),
+    "caregivers_needed": Column("所需保育人员（人）", "int"),
+    "health_staff_needed": Column("所需卫生保健人员（人）", "float1"),
+    "certified_target": Column("持证保育人员目标（人）", "int"),
+    # shadow prices
+    "constraint": Column("约束"), "meaning": Column("含义"), "meaning_en": Column("含义（英文）"),
+    "family": Column("约束类别"), "unique": Column("是否唯一"), "binding": Column("是否起作用"),
+    "scenario": Column("情景"), "difference": Column("与第一个情景之差", "float2"),
+    # summary sheet
+    "label_zh": Column("指标"), "value": Column("数值", "float2"), "unit_zh": Column("单位"),
+    # parameters sheet (Parameters.table())
+    "name": Column("参数名"), "label_en": Column("英文名称"), "unit": Column("单位"),
+    "source": Column("来源"), "confidence": Column("可信度"), "status": Column("性质"),
+    "overridden": Column("情景修改"), "description": Column("说明"), "file": Column("文件"),
+}
+
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "channel": {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
+                "social": "社会托育机构", "centre": "区托育综合服务中心", "conversion": "存量转普惠"},
+    "kind": {"inclusive": "普惠", "market": "市场化"},
+    "item": {"capital_subsidy": "新增托位建设补贴", "conversion": "存量托位转普惠补贴",
+             "operating_subsidy_new": "新增及转化普惠托位运营补贴",
+             "operating_subsidy_existing": "2023年底存量普惠托位运营补贴", "operating_subsidy": "运营补贴",
+             "total": "合计"},
+    "funding_source": {"city": "市级", "district": "区级", "total": "合计"},
+    "age_band": {"age_0_1": "乳儿班（6–12个月）", "age_1_2": "托小班（12–24个月）", "age_2_3": "托大班（24–36个月）"},
+    "confidence": {"high": "高", "medium": "中", "low": "低"},
+    "status": {"sourced": "有出处", "derived": "推算", "proxy": "代理值", "assumption": "假设"},
+}
+
+# Sheet name -> table key in Results.tables, in workbook order.
+SHEETS: list[tuple[str, str]] = [
+    ("摘要", "summary"), ("托位分配", "allocation"), ("存量与目标", "stock"), ("资金", "budget"),
+    ("价格", "pricing"), ("需求", "demand"), ("队伍建设", "workforce"), ("影子价格", "shadow_prices"),
+    ("参数", "parameters"),
+]
+
+
+def escape_formula(value: Any) -> Any:
+    """Return ``value`` so that no spreadsheet reads it as a formula.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe,
+    unless it is a plain number. Anything that is not text is returned unchanged.
+
+    Examples
+    --------
+    >>> escape_formula("=SUM(A1:A9)"), escape_formula("@cmd"), escape_formula("-0.5")
+    ("'=SUM(A1:A9)", "'@cmd", '-0.5')
+    >>> escape_formula("旧宫镇"), escape_formula(3)
+    ('旧宫镇', 3)
+
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value.strip()):
+        return "'" + value
+    return value
+
+
+def needs_escape(value: Any) -> bool:
+    """Whether :func:`escape_formula` would change ``value``.
+
+    Examples
+    --------
+    >>> needs_escape("+86 10 1234"), needs_escape("+3")
+    (True, False)
+
+    """
+    return escape_formula(value) is not value
+
+
+def _escape_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(escape_formula)
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    r"""Write ``df`` as UTF-8 CSV with a BOM (so Excel and WPS show Chinese), formulas escaped.
+
+    Columns keep their English ids; line ends are ``\n`` on every platform.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_csv(pd.DataFrame({"town": ["旧宫镇"], "note": ["=1+1"]}), Path(tempfile.mkdtemp()) / "t.csv")
+    >>> p.read_bytes()[:3] == b"\xef\xbb\xbf", p.read_text("utf-8-sig").splitlines()[1]
+    (True, "旧宫镇,'=1+1")
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _escape_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON (Chinese kept readable, numpy values converted)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def column(col: str) -> Column:
+    """Return the display spec of a column id (unknown ids keep their id as header)."""
+    return COLUMNS.get(col, Column(col, "float2"))
+
+
+def for_people(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` as people read it: Chinese headers with units, 万元, codes translated.
+
+    The notebook report shows these frames and the workbook writes them, so both agree.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"year": [2025], "item": ["capital_subsidy"], "amount_yuan": [1_234_500.0]})
+    >>> for_people(df).to_dict("records")
+    [{'年份': 2025, '项目': '新增托位建设补贴', '金额（万元）': 123.45}]
+
+    """
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        spec = column(col)
+        s = df[col]
+        if col in VALUE_LABELS:
+            s = s.map(lambda v, m=VALUE_LABELS[col]: m.get(v, v))
+        elif spec.scale != 1.0 and pd.api.types.is_numeric_dtype(s):
+            s = s * spec.scale
+        out[spec.header] = s
+    return out
+
+
+def _text_width(text: str) -> int:
+    # CJK characters take two columns in Excel's default font.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell_text(value: Any, fmt: str) -> str:
+    if isinstance(value, float) and fmt in ("int", "slots", "yuan"):
+        return f"{value:,.0f}"
+    if isinstance(value, float) and fmt == "share":
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _write_sheet(wb: Any, name: str, df: pd.DataFrame, formats: dict[str, Any]) -> None:
+    ws = wb.add_worksheet(name)
+    specs = [column(c) for c in df.columns]
+    people = for_people(df)
+    header_fmt, text_fmt, quoted_fmt = formats["header"], formats["text"], formats["quoted"]
+    widths = []
+    for j, (header, spec) in enumerate(zip(people.columns, specs, strict=True)):
+        ws.write_string(0, j, header, header_fmt)
+        sample = [_cell_text(v, spec.fmt) for v in people.iloc[:200, j]]
+        widths.append(min(60, max([_text_width(header)] + [_text_width(t) for t in sample]) + 2))
+    for i, row in enumerate(people.itertuples(index=False), start=1):
+        for j, (value, spec) in enumerate(zip(row, specs, strict=True)):
+            fmt = formats[spec.fmt]
+            if value is None or isinstance(value, float) and math.isnan(value):
+                ws.write_blank(i, j, None, fmt)
+            elif isinstance(value, bool):
+                ws.write_string(i, j, "是" if value else "否", text_fmt)
+            elif isinstance(value, int | float) or hasattr(value, "dtype"):
+                ws.write_number(i, j, float(value), fmt)
+            else:
+                text = str(value)
+                ws.write_string(i, j, text, quoted_fmt if needs_escape(text) else text_fmt)
+    for j, (w, spec) in enumerate(zip(widths, specs, strict=True)):
+        ws.set_column(j, j, min(w, 60), formats[spec.fmt] if spec.fmt != "text" else None)
+    ws.freeze_panes(1, 0)
+    if len(df):
+        ws.autofilter(0, 0, len(df), max(0, len(df.columns) - 1))
+
+
+def write_workbook_sheets(sheets: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
+    """Write ``{sheet name: table}`` as a workbook with Chinese headers, frozen header rows, formats.
+
+    The file is reproducible (fixed document and zip times) and no text cell is a formula.
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # strings_to_formulas/urls off: every str is written as text, exactly as given.
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    wb.set_properties({"title": title, "created": WORKBOOK_TIME, "author": "tuoyu-model"})
+    formats = {k: wb.add_format({"num_format": v, "valign": "top"}) for k, v in NUMBER_FORMATS.items()}
+    formats["header"] = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
+                                       "border": 1})
+    formats["quoted"] = wb.add_format({"quote_prefix": True, "num_format": "@", "valign": "top"})
+    for name, df in sheets.items():
+        _write_sheet(wb, name, df, formats)
+    wb.close()
+    return path
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
+    """Write the results workbook: one sheet per entry of :data:`SHEETS`, Chinese headers.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Keys as in :data:`SHEETS` (``summary``, ``allocation`` … ``parameters``); a missing key
+        is an error, not a silently missing sheet.
+    path : Path
+        Where to write the ``.xlsx``.
+    title : str, default ""
+        The workbook's document title (the scenario title).
+
+    Raises
+    ------
+    ReportError
+        A table is missing.
+
+    """
+    missing = [key for _, key in SHEETS if key not in tables]
+    if missing:
+        raise ReportError(f"{display(path)}: no table '{missing[0]}' to write; the workbook needs "
+                          f"{', '.join(k for _, k in SHEETS)}")
+    return write_workbook_sheets({name: tables[key] for name, key in SHEETS}, path, title)

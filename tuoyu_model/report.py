@@ -1,0 +1,300 @@
+"""What the report notebooks show, in Chinese: headline text, tables for people, sentences.
+
+The notebooks call these functions and display what they return; every number comes from
+:class:`tuoyu_model.model.Results`. Tables are rendered to HTML here (``to_html`` with fixed
+formats, no random element ids) so the exported report is the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people
+
+STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处"}
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
+
+
+def wan(yuan: float, digits: int = 1) -> str:
+    """Format yuan as 万元 text.
+
+    Examples
+    --------
+    >>> wan(12_345_678)
+    '1,234.6万元'
+
+    """
+    return f"{yuan / WAN:,.{digits}f}万元"
+
+
+def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False,
+               formats: Mapping[str, int] | None = None) -> Any:
+    """Return an IPython HTML table with thousands separators and ``digits`` decimals for floats.
+
+    ``formats`` gives other decimals for named columns.
+    """
+    from IPython.display import HTML
+
+    def fmt(d: int) -> Any:
+        return lambda v: "" if pd.isna(v) else f"{v:,.{d}f}"
+
+    formatters = {c: fmt(d) for c, d in (formats or {}).items() if c in df.columns}
+    return HTML(df.to_html(index=index, float_format=fmt(digits), formatters=formatters, na_rep="", border=0,
+                           classes="tuoyu-table", justify="left"))
+
+
+def scenario_markdown(results: Any) -> str:
+    """Title, description and overrides of the scenario."""
+    s = results.scenario
+    lines = [f"**情景：{s.title}**（`{s.name}`）", "", s.description]
+    changed = s.parameters.overridden
+    if changed:
+        meta = s.parameters.meta
+        items = [f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）"
+                 for n, where in changed.items()]
+        lines += ["", "与默认参数不同之处：", ""] + [f"- {x}" for x in items]
+    return "\n".join(lines)
+
+
+def headline_markdown(results: Any) -> str:
+    """Write the 摘要 paragraph: public money by year, slots, inclusive share, shortfalls, fee cap."""
+    s = results.summary
+    years = [str(y) for y in results.years]
+    cost = "，".join(f"{y}年{wan(s['public_cost_yuan'][y])}" for y in years)
+    new = "，".join(f"{y}年{s['new_slots'][y]:,.0f}个" for y in years)
+    share = "，".join(f"{y}年底{s['inclusive_share'][y]:.1%}（目标{s['inclusive_share_target'][y]:.0%}）"
+                     for y in years)
+    caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
+    short = s["shortfall_slots"]
+    solver = s.get("solver", {})
+    lines = [
+        f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
+        f"- **新增托位**：{new}；存量转普惠"
+        + "，".join(f"{y}年{s['converted_slots'][y]:,.0f}个" for y in years) + "。",
+        f"- **普惠托位占比**：{share}。",
+        ("- **目标缺口**：全部托位目标均可完成。" if short < 0.5 else
+         f"- **目标缺口**：各年合计有**{short:,.0f}个**托位目标未能完成（托位总数缺口"
+         f"{s['shortfall_total_slots']:,.0f}个，普惠托位缺口{s['shortfall_inclusive_slots']:,.0f}个，"
+         f"其他（普惠全覆盖、普惠占比、综合服务中心）{s.get('shortfall_other_slots', 0):,.0f}个），"
+         "详见“托位目标与缺口”。"),
+        f"- **收费上限**（上一年度家庭月可支配收入的20%口径，按本情景参数）：{caps}/人·月。",
+        f"- **求解状态**：{solver.get('status', '未知')}（求解器 {solver.get('name', '')}）。",
+    ]
+    return "\n".join(lines)
+
+
+def town_gap_table(results: Any, year: int | None = None) -> pd.DataFrame:
+    """Slots reached against targets by town at the end of ``year`` (default the last), for people."""
+    year = year or max(results.years)
+    stock = results["stock"]
+    df = stock[stock.year == year][["town", "target_total", "total_slots", "shortfall_total", "target_inclusive",
+                                    "inclusive_slots", "shortfall_inclusive"]]
+    total = df.drop(columns="town").sum().to_frame().T.assign(town="全区合计")[df.columns]
+    return for_people(pd.concat([df, total], ignore_index=True))
+
+
+def demand_table_for_people(results: Any) -> pd.DataFrame:
+    """District demand against the targets by year (the informative level under proxy populations)."""
+    d = results["district_demand"]
+    d = d[d.year.isin(results.years)][["year", "children_under3", "slots_demanded", "target_total"]]
+    return for_people(d).rename(columns={"托位目标（个）": "托位目标（个，全区）"})
+
+
+def share_table(results: Any) -> pd.DataFrame:
+    """District inclusive share by year against the target, for people."""
+    t = results["inclusive_share"][["year", "total_slots", "inclusive_slots", "inclusive_share", "target"]].copy()
+    t["inclusive_share"] = t["inclusive_share"] * 100
+    t["target"] = t["target"] * 100
+    return for_people(t).rename(columns={"普惠占比": "普惠占比（%）", "target": "目标（%）"})
+
+
+def budget_table(results: Any) -> pd.DataFrame:
+    """Public money by year, item and funding source, in 万元 (with a total column)."""
+    b = results["budget_by_source"].copy()
+    b["item"] = b["item"].map(lambda v: VALUE_LABELS["item"].get(v, v))
+    b["funding_source"] = b["funding_source"].map(lambda v: VALUE_LABELS["funding_source"].get(v, v))
+    pivot = b.pivot_table(index=["year", "item"], columns="funding_source", values="amount_yuan", aggfunc="sum",
+                          sort=False).fillna(0.0) / WAN
+    pivot["合计"] = pivot.sum(axis=1)
+    pivot = pivot.reset_index().rename(columns={"year": "年份", "item": "项目"})
+    pivot.columns.name = None
+    return pivot.rename(columns={c: f"{c}（万元）" for c in pivot.columns if c not in ("年份", "项目")})
+
+
+def pricing_table_for_people(results: Any, year: int | None = None) -> pd.DataFrame:
+    """Per channel: monthly cost of a slot, fee cap, inclusive fee and subsidy, for people."""
+    year = year or max(results.years)
+    p = results["pricing"]
+    p = p[p.year == year][["channel", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan",
+                           "cost_per_slot_month_yuan", "subsidy_per_slot_month_yuan"]]
+    return for_people(p)
+
+
+def family_table(results: Any, year: int | None = None) -> pd.DataFrame:
+    """Tabulate what low, middle and high income families pay per month for an inclusive place."""
+    year = year or max(results.years)
+    f = results["family_costs"]
+    f = f[f.year == year]
+    cols = {"household_label_zh": "家庭类型", "household_monthly_income_yuan": "家庭月可支配收入（元）",
+            "fee_yuan": "普惠收费（元/月）", "meals_yuan": "伙食费（元/月）",
+            "allowance_monthly_yuan": "育儿补贴（元/月）", "tax_saving_monthly_yuan": "个税专项附加扣除节税（元/月）",
+            "net_monthly_cost_yuan": "家庭实际负担（元/月）", "net_share_of_income": "实际负担占收入（%）",
+            "market_net_monthly_cost_yuan": "市场化机构实际负担（元/月）"}
+    out = f[[c for c in cols if c in f.columns]].rename(columns=cols)
+    if "实际负担占收入（%）" in out:
+        out["实际负担占收入（%）"] = out["实际负担占收入（%）"] * 100
+    return out.reset_index(drop=True)
+
+
+def cap_table(results: Any, year: int | None = None) -> pd.DataFrame:
+    """Tabulate the fee cap across household sizes (rows) and income measures (columns), yuan per month."""
+    year = year or max(results.years)
+    c = results["cap_sensitivity"]
+    c = c[c.year == year]
+    pivot = c.pivot_table(index="household_size", columns="income_measure_label_zh", values="fee_cap_yuan",
+                          sort=False).reset_index()
+    pivot.columns.name = None
+    pivot["household_size"] = pivot["household_size"].map(lambda v: f"{v:g}")
+    return pivot.rename(columns={"household_size": "户均人口（人）"})
+
+
+def fee_cap_markdown(results: Any) -> str:
+    """How the fee cap is computed, with this scenario's numbers."""
+    p = results.scenario.parameters
+    s = results.summary
+    year = str(max(results.years))
+    from tuoyu_model.pricing import INCOME_MEASURE_LABEL_ZH
+
+    measure = INCOME_MEASURE_LABEL_ZH.get(p["income_measure"], p["income_measure"])
+    return (f"收费上限 = 上一年度{measure}人均可支配收入× 户均人口 {p['household_size']} ÷ 12"
+            f" × {float(p['fee_cap_share']):.0%}。{year}年家庭月可支配收入 "
+            f"{s['household_monthly_income_yuan'][year]:,.0f} 元，"
+            f"收费上限 {s['fee_cap_yuan'][year]:,.0f} 元/人·月，"
+            f"普惠收费 {s['inclusive_fee_yuan'][year]:,.0f} 元/人·月。"
+            "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。")
+
+
+def shadow_price_sentences(results: Any, limit: int = 12, tolerance: float = 1.0) -> list[str]:
+    """Return the largest shadow prices as sentences ("一个……多花/少花……元").
+
+    Uses the allocation's ``meaning`` when it is Chinese; otherwise builds a sentence from the
+    constraint, unit and year. Values below ``tolerance`` yuan are left out.
+    """
+    sp = results["shadow_prices"].copy()
+    if sp.empty:
+        return []
+    towns = results["stock"].drop_duplicates("town_id").set_index("town_id")["town"].to_dict()
+    sp = sp[sp.value_yuan.abs() >= tolerance]
+    sp = sp.reindex(sp.value_yuan.abs().sort_values(ascending=False, kind="stable").index)
+    groups: dict[str, list[str]] = {}  # sentence with the unit's name taken out -> units
+    for r in sp.itertuples(index=False):
+        town = towns.get(r.town_id, "") if isinstance(r.town_id, str) else ""
+        if _cjk(r.meaning):
+            text = str(r.meaning)
+        else:
+            year = f"{int(r.year)}年" if pd.notna(r.year) else ""
+            text = f"约束“{r.constraint}”（{town or '全区'}{year}）：放宽一个单位，公共支出变化 {r.value_yuan:,.0f} 元"
+        key = text.replace(town, "{town}", 1) if town and town in text else text
+        groups.setdefault(key, []).append(town)
+    out = []
+    for key, names in list(groups.items())[:limit]:
+        if len(names) > 1:
+            shown = "、".join(names[:5]) + (f"等{len(names)}个属地" if len(names) > 5 else f"（{len(names)}个属地）")
+            out.append(key.replace("{town}", shown))
+        else:
+            out.append(key.replace("{town}", names[0]))
+    return out
+
+
+def workforce_table_for_people(results: Any) -> pd.DataFrame:
+    """District workforce needs by year, for people."""
+    w = results["workforce"]
+    cols = [c for c in w.columns if c not in ("town_id", "town", "year")]
+    by_year = w.groupby("year", as_index=False)[cols].sum()
+    names = {"directors_needed": "所需机构负责人（人）", "certified_now_estimate": "现有持证人员估计（人）",
+             "certification_gap": "持证缺口（人）", "training_places_needed": "需培训人次（人）"}
+    return for_people(by_year).rename(columns=names)
+
+
+def assumptions_table(results: Any) -> pd.DataFrame:
+    """Every parameter with its value, unit, source and status; assumptions and proxies marked.
+
+    Generated from the parameter metadata (``data/parameters/*.yaml``), never written by hand.
+    """
+    t = results.scenario.parameters.table()
+    out = pd.DataFrame({
+        "性质": t["status"].map(lambda s: STATUS_MARK.get(s, s)),
+        "参数": t["label_zh"] + "（" + t["name"] + "）",
+        "取值": t["value"],
+        "单位": t["unit"],
+        "来源": t["source"],
+        "年份": t["year"],
+        "可信度": t["confidence"].map(lambda c: VALUE_LABELS["confidence"].get(c, c)),
+        "情景修改": t["overridden"].map(lambda w: "是" if w else ""),
+    })
+    order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3}
+    return out.iloc[t["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def assumptions_markdown(results: Any) -> str:
+    """Count parameters by status and of town figures that are proxies or assumptions."""
+    from tuoyu_model.data import TOWN_FIGURES, load_towns
+
+    t = results.scenario.parameters.table()
+    counts = t["status"].value_counts()
+    towns = load_towns()
+    flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
+    return (f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
+            f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出）。"
+            f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
+            "可用官方数据替换。")
+
+
+def not_modelled_markdown(results: Any) -> str:
+    """List, from the scenario header, what the model leaves out."""
+    items = results.scenario.not_modelled
+    return "\n".join(f"- {x}" for x in items) if items else "（情景文件未列出。）"
+
+
+# --- comparison of scenarios -------------------------------------------------------------------
+
+COMPARE_METRICS = [  # (label, unit, function of a summary, scale)
+    ("财政资金需求合计", "万元", lambda s: s["public_cost_yuan"]["total"], 1 / WAN),
+    ("新增托位合计", "个", lambda s: s["new_slots"]["total"], 1.0),
+    ("末年普惠托位占比", "%", lambda s: s["inclusive_share"][str(s["last_year"])], 100.0),
+    ("托位缺口合计", "个", lambda s: s["shortfall_slots"], 1.0),
+    ("末年收费上限", "元/人·月", lambda s: s["fee_cap_yuan"][str(s["last_year"])], 1.0),
+    ("末年所需保育人员", "人", lambda s: s["caregivers_needed"][str(s["last_year"])], 1.0),
+]
+
+
+def compare_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Headline figures side by side: one row per metric, one column per scenario.
+
+    Columns: ``label_zh, unit_zh`` then one per scenario name.
+    """
+    rows = []
+    for label, unit, fn, scale in COMPARE_METRICS:
+        row = {"label_zh": label, "unit_zh": unit}
+        for s in summaries:
+            row[s["scenario"]] = float(fn(s)) * scale
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def difference_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's difference from the first scenario, tidy: ``label_zh, unit_zh, scenario, difference``."""
+    names = [c for c in table.columns if c not in ("label_zh", "unit_zh")]
+    rows = []
+    for _, r in table.iterrows():
+        d = r.to_dict()
+        for n in names[1:]:
+            rows.append({"label_zh": d["label_zh"], "unit_zh": d["unit_zh"], "scenario": n,
+                         "difference": d[n] - d[names[0]]})
+    return pd.DataFrame(rows, columns=["label_zh", "unit_zh", "scenario", "difference"])
