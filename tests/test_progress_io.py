@@ -162,3 +162,20 @@ def test_fixtures_are_what_make_fixtures_writes(name, tmp_path):
     assert written.keys() == committed.keys()
     changed = [str(k) for k in written if written[k] != committed[k]]
     assert not changed, f"rerun tests/fixtures/progress/make_fixtures.py and commit: {changed}"
+
+
+def test_a_file_without_a_date_column_takes_as_of(tmp_path):
+    text = (GOOD / "returns_utf8.csv").read_text("utf-8")
+    lines = [",".join(c for j, c in enumerate(line.split(",")) if j != 1) for line in text.splitlines()]
+    path = tmp_path / "no_date.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="missing column '统计日期'.*--as-of"):
+        read_progress(path)
+    got = read_progress(path, as_of="2024年6月30日")
+    assert (got.date == pd.Timestamp("2024-06-30")).all() and len(got) == 3
+
+
+def test_cli_rejects_a_bad_as_of_in_one_line(capsys):
+    assert main(["progress", str(GOOD / "returns_utf8.csv"), "--as-of", "30/06/2024", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of" in err and "not a date" in err and len(err.strip().splitlines()) == 1
