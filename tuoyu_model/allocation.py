@@ -137,6 +137,8 @@ class AllocationInputs:
     slots_per_class: dict[str, int] = field(default_factory=lambda: {c: 1 for c in CHANNELS})
     solver: str = "highs"
     mip_rel_gap: float = 1e-6
+    highs_method: str = "auto"
+    ipm_min_variables: int = 20000
     tie_break: float = 1.0
     city_share_capital: float = 0.5
     city_share_operating: float = 0.5
@@ -372,7 +374,8 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
         service_fraction=float(params["new_slot_service_fraction"]), objective=str(params["objective"]),
         inclusive_weight=float(params["inclusive_weight"]), integer_classes=bool(params["integer_classes"]),
         slots_per_class=per_class, solver=str(params["solver"]), mip_rel_gap=float(params["mip_rel_gap"]),
-        tie_break=float(params["tie_break_cost_per_slot"]),
+        tie_break=float(params["tie_break_cost_per_slot"]), highs_method=str(params["highs_method"]),
+        ipm_min_variables=int(params["highs_ipm_min_variables"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
         penalty_note_threshold=float(params["penalty_note_threshold"]),
@@ -396,9 +399,9 @@ class _Rows:
 
     def add(self, prob: pulp.LpProblem, pairs: list, sense: int, rhs: float, family: str, town: str,
             year: int, scale: float = 1.0) -> None:
-        name = f"{family}-{town}-{year}"
-        con = pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=sense, name=name, rhs=rhs)
-        prob.addConstraint(con, name)
+        con = pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=sense, name=f"{family}-{town}-{year}",
+                                rhs=rhs)
+        prob.addConstraint(con)
         self.cons.append(con)
         self.family.append(family)
         self.town.append(town)
@@ -426,6 +429,11 @@ class AllocationModel:
     build_seconds: float = 0.0
 
 
+def _rows(df: pd.DataFrame, *cols: str):
+    """Iterate the columns ``cols`` of ``df`` as plain tuples (much faster than itertuples)."""
+    return zip(*(df[c].tolist() for c in cols), strict=True)
+
+
 def centre_host_rule(inputs: AllocationInputs) -> str | None:
     """Host of the district centre in the LP when ``centre_unit`` is 'auto'.
 
@@ -447,9 +455,14 @@ def centre_host_rule(inputs: AllocationInputs) -> str | None:
                             f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …")
         return inputs.centre_unit
     year = min(max(inputs.centre_year, inputs.years[0]), inputs.years[-1])
-    t = inputs.targets[inputs.targets.year == year].set_index("town_id")["target_inclusive"]
-    gap = t.reindex(inputs.units.index) - inputs.units["initial_inclusive"]
-    return str(gap.idxmax())  # idxmax keeps the first of equal maxima: the units' order
+    tg = inputs.targets
+    at_year = tg.year.to_numpy() == year
+    target = dict(zip(tg.town_id.to_numpy()[at_year].tolist(), tg.target_inclusive.to_numpy()[at_year].tolist(),
+                      strict=True))
+    i0 = inputs.units["initial_inclusive"].tolist()
+    ids = inputs.units.index.tolist()
+    gaps = [target.get(i, 0.0) - v for i, v in zip(ids, i0, strict=True)]
+    return str(ids[gaps.index(max(gaps))])  # index() keeps the first of equal maxima: the units' order
 
 
 def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None,
@@ -482,20 +495,19 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     I0 = inputs.units["initial_inclusive"].to_dict()
     f = inputs.service_fraction
     ex = inputs.existing_channel
-    op = {(int(r.year), r.channel): float(r.subsidy_per_slot_year_yuan)
-          for r in inputs.operating_subsidy.itertuples(index=False)}
+    op = {(int(r[0]), r[1]): float(r[2])
+          for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")}
 
-    def opr(y: int, c: str) -> float:
-        try:
-            return op[(y, c)]
-        except KeyError:
-            raise DataError(f"allocation: no operating subsidy for channel '{c}' in {y} "
-                            "(pricing.operating_subsidy_table)") from None
+    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    if missing:
+        raise DataError(f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
+                        "(pricing.operating_subsidy_table); give one row per year and channel")
+    opr = op.__getitem__
 
     def phi(tau: int, t: int) -> float:
         return f if t == tau else 1.0
 
-    committed = {y: opr(y, ex) * sum(I0.values()) for y in years}
+    committed = {y: opr((y, ex)) * sum(I0.values()) for y in years}
     maximise = inputs.objective == "max_slots"
     if inputs.objective not in ("min_cost", "max_slots"):
         raise DataError(f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; "
@@ -505,8 +517,8 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     cat = pulp.LpInteger if integer else pulp.LpContinuous
 
     # --- capacities (cumulative, by unit × channel × year), centre added by rule --------------
-    cap = {(r.town_id, r.channel, int(r.year)): float(r.capacity_slots)
-           for r in inputs.capacity.itertuples(index=False) if r.channel != "centre"}
+    cap = {(i, c, int(y)): float(v) for i, c, y, v in _rows(inputs.capacity, "town_id", "channel", "year",
+                                                            "capacity_slots") if c != "centre"}
     host = centre_host_rule(inputs)
     centre_sites: dict = {}
     if host is not None:
@@ -518,7 +530,7 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
                 cap[(i, "centre", y)] = ccap
         if integer and inputs.centre_unit == "auto":
             centre_sites = {i: prob.add_variable(f"site_{i}", cat=pulp.LpBinary) for i in units}
-    allowed = [(r.channel, r.kind, float(r.capital_public_yuan)) for r in inputs.unit_costs.itertuples(index=False)]
+    allowed = [(c, k, float(a)) for c, k, a in _rows(inputs.unit_costs, "channel", "kind", "capital_public_yuan")]
 
     # --- variables ------------------------------------------------------------------------------
     x_vars, xm = [], []
@@ -533,25 +545,32 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
                     continue
                 x_vars.append(prob.add_variable(f"x_{i}_{y}_{c}_{k}", lowBound=0, cat=cat))
                 xm.append((i, y, c, k, float(q), a))
-    x_meta = pd.DataFrame(xm, columns=["town_id", "year", "channel", "kind", "scale", "capital"])
+    cols = list(zip(*xm, strict=True)) if xm else [()] * 6
+    x_meta = pd.DataFrame({"town_id": pd.Series(cols[0], dtype=object), "year": pd.Series(cols[1], dtype="int64"),
+                           "channel": pd.Series(cols[2], dtype=object), "kind": pd.Series(cols[3], dtype=object),
+                           "scale": pd.Series(cols[4], dtype=float), "capital": pd.Series(cols[5], dtype=float)})
     v_vars, vm = [], []
-    vcap = {(r.town_id, int(r.year)): float(r.capacity_slots)
-            for r in inputs.conversion_capacity.itertuples(index=False)}
+    vcap = {(i, int(y)): float(v) for i, y, v in _rows(inputs.conversion_capacity, "town_id", "year",
+                                                         "capacity_slots")}
     for i in units:
         for y in years:
             if vcap.get((i, y), 0.0) > TOL:
                 v_vars.append(prob.add_variable(f"v_{i}_{y}", lowBound=0))
                 vm.append((i, y))
-    v_meta = pd.DataFrame(vm, columns=["town_id", "year"])
+    cols = list(zip(*vm, strict=True)) if vm else [(), ()]
+    v_meta = pd.DataFrame({"town_id": pd.Series(cols[0], dtype=object), "year": pd.Series(cols[1], dtype="int64")})
 
-    tg = inputs.targets.set_index(["town_id", "year"])
+    tgt = inputs.targets
+    keys = list(zip(tgt.town_id.tolist(), tgt.year.astype(int).tolist(), strict=True))
+    T = dict(zip(keys, tgt.target_total.astype(float).tolist(), strict=True))
+    TI = dict(zip(keys, tgt.target_inclusive.astype(float).tolist(), strict=True))
+    MI = dict(zip(keys, tgt.min_inclusive.astype(float).tolist(), strict=True))
     short: dict = {}
     for i in units:
         for y in years:
             short[("total", i, y)] = prob.add_variable(f"u_total_{i}_{y}", lowBound=0)
             short[("inclusive", i, y)] = prob.add_variable(f"u_inclusive_{i}_{y}", lowBound=0)
-            m, ti = tg.at[(i, y), "min_inclusive"], tg.at[(i, y), "target_inclusive"]
-            if m > ti:
+            if MI[(i, y)] > TI[(i, y)]:
                 short[("coverage", i, y)] = prob.add_variable(f"u_coverage_{i}_{y}", lowBound=0)
     for y in years:
         if inputs.share_target.get(y, 0) > 0:
@@ -582,12 +601,12 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             tot = [(var, q) for var, tau, _c, _k, q in xs if tau <= y]
             inc = [(var, q) for var, tau, _c, k, q in xs if tau <= y and k == "inclusive"]
             inc += [(var, 1.0) for var, tau in vs if tau <= y]
-            rows.add(prob, tot + [(short[("total", i, y)], 1.0)], GE, tg.at[(i, y), "target_total"] - S0[i],
+            rows.add(prob, tot + [(short[("total", i, y)], 1.0)], GE, T[(i, y)] - S0[i],
                      "total", i, y)
-            rows.add(prob, inc + [(short[("inclusive", i, y)], 1.0)], GE, tg.at[(i, y), "target_inclusive"] - I0[i],
+            rows.add(prob, inc + [(short[("inclusive", i, y)], 1.0)], GE, TI[(i, y)] - I0[i],
                      "inclusive", i, y)
             if ("coverage", i, y) in short:
-                rows.add(prob, inc + [(short[("coverage", i, y)], 1.0)], GE, tg.at[(i, y), "min_inclusive"] - I0[i],
+                rows.add(prob, inc + [(short[("coverage", i, y)], 1.0)], GE, MI[(i, y)] - I0[i],
                          "coverage", i, y)
             s = inputs.share_target.get(y, 0)
             if s > 0:
@@ -633,11 +652,11 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         for y in years[ypos[tau]:]:
             money = q * (a if y == tau else 0.0)
             if k == "inclusive":
-                money += q * opr(y, c) * phi(tau, y)
+                money += q * opr((y, c)) * phi(tau, y)
             if money:
                 spend[y].append((var, money))
             if k == "inclusive":
-                cost += q * opr(y, c) * phi(tau, y)
+                cost += q * opr((y, c)) * phi(tau, y)
         if maximise:
             n_years = len(years) - ypos[tau]
             obj.append((var, -q * n_years * (w_inc if k == "inclusive" else 1.0)))
@@ -647,10 +666,10 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     for var, (_i, tau) in zip(v_vars, vm, strict=True):
         cost = g
         for y in years[ypos[tau]:]:
-            money = (g if y == tau else 0.0) + opr(y, ex) * phi(tau, y)
+            money = (g if y == tau else 0.0) + opr((y, ex)) * phi(tau, y)
             if money:
                 spend[y].append((var, money))
-            cost += opr(y, ex) * phi(tau, y)
+            cost += opr((y, ex)) * phi(tau, y)
         if maximise:
             obj.append((var, -(w_inc - 1.0) * (len(years) - ypos[tau])))
         else:
@@ -732,9 +751,9 @@ def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: di
     add_inc = xm[xm.kind == "inclusive"].groupby(["town_id", "year"])["value"].sum()
     add_conv = model.v_meta.assign(value=v).groupby(["town_id", "year"])["value"].sum()
     key = pd.MultiIndex.from_frame(grid[["town_id", "year"]])
-    grid["new_slots"] = add_tot.reindex(key).fillna(0).to_numpy()
-    grid["new_inclusive"] = add_inc.reindex(key).fillna(0).to_numpy()
-    grid["converted"] = add_conv.reindex(key).fillna(0).to_numpy()
+    grid["new_slots"] = add_tot.reindex(key).fillna(0).to_numpy(dtype=float)
+    grid["new_inclusive"] = add_inc.reindex(key).fillna(0).to_numpy(dtype=float)
+    grid["converted"] = add_conv.reindex(key).fillna(0).to_numpy(dtype=float)
     grid = grid.sort_values(["town_id", "year"])
     cum = grid.groupby("town_id")[["new_slots", "new_inclusive", "converted"]].cumsum()
     S0 = grid.town_id.map(inp.units["initial_total"])
@@ -888,7 +907,11 @@ class _Solved:
 
 
 def _solve_model(model: AllocationModel, solver: str) -> _Solved:
-    rec = run_solver(model.prob, solver, model.integer, model.inputs.mip_rel_gap)
+    inp = model.inputs
+    method = inp.highs_method
+    if method == "auto":
+        method = "ipm" if len(model.prob.variables()) >= inp.ipm_min_variables else "simplex"
+    rec = run_solver(model.prob, solver, model.integer, inp.mip_rel_gap, method=method)
     x = _values(model.x_vars) * 1.0
     v = _values(model.v_vars)
     sv = _values(list(model.short.values()))

@@ -167,8 +167,11 @@ def resolve_solver(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float) -> SolveRecord:
+def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: str = "simplex") -> SolveRecord:
     """Solve ``prob`` and return the record; raises unless the solve is optimal.
+
+    ``method`` ('simplex' or 'ipm') picks HiGHS's LP algorithm; interior point runs with
+    crossover so the solution is basic and the duals and ranging stay meaningful.
 
     Raises
     ------
@@ -180,7 +183,8 @@ def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float) -> SolveR
     t0 = time.perf_counter()
     cbc_seconds = float("nan")
     if name == "highs":
-        solver = BulkHiGHS(msg=False, mip=mip, gapRel=gap if mip else None)
+        options = {} if mip else {"solver": method, "run_crossover": "on"}
+        solver = BulkHiGHS(msg=False, mip=mip, gapRel=gap if mip else None, **options)
         with quiet_stdout():
             prob.solve(solver)
         own = solver.run_seconds

@@ -1,0 +1,94 @@
+"""Invariants of the allocation LP on random small districts (hypothesis)."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_allocation import make_inputs
+from tuoyu_model.allocation import CHANNELS, solve
+from tuoyu_model.allocation_check import check_solution
+from tuoyu_model.allocation_solver import highs_available
+
+PENALTY = 1e9  # large, so a shortfall never trades against a bounded amount of money
+REL = 1e-6
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SOLVER = "highs" if highs_available() else "cbc"
+YEARS = (2024, 2025)
+BUILD = ("kindergarten", "inclusive"), ("community", "inclusive"), ("social", "inclusive"), ("social", "market")
+
+
+@st.composite
+def districts(draw, market_cost_min=0):
+    n = draw(st.integers(1, 3))
+    units, targets, capacity = {}, {}, {}
+    for j in range(n):
+        i = f"u{j}"
+        s0 = draw(st.integers(0, 40))
+        units[i] = (s0, draw(st.integers(0, s0)))
+        t24 = draw(st.integers(0, 80))
+        t25 = t24 + draw(st.integers(0, 60))
+        targets[(i, 2024)] = (t24, draw(st.integers(0, t24)))
+        targets[(i, 2025)] = (t25, draw(st.integers(targets[(i, 2024)][1], max(t25, targets[(i, 2024)][1]))))
+        for c in ("kindergarten", "community", "social"):
+            total = draw(st.integers(0, 60))
+            capacity[(i, c, 2024)] = round(total * 0.6, 1)
+            capacity[(i, c, 2025)] = total
+    costs = {k: draw(st.integers(1000, 30000)) for k in BUILD}
+    costs[("social", "market")] = draw(st.integers(market_cost_min, 5000))
+    op = {(y, c): draw(st.integers(0, 10000)) for y in YEARS for c in CHANNELS}
+    conversion = {(i, y): round(0.5 * (units[i][0] - units[i][1]) * (0.6 if y == 2024 else 1.0), 1)
+                  for i in units for y in YEARS}
+    share = {2024: draw(st.sampled_from([0.0, 0.3])), 2025: draw(st.sampled_from([0.0, 0.3, 0.6]))}
+    return make_inputs(units=units, targets=targets, capacity=capacity, costs=costs, years=YEARS, op=op,
+                       conversion=conversion, conversion_cost=float(draw(st.integers(1, 5000))), share=share,
+                       penalty=PENALTY, solver=SOLVER, tie_break=1.0)
+
+
+def total_shortfall(r):
+    s = r.stock[["shortfall_total", "shortfall_inclusive", "shortfall_coverage"]].to_numpy().sum()
+    return float(s + r.district.shortfall_share.sum() + r.district.shortfall_centre.sum())
+
+
+def money_bound(inp):
+    """Most public money any plan of ``inp`` could spend: every capacity at its dearest use."""
+    dearest = float(inp.unit_costs.capital_public_yuan.max()
+                    + 2 * inp.operating_subsidy.subsidy_per_slot_year_yuan.max() + inp.tie_break)
+    slots = float(inp.capacity.groupby("town_id").capacity_slots.max().sum()
+                  + inp.conversion_capacity.capacity_slots.max() * len(inp.units))
+    return dearest * slots + inp.conversion_cost_yuan * slots
+
+
+@SETTINGS
+@given(inp=districts(), budget=st.integers(0, 2_000_000), extra=st.integers(0, 2_000_000))  # whole yuan
+def test_more_budget_never_raises_total_shortfall(inp, budget, extra):
+    small = solve(replace(inp, budget=dict.fromkeys(YEARS, float(budget))))
+    large = solve(replace(inp, budget=dict.fromkeys(YEARS, float(budget + extra))))
+    # C' + P·U' ≤ C + P·U, so U' − U ≤ (C − C') / P ≤ (most money) / P
+    assert total_shortfall(large) <= total_shortfall(small) + money_bound(inp) / PENALTY + 1e-6
+    assert check_solution(small, inp) == [] and check_solution(large, inp) == []
+
+
+@SETTINGS
+@given(inp=districts(), s1=st.floats(0, 1), s2=st.floats(0, 1))
+def test_a_higher_share_target_never_lowers_cost(inp, s1, s2):
+    lo, hi = sorted((s1, s2))
+    a = solve(replace(inp, share_target=dict.fromkeys(YEARS, lo)))
+    b = solve(replace(inp, share_target=dict.fromkeys(YEARS, hi)))
+    assert b.objective_value >= a.objective_value * (1 - REL) - 1e-6
+
+
+@SETTINGS
+@given(inp=districts(market_cost_min=1))
+def test_zero_budget_leaves_every_gap_as_a_shortfall(inp):
+    # every way to add or convert a slot costs public money here, so nothing can be done
+    r = solve(replace(inp, budget=dict.fromkeys(YEARS, 0.0)))
+    assert float(r.allocation.new_slots.sum()) == pytest.approx(0, abs=1e-6)
+    assert float(r.conversions.slots.sum()) == pytest.approx(0, abs=1e-6)
+    st_ = r.stock.set_index(["town_id", "year"])
+    for (i, y), row in inp.targets.set_index(["town_id", "year"]).iterrows():
+        s0, i0 = inp.units.at[i, "initial_total"], inp.units.at[i, "initial_inclusive"]
+        assert st_.at[(i, y), "shortfall_total"] == pytest.approx(max(0.0, row.target_total - s0), abs=1e-6)
+        assert st_.at[(i, y), "shortfall_inclusive"] == pytest.approx(max(0.0, row.target_inclusive - i0), abs=1e-6)
+    assert check_solution(r, inp) == []
