@@ -166,6 +166,25 @@ def test_unreachable_target_becomes_the_hand_computed_shortfall(solver):
     assert "not met" in sp.at["total-a-2024", "meaning_en"]
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_slots_spends_the_budget_on_targets_first(solver):
+    # Budget ¥1,000. Five inclusive slots are required (community, ¥100 each → ¥500). The rest,
+    # ¥500, buys the most weighted slots: market slots at ¥40 give 1/40 = 0.025 per yuan, inclusive
+    # at ¥100 with weight 2 give 2/100 = 0.02, so 500 / 40 = 12.5 market slots.
+    # Objective: −(2 × 5 + 1 × 12.5) = −22.5 (one year of service each).
+    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
+                      capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
+                      costs={("community", "inclusive"): 100, ("social", "market"): 40},
+                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver)
+    r = solve(inp)
+    assert r.objective_value == pytest.approx(-22.5, rel=REL)
+    got = r.allocation.set_index(["channel", "kind"]).new_slots
+    assert got[("community", "inclusive")] == pytest.approx(5, abs=SLOTS)
+    assert got[("social", "market")] == pytest.approx(12.5, abs=SLOTS)
+    assert r.public_cost_yuan == pytest.approx(1000.0, rel=REL)
+    assert check_solution(r, inp) == []
+
+
 # ---- errors --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("solver", SOLVERS)
