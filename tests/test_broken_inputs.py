@@ -1,0 +1,259 @@
+"""Deliberately broken inputs: each gives one clear line on stderr and exit 2, never a traceback.
+
+Every file in ``tests/broken/`` is copied over a private copy of ``data/`` (at the path in the
+table) and ``tuoyu`` is run on it twice: in-process through :func:`tuoyu_model.cli.main` (a crash
+shows its stack here) and as a subprocess (what a user sees: the exit status, exactly one line on
+stderr, no 'Traceback'). The message must name the file and contain the words in the table —
+the field, the value received and the fix.
+
+The subprocesses of all cases run concurrently in one module fixture: each costs ~0.5 s of
+interpreter and pandas start-up, and one after another they would dominate the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tuoyu_model.cli import main
+from tuoyu_model.data import load_targets, load_towns
+from tuoyu_model.paths import PROJECT_ROOT
+
+BROKEN = Path(__file__).parent / "broken"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken input: ``file`` from tests/broken/ copied to ``data/<replaces>``, then ``args`` run."""
+
+    id: str
+    file: str | None  # None with ``replaces`` set: the data file is deleted
+    replaces: str | None  # path under data/; None for command-line mistakes
+    words: tuple[str, ...]  # fragments the one-line message must contain
+    args: tuple[str, ...] = ("validate",)
+
+
+CASES = [
+    # --- the annex (data/targets.csv) ---
+    Case("targets-missing-unit", "targets_missing_unit.csv", "targets.csv",
+         ("floor_2024", "21 units", "the annex has 22", "missing seq 12", "add the missing rows")),
+    Case("targets-inclusive-above-total", "targets_inclusive_above_total.csv", "targets.csv",
+         ("row 2", "兴丰街道", "inclusive_slots 263 > total_slots 210")),
+    Case("targets-negative", "targets_negative.csv", "targets.csv",
+         ("row 4", "'total_slots'", "-380", "negative")),
+    Case("targets-fractional", "targets_fractional.csv", "targets.csv",
+         ("row 52", "'total_slots'", "830.5", "not a whole number")),
+    Case("targets-text-in-number", "targets_text_in_number.csv", "targets.csv",
+         ("row 9", "'total_slots'", "'470个'", "not a number", "no units or words")),
+    Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv",
+         ("row 12", "'inclusive_slots'", "blank")),
+    Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("not UTF-8", "GBK", "CSV UTF-8")),
+    Case("targets-empty", "targets_empty.csv", "targets.csv", ("empty", "header row", "town_id")),
+    Case("targets-header-only", "targets_header_only.csv", "targets.csv", ("no data rows",)),
+    Case("targets-misspelt-column", "targets_misspelt_column.csv", "targets.csv",
+         ("missing column 'inclusive_slots'", "'inclusve_slots'", "did you mean 'inclusive_slots'", "Rename")),
+    Case("targets-row-breaks-printed-total", "targets_row_breaks_total.csv", "targets.csv",
+         ("'total_slots'", "high_quality_2025", "adds up to 4619", "合计 4700", "targets_totals.csv")),
+    Case("targets-duplicated-unit", "targets_duplicated_unit.csv", "targets.csv",
+         ("'xingfeng'", "兴丰街道", "more than once", "floor_2024")),
+    Case("targets-unknown-target-set", "targets_unknown_target_set.csv", "targets.csv",
+         ("'plan_2052'", "did you mean 'plan_2025'")),
+    Case("targets-file-deleted", None, "targets.csv", ("file not found", "restore it")),
+    # --- unit attributes (data/towns.csv) ---
+    Case("towns-name-disagrees-with-annex", "towns_wrong_name.csv", "towns.csv",
+         ("row 2", "'xingfeng'", "'兴丰镇'", "'兴丰街道'", "use the annex's name")),
+    Case("towns-blank-source", "towns_blank_source.csv", "towns.csv",
+         ("row 4", "'population_source'", "blank", "assumption")),
+    Case("towns-inclusive-above-existing", "towns_inclusive_above_existing.csv", "towns.csv",
+         ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230")),
+    Case("towns-missing-source-column", "towns_missing_source_column.csv", "towns.csv",
+         ("missing column 'employers_source'",)),
+    # --- parameter files (added to data/parameters/) ---
+    Case("param-duplicate-metadata-key", "param_duplicate_key.yaml", "parameters/param_duplicate_key.yaml",
+         ("line 7", "duplicate key 'unit'", "first at line 5", "keep one")),
+    Case("param-duplicate-name", "param_duplicate_name.yaml", "parameters/param_duplicate_name.yaml",
+         ("duplicate key 'broken_size'",)),
+    Case("param-missing-source", "param_missing_source.yaml", "parameters/param_missing_source.yaml",
+         ("'broken_rate'", "lacks 'source'")),
+    Case("param-unknown-metadata-key", "param_unknown_key.yaml", "parameters/param_unknown_key.yaml",
+         ("unknown key 'sorce'", "did you mean 'source'")),
+    Case("param-share-of-1.5", "param_share_above_one.yaml", "parameters/param_share_above_one.yaml",
+         ("'broken_share' = 1.5", "out of range [0, 1]", "0.2, not 20")),
+    Case("param-text-for-number", "param_percent_text.yaml", "parameters/param_percent_text.yaml",
+         ("'broken_share' = '20%'", "not a number", "0.2 for 20%")),
+    Case("param-bad-status", "param_bad_status.yaml", "parameters/param_bad_status.yaml",
+         ("'broken_wage.status'", "'assumed'", "sourced, derived, proxy, assumption")),
+    Case("param-bad-confidence", "param_bad_confidence.yaml", "parameters/param_bad_confidence.yaml",
+         ("'broken_wage.confidence'", "'90%'", "high, medium, low")),
+    Case("param-label-without-en", "param_label_without_en.yaml", "parameters/param_label_without_en.yaml",
+         ("'broken_wage.label'", "'zh'", "'en'")),
+    Case("param-file-is-a-list", "param_file_is_list.yaml", "parameters/param_file_is_list.yaml",
+         ("expected a mapping",)),
+    Case("param-entry-not-a-mapping", "param_entry_not_mapping.yaml", "parameters/param_entry_not_mapping.yaml",
+         ("'broken_wage' must be a mapping", "source")),
+    Case("param-invalid-yaml", "param_invalid_syntax.yaml", "parameters/param_invalid_syntax.yaml",
+         ("line 6", "invalid YAML", "indentation")),
+    Case("param-text-bound", "param_bad_bound.yaml", "parameters/param_bad_bound.yaml",
+         ("'broken_wage.min'", "'minimum wage'", "must be a number")),
+    Case("param-year-key-typo", "param_year_key_text.yaml", "parameters/param_year_key_text.yaml",
+         ("'broken_income'", "by year", "'2O24'")),
+    Case("param-choice-typo", "param_wrong_choice.yaml", "parameters/param_wrong_choice.yaml",
+         ("'broken_rule' = 'flt'", "did you mean 'flat'", "gap, flat")),
+    # --- scenario files (added to data/scenarios/) ---
+    Case("scenario-misspelt-parameter", "scenario_misspelt_parameter.yaml", "scenarios/typo.yaml",
+         ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"), ("params", "typo")),
+    Case("scenario-misspelt-parameter-validate", "scenario_misspelt_parameter.yaml", "scenarios/typo.yaml",
+         ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'")),
+    Case("scenario-unknown-top-level-key", "scenario_unknown_key.yaml", "scenarios/scenario_unknown_key.yaml",
+         ("unknown key 'overide'", "did you mean 'overrides'")),
+    Case("scenario-scalar-for-by-year", "scenario_wrong_shape.yaml", "scenarios/scenario_wrong_shape.yaml",
+         ("'inclusive_share_target' = 0.6", "wrong shape", "by year")),
+    Case("scenario-invalid-yaml", "scenario_invalid_syntax.yaml", "scenarios/scenario_invalid_syntax.yaml",
+         ("invalid YAML", "line 6")),
+    Case("scenario-percent-as-share", "scenario_share_as_percent.yaml", "scenarios/scenario_share_as_percent.yaml",
+         ("'fee_cap_share' = 25", "out of range [0, 1]")),
+    Case("scenario-unknown-age-band", "scenario_unknown_age_band.yaml", "scenarios/scenario_unknown_age_band.yaml",
+         ("'take_up_rate' has no key 'age_2_4'", "did you mean 'age_2_3'")),
+    Case("scenario-missing-title", "scenario_missing_title.yaml", "scenarios/scenario_missing_title.yaml",
+         ("missing 'title'",)),
+    Case("scenario-duplicate-override", "scenario_duplicate_override.yaml",
+         "scenarios/scenario_duplicate_override.yaml", ("duplicate key 'household_size'",)),
+    Case("scenario-year-key-not-a-year", "scenario_year_not_number.yaml", "scenarios/scenario_year_not_number.yaml",
+         ("'inclusive_share_target'", "'next_year'", "years such as 2024")),
+    Case("scenario-baseline-deleted", None, "scenarios/baseline.yaml", ("baseline.yaml is missing",)),
+    # A scenario file whose name cannot be an output folder: refused before anything is written.
+    Case("scenario-dot-name-run", "scenario_odd_name.yaml", "scenarios/.evil.yaml",
+         (".evil.yaml", "'.evil' cannot be used as an output folder", "rename the file"),
+         ("run", "--no-report", "{data}/scenarios/.evil.yaml")),
+    Case("scenario-dotdot-name-params", "scenario_odd_name.yaml", "scenarios/..yaml",
+         ("'.' cannot be used as an output folder",), ("params", "{data}/scenarios/..yaml")),
+    # --- command-line mistakes ---
+    Case("set-without-equals", None, None, ("--set 'household_size3'", "NAME=VALUE"),
+         ("params", "baseline", "--set", "household_size3")),
+    Case("set-empty-name", None, None, ("--set '=3'", "name before '=' is empty"), ("params", "--set", "=3")),
+    Case("set-value-and-key", None, None, ("'household_size' was already set",),
+         ("params", "--set", "household_size=3", "--set", "household_size.x=1")),
+    Case("set-percent-text", None, None, ("--set", "'fee_cap_share' = '20%'", "0.2 for 20%"),
+         ("params", "--set", "fee_cap_share=20%")),
+    Case("set-unknown-parameter", None, None, ("--set", "unknown parameter 'houshold_size'",
+                                                "did you mean 'household_size'"),
+         ("params", "--set", "houshold_size=3")),
+    Case("unknown-scenario", None, None, ("scenario 'baselin' not found", "did you mean 'baseline'"),
+         ("params", "baselin")),
+    Case("run-outside-outputs", None, None, ("scenario '../evil' not found",), ("run", "--no-report", "../evil")),
+]
+
+
+def _prepare(data: Path, case: Case) -> list[str]:
+    """Apply ``case`` to the data copy at ``data``; return its command-line arguments."""
+    if case.replaces:
+        target = data / case.replaces
+        if case.file is None:
+            target.unlink()
+        else:
+            shutil.copyfile(BROKEN / case.file, target)
+    return [a.replace("{data}", str(data)) for a in case.args]
+
+
+def _copy_data(dst: Path) -> Path:
+    shutil.copytree(PROJECT_ROOT / "data", dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """Run every case's CLI as a subprocess, concurrently; ``{case id: (CompletedProcess, workdir)}``."""
+
+    def run(case: Case):
+        root = tmp_path_factory.mktemp(case.id)
+        data = _copy_data(root / "data")
+        args = _prepare(data, case)
+        work = root / "work"  # the current directory: nothing may be written outside outputs/
+        work.mkdir()
+        env = {**os.environ, "TUOYU_DATA_DIR": str(data), "TUOYU_OUTPUTS_DIR": str(root / "outputs")}
+        proc = subprocess.run([sys.executable, "-m", "tuoyu_model", *args], cwd=work, env=env,
+                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+        return case.id, (proc, root)
+
+    with ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
+        return dict(pool.map(run, CASES))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_input_message_in_process(case, data_copy, capsys):
+    args = _prepare(data_copy, case)
+    status = main(args)
+    err = capsys.readouterr().err
+    assert status == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    message = lines[0]
+    assert message.startswith("tuoyu: error: ")
+    if case.replaces:
+        # The file is named, as a path a user can find (the broken file's own name when it was added).
+        assert f"data/{case.replaces}" in message or Path(case.replaces).name in message, message
+    for word in case.words:
+        assert word in message, f"{word!r} not in: {message}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_input_cli_exits_2_with_one_line(case, cli_runs):
+    proc, root = cli_runs[case.id]
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    for word in case.words:
+        assert word in lines[0], f"{word!r} not in: {lines[0]}"
+    # Refused before writing: no outputs at all, and nothing beside the data copy and the workdir.
+    assert not (root / "outputs").exists() or not any((root / "outputs").iterdir())
+    assert sorted(p.name for p in root.iterdir() if p.name != "outputs") == ["data", "work"]
+    assert not any((root / "work").iterdir())
+
+
+def test_every_broken_file_is_in_the_table():
+    used = {c.file for c in CASES if c.file}
+    present = {p.name for p in BROKEN.iterdir() if p.name != "README.md"}
+    assert present == used
+    assert len(present) >= 20
+
+
+# --- what Excel and WPS do to a CSV must be accepted, not reported ---
+
+def _excel_resave(src: Path, dst: Path, *, bom: bool, thousands: list[str] = ()) -> None:
+    """Rewrite ``src`` the way a spreadsheet saves it: CRLF, every cell quoted, a trailing empty row."""
+    df = pd.read_csv(src, dtype=str, keep_default_na=False)
+    for col in thousands:
+        df[col] = df[col].map(lambda s: f"{int(s):,}")
+    text = df.to_csv(index=False, lineterminator="\r\n", quoting=1)
+    text += "," * (len(df.columns) - 1) + "\r\n\r\n"
+    dst.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+
+
+def test_targets_with_windows_line_endings_and_blank_rows_are_accepted(data_copy, capsys):
+    _excel_resave(PROJECT_ROOT / "data/targets.csv", data_copy / "targets.csv", bom=False)
+    pd.testing.assert_frame_equal(load_targets(), load_targets(PROJECT_ROOT / "data/targets.csv"))
+    assert main(["validate"]) == 0, capsys.readouterr().err
+
+
+def test_towns_resaved_by_excel_with_bom_and_thousands_separators_are_accepted(data_copy, capsys):
+    _excel_resave(PROJECT_ROOT / "data/towns.csv", data_copy / "towns.csv", bom=True, thousands=["population"])
+    assert "87,037" in (data_copy / "towns.csv").read_text("utf-8-sig")
+    pd.testing.assert_frame_equal(load_towns(), load_towns(PROJECT_ROOT / "data/towns.csv"))
+    assert main(["validate"]) == 0, capsys.readouterr().err
+
+
+def test_row_numbers_stay_those_a_spreadsheet_shows_after_blank_rows(data_copy):
+    # A blank line after row 2 pushes the broken cell from file row 4 to row 5.
+    lines = (BROKEN / "targets_negative.csv").read_text("utf-8").splitlines()
+    (data_copy / "targets.csv").write_text("\n".join(lines[:2] + [""] + lines[2:]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="row 5, column 'total_slots' = -380"):
+        load_targets()

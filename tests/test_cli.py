@@ -1,0 +1,98 @@
+"""The ``tuoyu`` command: validate, scenarios, params; the same from any working directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tuoyu_model.cli import main
+from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
+from tuoyu_model.paths import PROJECT_ROOT
+
+
+def _run_module(args, cwd, env=None):
+    """``python -m tuoyu_model ARGS`` as a user runs it; TUOYU_* variables removed unless given."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    return subprocess.run([sys.executable, "-m", "tuoyu_model", *args], cwd=cwd, env={**base, **(env or {})},
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def test_validate_passes_on_shipped_data_and_prints_the_totals(capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    # The annex's printed 合计 row: 2024 floor, 2025 high-quality, 2025 plan (total/inclusive).
+    for fragment in ("floor_2024 4700/1410", "high_quality_2025 4700/2820", "plan_2025 8600/5160"):
+        assert fragment in out
+    assert "22 units" in out
+    assert f"parameters: {len(default_parameters())} " in out
+    for name in list_scenarios():
+        assert name in out
+    assert out.rstrip().endswith("OK")
+
+
+def test_validate_names_the_data_folder_it_checked(data_copy, capsys):
+    assert main(["validate"]) == 0
+    assert str(data_copy) in capsys.readouterr().out.splitlines()[0]
+
+
+def test_scenarios_lists_every_scenario_with_its_title(capsys):
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names, defaults = list_scenarios(), default_parameters()
+    assert [line.split()[0] for line in lines] == names
+    for line, name in zip(lines, names, strict=True):
+        assert load_scenario(name, defaults=defaults).title in line
+
+
+@pytest.mark.parametrize("args, starred", [
+    (["params", "baseline"], set()),
+    (["params", "household_3"], {"household_size"}),
+    (["params", "high_take_up"], {"take_up_rate"}),
+    (["params", "household_3", "--set", "fee_cap_share=0.25"], {"household_size", "fee_cap_share"}),
+    (["params", "--set", "inclusive_share_target.2025=0.7"], {"inclusive_share_target"}),
+])
+def test_params_marks_overridden_parameters(capsys, args, starred):
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = {line.split(" ", 1)[0] for line in lines if line.split(" ")[1:2] == ["*"]}
+    assert marked == starred
+    assert ("* overridden by the scenario or --set" in lines) == bool(starred)
+
+
+def test_params_shows_the_overridden_value(capsys):
+    assert main(["params", "baseline", "--set", "fee_cap_share=0.25"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("fee_cap_share "))
+    assert line.startswith("fee_cap_share * = 0.25 [share]")
+
+
+def test_help_exits_0(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("validate", "scenarios", "params", "run"):
+        assert command in out
+
+
+@pytest.mark.parametrize("args", [["validate"], ["params", "household_3"]])
+def test_module_runs_the_same_from_another_directory(tmp_path, capsys, args):
+    assert main(args) == 0
+    expected = capsys.readouterr().out
+    proc = _run_module(args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout == expected
+    assert not any(tmp_path.iterdir()), "nothing is written to the working directory"
+
+
+def test_console_script_is_installed():
+    script = os.path.join(os.path.dirname(sys.executable), "tuoyu")
+    if not os.path.exists(script):
+        pytest.skip("no 'tuoyu' script next to this Python (not a pip install)")
+    proc = subprocess.run([script, "scenarios"], cwd=PROJECT_ROOT.parent, capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "baseline"

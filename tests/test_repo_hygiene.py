@@ -1,0 +1,100 @@
+"""What is stored in the repository: clean notebooks, no generated files, CI = the README's command."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tuoyu_model.paths import PROJECT_ROOT
+
+NOTEBOOKS = sorted(p for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _git_ls_files(*args: str) -> list[str]:
+    if shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(["git", "ls-files", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          encoding="utf-8", check=True)
+    return proc.stdout.splitlines()
+
+
+def _notebook_problems(nb: dict) -> list[str]:
+    problems = []
+    if "papermill" in nb.get("metadata", {}):
+        problems.append("notebook metadata 'papermill' (an executed copy)")
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        if cell.get("outputs"):
+            problems.append(f"cell {i} has outputs")
+        if cell.get("execution_count") is not None:
+            problems.append(f"cell {i} has execution_count {cell['execution_count']}")
+        for key in ("papermill", "execution"):
+            if key in cell.get("metadata", {}):
+                problems.append(f"cell {i} metadata '{key}' (run timestamps)")
+    return problems
+
+
+def test_notebooks_are_stored_without_outputs():
+    bad = {}
+    for path in NOTEBOOKS:
+        problems = _notebook_problems(json.loads(path.read_text(encoding="utf-8")))
+        if problems:
+            bad[path.name] = problems
+    assert not bad, (f"notebooks stored with outputs: {bad}; clear them with "
+                     "'jupyter nbconvert --clear-output --inplace notebooks/NAME.ipynb' before committing")
+
+
+@pytest.mark.parametrize("nb, problem", [
+    ({"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream"}], "execution_count": None}]},
+     "cell 0 has outputs"),
+    ({"cells": [{"cell_type": "markdown"}, {"cell_type": "code", "outputs": [], "execution_count": 3}]},
+     "cell 1 has execution_count 3"),
+    ({"metadata": {"papermill": {}}, "cells": []}, "papermill"),
+    ({"cells": [{"cell_type": "code", "outputs": [], "execution_count": None,
+                 "metadata": {"execution": {"iopub.status.busy": "2026-01-01"}}}]}, "run timestamps"),
+])
+def test_the_notebook_check_can_fail(nb, problem):
+    assert any(problem in p for p in _notebook_problems(nb))
+
+
+def test_a_clean_notebook_passes_the_check():
+    nb = {"metadata": {"kernelspec": {}}, "cells": [
+        {"cell_type": "code", "outputs": [], "execution_count": None, "metadata": {"tags": ["parameters"]}}]}
+    assert _notebook_problems(nb) == []
+
+
+def test_outputs_folder_tracks_only_its_readme():
+    assert _git_ls_files("outputs") == ["outputs/README.md"]
+
+
+def test_no_generated_files_are_tracked():
+    generated = re.compile(r"(__pycache__/|\.pyc$|\.egg-info/|^build/|^dist/|\.ipynb_checkpoints/|_actual\.csv$"
+                           r"|^\.venv/|\.pytest_cache/|\.ruff_cache/|\.hypothesis/)")
+    tracked = [f for f in _git_ls_files() if generated.search(f)]
+    assert tracked == []
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)]
+
+
+def test_readme_quick_start_is_two_commands():
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    assert all("\n" not in c for c in commands), "each quick-start command is one line to paste"
+    assert "tuoyu run" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = _quick_start_commands()[1]
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert test_command in lines, f".ci/run does not run the README's test command: {test_command}"
