@@ -185,6 +185,12 @@ def _kernel_manager_class() -> type:
         def _transport_default(self) -> str:
             return "tcp" if os.name == "nt" else "ipc"
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts the kernel before every shutdown and ipykernel then logs a
+            # spurious "KeyboardInterrupt caught in kernel" ERROR on stderr; a shutdown needs no interrupt.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
         @property
         def kernel_spec(self) -> KernelSpec:
             return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
