@@ -66,6 +66,8 @@ CASES = [
          ("'xingfeng'", "兴丰街道", "more than once", "floor_2024")),
     Case("targets-unknown-target-set", "targets_unknown_target_set.csv", "targets.csv",
          ("'plan_2052'", "did you mean 'plan_2025'")),
+    Case("targets-kind-in-chinese", "targets_kind_in_chinese.csv", "targets.csv",
+         ("row 8", "'kind' = '镇'", "write 'town' for 镇", "street, town, zone")),
     Case("targets-file-deleted", None, "targets.csv", ("file not found", "restore it")),
     # --- unit attributes (data/towns.csv) ---
     Case("towns-name-disagrees-with-annex", "towns_wrong_name.csv", "towns.csv",
@@ -76,6 +78,8 @@ CASES = [
          ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230")),
     Case("towns-missing-source-column", "towns_missing_source_column.csv", "towns.csv",
          ("missing column 'employers_source'",)),
+    Case("towns-semicolon-separated", "towns_semicolons.csv", "towns.csv",
+         ("separated by semicolons", "comma delimited")),
     # --- parameter files (added to data/parameters/) ---
     Case("param-duplicate-metadata-key", "param_duplicate_key.yaml", "parameters/param_duplicate_key.yaml",
          ("line 7", "duplicate key 'unit'", "first at line 5", "keep one")),
@@ -105,6 +109,8 @@ CASES = [
          ("'broken_wage.min'", "'minimum wage'", "must be a number")),
     Case("param-year-key-typo", "param_year_key_text.yaml", "parameters/param_year_key_text.yaml",
          ("'broken_income'", "by year", "'2O24'")),
+    Case("param-yml-extension", "param_wrong_extension.yml", "parameters/extra.yml",
+         ("must end in .yaml", "rename it to extra.yaml")),
     Case("param-choice-typo", "param_wrong_choice.yaml", "parameters/param_wrong_choice.yaml",
          ("'broken_rule' = 'flt'", "did you mean 'flat'", "gap, flat")),
     # --- scenario files (added to data/scenarios/) ---
@@ -148,6 +154,8 @@ CASES = [
          ("params", "--set", "houshold_size=3")),
     Case("unknown-scenario", None, None, ("scenario 'baselin' not found", "did you mean 'baseline'"),
          ("params", "baselin")),
+    Case("scenario-path-not-found", None, None, ("scenario file 'nothere/x.yaml' not found", "check the path"),
+         ("params", "nothere/x.yaml")),
     Case("run-outside-outputs", None, None, ("scenario '../evil' not found",), ("run", "--no-report", "../evil")),
 ]
 
@@ -240,6 +248,10 @@ def _excel_resave(src: Path, dst: Path, *, bom: bool, thousands: list[str] = ())
 
 def test_targets_with_windows_line_endings_and_blank_rows_are_accepted(data_copy, capsys):
     _excel_resave(PROJECT_ROOT / "data/targets.csv", data_copy / "targets.csv", bom=False)
+    # and a figure typed with full-width digits (a Chinese input method): ２１０ is 210
+    text = (data_copy / "targets.csv").read_text("utf-8")
+    (data_copy / "targets.csv").write_text(text.replace('"210","63"', '"２１０","63"', 1), encoding="utf-8")
+    assert "２１０" in (data_copy / "targets.csv").read_text("utf-8")
     pd.testing.assert_frame_equal(load_targets(), load_targets(PROJECT_ROOT / "data/targets.csv"))
     assert main(["validate"]) == 0, capsys.readouterr().err
 

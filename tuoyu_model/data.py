@@ -113,6 +113,12 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
         raise DataError(f"{where}: not a well-formed CSV ({str(exc).strip()}); check quotes and commas") from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
+    if missing and len(df.columns) == 1:
+        sep = next((s for s in (";", "\t") if s in df.columns[0]), None)
+        if sep:
+            name = "semicolons" if sep == ";" else "tabs"
+            raise DataError(f"{where}: the columns are separated by {name}, not commas; re-save it as "
+                            "'CSV UTF-8 (comma delimited)' in Excel or WPS")
     if missing:
         # Suggest in the user's direction: which header cell should have been this column?
         found = [c for c in df.columns if c not in required and did_you_mean(c, [missing[0]])]
@@ -124,7 +130,9 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     if df.empty:
         raise DataError(f"{where}: no data rows under the header; expected one row per unit")
     for col in integer_columns:
-        cells = df[col].where(~df[col].str.match(_GROUPED), df[col].str.replace(",", "", regex=False))
+        # Full-width digits (２１０) typed with a Chinese input method are the same number.
+        cells = df[col].str.normalize("NFKC")
+        cells = cells.where(~cells.str.match(_GROUPED), cells.str.replace(",", "", regex=False))
         values = pd.to_numeric(cells, errors="coerce")
         for i in df.index:
             cell = df.at[i, col]
@@ -189,7 +197,9 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
             raise DataError(f"{where}: row {r}, column 'year' = {row.year} does not match target set "
                             f"'{row.target_set}' (expected {TARGET_SET_YEAR[row.target_set]})")
         if row.kind not in UNIT_KINDS:
-            raise DataError(f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown; "
+            zh = {v: k for k, v in UNIT_KINDS.items()}
+            hint = f" (write '{zh[row.kind]}' for {row.kind})" if row.kind in zh else ""
+            raise DataError(f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown{hint}; "
                             f"expected one of {', '.join(UNIT_KINDS)}")
         if row.inclusive_slots > row.total_slots:
             raise DataError(f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "

@@ -238,6 +238,11 @@ def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
     """
     folder = Path(folder) if folder else data_dir() / "parameters"
     files = sorted(folder.glob("*.yaml"))
+    ignored = sorted(folder.glob("*.yml"))
+    if ignored:
+        # Only *.yaml is read; a .yml file would be silently left out of the model.
+        raise DataError(f"{display(ignored[0])}: parameter files must end in .yaml; rename it to "
+                        f"{ignored[0].stem}.yaml")
     if not files:
         raise DataError(f"{display(folder)}: no parameter files (*.yaml) found")
     out: dict[str, dict] = {}
@@ -458,6 +463,9 @@ def scenario_path(name_or_path: str) -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.is_file():
         return p.resolve()
+    if p.suffix in (".yaml", ".yml") and (len(p.parts) > 1 or p.exists()):
+        raise ScenarioError(f"scenario file '{name_or_path}' not found (looked in {p.resolve().parent}); "
+                            "check the path, or give the name of a file in data/scenarios/ without .yaml")
     folder = data_dir() / "scenarios"
     known = sorted(f.stem for f in folder.glob("*.yaml"))
     if p.suffix not in (".yaml", ".yml") and name_or_path in known:
