@@ -200,6 +200,11 @@ def test_set_with_a_year_reaches_by_year():
     assert s.parameters.overridden["inclusive_share_target"] == "--set"
 
 
+def test_set_can_add_a_year():
+    s = load_scenario("baseline", parse_set_options(["inclusive_share_target.2026=0.8"]))
+    assert s.parameters["inclusive_share_target"] == {2024: 0.30, 2025: 0.60, 2026: 0.8}
+
+
 def test_set_is_applied_after_the_scenario():
     s = load_scenario("household_3", {"household_size": 2.5})
     assert s.parameters["household_size"] == 2.5
@@ -297,3 +302,22 @@ def test_year_override_round_trips_and_leaves_other_years(case):
     for other, v in DEFAULTS[name].items():
         if other != year:
             assert p.by_year(name, other) == v
+
+
+# --- property: no override, however wrong, escapes as anything but a ScenarioError ---
+
+ANY_YAML_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(META)), ANY_YAML_VALUE)
+def test_any_override_is_applied_or_refused_with_a_scenario_error(name, value):
+    try:
+        p = apply_overrides(DEFAULTS, {name: value}, "data/scenarios/x.yaml")
+    except ScenarioError as exc:
+        assert "data/scenarios/x.yaml" in str(exc) and "\n" not in str(exc)
+    else:
+        assert p.overridden == {name: "data/scenarios/x.yaml"}

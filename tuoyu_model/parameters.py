@@ -283,6 +283,9 @@ def _coerce_key(key: Any, template: Mapping) -> Any:
     for k in template:
         if str(k) == str(key):
             return k
+    # A new year from the command line ('2026') joins integer year keys as 2026.
+    if isinstance(key, str) and key.isdigit() and any(isinstance(k, int) for k in template):
+        return int(key)
     return key
 
 
