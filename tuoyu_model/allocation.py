@@ -522,14 +522,19 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     host = centre_host_rule(inputs)
     centre_sites: dict = {}
     if host is not None:
-        q = inputs.slots_per_class.get("centre", 1) if integer else 1
+        # In integer mode the site is chosen by binaries; its linear relaxation (solved for the
+        # rounding cost and the duals) keeps the same rows with 0 ≤ z ≤ 1, so it is a true
+        # relaxation and the rounding cost is never negative.
+        choose = inputs.integer_classes and inputs.centre_unit == "auto"
+        q = inputs.slots_per_class.get("centre", 1) if inputs.integer_classes else 1
         ccap = math.ceil(inputs.centre_slots / q) * q
-        site_units = units if (integer and inputs.centre_unit == "auto") else [host]
-        for i in site_units:
+        for i in (units if choose else [host]):
             for y in years:
                 cap[(i, "centre", y)] = ccap
-        if integer and inputs.centre_unit == "auto":
-            centre_sites = {i: prob.add_variable(f"site_{i}", cat=pulp.LpBinary) for i in units}
+        if choose:
+            centre_sites = {i: prob.add_variable(f"site_{i}", lowBound=0, upBound=1,
+                                                 cat=pulp.LpInteger if integer else pulp.LpContinuous)
+                            for i in units}
     allowed = [(c, k, float(a)) for c, k, a in _rows(inputs.unit_costs, "channel", "kind", "capital_public_yuan")]
 
     # --- variables ------------------------------------------------------------------------------
