@@ -58,8 +58,9 @@ def test_no_report_run_writes_the_contract(data_copy):
     assert set(summary["public_cost_yuan"]) == {"2024", "2025", "total"}
     # the headline public cost is the budget table's items (without the total rows) added up
     budget = pd.read_csv(folder / "tables" / "budget.csv", encoding="utf-8-sig")
-    items = budget[budget["item"] != "total"]
-    assert summary["public_cost_yuan"]["total"] == pytest.approx(items.amount_yuan.sum(), abs=0.01)
+    # budget.csv is tidy: items only, no total rows to double-count
+    assert "total" not in set(budget["item"])
+    assert summary["public_cost_yuan"]["total"] == pytest.approx(budget.amount_yuan.sum(), abs=0.01)
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest["scenario"] == "baseline" and len(manifest["scenario_hash"]) == 16
     assert manifest["parameters"]["household_size"] == 2.31

@@ -739,9 +739,6 @@ def _money_tables(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> pd.Da
             zh, rule = BUDGET_ITEMS[item]
             city = inp.city_share_capital if rule == "capital" else inp.city_share_operating
             rows.append((y, item, zh, amount, amount * city, amount * (1 - city)))
-        tot = sum(amounts.values())
-        city_tot = sum(r[4] for r in rows[-4:])
-        rows.append((y, "total", "合计", tot, city_tot, tot - city_tot))
     out = pd.DataFrame(rows, columns=["year", "item", "item_zh", "amount_yuan", "city_yuan", "district_yuan"])
     for c in ("amount_yuan", "city_yuan", "district_yuan"):
         out[c] = _clean(out[c], 2)
@@ -926,7 +923,7 @@ def _solve_model(model: AllocationModel, solver: str) -> _Solved:
 
 def _year_spending(solved: _Solved) -> dict:
     money = _money_tables(solved.model, solved.x, solved.v)
-    return money[money.item == "total"].set_index("year")["amount_yuan"].to_dict()
+    return money.groupby("year")["amount_yuan"].sum().to_dict()
 
 
 def solve(inputs: AllocationInputs) -> AllocationResult:
@@ -1036,7 +1033,7 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
     host = model.centre_host
     if model.centre_sites:
         host = next((i for i, z in model.centre_sites.items() if (z.varValue or 0) > 0.5), None)
-    public = float(money.loc[money.item == "total", "amount_yuan"].sum())
+    public = float(money["amount_yuan"].sum())
     return AllocationResult(
         allocation=alloc, conversions=conv, stock=stock, budget=money, budget_limits=limits, district=dist,
         shadow_prices=shadow, binding=binding, status=solved.record.status,

@@ -177,7 +177,6 @@ def plot_inclusive_share(share: pd.DataFrame) -> Figure:
 
 def plot_budget(budget: pd.DataFrame) -> Figure:
     """Stacked bars of public money by year and item, in 万元."""
-    budget = budget[budget["item"] != "total"]
     pivot = budget.pivot_table(index="year", columns="item", values="amount_yuan", aggfunc="sum", sort=True)
     pivot = pivot.fillna(0.0) / WAN
     with styled():

@@ -164,8 +164,8 @@ def budget_by_source(budget: pd.DataFrame, params: Mapping) -> pd.DataFrame:
 
     Examples
     --------
-    >>> b = pd.DataFrame({"year": [2025, 2025, 2025], "item": ["capital_subsidy", "operating_subsidy", "total"],
-    ...                   "amount_yuan": [100.0, 40.0, 140.0]})
+    >>> b = pd.DataFrame({"year": [2025, 2025], "item": ["capital_subsidy", "operating_subsidy"],
+    ...                   "amount_yuan": [100.0, 40.0]})
     >>> p = {"city_share_of_capital": 0.5, "city_share_of_operating": 0.25}
     >>> budget_by_source(b, p)[["item", "funding_source", "amount_yuan"]].values.tolist()
     [['capital_subsidy', 'city', 50.0], ['capital_subsidy', 'district', 50.0], \
@@ -173,7 +173,7 @@ def budget_by_source(budget: pd.DataFrame, params: Mapping) -> pd.DataFrame:
 
     """
     rows = []
-    for r in budget[budget["item"] != "total"].itertuples(index=False):
+    for r in budget.itertuples(index=False):
         if "city_yuan" in budget.columns and "district_yuan" in budget.columns:
             parts = (("city", float(r.city_yuan)), ("district", float(r.district_yuan)))
         else:
@@ -223,7 +223,6 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
     """Compute the headline figures of a run (``summary.json``); money in yuan, shares as fractions."""
     budget, stock, alloc = tables["budget"], tables["stock"], tables["allocation"]
     share, pricing, workforce = tables["inclusive_share"], tables["pricing"], tables["workforce"]
-    budget = budget[budget["item"] != "total"]
     cost = budget.groupby("year")["amount_yuan"].sum().reindex(years, fill_value=0.0)
     by_item = budget.groupby(["year", "item"])["amount_yuan"].sum()
     src = tables["budget_by_source"].groupby("funding_source")["amount_yuan"].sum()

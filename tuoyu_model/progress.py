@@ -917,7 +917,7 @@ def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
 
     def money(plan: str, items: list[str] | None = None) -> float:
         part = b[b.plan == plan]
-        part = part[part.item.isin(items)] if items else part[part.item == "total"]
+        part = part[part.item.isin(items)] if items else part
         return float(part.amount_yuan.sum())
 
     years = sorted(b.loc[b.plan == "replan", "year"].unique())
