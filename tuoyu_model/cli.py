@@ -38,7 +38,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     table = params.table()
     counts = table.status.value_counts().to_dict()
     print(f"  parameters: {len(params)} in {table.file.nunique()} files ("
-          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption"))
+          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption", "setting"))
           + "); 'tuoyu params' lists them with sources")
     names = list_scenarios()
     if "baseline" not in names:

@@ -106,7 +106,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "funding_source": {"city": "市级", "district": "区级", "total": "合计"},
     "age_band": {"age_0_1": "乳儿班（6–12个月）", "age_1_2": "托小班（12–24个月）", "age_2_3": "托大班（24–36个月）"},
     "confidence": {"high": "高", "medium": "中", "low": "低"},
-    "status": {"sourced": "有出处", "derived": "推算", "proxy": "代理值", "assumption": "假设"},
+    "status": {"sourced": "有出处", "derived": "推算", "proxy": "代理值", "assumption": "假设", "setting": "模型设置"},
 }
 
 # Sheet name -> table key in Results.tables, in workbook order.

@@ -10,7 +10,7 @@ Every number the model uses lives in ``data/parameters/*.yaml``, one entry per p
       source: 大兴区工作方案 第9(2)条
       year: 2024
       confidence: high            # high | medium | low
-      status: sourced             # sourced | derived | proxy | assumption
+      status: sourced             # sourced | derived | proxy | assumption | setting
       min: 0                      # optional bounds, checked on every leaf value
       max: 1
       type: number                # number (default) | integer | bool | text
@@ -43,7 +43,7 @@ from tuoyu_model.paths import data_dir, display
 ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
 ENTRY_OPTIONAL = ("min", "max", "type", "choices", "index", "nullable", "notes")
 CONFIDENCE = ("high", "medium", "low")
-STATUS = ("sourced", "derived", "proxy", "assumption")
+STATUS = ("sourced", "derived", "proxy", "assumption", "setting")  # setting: a modelling choice, not a claim
 TYPES = ("number", "integer", "bool", "text")
 SCENARIO_REQUIRED = ("title", "description", "not_modelled", "overrides")
 SCENARIO_OPTIONAL = ("title_en", "notes")
@@ -51,7 +51,12 @@ SCENARIO_OPTIONAL = ("title_en", "notes")
 YEAR_RANGE = (1949, 2100)
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (5x faster on the parameter files); same safe
+# constructors and resolvers either way.
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeBase):
     """A safe YAML loader that rejects duplicate keys instead of keeping the last one."""
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 
 from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people
 
-STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处"}
+STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
+               "setting": "模型设置"}
 
 
 def _cjk(text: str) -> bool:
@@ -238,7 +239,7 @@ def assumptions_table(results: Any) -> pd.DataFrame:
         "可信度": t["confidence"].map(lambda c: VALUE_LABELS["confidence"].get(c, c)),
         "情景修改": t["overridden"].map(lambda w: "是" if w else ""),
     })
-    order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3}
+    order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3, "setting": 4}
     return out.iloc[t["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
 
 
@@ -251,7 +252,8 @@ def assumptions_markdown(results: Any) -> str:
     towns = load_towns()
     flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
     return (f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
-            f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出）。"
+            f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
+            f"模型设置（如惩罚系数、求解器）{counts.get('setting', 0)} 个。"
             f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
             "可用官方数据替换。")
 
