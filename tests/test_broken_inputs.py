@@ -177,8 +177,11 @@ def _copy_data(dst: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory):
-    """Run every case's CLI as a subprocess, concurrently; ``{case id: (CompletedProcess, workdir)}``."""
+def cli_runs(request, tmp_path_factory):
+    """Run the selected cases' CLI as subprocesses, concurrently; ``{case id: (CompletedProcess, root)}``."""
+    # Only the cases this session selected (``-k``, ``--lf``), so one case does not start them all.
+    selected = {item.callspec.params["case"].id for item in request.session.items
+                if getattr(item, "originalname", "") == "test_broken_input_cli_exits_2_with_one_line"}
 
     def run(case: Case):
         root = tmp_path_factory.mktemp(case.id)
@@ -192,7 +195,7 @@ def cli_runs(tmp_path_factory):
         return case.id, (proc, root)
 
     with ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
-        return dict(pool.map(run, CASES))
+        return dict(pool.map(run, [c for c in CASES if c.id in selected]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
