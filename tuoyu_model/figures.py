@@ -17,6 +17,7 @@ import importlib.util
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import pandas as pd
@@ -126,6 +127,13 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return path
 
 
+def legend_below(ax: Any, ncols: int = 2) -> None:
+    """Put the legend under the axes, where it cannot cover bars or their labels."""
+    handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=8, frameon=False)
+
+
 def _label(kind: str, value: str) -> str:
     return VALUE_LABELS.get(kind, {}).get(value, value)
 
@@ -152,7 +160,7 @@ def plot_targets_by_town(stock: pd.DataFrame, year: int) -> Figure:
         ax.invert_yaxis()
         ax.set_xlabel("托位（个）")
         ax.set_title(f"{year}年底各属地托位与目标")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=8)  # the short bottom bars leave this corner empty
     return fig
 
 
@@ -171,7 +179,7 @@ def plot_inclusive_share(share: pd.DataFrame) -> Figure:
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel("普惠托位占全部托位比例")
         ax.set_title("全区普惠托位占比")
-        ax.legend(loc="upper left", fontsize=8)
+        legend_below(ax)
     return fig
 
 
@@ -191,7 +199,8 @@ def plot_budget(budget: pd.DataFrame) -> Figure:
             ax.annotate(f"{total:,.0f}", (x, total), xytext=(0, 3), textcoords="offset points", ha="center")
         ax.set_ylabel("财政资金（万元）")
         ax.set_title("各年度财政资金需求")
-        ax.legend(fontsize=8)
+        ax.margins(y=0.08)  # room for the totals above the bars
+        legend_below(ax)
     return fig
 
 
@@ -212,7 +221,7 @@ def plot_new_slots(allocation: pd.DataFrame) -> Figure:
             bottom = bottom + pivot[ch]
         ax.set_ylabel("新增托位（个）")
         ax.set_title("各年度新增托位（按渠道）")
-        ax.legend(fontsize=8, ncols=2)
+        legend_below(ax, ncols=3)
     return fig
 
 
@@ -227,8 +236,11 @@ def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
         w = 0.38
         ax.bar([i - w / 2 for i in x], df["cost_per_slot_month_yuan"], width=w, color="#8172B2",
                label="每托位月运营成本")
-        ax.bar([i + w / 2 for i in x], df["fee_yuan"], width=w, color="#55A868", label="普惠收费")
-        ax.bar([i + w / 2 for i in x], df["subsidy_per_slot_month_yuan"], width=w, bottom=df["fee_yuan"],
+        # Revenue per slot is the fee at the occupancy rate: revenue + subsidy covers the cost.
+        revenue = df["fee_yuan"] * df["occupancy"]
+        occ = float(df["occupancy"].iloc[0]) if len(df) else 0.0
+        ax.bar([i + w / 2 for i in x], revenue, width=w, color="#55A868", label=f"收费收入（普惠收费×入托率{occ:.0%}）")
+        ax.bar([i + w / 2 for i in x], df["subsidy_per_slot_month_yuan"], width=w, bottom=revenue,
                color="#CCB974", label="运营补贴")
         cap = float(df["fee_cap_yuan"].iloc[0]) if len(df) else 0.0
         ax.axhline(cap, color="#C62828", linestyle="--", linewidth=1)
@@ -236,8 +248,8 @@ def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
                     ha="right", color="#C62828", fontsize=8)
         ax.set_xticks(list(x), names, fontsize=8)
         ax.set_ylabel("元/人·月")
-        ax.set_title(f"{year}年每托位月成本、普惠收费与补贴")
-        ax.legend(fontsize=8, loc="upper left")
+        ax.set_title(f"{year}年每托位月成本、收费收入与补贴")
+        legend_below(ax, ncols=3)
     return fig
 
 
@@ -258,7 +270,7 @@ def plot_workforce(workforce: pd.DataFrame) -> Figure:
         ax.set_xticks(range(len(years)), years)
         ax.set_ylabel("人")
         ax.set_title("托育从业人员需求（全区）")
-        ax.legend(fontsize=8)
+        legend_below(ax, ncols=3)
     return fig
 
 
