@@ -78,6 +78,10 @@ CASES = [
          ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230")),
     Case("towns-missing-source-column", "towns_missing_source_column.csv", "towns.csv",
          ("missing column 'employers_source'",)),
+    Case("towns-unknown-unit-id", "towns_unknown_unit_id.csv", "towns.csv",
+         ("row 2", "'xingfen' is not in the annex", "did you mean 'xingfeng'")),
+    Case("towns-duplicated-unit", "towns_duplicated_unit.csv", "towns.csv",
+         ("'xingfeng' appears twice", "keep one row per unit")),
     Case("towns-semicolon-separated", "towns_semicolons.csv", "towns.csv",
          ("separated by semicolons", "comma delimited")),
     # --- parameter files (added to data/parameters/) ---

@@ -303,7 +303,8 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
             raise DataError(f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
                             "needs its source (document, publisher, year) or the word 'assumption'")
     if df.town_id.duplicated().any():
-        raise DataError(f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice")
+        raise DataError(f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice; "
+                        "keep one row per unit")
     annex = targets.drop_duplicates("town_id").set_index("town_id")
     for i, row in df.iterrows():
         if row.town_id not in annex.index:
@@ -314,7 +315,7 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
                             f"calls it '{annex.at[row.town_id, 'town']}'; use the annex's name")
         if row.kind != annex.at[row.town_id, "kind"]:
             raise DataError(f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
-                            f"the annex's '{annex.at[row.town_id, 'kind']}'")
+                            f"the annex's '{annex.at[row.town_id, 'kind']}'; use the annex's kind")
     absent = sorted(set(annex.index) - set(df.town_id))
     if absent:
         raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
