@@ -340,3 +340,13 @@ def test_build_is_reproducible():
     a, b = create_model(inp), create_model(inp)
     assert [c.name for c in a.rows.cons] == [c.name for c in b.rows.cons]
     assert len(a.prob.variables()) == len(b.prob.variables())
+
+
+def test_channels_and_labels_have_one_definition():
+    # allocation uses costs' channel ids and Chinese labels, not copies that could drift apart
+    import tuoyu_model.allocation as allocation
+    import tuoyu_model.costs as costs
+
+    assert allocation.CHANNELS is costs.CHANNELS
+    assert allocation.CHANNEL_LABEL_ZH is costs.CHANNEL_LABEL_ZH
+    assert not hasattr(allocation, "CHANNEL_ZH")

@@ -60,12 +60,10 @@ import pandas as pd
 import pulp
 
 from tuoyu_model.allocation_solver import SolveRecord, resolve_solver, run_solver
+from tuoyu_model.costs import CHANNEL_LABEL_ZH, CHANNELS
 from tuoyu_model.errors import DataError, SolverError
 
-CHANNELS = ("kindergarten", "community", "employer", "social", "centre")
 KINDS = ("inclusive", "market")
-CHANNEL_ZH = {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
-              "social": "社会托育机构", "centre": "区托育综合服务中心"}
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
 BUDGET_ITEMS = {  # item -> (Chinese label, funding rule: capital or operating share of the city)
     "capital_subsidy": ("新增托位建设补贴", "capital"),
@@ -862,7 +860,7 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
                 f"{year}: one more slot in the district centre costs about ¥{v} of {money_en}")
     if family.startswith("capacity") or family == "conversion":
         ch = family.split("_", 1)[1] if "_" in family else "conversion"
-        ch_zh = CHANNEL_ZH.get(ch, "存量转普惠")
+        ch_zh = CHANNEL_LABEL_ZH.get(ch, "存量转普惠")
         if value == 0:
             return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
                     f"{year} {town_id}: {ch} capacity is not exhausted")
