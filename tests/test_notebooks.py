@@ -11,6 +11,7 @@ import shutil
 import nbformat
 import pytest
 
+from tuoyu_model import pipeline
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import notebooks_dir
 from tuoyu_model.pipeline import run_compare, run_scenario
@@ -28,8 +29,11 @@ def files_of(folder):
 def outputs(tmp_path_factory):
     """Run the baseline report twice into two folders (module-scoped: the kernel runs are slow)."""
     out = tmp_path_factory.mktemp("outputs")
-    first = run_scenario("baseline", out=out / "a", report=True).folder
-    second = run_scenario("baseline", out=out / "b", report=True).folder
+    # Others may commit to this checkout between the two runs: fix the commit the manifest records.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "git_commit", lambda: {"commit": "0" * 40, "dirty": False})
+        first = run_scenario("baseline", out=out / "a", report=True).folder
+        second = run_scenario("baseline", out=out / "b", report=True).folder
     return first, second
 
 
@@ -81,6 +85,7 @@ def test_two_report_runs_are_identical_file_by_file(outputs):
     for name in first:
         if name == "manifest.json":
             a, b = json.loads(first[name]), json.loads(second[name])
+            assert a["git"] == {"commit": "0" * 40, "dirty": False}
             for key in VOLATILE:
                 a.pop(key), b.pop(key)
             assert a == b
