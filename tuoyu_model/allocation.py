@@ -221,19 +221,6 @@ def _year_value(params: Mapping, name: str, year: int) -> float:
     return value
 
 
-def _target_sets_by_year(params: Mapping, years: list[int]) -> dict[int, str]:
-    """Target set used at each year-end: 2024 floor, 2025 the scenario's set, later years the last."""
-    by_year = {2024: "floor_2024", 2025: str(params["target_set_2025"])}
-    out = {}
-    for y in years:
-        known = [k for k in by_year if k <= y]
-        if not known:
-            raise DataError(f"allocation: no annex target for {y}; the annex covers 2024 and 2025 — "
-                            "set plan_years.first to 2024 or later")
-        out[y] = by_year[max(known)]
-    return out
-
-
 def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None, towns: pd.DataFrame | None = None,
                            initial_stock: pd.DataFrame | None = None, first_year: int | None = None
                            ) -> AllocationInputs:
@@ -272,7 +259,7 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
 
     """
     from tuoyu_model.costs import capital_costs, conversion_cost
-    from tuoyu_model.data import load_targets, load_towns
+    from tuoyu_model.data import load_targets, load_towns, target_set_for_year
     from tuoyu_model.pricing import operating_subsidy_table
 
     targets = load_targets() if targets is None else targets
@@ -303,7 +290,7 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
         units["initial_inclusive"] = st.loc[units.index, "inclusive_slots"].astype(float)
 
     # Targets per year-end; coverage minimum from min_inclusive_year on.
-    sets = _target_sets_by_year(params, years)
+    sets = {y: target_set_for_year(params, y) for y in years}
     rows = []
     tt = targets.set_index(["target_set", "town_id"])
     for y in years:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from tuoyu_model.errors import DataError, did_you_mean
+from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
 from tuoyu_model.paths import data_dir, display
 
 TARGET_SETS = ("floor_2024", "high_quality_2025", "plan_2025")
@@ -25,6 +26,9 @@ TARGET_SET_LABEL_ZH = {
     "high_quality_2025": "2025年高质量发展目标",
     "plan_2025": "2025年规划目标",
 }
+# The annex sets targets for these year-ends only; later years follow ``target_after_plan``.
+FIRST_TARGET_YEAR = min(TARGET_SET_YEAR.values())
+LAST_TARGET_YEAR = max(TARGET_SET_YEAR.values())
 UNIT_KINDS = {"street": "街道", "town": "镇", "zone": "园区"}
 N_UNITS = 22
 
@@ -327,3 +331,65 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
                         "the inclusive slots are part of the total — check the two columns")
     order = annex["seq"].to_dict()
     return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]
+
+
+def _target_rule(params: Mapping, year: int) -> tuple[str, str]:
+    """Apply the one rule: return ``(target_set, basis)``, with ``""`` as the set where none applies."""
+    year = int(year)
+    if year < FIRST_TARGET_YEAR:
+        return "", "before_plan"
+    if year == FIRST_TARGET_YEAR:
+        return "floor_2024", "annex"
+    if year == LAST_TARGET_YEAR:
+        return str(params["target_set_2025"]), "annex"
+    if params["target_after_plan"] == "hold_2025":
+        return str(params["target_set_2025"]), "held_2025"
+    return "", "none"
+
+
+def target_set_for_year(params: Mapping, year: int) -> str:
+    """Return the annex target set that applies on 31 December of ``year``.
+
+    2024 → ``floor_2024``; 2025 → the scenario's ``target_set_2025``; later years keep the 2025
+    set when ``target_after_plan`` is ``hold_2025``. Allocation, demand and progress all use this
+    rule (demand through :func:`target_for_year`, which also covers years without a target).
+
+    Raises
+    ------
+    ScenarioError
+        A year before 2024 (the annex sets no target), or after 2025 with ``target_after_plan: none``.
+
+    Examples
+    --------
+    >>> p = {"target_set_2025": "plan_2025", "target_after_plan": "hold_2025"}
+    >>> [target_set_for_year(p, y) for y in (2024, 2025, 2027)]
+    ['floor_2024', 'plan_2025', 'plan_2025']
+
+    """
+    target_set, basis = _target_rule(params, year)
+    if basis == "before_plan":
+        raise ScenarioError(f"no annex target for {year}: the annex sets targets for the ends of "
+                            f"{FIRST_TARGET_YEAR} and {LAST_TARGET_YEAR}; start the years at "
+                            f"{FIRST_TARGET_YEAR} or later")
+    if not target_set:
+        raise ScenarioError(f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
+                            f"{LAST_TARGET_YEAR}; use --set target_after_plan=hold_2025 or end the years in "
+                            f"{LAST_TARGET_YEAR}")
+    return target_set
+
+
+def target_for_year(params: Mapping, year: int) -> tuple[str, str]:
+    """Return ``(target_set, basis)`` for ``year``, with ``("", "none")`` where no target applies.
+
+    The same rule as :func:`target_set_for_year`, for tables that span years without a target
+    (the demand projection starts in 2023). ``basis`` is ``annex``, ``held_2025`` or ``none``.
+
+    Examples
+    --------
+    >>> p = {"target_set_2025": "high_quality_2025", "target_after_plan": "hold_2025"}
+    >>> target_for_year(p, 2023), target_for_year(p, 2025), target_for_year(p, 2027)
+    (('', 'none'), ('high_quality_2025', 'annex'), ('high_quality_2025', 'held_2025'))
+
+    """
+    target_set, basis = _target_rule(params, year)
+    return (target_set, basis) if target_set else ("", "none")

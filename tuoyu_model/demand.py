@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.costs import AGE_BANDS
+from tuoyu_model.data import target_for_year  # the one rule for which target set applies
 from tuoyu_model.errors import DataError, ScenarioError
 
 DEMAND_COLUMNS = [
@@ -143,31 +144,6 @@ def children_by_band(census_population: float, params: Mapping, year: int) -> di
         born = year - k
         out[band] = birth_rate(params, born) * population(census_population, params, born) * s ** (k + 1)
     return {"births": births, **out, "method": "births"}
-
-
-def target_for_year(params: Mapping, year: int) -> tuple[str, str]:
-    """Which annex target set applies at the end of ``year``, and on what basis.
-
-    Returns
-    -------
-    tuple of str
-        ``(target_set, basis)``; ``("", "none")`` before 2024.
-
-    Examples
-    --------
-    >>> from tuoyu_model.parameters import load_scenario
-    >>> p = load_scenario().parameters
-    >>> target_for_year(p, 2024), target_for_year(p, 2025), target_for_year(p, 2027)
-    (('floor_2024', 'annex'), ('high_quality_2025', 'annex'), ('high_quality_2025', 'held_2025'))
-
-    """
-    if year == 2024:
-        return "floor_2024", "annex"
-    if year == 2025:
-        return str(params["target_set_2025"]), "annex"
-    if year > 2025 and params["target_after_plan"] == "hold_2025":
-        return str(params["target_set_2025"]), "held_2025"
-    return "", "none"
 
 
 def _flag(target: float, demand: float, tolerance: float) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS
+from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
 from tuoyu_model.errors import DataError, TuoyuError
 from tuoyu_model.paths import data_dir, display, notebooks_dir, outputs_dir
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
@@ -139,12 +139,7 @@ def coverage_table(progress: pd.DataFrame, targets: pd.DataFrame, params: Mappin
 
 
 def year_end_target_set(year: int, params: Mapping) -> str:
-    """Target set due on 31 December of ``year``: the floor in 2024, the scenario's 2025 set after.
-
-    Raises
-    ------
-    DataError
-        A year outside the plan (2024–2025).
+    """Target set due on 31 December of ``year`` (:func:`tuoyu_model.data.target_set_for_year`).
 
     Examples
     --------
@@ -152,11 +147,7 @@ def year_end_target_set(year: int, params: Mapping) -> str:
     'floor_2024'
 
     """
-    if year == 2024:
-        return "floor_2024"
-    if year == 2025:
-        return params["target_set_2025"]
-    raise DataError(f"report year {year} is outside the plan (2024–2025); check the dates or --as-of")
+    return target_set_for_year(params, year)
 
 
 def projection_table(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFrame, params: Mapping,
