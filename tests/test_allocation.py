@@ -15,7 +15,7 @@ from tuoyu_model.allocation import (
 )
 from tuoyu_model.allocation_check import check_solution, presolve_notes
 from tuoyu_model.allocation_solver import highs_available
-from tuoyu_model.errors import SolverError
+from tuoyu_model.errors import ScenarioError, SolverError
 from tuoyu_model.parameters import list_scenarios, load_scenario
 
 REL = 1e-6  # relative tolerance on objective values and yuan amounts
@@ -350,3 +350,32 @@ def test_channels_and_labels_have_one_definition():
     assert allocation.CHANNELS is costs.CHANNELS
     assert allocation.CHANNEL_LABEL_ZH is costs.CHANNEL_LABEL_ZH
     assert not hasattr(allocation, "CHANNEL_ZH")
+
+
+# ---- the first planned year and the stock it starts from ------------------------------------------
+
+@pytest.mark.parametrize("overrides, kwargs, name", [
+    ({"plan_years": {"first": 2025, "last": 2025}}, {}, "plan_years.first"),
+    ({}, {"first_year": 2025}, "first_year"),
+])
+def test_a_later_first_year_without_reported_stock_is_refused(overrides, kwargs, name):
+    # towns.csv holds the end-2023 stock: planning from 2025 on it would drop 2024's building silently
+    params = load_scenario("baseline", overrides).parameters
+    with pytest.raises(ScenarioError, match=rf"^{name} = 2025 needs the end-2024 stock; re-plan from reported "
+                                            r"stock with 'tuoyu progress' or keep first = 2024$"):
+        inputs_from_parameters(params, **kwargs)
+
+
+def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    env["TUOYU_OUTPUTS_DIR"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "tuoyu_model", "run", "--no-report", "--set", "plan_years.first=2025"],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "plan_years.first = 2025 needs the end-2024 stock" in lines[0]
+    assert "Traceback" not in proc.stderr

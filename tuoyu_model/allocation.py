@@ -61,7 +61,7 @@ import pulp
 
 from tuoyu_model.allocation_solver import SolveRecord, resolve_solver, run_solver
 from tuoyu_model.costs import CHANNEL_LABEL_ZH, CHANNELS
-from tuoyu_model.errors import DataError, SolverError
+from tuoyu_model.errors import DataError, ScenarioError, SolverError
 
 KINDS = ("inclusive", "market")
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
@@ -72,6 +72,7 @@ BUDGET_ITEMS = {  # item -> (Chinese label, funding rule: capital or operating s
     "operating_subsidy_existing": ("2023年底存量普惠托位运营补贴", "operating"),
 }
 TOL = 1e-6  # values below this (slots or yuan) are solver noise
+STOCK_YEAR = 2023  # towns.csv holds the stock at the end of this year (existing_slots_2023)
 
 
 @dataclass
@@ -249,6 +250,9 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     ------
     DataError
         A missing unit in ``initial_stock``, inclusive above total, or a year outside the plan.
+    ScenarioError
+        A first year after 2024 without ``initial_stock`` (the end-2023 stock would be planned
+        from as if it were the later year's).
 
     Examples
     --------
@@ -270,6 +274,11 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     if first > last:
         raise DataError(f"allocation: first_year {first} is after the plan's last year {last} "
                         "(allocation.yaml plan_years.last); nothing to plan")
+    if initial_stock is None and first > STOCK_YEAR + 1:
+        # Without a reported stock the plan would start from end-2023 and silently drop the years between.
+        name = "plan_years.first" if first_year is None else "first_year"
+        raise ScenarioError(f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
+                            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}")
     years = list(range(first, last + 1))
     towns = towns.copy()
     units = pd.DataFrame({"town": towns["town"], "initial_total": towns["existing_slots_2023"].astype(float),
