@@ -181,36 +181,130 @@ def fee_cap_markdown(results: Any) -> str:
             "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。")
 
 
-def shadow_price_sentences(results: Any, limit: int = 12, tolerance: float = 1.0) -> list[str]:
-    """Return the largest shadow prices as sentences ("一个……多花/少花……元").
+# Shadow-price families in the order the report shows them: (family or prefix, heading). Values
+# of different families are in different units (per slot, per percentage point, per yuan) and
+# are never sorted against each other.
+SHADOW_FAMILIES: list[tuple[str, str]] = [
+    ("total", "托位总数目标（每个托位）"),
+    ("inclusive", "普惠托位目标（每个普惠托位）"),
+    ("coverage", "普惠服务全覆盖下限（每个普惠托位）"),
+    ("centre", "区托育综合服务中心（每个托位）"),
+    ("share", "全区普惠托位占比（每个百分点）"),
+    ("budget", "年度预算（每元）"),
+    ("capacity", "各渠道产能（每个托位）"),
+    ("conversion", "存量转普惠产能（每个托位）"),
+]
+PENALTY_HEADING = "未完成的目标（数值为缺口罚金，不是实际成本）"
+SHADOW_UNIT_ZH = {"yuan": "元", "weighted slot-years": "加权托位·年"}
 
-    Uses the allocation's ``meaning`` when it is Chinese; otherwise builds a sentence from the
-    constraint, unit and year. Values below ``tolerance`` yuan are left out.
+
+def _family_of(family: str) -> str:
+    for key, _ in SHADOW_FAMILIES:
+        if family == key or family.startswith(f"{key}_"):
+            return key
+    return family
+
+
+UNMET_SLOTS = 1e-6  # a shortfall below this (slots) is solver noise, not an unmet target
+
+
+def _unmet_rows(sp: pd.DataFrame, params: Mapping[str, Any], inclusive_share: pd.DataFrame) -> pd.Series:
+    """Rows whose target is not met: the row's own ``shortfall`` when the table has one.
+
+    Older tables without it fall back to the size of the dual: at or above
+    ``penalty_note_threshold`` × the smallest shortfall penalty per slot (for the share, per
+    percentage point of the district's slots).
     """
-    sp = results["shadow_prices"].copy()
-    if sp.empty:
-        return []
-    towns = results["stock"].drop_duplicates("town_id").set_index("town_id")["town"].to_dict()
-    sp = sp[sp.value_yuan.abs() >= tolerance]
-    sp = sp.reindex(sp.value_yuan.abs().sort_values(ascending=False, kind="stable").index)
+    if "shortfall" in sp:
+        return pd.to_numeric(sp["shortfall"], errors="coerce").fillna(0.0) > UNMET_SLOTS
+    names = [f"penalty_shortfall_{k}" for k in ("total", "inclusive", "share", "coverage")]
+    if not all(n in params for n in [*names, "penalty_note_threshold"]):
+        return pd.Series(False, index=sp.index)
+    level = pd.Series(min(float(params[n]) for n in names) * float(params["penalty_note_threshold"]),
+                      index=sp.index)
+    share = sp.group == "share"
+    if share.any():
+        slots = inclusive_share.set_index("year")["total_slots"]
+        level[share] = level[share] * 0.01 * sp.loc[share, "year"].map(slots).fillna(0.0)
+    return (sp.group != "budget") & (sp.value.abs() >= level) & (level > 0)
+
+
+def _merge_towns(rows: pd.DataFrame, towns: Mapping[str, str]) -> list[str]:
+    """One sentence per meaning, units with the same sentence named together (旧宫镇、瀛海镇（2个属地）)."""
     groups: dict[str, list[str]] = {}  # sentence with the unit's name taken out -> units
-    for r in sp.itertuples(index=False):
+    for r in rows.itertuples(index=False):
         town = towns.get(r.town_id, "") if isinstance(r.town_id, str) else ""
         if _cjk(r.meaning):
             text = str(r.meaning)
         else:
             year = f"{int(r.year)}年" if pd.notna(r.year) else ""
-            text = f"约束“{r.constraint}”（{town or '全区'}{year}）：放宽一个单位，公共支出变化 {r.value_yuan:,.0f} 元"
+            text = f"约束“{r.constraint}”（{town or '全区'}{year}）：放宽一个单位，目标函数值变化 {r.value:,.4g}"
         key = text.replace(town, "{town}", 1) if town and town in text else text
         groups.setdefault(key, []).append(town)
     out = []
-    for key, names in list(groups.items())[:limit]:
+    for key, names in groups.items():
         if len(names) > 1:
             shown = "、".join(names[:5]) + (f"等{len(names)}个属地" if len(names) > 5 else f"（{len(names)}个属地）")
             out.append(key.replace("{town}", shown))
         else:
             out.append(key.replace("{town}", names[0]))
     return out
+
+
+def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) -> list[tuple[str, list[str]]]:
+    """Return the shadow prices as ``(heading, sentences)`` by constraint family.
+
+    Each family (:data:`SHADOW_FAMILIES`) is sorted by size within itself, at most ``limit``
+    sentences; values are in the family's unit (per slot, per percentage point, per yuan), so
+    families are never ranked against each other. Rows of unmet targets (their ``shortfall``
+    > 0) carry penalties, not costs: they are listed apart under :data:`PENALTY_HEADING`. Rows
+    below ``tolerance`` in their own unit are left out, except a binding budget row, which is
+    always shown. Values are read from ``value`` (in the table's ``unit``) when the table has
+    it, else from ``value_yuan``; a unit other than yuan (objective ``max_slots``) is named in
+    the heading.
+    """
+    sp = results["shadow_prices"].copy()
+    if sp.empty:
+        return []
+    towns = results["stock"].drop_duplicates("town_id").set_index("town_id")["town"].to_dict()
+    families = sp["family"] if "family" in sp else sp["constraint"].astype(str).str.split("-").str[0]
+    sp["group"] = families.astype(str).map(_family_of)
+    if "value" not in sp:  # tables before the 'unit' column: values in yuan
+        sp["value"] = sp["value_yuan"]
+    sp["value"] = pd.to_numeric(sp["value"], errors="coerce").fillna(0.0)
+    size = sp.value.abs()
+    is_unmet = _unmet_rows(sp, results.scenario.parameters, results["inclusive_share"])
+    binding = sp["binding"].astype(bool) if "binding" in sp else size > 0
+    keep = (size >= tolerance) | ((sp.group == "budget") & binding) | is_unmet
+    out: list[tuple[str, list[str]]] = []
+    for key, heading in SHADOW_FAMILIES:
+        part = sp[keep & ~is_unmet & (sp.group == key)]
+        if part.empty:
+            continue
+        part = part.loc[part.value.abs().sort_values(ascending=False, kind="stable").index]
+        if "unit" in part and part["unit"].nunique() == 1 and str(part["unit"].iloc[0]) != "yuan":
+            unit = str(part["unit"].iloc[0])
+            heading += f"（单位：{SHADOW_UNIT_ZH.get(unit, unit)}）"
+        out.append((heading, _merge_towns(part, towns)[:limit]))
+    unmet = sp[is_unmet]
+    if len(unmet):
+        unmet = unmet.loc[unmet.value.abs().sort_values(ascending=False, kind="stable").index]
+        out.append((PENALTY_HEADING, _merge_towns(unmet, towns)[:limit]))
+    return out
+
+
+def shadow_price_markdown(results: Any, limit: int = 5) -> str:
+    """Render :func:`shadow_price_groups` as markdown: a bold heading and a list per family."""
+    groups = shadow_price_groups(results, limit)
+    if not groups:
+        return "没有起作用的约束。"
+    return "\n\n".join(f"**{heading}**\n\n" + "\n".join(f"- {s}" for s in sentences)
+                         for heading, sentences in groups)
+
+
+def shadow_price_sentences(results: Any, limit: int = 5, tolerance: float = 1.0) -> list[str]:
+    """Return the sentences of :func:`shadow_price_groups`, family after family, in one list."""
+    return [s for _, sentences in shadow_price_groups(results, limit, tolerance) for s in sentences]
 
 
 def workforce_table_for_people(results: Any) -> pd.DataFrame:

@@ -1,0 +1,82 @@
+"""What the scenario report says, on small made-up results (no solve)."""
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from tuoyu_model.report import PENALTY_HEADING, shadow_price_groups, shadow_price_markdown
+
+PARAMS = {"penalty_shortfall_total": 1e6, "penalty_shortfall_inclusive": 1e6, "penalty_shortfall_share": 1e6,
+          "penalty_shortfall_coverage": 1e6, "penalty_note_threshold": 0.5}  # penalty level 500,000 per slot
+
+
+class FakeResults(SimpleNamespace):
+    def __getitem__(self, name):
+        return self.tables[name]
+
+
+def results(rows, unit=None, shortfall=True):
+    sp = pd.DataFrame(rows, columns=["constraint", "town_id", "year", "value_yuan", "meaning", "family", "binding"])
+    if shortfall:  # the allocation's shortfall per row: only 乙镇's inclusive target is unmet (3 slots)
+        sp["shortfall"] = [3.0 if c == "inclusive-b-2025" else 0.0 for c in sp.constraint]
+    if unit is not None:
+        sp["value"], sp["unit"] = sp["value_yuan"], unit
+    stock = pd.DataFrame({"town_id": ["a", "b"], "town": ["甲镇", "乙镇"]})
+    share = pd.DataFrame({"year": [2025], "total_slots": [4000.0]})
+    return FakeResults(tables={"shadow_prices": sp, "stock": stock, "inclusive_share": share},
+                       scenario=SimpleNamespace(parameters=PARAMS))
+
+
+ROWS = [
+    ("total-a-2025", "a", 2025, 30_000.0, "2025年甲镇每增加1个托位需财政资金约30,000元", "total", True),
+    ("total-b-2025", "b", 2025, 45_000.0, "2025年乙镇每增加1个托位需财政资金约45,000元", "total", True),
+    # unmet: at the penalty level (≥ 500,000 per slot)
+    ("inclusive-b-2025", "b", 2025, 1_000_000.0, "2025年乙镇普惠托位目标未能完成", "inclusive", True),
+    # per percentage point: 1% of 4,000 slots = 40 slots; 40 × 30,000 = 1.2 million is a real cost
+    # (the penalty level per point is 40 × 500,000 = 20 million)
+    ("share-district-2025", None, 2025, 1_200_000.0, "2025年全区普惠托位占比每提高1个百分点，财政资金增加约1,200,000元",
+     "share", True),
+    # per yuan: a budget dual below 1 must still be shown
+    ("budget-district-2025", None, 2025, 0.35, "2025年预算每增加1元，目标函数值（含缺口罚金）减少约0.3500元",
+     "budget", True),
+    ("capacity_social-a-2025", "a", 2025, 0.2, "2025年甲镇社会托育机构产能每增加1个托位，可节省财政资金约0元",
+     "capacity_social", True),
+]
+
+
+@pytest.mark.parametrize("shortfall", [True, False], ids=["shortfall-column", "penalty-level-fallback"])
+def test_shadow_prices_grouped_by_family_with_budget_and_unmet_targets_apart(shortfall):
+    groups = dict(shadow_price_groups(results(ROWS, shortfall=shortfall)))
+    headings = list(groups)
+    # families in their fixed order, the unmet targets last; a 0.2-yuan capacity row is noise
+    assert headings == ["托位总数目标（每个托位）", "全区普惠托位占比（每个百分点）", "年度预算（每元）",
+                        PENALTY_HEADING]
+    # sorted within the family: 45,000 before 30,000
+    assert groups["托位总数目标（每个托位）"] == [ROWS[1][4], ROWS[0][4]]
+    # the 1.2 million per point is not mistaken for a penalty, the 1 million per slot is
+    assert groups["全区普惠托位占比（每个百分点）"] == [ROWS[3][4]]
+    assert groups[PENALTY_HEADING] == ["2025年乙镇普惠托位目标未能完成"]
+    assert groups["年度预算（每元）"] == [ROWS[4][4]]
+
+
+def test_a_budget_row_that_does_not_bind_is_left_out():
+    rows = [r if r[5] != "budget" else r[:3] + (0.0,) + r[4:6] + (False,) for r in ROWS]
+    assert "年度预算（每元）" not in dict(shadow_price_groups(results(rows)))
+
+
+def test_towns_with_the_same_sentence_are_named_together():
+    rows = [("total-a-2025", "a", 2025, 30_000.0, "2025年甲镇每增加1个托位需财政资金约30,000元", "total", True),
+            ("total-b-2025", "b", 2025, 30_000.0, "2025年乙镇每增加1个托位需财政资金约30,000元", "total", True)]
+    (heading, sentences), = shadow_price_groups(results(rows))
+    assert sentences == ["2025年甲镇、乙镇（2个属地）每增加1个托位需财政资金约30,000元"]
+
+
+def test_a_unit_other_than_yuan_is_named_in_the_heading():
+    md = shadow_price_markdown(results(ROWS[:2], unit="weighted slot-years"))
+    assert "托位总数目标（每个托位）（单位：加权托位·年）" in md
+
+
+@pytest.mark.parametrize("rows", [[], ROWS[-1:]])
+def test_nothing_to_show(rows):
+    assert shadow_price_markdown(results(rows)) == "没有起作用的约束。"
