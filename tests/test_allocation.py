@@ -379,3 +379,31 @@ def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "plan_years.first = 2025 needs the end-2024 stock" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+# ---- budgets: null = no limit, 0 = no money, only plan years ---------------------------------------
+
+def test_zero_budget_through_the_parameters_leaves_every_inclusive_gap():
+    # budget 0 in both years: no money for any inclusive or converted slot (each costs capital or
+    # subsidy), so every inclusive gap and the centre stay as shortfalls; only the committed
+    # subsidies of the existing inclusive slots are spent.
+    params = load_scenario("baseline", {"budget": {2024: 0, 2025: 0}}).parameters
+    inp = inputs_from_parameters(params)
+    assert inp.budget == {2024: 0.0, 2025: 0.0}
+    r = solve(inp)
+    assert float(r.allocation.query("kind == 'inclusive'").new_slots.sum()) == pytest.approx(0, abs=SLOTS)
+    assert float(r.conversions.slots.sum()) == pytest.approx(0, abs=SLOTS)
+    st = r.stock.set_index(["town_id", "year"])
+    start = st.index.get_level_values("town_id").map(inp.units.initial_inclusive).to_numpy()
+    gap = (st.target_inclusive - start).clip(lower=0)
+    assert st.shortfall_inclusive.to_numpy() == pytest.approx(gap.to_numpy(), abs=SLOTS)
+    assert float(r.district.set_index("year").at[2025, "shortfall_centre"]) == pytest.approx(inp.centre_slots)
+    spent = r.budget.groupby("year").amount_yuan.sum()
+    assert spent.to_numpy() == pytest.approx(r.budget_limits.committed_yuan.to_numpy(), rel=REL)
+    assert check_solution(r, inp) == []
+
+
+def test_a_budget_year_outside_the_plan_years_is_refused():
+    params = load_scenario("baseline", {"budget": {2026: 5}}).parameters
+    with pytest.raises(ScenarioError, match=r"budget\.2026 = 5 is for a year outside plan_years 2024–2025"):
+        inputs_from_parameters(params)

@@ -92,3 +92,17 @@ def test_zero_budget_leaves_every_gap_as_a_shortfall(inp):
         assert st_.at[(i, y), "shortfall_total"] == pytest.approx(max(0.0, row.target_total - s0), abs=1e-6)
         assert st_.at[(i, y), "shortfall_inclusive"] == pytest.approx(max(0.0, row.target_inclusive - i0), abs=1e-6)
     assert check_solution(r, inp) == []
+
+
+BUDGET_VALUES = st.one_of(st.none(), st.just(0), st.integers(1, 10**9))
+
+
+@settings(max_examples=25, deadline=None)
+@given(b24=BUDGET_VALUES, b25=BUDGET_VALUES)
+def test_budget_reaches_the_lp_as_given_through_the_parameters(b24, b25):
+    # null = no limit, 0 = zero money, anything else that many yuan — through load_scenario, as users set it
+    from tuoyu_model.allocation import inputs_from_parameters
+    from tuoyu_model.parameters import load_scenario
+
+    inp = inputs_from_parameters(load_scenario("baseline", {"budget": {2024: b24, 2025: b25}}).parameters)
+    assert inp.budget == {2024: None if b24 is None else float(b24), 2025: None if b25 is None else float(b25)}

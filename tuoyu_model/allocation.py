@@ -102,7 +102,7 @@ class AllocationInputs:
     share_target : dict
         Year → district inclusive share (0 = no row).
     budget : dict
-        Year → yuan or ``None`` (no budget row).
+        Year → yuan or ``None`` (no budget row); 0 is a real limit (no money for new decisions).
     budget_share_of_need : float
         For years with ``None``: if ≠ 1, solve without budget first and set the budget to this
         share of that year's public spending.
@@ -222,6 +222,23 @@ def _year_value(params: Mapping, name: str, year: int) -> float:
     return value
 
 
+def _budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None]:
+    """Yearly budget in yuan, ``None`` (null in the YAML) = no limit; a year outside plan_years is refused."""
+    plan = params["plan_years"]
+    given = params["budget"]
+    if isinstance(given, Mapping):
+        span = range(int(plan["first"]), int(plan["last"]) + 1)
+        for key in given:
+            if not str(key).isdigit() or int(key) not in span:
+                raise ScenarioError(f"budget.{key} = {given[key]} is for a year outside plan_years "
+                                    f"{span[0]}–{span[-1]}; remove it or extend plan_years")
+    out = {}
+    for y in years:
+        value = _year_value(params, "budget", y)
+        out[y] = None if value is None else float(value)
+    return out
+
+
 def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None, towns: pd.DataFrame | None = None,
                            initial_stock: pd.DataFrame | None = None, first_year: int | None = None
                            ) -> AllocationInputs:
@@ -252,7 +269,7 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
         A missing unit in ``initial_stock``, inclusive above total, or a year outside the plan.
     ScenarioError
         A first year after 2024 without ``initial_stock`` (the end-2023 stock would be planned
-        from as if it were the later year's).
+        from as if it were the later year's), or a ``budget`` year outside ``plan_years``.
 
     Examples
     --------
@@ -353,7 +370,7 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     mix = params["age_mix"]
     per_class = {c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size))))
                  for c in CHANNELS}
-    budget = {y: (float(_year_value(params, "budget", y)) or None) for y in years}
+    budget = _budget_by_year(params, years)
     return AllocationInputs(
         units=units, years=years, targets=tgt, capacity=capacity, conversion_capacity=conv_cap,
         unit_costs=pd.DataFrame(uc), operating_subsidy=ops, conversion_cost_yuan=float(conversion_cost(params)),
