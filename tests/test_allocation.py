@@ -407,3 +407,64 @@ def test_a_budget_year_outside_the_plan_years_is_refused():
     params = load_scenario("baseline", {"budget": {2026: 5}}).parameters
     with pytest.raises(ScenarioError, match=r"budget\.2026 = 5 is for a year outside plan_years 2024–2025"):
         inputs_from_parameters(params)
+
+
+# ---- shadow prices: units, "not met", what the value covers ----------------------------------------
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_slots_duals_are_slot_years_not_yuan(solver):
+    # The hand LP of test_max_slots_spends_the_budget_on_targets_first: the last yuan buys market
+    # slots at ¥40, i.e. 1/40 = 0.025 weighted slot-years per yuan = 250 per ¥10,000.
+    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
+                      capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
+                      costs={("community", "inclusive"): 100, ("social", "market"): 40},
+                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver)
+    sp = solve(inp).shadow_prices.set_index("constraint")
+    assert (sp.unit == "weighted slot-years").all()
+    assert sp.value_yuan.isna().all()  # value_yuan never holds anything but yuan
+    assert sp.at["budget-district-2024", "value"] == pytest.approx(0.025, rel=REL)
+    assert sp.at["budget-district-2024", "meaning"] == "2024年每增加1万元预算可多提供约250.00个加权托位·年"
+    assert "元" not in sp.at["budget-district-2024", "meaning"].replace("万元", "")
+    # one more inclusive slot required: 100 yuan taken from market slots (2.5 slot-years) against
+    # a weight-2 inclusive slot (2): 0.5 weighted slot-years fewer
+    assert sp.at["inclusive-a-2024", "value"] == pytest.approx(0.5, rel=REL)
+    assert "加权托位·年" in sp.at["inclusive-a-2024", "meaning"]
+
+
+def test_min_cost_duals_are_yuan():
+    sp = solve(lp_two_channels()).shadow_prices
+    assert (sp.unit == "yuan").all()
+    assert sp.value_yuan.to_numpy() == pytest.approx(sp.value.to_numpy())
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_not_met_is_read_from_the_shortfall_not_the_dual_size(solver):
+    # 10 market slots, no way to add or convert an inclusive one, 30% share required: 3 slots short.
+    # The share dual per point is the penalty × 1% of 10 slots = 1e6 × 0.1 = 100,000 — below half
+    # the penalty, so the old size test called it public money; the shortfall says it is not met.
+    inp = make_inputs(units={"a": (10, 0)}, targets={("a", 2024): (10, 0)},
+                      capacity={("a", "social", 2024): 5}, costs={("social", "market"): 0},
+                      share={2024: 0.3}, solver=solver)
+    r = solve(inp)
+    sp = r.shadow_prices.set_index("constraint")
+    assert sp.at["share-district-2024", "shortfall"] == pytest.approx(3, abs=SLOTS)
+    assert sp.at["share-district-2024", "value_yuan"] == pytest.approx(100_000, rel=REL)
+    assert "未能完成" in sp.at["share-district-2024", "meaning"]
+    assert "not met" in sp.at["share-district-2024", "meaning_en"]
+    assert "财政资金" not in sp.at["share-district-2024", "meaning"]
+
+
+def test_target_sentences_state_the_horizon_and_the_share(shipped):
+    r = shipped["baseline"][1][SOLVERS[0]]
+    sp = r.shadow_prices.set_index("constraint")
+    share = sp.loc["share-district-2025"]
+    assert share.binding and share.value_yuan > 0  # the 2025 share row binds in the baseline
+    priced = sp[(sp.family == "inclusive") & (sp.year == 2025) & (sp.value_yuan > 0)]
+    assert len(priced)
+    for _, p in priced.iterrows():
+        assert "按2024–2025年支出计；已扣除其对全区普惠占比的贡献" in p.meaning
+        assert "spending in 2024–2025; net of its contribution to the district inclusive share" in p.meaning_en
+    # 2024's share row is slack: no share remark there, the horizon still stated
+    p24 = sp[(sp.family == "total") & (sp.year == 2024) & (sp.value_yuan > 0)].iloc[0]
+    assert "按2024–2025年支出计" in p24.meaning and "普惠占比" not in p24.meaning
+

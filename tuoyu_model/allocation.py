@@ -72,6 +72,9 @@ BUDGET_ITEMS = {  # item -> (Chinese label, funding rule: capital or operating s
     "operating_subsidy_existing": ("2023年底存量普惠托位运营补贴", "operating"),
 }
 TOL = 1e-6  # values below this (slots or yuan) are solver noise
+UNMET_TOL = 1e-6  # slots: a row's shortfall above this means its target is not met
+# Unit of the objective, hence of every dual: yuan (min_cost) or inclusive-weighted slot-years (max_slots).
+OBJECTIVE_UNIT = {"min_cost": "yuan", "max_slots": "weighted slot-years"}
 STOCK_YEAR = 2023  # towns.csv holds the stock at the end of this year (existing_slots_2023)
 
 
@@ -141,7 +144,6 @@ class AllocationInputs:
     tie_break: float = 1.0
     city_share_capital: float = 0.5
     city_share_operating: float = 0.5
-    penalty_note_threshold: float = 0.5
 
 
 @dataclass
@@ -389,7 +391,6 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
-        penalty_note_threshold=float(params["penalty_note_threshold"]),
     )
 
 
@@ -792,7 +793,7 @@ def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: di
 
 
 def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRecord,
-                  stock: pd.DataFrame, lp_result: bool) -> tuple[pd.DataFrame, bool]:
+                  stock: pd.DataFrame, lp_result: bool, short: dict) -> tuple[pd.DataFrame, bool]:
     inp = model.inputs
     rows = model.rows
     pis = np.array([c.pi if c.pi is not None else np.nan for c in rows.cons], dtype=float)
@@ -801,7 +802,8 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     # ≤ rows (capacity, budget) have duals ≤ 0 when minimising: report the saving as positive.
     sign = np.where(np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity")
                     | (fam == "conversion"), -1.0, 1.0)
-    value = _clean(sign * np.nan_to_num(pis), 4)
+    # Budget duals are per yuan (max_slots: ~1e-4 slot-years), so they keep more digits.
+    value = np.where(fam == "budget", _clean(sign * np.nan_to_num(pis), 10), _clean(sign * np.nan_to_num(pis), 4))
     binding = np.abs(np.nan_to_num(slacks)) <= 1e-6
     totals = stock.groupby("year")["total_slots"].sum()
     scale = np.array(rows.scale, dtype=float)
@@ -816,18 +818,26 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
         unique = ranging["unique"]
     else:
         unique = ~(binding & degenerate)
-    min_pen = min(inp.penalties.values())
+    # "Not met" is read from the row's own shortfall variable, never from the size of its dual.
+    shortfall = np.array([float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_
+                          in zip(rows.family, rows.town, rows.year, strict=True)])
+    ctx = {"unit": OBJECTIVE_UNIT[inp.objective], "years": (inp.years[0], inp.years[-1]),
+           "penalised": bool(any(v > UNMET_TOL for v in short.values())),
+           "share_binds": {int(y) for y, b, val in zip(years[is_share], binding[is_share], value[is_share],
+                                                       strict=True) if b and val != 0}}
     names = inp.units["town"].to_dict()
     zh, en = [], []
-    for f_, t_, y_, val, b in zip(fam, rows.town, rows.year, value, binding, strict=True):
-        a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), min_pen * inp.penalty_note_threshold,
-                          inp.objective)
+    for f_, t_, y_, val, b, s_ in zip(fam, rows.town, rows.year, value, binding, shortfall, strict=True):
+        a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), s_, ctx)
         zh.append(a)
         en.append(b_)
+    unit = ctx["unit"]
     out = pd.DataFrame({"constraint": [f"{f}-{t}-{y}" for f, t, y in
                                        zip(rows.family, rows.town, rows.year, strict=True)],
-                        "town_id": rows.town, "year": rows.year, "value_yuan": value, "meaning": zh,
-                        "meaning_en": en, "family": rows.family, "unique": unique, "binding": binding})
+                        "town_id": rows.town, "year": rows.year,
+                        "value_yuan": value if unit == "yuan" else np.full(len(value), np.nan), "meaning": zh,
+                        "meaning_en": en, "family": rows.family, "unique": unique, "binding": binding,
+                        "value": value, "unit": unit, "shortfall": _clean(shortfall)})
     if not lp_result:
         out["meaning"] = out["meaning"] + "（整班模式：取自线性松弛）"
         out["meaning_en"] = out["meaning_en"] + " (whole-class mode: from the LP relaxation)"
@@ -837,48 +847,87 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     return out, degenerate
 
 
-def _sentence(family: str, town: str, town_id: str, year: int, value: float, binding: bool,
-              penalty_level: float, objective: str) -> tuple[str, str]:
-    """One Chinese and one English sentence for a shadow price."""
+def _sentence(family: str, town: str, town_id: str, year: int, value: float, binding: bool, shortfall: float,
+              ctx: dict) -> tuple[str, str]:
+    """One Chinese and one English sentence for a shadow price, in the objective's unit.
+
+    ``ctx``: ``unit`` (``yuan`` or ``weighted slot-years``), ``years`` (first, last planned year),
+    ``penalised`` (some target is unmet, so duals may carry penalties), ``share_binds`` (years
+    whose district-share row binds with a non-zero dual).
+    """
     v = f"{value:,.0f}"
-    unmet = abs(value) >= penalty_level
-    money_zh = "目标函数值（含缺口罚金）" if (unmet or objective == "max_slots") else "财政资金"
-    money_en = "objective (with shortfall penalties)" if (unmet or objective == "max_slots") else "public money"
-    if family in ("total", "inclusive", "coverage"):
-        what_zh = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位（全覆盖下限）"}[family]
-        what_en = {"total": "slot", "inclusive": "inclusive slot",
-                   "coverage": "inclusive slot (coverage minimum)"}[family]
+    yuan = ctx["unit"] == "yuan"
+    y0, y1 = ctx["years"]
+    span = f"{y0}–{y1}" if y0 != y1 else f"{y0}"
+    unmet = shortfall > UNMET_TOL
+    money_zh = "目标函数值（含缺口罚金）" if ctx["penalised"] else "财政资金"
+    money_en = "objective (with shortfall penalties)" if ctx["penalised"] else "public money"
+    horizon_zh, horizon_en = (f"按{span}年支出计", f"spending in {span}") if yuan else (f"按{span}年计", span)
+    if family in ("total", "inclusive", "coverage", "centre", "share"):
+        what_zh = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位（全覆盖下限）",
+                   "centre": "区托育综合服务中心托位", "share": "普惠托位占比"}[family]
+        what_en = {"total": "slot", "inclusive": "inclusive slot", "coverage": "inclusive slot (coverage minimum)",
+                   "centre": "district centre slot", "share": "inclusive share"}[family]
+        if unmet:
+            pen_zh = f"罚金约{v}元" if yuan else f"罚金约{v}个加权托位·年"
+            pen_en = f"penalty about ¥{v}" if yuan else f"penalty about {v} weighted slot-years"
+            if family == "share":
+                return (f"{year}年全区普惠托位占比目标未能完成（缺{shortfall:,.0f}个普惠托位）：每提高1个百分点，"
+                        f"缺口相应增加（{pen_zh}）",
+                        f"{year}: the district inclusive share target is not met ({shortfall:,.0f} inclusive slots "
+                        f"short); each more point adds to the shortfall ({pen_en})")
+            return (f"{year}年{town}{what_zh}目标未能完成（缺{shortfall:,.0f}个）：每多要求1个，"
+                    f"缺口增加1个（{pen_zh}）",
+                    f"{year} {town_id}: the {what_en} target is not met ({shortfall:,.0f} short); each more slot "
+                    f"required adds one to the shortfall ({pen_en})")
         if value == 0 and not binding:
             return (f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
                     f"{year} {town_id}: the {what_en} target is exceeded and does not bind")
-        if value == 0:
+        if value == 0 and family != "share":
             return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约0元"
                     "（目标恰好达到，成本计入其他约束，如全区普惠占比）",
                     f"{year} {town_id}: one more {what_en} costs about ¥0 of {money_en} (the target is just met; "
                     "the cost sits on another constraint such as the district share)")
-        if unmet:
-            return (f"{year}年{town}{what_zh}目标未能完成：每多要求1个，缺口增加1个（罚金约{v}元）",
-                    f"{year} {town_id}: the {what_en} target is not met; each more slot required adds one to "
-                    f"the shortfall (penalty about ¥{v})")
-        return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元",
-                f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en}")
-    if family == "share":
-        return (f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元",
-                f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en}")
+        # What the value covers: the plan years' spending only, and for a unit's slot its effect on
+        # the district share when that row binds (the dual is net of the share row's price).
+        note_zh, note_en = horizon_zh, horizon_en
+        if family in ("inclusive", "coverage", "centre") and year in ctx["share_binds"]:
+            note_zh += "；已扣除其对全区普惠占比的贡献"
+            note_en += "; net of its contribution to the district inclusive share"
+        elif family == "total" and year in ctx["share_binds"]:
+            note_zh += "；含其对全区普惠占比要求的影响"
+            note_en += "; including what it adds to the district share requirement"
+        if family == "share":
+            if yuan:
+                return (f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元（{note_zh}）",
+                        f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en} "
+                        f"({note_en})")
+            return (f"{year}年全区普惠托位占比每提高1个百分点，约少提供{v}个加权托位·年（{note_zh}）",
+                    f"{year}: one more percentage point of inclusive share costs about {v} weighted slot-years "
+                    f"({note_en})")
+        if yuan:
+            return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元（{note_zh}）",
+                    f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en} ({note_en})")
+        return (f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
+                f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})")
     if family == "budget":
-        return (f"{year}年预算每增加1元，目标函数值（含缺口罚金）减少约{value:,.4f}元",
-                f"{year}: one more yuan of budget lowers the objective (with penalties) by about {value:,.4f}")
-    if family == "centre":
-        return (f"{year}年区托育综合服务中心每增加1个托位，{money_zh}增加约{v}元",
-                f"{year}: one more slot in the district centre costs about ¥{v} of {money_en}")
+        if yuan:
+            return (f"{year}年预算每增加1元，目标函数值（含缺口罚金）减少约{value:,.4f}元",
+                    f"{year}: one more yuan of budget lowers the objective (with penalties) by about {value:,.4f}")
+        per_wan = value * 10_000
+        return (f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
+                f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years")
     if family.startswith("capacity") or family == "conversion":
         ch = family.split("_", 1)[1] if "_" in family else "conversion"
         ch_zh = CHANNEL_LABEL_ZH.get(ch, "存量转普惠")
         if value == 0:
             return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
                     f"{year} {town_id}: {ch} capacity is not exhausted")
-        return (f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
-                f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}")
+        if yuan:
+            return (f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
+                    f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}")
+        return (f"{year}年{town}{ch_zh}产能每增加1个托位，可多提供约{v}个加权托位·年",
+                f"{year} {town_id}: one more slot of {ch} capacity adds about {v} weighted slot-years")
     return (f"{family} {town} {year}: {v}", f"{family} {town_id} {year}: {v}")
 
 
@@ -1036,7 +1085,7 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
     lp_is_same = lp_solved is solved
     sp_stock = stock if lp_is_same else _stock_table(lp_solved.model, lp_solved.x, lp_solved.v, lp_solved.short)
     shadow, degenerate = _shadow_table(lp_solved.model, _ranging(lp_solved.model), lp_solved.record, sp_stock,
-                                       lp_is_same)
+                                       lp_is_same, lp_solved.short)
     if degenerate:
         notes.append("线性规划解退化：部分影子价格不唯一（见unique列） / the LP solution is degenerate: some shadow "
                      "prices are not unique (see column 'unique')")

@@ -83,8 +83,9 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
         total_min = float(np.maximum(t.target_total, units.initial_total).sum())
         unit_need = float(np.maximum(t.target_inclusive, t.min_inclusive).sum())
         need_inc[y] = max(unit_need, s * total_min)
-        max_inc = float(units.initial_inclusive.sum() + cap_inc.xs(y, level="year").sum()
-                        + conv.xs(y, level="year").sum() + centre_cap)
+        # by year, not .xs: a district with no inclusive channel has an empty capacity table
+        max_inc = float(units.initial_inclusive.sum() + cap_inc.groupby(level="year").sum().get(y, 0.0)
+                        + conv.groupby(level="year").sum().get(y, 0.0) + centre_cap)
         if need_inc[y] > max_inc + 1e-9:
             notes.append(f"{y}年全区至少需要普惠托位{need_inc[y]:,.0f}个（占比目标{s:.0%}），"
                          f"但最多只能有{max_inc:,.0f}个 / {y}: the district needs at least {need_inc[y]:,.0f} "
@@ -122,7 +123,7 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
                 cap.loc[(cap.channel == r.channel) & (cap.year == y), "capacity_slots"].sum())
             pools.append((unit, room))
         unit = min(inputs.conversion_cost_yuan + f * float(op.loc[(yy, ex)]) for yy in years if yy <= y)
-        pools.append((unit, float(conv.xs(y, level="year").sum())))
+        pools.append((unit, float(conv.groupby(level="year").sum().get(y, 0.0))))
         to_add = max(0.0, need_inc[y] - i0_all)
         floor, left = 0.0, to_add
         for unit, room in sorted(pools):
