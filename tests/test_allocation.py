@@ -468,3 +468,20 @@ def test_target_sentences_state_the_horizon_and_the_share(shipped):
     p24 = sp[(sp.family == "total") & (sp.year == 2024) & (sp.value_yuan > 0)].iloc[0]
     assert "按2024–2025年支出计" in p24.meaning and "普惠占比" not in p24.meaning
 
+
+# ---- check_solution rebuilds the money from the allocation -------------------------------------------
+
+@pytest.mark.parametrize("corrupt, item", [
+    # the conversion item counted twice (a second row), as a double count in _money_tables would
+    (lambda b: pd.concat([b, b[b.item == "conversion"]], ignore_index=True), "conversion"),
+    # operating subsidy of new slots counted without the part-year of the first year
+    (lambda b: b.assign(amount_yuan=b.amount_yuan.where(b.item != "operating_subsidy_new", b.amount_yuan * 1.2)),
+     "operating_subsidy_new"),
+])
+def test_check_solution_catches_a_corrupted_budget_table(shipped, corrupt, item):
+    inp, results = shipped["baseline"]
+    r = results[SOLVERS[0]]
+    assert float(r.conversions.slots.sum()) > 0  # there is conversion money to double
+    assert check_solution(r, inp) == []
+    bad = check_solution(replace(r, budget=corrupt(r.budget)), inp)
+    assert any(f"budget item {item}" in b and "rebuilt from the allocation" in b for b in bad), bad

@@ -16,6 +16,8 @@ import pandas as pd
 from tuoyu_model.allocation import AllocationInputs, AllocationResult, centre_host_rule
 
 CHECK_TOL = 1e-4  # slots or yuan; the solver's feasibility tolerance is 1e-7 relative
+BUDGET_REL = 1e-9  # budget items rebuilt from the tables agree with result.budget to this share…
+BUDGET_ABS = 0.01  # …plus a cent: result.budget is rounded to the cent
 
 
 def _yuan(x: float) -> str:
@@ -238,14 +240,40 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         bad.append(f"centre slots in more than one unit: {sorted(centre.town_id.unique())}")
     if (centre.kind != "inclusive").any():
         bad.append("centre slots that are not inclusive")
-    # budget rows
+    # budget rows: each year's spending rebuilt from the allocation and conversion tables, never
+    # from result.budget (which comes from the same code as the LP's money rows), then compared.
     money = result.budget
     lim = result.budget_limits.set_index("year")
+    unit_cost = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
+    op = inputs.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+    f, ex = inputs.service_fraction, inputs.existing_channel
+    inc = a[a.kind == "inclusive"]
+    unknown = set(money.item) - {"capital_subsidy", "conversion", "operating_subsidy_new", "operating_subsidy_existing"}
+    if unknown:
+        bad.append(f"budget items not in the model: {sorted(unknown)}")
     for y in years:
-        b = lim.at[y, "budget_yuan"]
+        new_y = a[a.year == y]
+        served = inc[inc.year <= y]  # inclusive slots in service in y: a part-year in their first
+        conv_served = conv[conv.year <= y]
+        rebuilt = {
+            "capital_subsidy": float((new_y.new_slots.to_numpy()
+                                      * unit_cost.reindex(list(zip(new_y.channel, new_y.kind, strict=True)))
+                                      .to_numpy()).sum()),
+            "conversion": float(conv[conv.year == y].slots.sum()) * inputs.conversion_cost_yuan,
+            "operating_subsidy_new": float((served.new_slots.to_numpy() * np.where(served.year == y, f, 1.0)
+                                            * op.reindex([(y, c) for c in served.channel]).to_numpy()).sum())
+            + float((conv_served.slots.to_numpy() * np.where(conv_served.year == y, f, 1.0)).sum())
+            * float(op.loc[(y, ex)]),
+            "operating_subsidy_existing": float(op.loc[(y, ex)]) * float(units.initial_inclusive.sum()),
+        }
         parts = money[money.year == y]
-        total = float(parts.amount_yuan.sum())
-        committed = float(lim.at[y, "committed_yuan"])
+        for item, amount in rebuilt.items():
+            got = float(parts.loc[parts.item == item, "amount_yuan"].sum())
+            if abs(got - amount) > BUDGET_REL * abs(amount) + BUDGET_ABS:
+                bad.append(f"{y}: budget item {item} {got:,.2f} ≠ {amount:,.2f} rebuilt from the allocation")
+        b = lim.at[y, "budget_yuan"]
+        total = sum(rebuilt.values())
+        committed = rebuilt["operating_subsidy_existing"]
         if not pd.isna(b) and total > max(b, committed) + max(1.0, 1e-7 * b):
             bad.append(f"{y}: spending {total:,.2f} above the budget {b:,.2f}")
         if not np.allclose(parts.city_yuan + parts.district_yuan, parts.amount_yuan, atol=0.05):
