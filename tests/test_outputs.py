@@ -145,3 +145,23 @@ def test_missing_glyph_is_an_error(tmp_path):
     # U+1F600 (an emoji) is not in Noto Sans CJK SC: it would draw as a box
     with pytest.raises(ReportError, match="missing from font"):
         save_figure(chart("托位 \U0001F600"), tmp_path / "x.png")
+
+
+def test_progress_workbook_uses_the_same_writer_and_escaping(tmp_path):
+    from tuoyu_model.progress import write_progress_workbook
+
+    completion = pd.DataFrame({"town": ["=cmd|' /C calc'!A0", "旧宫镇"], "reported": [True, False],
+                               "total_slots": pd.array([320, pd.NA], dtype="Int64"),
+                               "completion_total": [float("inf"), float("nan")]})
+    path = write_progress_workbook({"summary": pd.DataFrame({"摘要": ["-1 个属地未报送"]}), "completion": completion},
+                                   tmp_path / "p.xlsx", "进展")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["摘要", "完成情况"]
+    ws = wb["完成情况"]
+    assert ws["A2"].value == "=cmd|' /C calc'!A0" and ws["A2"].quotePrefix  # the outputs rule: quote prefix
+    assert ws["B2"].value == "是" and ws["B3"].value == "否"
+    assert ws["C2"].value == 320 and ws["C3"].value is None  # <NA>: a blank cell, never the text '<NA>'
+    assert ws["D2"].value is None and ws["D3"].value is None  # inf and NaN: blank cells
+    assert wb["摘要"]["A2"].quotePrefix and ws.freeze_panes == "A2"
+    assert write_progress_workbook({"summary": pd.DataFrame({"摘要": ["x"]})}, tmp_path / "q.xlsx").read_bytes() == \
+        write_progress_workbook({"summary": pd.DataFrame({"摘要": ["x"]})}, tmp_path / "r.xlsx").read_bytes()

@@ -62,7 +62,8 @@ def test_no_report_run_writes_the_contract(data_copy):
     assert "total" not in set(budget["item"])
     assert summary["public_cost_yuan"]["total"] == pytest.approx(budget.amount_yuan.sum(), abs=0.01)
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    assert manifest["scenario"] == "baseline" and len(manifest["scenario_hash"]) == 16
+    assert manifest["kind"] == "scenario" and manifest["scenario"] == "baseline"
+    assert len(manifest["scenario_hash"]) == 16
     assert manifest["parameters"]["household_size"] == 2.31
     towns = data_copy / "towns.csv"
     assert manifest["input_files"]["data/towns.csv"] == hashlib.sha256(towns.read_bytes()).hexdigest()
@@ -127,5 +128,9 @@ def test_compare_without_report(data_copy):
     cost = table.set_index("label_zh").loc["财政资金需求合计"]
     assert cost["budget_cut_20"] < cost["baseline"]  # a 20% cut spends less
     assert (rec.folder / "figures" / "differences.png").is_file()
+    manifest = json.loads((rec.folder / "manifest.json").read_text("utf-8"))
+    assert manifest["kind"] == "compare" and [s["name"] for s in manifest["scenarios"]] == ["baseline", "budget_cut_20"]
+    assert list(manifest)[-5:] == ["input_files", "outputs", "git", "versions", "run"]
+    assert "tables/comparison.csv" in manifest["outputs"]
     with pytest.raises(ScenarioError, match="at least two"):
         pipeline.run_compare(["baseline"], report=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tuoyu_model import costs
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
 from tuoyu_model.progress import (
@@ -98,6 +99,7 @@ def test_projection_from_the_last_two_reports(targets, towns, threshold, at_risk
     r = projection_table(progress, targets, towns, params).set_index("town_id").loc["jiugong"]
     assert r.projected_total == pytest.approx(360 + 60 * 184 / 91, rel=1e-9)
     assert r.rate_total_per_month == pytest.approx(60 / (91 / DAYS_PER_MONTH), rel=1e-9)
+    assert DAYS_PER_MONTH == costs.DAYS_PER_MONTH == pytest.approx(365 / 12)  # one month length in the package
     assert r.basis == "trend_last_two_reports"
     assert bool(r.at_risk) is at_risk
 
@@ -180,6 +182,12 @@ def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_pat
     assert len(manifest["progress_files"]) == 2
     assert all(len(h) == 64 for h in manifest["progress_files"].values())
     assert manifest["as_of"] == "2024-09-30" and manifest["scenario"] == "baseline"
+    # the package's one manifest layout (pipeline.build_manifest), as for tuoyu run and compare
+    assert manifest["kind"] == "progress"
+    assert list(manifest)[-5:] == ["input_files", "outputs", "git", "versions", "run"]
+    assert "data/towns.csv" in manifest["input_files"] and "data/scenarios/baseline.yaml" in manifest["input_files"]
+    assert set(manifest["outputs"]) >= {"results.xlsx", "summary.json", "figures/completion.png"}
+    assert manifest["parameters"]["target_set_2025"] == "high_quality_2025"
     import openpyxl
 
     wb = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)

@@ -1,5 +1,6 @@
 """The progress report notebook, executed through papermill on the sample returns."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -32,5 +33,14 @@ def test_progress_report_through_papermill(tmp_path, capsys):
         assert town in html
     nb = nbformat.read(folder / "report.ipynb", as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    # nothing printed: no solver banner (HiGHS writes it to fd 1 from C++) and no warnings
+    assert not [o.text for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream"]
     assert nb.metadata["papermill"]["parameters"]["as_of"] == "2024-09-30"
     assert (folder / "figures" / "completion.png").stat().st_size > 10_000
+    # the notebook showed the figure tuoyu progress drew (not a second drawing) ...
+    pngs = [o.data["image/png"] for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert [base64.b64decode(p) for p in pngs] == [(folder / "figures" / "completion.png").read_bytes()]
+    # ... and the manifest, written last, covers the report too
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert {"report.ipynb", "report.html", "results.xlsx"} <= set(manifest["outputs"])
+    assert "notebooks/progress_report.ipynb" in manifest["input_files"]

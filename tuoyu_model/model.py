@@ -330,11 +330,13 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def _quiet_native_stdout() -> Any:
+def quiet_native_stdout() -> Any:
     """Silence output written straight to file descriptor 1 by native code (HiGHS' start-up banner).
 
-    The banner would otherwise show up in the middle of the report; Python-level output is
-    untouched outside the block.
+    In a Jupyter kernel ``sys.stdout`` is ipykernel's stream and its ``fileno()`` is a saved
+    copy of the original descriptor, not fd 1, so silencing ``sys.stdout.fileno()`` (as
+    ``allocation_solver.quiet_stdout`` does) lets the banner into the report: fd 1 itself is
+    redirected here. Python-level output is untouched outside the block.
     """
     sys.stdout.flush()
     try:
@@ -427,7 +429,7 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
 
     allocation = _module("allocation")
     t1 = time.perf_counter()
-    with _quiet_native_stdout():
+    with quiet_native_stdout():
         inputs = allocation.inputs_from_parameters(params, targets, towns)
         result = allocation.solve(inputs)
     timings["allocation"] = time.perf_counter() - t1

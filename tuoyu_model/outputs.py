@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tuoyu_model.errors import ReportError
@@ -239,39 +241,71 @@ def _cell_text(value: Any, fmt: str) -> str:
     return str(value)
 
 
-def _write_sheet(wb: Any, name: str, df: pd.DataFrame, formats: dict[str, Any]) -> None:
-    ws = wb.add_worksheet(name)
-    specs = [column(c) for c in df.columns]
-    people = for_people(df)
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet as people read it.
+
+    Attributes
+    ----------
+    name : str
+        The sheet's (Chinese) name.
+    table : DataFrame
+        The table already for people: Chinese headers with units, codes translated, 万元.
+    formats : sequence of str
+        The number format of each column, a key of :data:`NUMBER_FORMATS`.
+
+    """
+
+    name: str
+    table: pd.DataFrame
+    formats: tuple[str, ...]
+
+
+def people_sheet(name: str, df: pd.DataFrame) -> Sheet:
+    """Return a contract table as a :class:`Sheet`: :func:`for_people` and the formats of :data:`COLUMNS`."""
+    return Sheet(name, for_people(df), tuple(column(c).fmt for c in df.columns))
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and not math.isfinite(value)
+
+
+def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    people = sheet.table
+    kinds = list(sheet.formats)
     header_fmt, text_fmt, quoted_fmt = formats["header"], formats["text"], formats["quoted"]
-    widths = []
-    for j, (header, spec) in enumerate(zip(people.columns, specs, strict=True)):
-        ws.write_string(0, j, header, header_fmt)
-        sample = [_cell_text(v, spec.fmt) for v in people.iloc[:200, j]]
-        widths.append(min(60, max([_text_width(header)] + [_text_width(t) for t in sample]) + 2))
+    for j, (header, kind) in enumerate(zip(people.columns, kinds, strict=True)):
+        ws.write_string(0, j, str(header), header_fmt)
+        sample = [_cell_text(v, kind) for v in people.iloc[:200, j] if not _is_blank(v)]
+        width = min(60, max([_text_width(str(header))] + [_text_width(t) for t in sample]) + 2)
+        ws.set_column(j, j, width, formats[kind] if kind != "text" else None)
     for i, row in enumerate(people.itertuples(index=False), start=1):
-        for j, (value, spec) in enumerate(zip(row, specs, strict=True)):
-            fmt = formats[spec.fmt]
-            if value is None or isinstance(value, float) and math.isnan(value):
+        for j, (value, kind) in enumerate(zip(row, kinds, strict=True)):
+            fmt = formats[kind]
+            if _is_blank(value):
                 ws.write_blank(i, j, None, fmt)
-            elif isinstance(value, bool):
+            elif isinstance(value, bool | np.bool_):
                 ws.write_string(i, j, "是" if value else "否", text_fmt)
-            elif isinstance(value, int | float) or hasattr(value, "dtype"):
+            elif isinstance(value, numbers.Number):
                 ws.write_number(i, j, float(value), fmt)
             else:
                 text = str(value)
                 ws.write_string(i, j, text, quoted_fmt if needs_escape(text) else text_fmt)
-    for j, (w, spec) in enumerate(zip(widths, specs, strict=True)):
-        ws.set_column(j, j, min(w, 60), formats[spec.fmt] if spec.fmt != "text" else None)
     ws.freeze_panes(1, 0)
-    if len(df):
-        ws.autofilter(0, 0, len(df), max(0, len(df.columns) - 1))
+    if len(people):
+        ws.autofilter(0, 0, len(people), max(0, len(people.columns) - 1))
 
 
-def write_workbook_sheets(sheets: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
-    """Write ``{sheet name: table}`` as a workbook with Chinese headers, frozen header rows, formats.
+def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
+    """Write :class:`Sheet` s as a workbook: header row frozen and formatted, number formats, text never a formula.
 
-    The file is reproducible (fixed document and zip times) and no text cell is a formula.
+    The one workbook writer of the package (scenario results, comparisons, progress). The file
+    is reproducible (fixed document and zip times); blank, NaN and infinite values are blank
+    cells; text a spreadsheet would read as a formula (:func:`needs_escape`) is written as
+    text with the quote prefix set.
     """
     import xlsxwriter
 
@@ -285,10 +319,15 @@ def write_workbook_sheets(sheets: Mapping[str, pd.DataFrame], path: Path, title:
     formats["header"] = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
                                        "border": 1})
     formats["quoted"] = wb.add_format({"quote_prefix": True, "num_format": "@", "valign": "top"})
-    for name, df in sheets.items():
-        _write_sheet(wb, name, df, formats)
+    for sheet in sheets:
+        _write_sheet(wb, sheet, formats)
     wb.close()
     return path
+
+
+def write_workbook_sheets(sheets: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
+    """Write ``{sheet name: contract table}`` through :func:`people_sheet` and :func:`write_sheets`."""
+    return write_sheets([people_sheet(name, df) for name, df in sheets.items()], path, title)
 
 
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -337,35 +338,64 @@ def _scenario_argument(scenario: Scenario) -> str:
     return scenario.name if path.resolve() == shipped else str(path.resolve())
 
 
+def build_manifest(kind: str, folder: Path, *, started: float, seconds: float, inputs: Mapping[str, str],
+                   timings: Mapping[str, float] | None = None, **fields: Any) -> dict[str, Any]:
+    """Describe a run: what it is, what it read, what it wrote, with which code.
+
+    The one manifest of the package (``tuoyu run``, ``tuoyu compare``, ``tuoyu progress``):
+    ``kind``, then the kind's own ``fields`` (scenario, parameters …), ``input_files`` (SHA-256
+    of every file read), ``outputs`` (SHA-256 of every file in ``folder`` but the manifest),
+    ``git`` (commit, dirty), and the fields that change from run to run: ``versions`` and
+    ``run`` (start time, seconds, timings, Python, platform).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("x")
+    >>> m = build_manifest("demo", folder, started=0.0, seconds=1.0, inputs={}, scenario="baseline")
+    >>> list(m)
+    ['kind', 'scenario', 'input_files', 'outputs', 'git', 'versions', 'run']
+    >>> m["outputs"]["a.csv"][:12], m["run"]["started_utc"]
+    ('2d711642b726', '1970-01-01T00:00:00Z')
+
+    """
+    files = {p.relative_to(folder).as_posix(): sha256_file(p)
+             for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    return {
+        "kind": kind,
+        **fields,
+        "input_files": dict(inputs),
+        "outputs": files,
+        "git": git_commit(),
+        # The fields below change from run to run (time and versions); everything else is fixed.
+        "versions": versions(),
+        "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                "seconds": round(seconds, 3), "timings_s": {k: round(v, 3) for k, v in (timings or {}).items()},
+                "python": sys.executable, "platform": platform.platform()},
+    }
+
+
+def scenario_fields(scenario: Scenario, set_options: list[str]) -> dict[str, Any]:
+    """Describe a scenario for a manifest: name, title, hash, file, overrides, resolved parameters."""
+    return {"scenario": scenario.name, "title": scenario.title, "scenario_hash": scenario.hash,
+            "scenario_file": _label(scenario_file(scenario)), "set_options": list(set_options),
+            "overridden": dict(sorted(scenario.parameters.overridden.items())),
+            "parameters": scenario.parameters.to_jsonable()}
+
+
 def write_manifest(folder: Path, scenario: Scenario, set_options: list[str], started: float, seconds: float,
                    timings: dict[str, float], notebook: Path | None) -> Path:
-    """Write ``manifest.json`` describing the run and every file in ``folder``."""
+    """Write a scenario run's ``manifest.json`` (:func:`build_manifest`, kind ``scenario``)."""
     import json
 
     from tuoyu_model.outputs import write_json
 
     summary_path = folder / "summary.json"
     solver = json.loads(summary_path.read_text("utf-8")).get("solver", {}) if summary_path.is_file() else {}
-    files = {p.relative_to(folder).as_posix(): sha256_file(p)
-             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
-    manifest = {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "scenario_hash": scenario.hash,
-        "scenario_file": _label(scenario_file(scenario)),
-        "set_options": list(set_options),
-        "overridden": dict(sorted(scenario.parameters.overridden.items())),
-        "parameters": scenario.parameters.to_jsonable(),
-        "input_files": input_files(scenario, notebook),
-        "outputs": files,
-        "solver": solver,
-        "git": git_commit(),
-        # The fields below change from run to run (time and versions); everything else is fixed.
-        "versions": versions(),
-        "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                "seconds": round(seconds, 3), "timings_s": {k: round(v, 3) for k, v in timings.items()},
-                "python": sys.executable, "platform": platform.platform()},
-    }
+    manifest = build_manifest("scenario", folder, started=started, seconds=seconds, timings=timings,
+                              inputs=input_files(scenario, notebook), **scenario_fields(scenario, set_options),
+                              solver=solver)
     return write_json(manifest, folder / "manifest.json")
 
 
@@ -538,14 +568,11 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
         else:
             write_comparison([run_model(s) for s in scenarios], tmp)
             timings = {}
-        files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-        write_json({"scenarios": [{"name": s.name, "title": s.title, "scenario_hash": s.hash} for s in scenarios],
-                    "set_options": set_options, "input_files": {k: v for s in scenarios
-                                                                for k, v in input_files(s, notebook).items()},
-                    "outputs": files, "git": git_commit(), "versions": versions(),
-                    "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                            "seconds": round(time.perf_counter() - t0, 3),
-                            "timings_s": {k: round(v, 3) for k, v in timings.items()}}},
+        inputs = {k: v for s in scenarios for k, v in input_files(s, notebook if report else None).items()}
+        write_json(build_manifest("compare", tmp, started=started, seconds=time.perf_counter() - t0,
+                                  timings=timings, inputs=inputs,
+                                  scenarios=[{"name": s.name, "title": s.title, "scenario_hash": s.hash}
+                                             for s in scenarios], set_options=set_options),
                    tmp / "manifest.json")
         replace_dir_atomically(tmp, final)
     except TuoyuError as exc:

@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tuoyu_model.costs import DAYS_PER_MONTH
 from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
-from tuoyu_model.errors import DataError, TuoyuError
-from tuoyu_model.paths import data_dir, display, notebooks_dir, outputs_dir
+from tuoyu_model.errors import DataError
+from tuoyu_model.paths import display, notebooks_dir, outputs_dir
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
-DAYS_PER_MONTH = 365.25 / 12
 # Floating shares like 0.9 × 30 = 27.000000000000004 must not round up to 28 people.
 _EPS = 1e-9
 
@@ -367,7 +367,7 @@ def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
     }
 
 
-def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: str = "baseline",
+def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object = "baseline",
              set_options: list[str] | None = None, with_replan: bool = True) -> ProgressResult:
     """Read the returns and build every progress table (and the re-plan when possible).
 
@@ -377,10 +377,11 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: str = 
         The returns (xlsx/csv).
     as_of : date or str, optional
         Evaluation date; default the latest report date.
-    scenario : str, default "baseline"
-        Scenario whose parameters (target set for 2025, costs, budget …) apply.
+    scenario : str or Scenario, default "baseline"
+        Scenario whose parameters (target set for 2025, costs, budget …) apply; a loaded
+        :class:`~tuoyu_model.parameters.Scenario` is used as is.
     set_options : list of str, optional
-        ``NAME=VALUE`` overrides, as for ``tuoyu run --set``.
+        ``NAME=VALUE`` overrides, as for ``tuoyu run --set`` (ignored with a loaded Scenario).
     with_replan : bool, default True
         Solve the re-plan (needs :mod:`tuoyu_model.allocation`).
 
@@ -397,9 +398,9 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: str = 
 
     """
     from tuoyu_model.data import load_targets, load_towns
-    from tuoyu_model.parameters import load_scenario, parse_set_options
+    from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 
-    s = load_scenario(scenario, parse_set_options(set_options))
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, parse_set_options(set_options))
     params = s.parameters
     targets = load_targets()
     towns = load_towns(targets=targets)
@@ -528,42 +529,16 @@ def _formats_of(df: pd.DataFrame) -> list[str]:
 def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
     """Write the progress workbook: a 摘要 sheet then one sheet per table of :data:`PROGRESS_SHEETS`.
 
-    Reuses the number formats and the formula escaping of :mod:`tuoyu_model.outputs`; the
-    workbook's timestamp is fixed so two runs give the same bytes.
+    Tables are shown by :func:`for_people_progress` and written by the package's one workbook
+    writer (:func:`tuoyu_model.outputs.write_sheets`: fixed timestamps, formula escaping).
     """
-    import xlsxwriter
+    from tuoyu_model.outputs import Sheet, write_sheets
 
-    from tuoyu_model.outputs import NUMBER_FORMATS, WORKBOOK_TIME, escape_formula
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "nan_inf_to_errors": False})
-    wb.set_properties({"title": title, "created": WORKBOOK_TIME, "author": "tuoyu-model"})
-    fmts = {k: wb.add_format({"num_format": v, "valign": "top"}) for k, v in NUMBER_FORMATS.items()}
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
-    sheets = [("摘要", "summary")] + [(name, key) for name, key, _ in PROGRESS_SHEETS if key in tables]
-    for name, key in sheets:
-        df = tables[key]
-        ws = wb.add_worksheet(name)
-        people = df if key == "summary" else for_people_progress(df)
-        kinds = ["text"] * len(df.columns) if key == "summary" else _formats_of(df)
-        for j, h in enumerate(people.columns):
-            ws.write_string(0, j, str(h), head)
-            width = max([len(str(h)) * 2] + [len(str(v)) for v in people.iloc[:100, j]]) + 2
-            ws.set_column(j, j, min(width, 50))
-        for i, row in enumerate(people.itertuples(index=False), start=1):
-            for j, v in enumerate(row):
-                f = fmts[kinds[j]]
-                if v is None or v is pd.NA or isinstance(v, float) and math.isnan(v):
-                    ws.write_blank(i, j, None, f)
-                elif isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
-                    ws.write_number(i, j, float(v), f)
-                else:
-                    ws.write_string(i, j, str(escape_formula(str(v))), fmts["text"])
-        ws.freeze_panes(1, 0)
-    wb.close()
-    return path
+    summary = tables["summary"]
+    sheets = [Sheet("摘要", summary, ("text",) * len(summary.columns))]
+    sheets += [Sheet(name, for_people_progress(tables[key]), tuple(_formats_of(tables[key])))
+               for name, key, _ in PROGRESS_SHEETS if key in tables]
+    return write_sheets(sheets, path, title)
 
 
 def _pct(x: float | None) -> str:
@@ -602,20 +577,6 @@ def summary_lines(result: ProgressResult) -> list[str]:
                      f"（原方案同期{r['new_money_original_yuan'] / 1e4:,.1f}万元）。")
     lines.extend(result.notes)
     return lines
-
-
-def _manifest(result: ProgressResult, params: Mapping) -> dict:
-    from tuoyu_model.pipeline import git_commit, sha256_file, versions
-
-    inputs = {display(Path(f)): sha256_file(Path(f)) for f in result.files}
-    data_files = {display(p): sha256_file(p) for p in [data_dir() / "targets.csv", data_dir() / "towns.csv"]
-                  + sorted((data_dir() / "parameters").glob("*.yaml"))}
-    keys = ["target_set_2025", "at_risk_completion_threshold", "stock_2023_date", "certified_share_target",
-            "training_coverage_target", "min_inclusive_slots_per_unit", "inclusive_share_target"]
-    return {"kind": "progress", "as_of": result.as_of.isoformat(), "scenario": result.scenario,
-            "scenario_hash": result.scenario_hash, "progress_files": inputs, "data_files": data_files,
-            "parameters": {k: params[k] for k in keys if k in params}, "versions": versions(),
-            "git": git_commit(), "run_time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
 
 def recommendations(result: ProgressResult) -> list[str]:
@@ -696,8 +657,14 @@ def plot_completion(projection: pd.DataFrame, path: Path) -> Path:
         return save_figure(fig, path)
 
 
-def write_progress_outputs(result: ProgressResult, folder: Path, params: Mapping) -> None:
-    """Write tables, workbook, figures, summary and manifest of ``result`` into ``folder``."""
+def write_progress_outputs(result: ProgressResult, folder: Path) -> None:
+    """Write the tables, workbook, figure and summary of ``result`` into ``folder``.
+
+    ``summary.json`` holds the headline figures and, in Chinese, the summary lines
+    (``summary_zh``) and the recommendations (``recommendations_zh``), so the report notebook
+    shows them without evaluating the returns again. The manifest is written by
+    :func:`run_progress` once the report is in the folder too.
+    """
     from tuoyu_model.outputs import write_csv, write_json
 
     for _, key, name in PROGRESS_SHEETS:
@@ -710,16 +677,21 @@ def write_progress_outputs(result: ProgressResult, folder: Path, params: Mapping
     write_progress_workbook({**result.tables, "summary": summary_table(result)}, folder / "results.xlsx",
                             title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）")
     plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
-    write_json({**result.summary, "summary_zh": summary_lines(result)}, folder / "summary.json")
-    write_json(_manifest(result, params), folder / "manifest.json")
+    write_json({**result.summary, "scenario": result.scenario, "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
+                "summary_zh": summary_lines(result),
+                "recommendations_zh": recommendations(result)}, folder / "summary.json")
 
 
-def execute_report(folder: Path, files: Sequence[str], as_of: str, scenario: str,
-                   set_options: list[str] | None = None) -> None:
-    """Run ``notebooks/progress_report.ipynb`` through papermill into ``folder`` and export html.
+REPORT_NOTEBOOK = "progress_report.ipynb"
 
-    Uses the scenario report's notebook helpers (:func:`tuoyu_model.pipeline.execute_notebook`,
-    ``clean_notebook``, ``export_html``).
+
+def execute_report(folder: Path, as_of: str, files: Sequence[str] = ()) -> None:
+    """Run ``notebooks/progress_report.ipynb`` through papermill on the outputs in ``folder``; export html.
+
+    The notebook shows what :func:`write_progress_outputs` wrote there (``results_dir = "."``):
+    nothing is evaluated or drawn twice. ``files`` are passed on only to be recorded in the
+    notebook's parameters. Uses the scenario report's notebook helpers
+    (:func:`tuoyu_model.pipeline.execute_notebook`, ``clean_notebook``, ``export_html``).
 
     Raises
     ------
@@ -729,12 +701,61 @@ def execute_report(folder: Path, files: Sequence[str], as_of: str, scenario: str
     """
     from tuoyu_model.pipeline import clean_notebook, execute_notebook, export_html
 
-    nb_in = notebooks_dir() / "progress_report.ipynb"
+    nb_in = notebooks_dir() / REPORT_NOTEBOOK
     nb_out = folder / "report.ipynb"
-    execute_notebook(nb_in, nb_out, {"files": [str(Path(f).resolve()) for f in files], "as_of": as_of,
-                                     "scenario": scenario, "set_options": list(set_options or [])}, cwd=folder)
+    execute_notebook(nb_in, nb_out, {"files": [display(Path(f)) for f in files], "as_of": as_of,
+                                     "results_dir": "."}, cwd=folder)
     nb = clean_notebook(nb_out, nb_in)
     export_html(nb, folder / "report.html", f"大兴区托育服务进展评估（截至{as_of}）")
+
+
+def load_progress_outputs(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read back what :func:`write_progress_outputs` wrote: the tables by key and ``summary.json``.
+
+    Returns
+    -------
+    tuple of (dict of str to DataFrame, dict)
+        Tables under the keys of :data:`PROGRESS_SHEETS` (``completion``, ``projection`` …; dates
+        as ``YYYY-MM-DD`` text, yes/no columns as booleans with blanks) and the summary, with
+        ``summary_zh`` and ``recommendations_zh``.
+
+    Raises
+    ------
+    ReportError
+        ``folder`` lacks ``summary.json`` (not a progress output folder).
+
+    """
+    import json
+
+    from tuoyu_model.errors import ReportError
+
+    folder = Path(folder)
+    if not (folder / "summary.json").is_file():
+        raise ReportError(f"{display(folder)}: no summary.json; give the folder written by tuoyu progress")
+    tables = {}
+    for _, key, name in PROGRESS_SHEETS:
+        path = folder / "tables" / name
+        if path.is_file():
+            tables[key] = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                                      dtype={"date": str, "town_id": str})
+    return tables, json.loads((folder / "summary.json").read_text("utf-8"))
+
+
+def report_folder(files: Sequence[str], as_of: object = None, scenario: str = "baseline",
+                  set_options: list[str] | None = None, results_dir: str | Path = "") -> Path:
+    """Return the folder the report notebook shows: ``results_dir``, or a fresh evaluation's outputs.
+
+    Without ``results_dir`` (the notebook run on its own) the returns are evaluated and written
+    to a temporary folder that is removed when the Python process exits.
+    """
+    if results_dir:
+        return Path(results_dir)
+    import atexit
+
+    folder = Path(tempfile.mkdtemp(prefix="tuoyu-progress-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    write_progress_outputs(evaluate(files, as_of=as_of, scenario=scenario, set_options=set_options), folder)
+    return folder
 
 
 def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str = "baseline",
@@ -755,22 +776,42 @@ def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str =
         Broken returns, unknown scenario, a failed report; the CLI prints one line and exits 2.
 
     """
-    from tuoyu_model.parameters import load_scenario, parse_set_options
-    from tuoyu_model.pipeline import replace_dir_atomically, safe_output_dir
+    import time
 
-    result = evaluate(files, as_of=as_of, scenario=scenario, set_options=set_options)
-    params = load_scenario(scenario, parse_set_options(set_options)).parameters
+    from tuoyu_model.outputs import write_json
+    from tuoyu_model.parameters import load_scenario, parse_set_options
+    from tuoyu_model.pipeline import (
+        build_manifest,
+        input_files,
+        replace_dir_atomically,
+        safe_output_dir,
+        scenario_fields,
+        sha256_file,
+    )
+
+    started, t0 = time.time(), time.perf_counter()
+    set_options = list(set_options or [])
+    s = load_scenario(scenario, parse_set_options(set_options))
+    result = evaluate(files, as_of=as_of, scenario=s)
+    t1 = time.perf_counter()
     base = (Path(out).resolve() if out else outputs_dir()) / "progress"
     final = safe_output_dir(base, result.as_of.isoformat())
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=base))
     try:
-        write_progress_outputs(result, tmp, params)
+        write_progress_outputs(result, tmp)
+        timings = {"evaluate": t1 - t0, "write_outputs": time.perf_counter() - t1}
+        notebook = None
         if report:
-            execute_report(tmp, result.files, result.as_of.isoformat(), scenario, set_options)
+            t2 = time.perf_counter()
+            execute_report(tmp, result.as_of.isoformat(), result.files)
+            notebook, timings["report"] = notebooks_dir() / REPORT_NOTEBOOK, time.perf_counter() - t2
+        returns = {display(Path(f)): sha256_file(Path(f)) for f in result.files}
+        write_json(build_manifest("progress", tmp, started=started, seconds=time.perf_counter() - t0,
+                                  timings=timings, inputs=input_files(s, notebook), as_of=result.as_of.isoformat(),
+                                  progress_files=returns, **scenario_fields(s, set_options)),
+                   tmp / "manifest.json")
         replace_dir_atomically(tmp, final)
-    except TuoyuError:
-        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for line in summary_lines(result):
@@ -849,6 +890,7 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
 
     """
     from tuoyu_model.allocation import inputs_from_parameters, solve
+    from tuoyu_model.model import quiet_native_stdout
     from tuoyu_model.parameters import apply_overrides
 
     first = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
@@ -860,11 +902,12 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):
         rp_params = apply_overrides(params, {"district_centre_slots": 0}, "progress returns (centre in service)")
     original_inputs = inputs_from_parameters(params, targets, towns)
-    original = solve(original_inputs)
     inputs = inputs_from_parameters(rp_params, targets, towns, initial_stock=start[["town_id", "total_slots",
                                                                                    "inclusive_slots"]],
                                     first_year=first)
-    result = solve(inputs)
+    with quiet_native_stdout():  # no HiGHS banner in the report notebook
+        original = solve(original_inputs)
+        result = solve(inputs)
     years = inputs.years
     orig_new = original.allocation[original.allocation.year.isin(years)].groupby("town_id")["new_slots"].sum()
     new = result.allocation.groupby("town_id")["new_slots"].sum()
