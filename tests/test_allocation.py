@@ -119,8 +119,16 @@ def test_hand_lp_two_years_with_operating_subsidy(solver):
     assert check_solution(r, inp) == []
 
 
+def share_with_conversions(**kw):
+    return make_inputs(
+        units={"a": (100, 0)}, targets={("a", 2024): (100, 0)},
+        capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 300},
+        conversion={("a", 2024): 20}, conversion_cost=50.0, share={2024: 0.3}, **kw)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_hand_lp_share_target_with_conversions(solver):
+    # The LP (whole_slots=False: its optimum is fractional).
     # 100 market slots exist, none inclusive; the district needs a 30% inclusive share.
     # Converting costs ¥50 (at most 20 slots); a new inclusive community slot costs ¥300.
     # With v conversions and x new slots: v + x ≥ 0.3 (100 + x)  ⇔  v + 0.7 x ≥ 30.
@@ -128,10 +136,7 @@ def test_hand_lp_share_target_with_conversions(solver):
     # x = 10 / 0.7 = 14.2857…; cost 20 × 50 + 300 × 100 / 7 = 1,000 + 4,285.714… = 5,285.714…
     # Share dual per slot 300 / 0.7 = 428.571…; per point × 1% of 114.2857 slots = 489.796…
     # One more convertible slot saves 428.571 − 50 = 378.571….
-    inp = make_inputs(
-        units={"a": (100, 0)}, targets={("a", 2024): (100, 0)},
-        capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 300},
-        conversion={("a", 2024): 20}, conversion_cost=50.0, share={2024: 0.3}, solver=solver)
+    inp = share_with_conversions(solver=solver, whole_slots=False)
     r = solve(inp)
     assert r.objective_value == pytest.approx(1_000 + 30_000 / 7, rel=REL)
     assert float(r.conversions.slots.sum()) == pytest.approx(20, abs=SLOTS)
@@ -139,6 +144,31 @@ def test_hand_lp_share_target_with_conversions(solver):
     assert r.district_share[2024] == pytest.approx(0.3, abs=1e-6)
     assert shadow(r, "share-district-2024") == pytest.approx(300 / 0.7 * 0.01 * (100 + 100 / 7), rel=1e-5)
     assert shadow(r, "conversion-a-2024") == pytest.approx(300 / 0.7 - 50, rel=1e-5)
+    assert check_solution(r, inp) == []
+    assert not r.whole_slots and r.rounding_cost_yuan is None
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_whole_slots_change_the_hand_optimum(solver):
+    # The same district in whole slots (the default). v + 0.7 x ≥ 30 with v ≤ 20 whole:
+    # v = 20, then 0.7 x ≥ 10 ⇒ x ≥ 14.29 ⇒ x = 15 (x = 14 gives 29.8 < 30 and a whole slot of
+    # share shortfall at ¥1,000,000). Cost 20 × 50 + 15 × 300 = 1,000 + 4,500 = 5,500.
+    # The relaxation is the LP above: 5,285.714…, so rounding costs 5,500 − 5,285.714… = 214.286….
+    # Shadow prices stay the LP's: the share point 489.796…, said once in the notes.
+    inp = share_with_conversions(solver=solver)
+    r = solve(inp)
+    assert r.whole_slots and not r.integer_classes
+    assert r.objective_value == pytest.approx(5_500, rel=REL)
+    assert float(r.allocation.new_slots.sum()) == 15
+    assert float(r.conversions.slots.sum()) == 20
+    assert r.lp_objective_value == pytest.approx(1_000 + 30_000 / 7, rel=REL)
+    assert r.rounding_cost_yuan == pytest.approx(5_500 - 1_000 - 30_000 / 7, rel=REL)
+    assert shadow(r, "share-district-2024") == pytest.approx(300 / 0.7 * 0.01 * (100 + 100 / 7), rel=1e-5)
+    notes = " ".join(r.notes)
+    assert "增加214元（取整代价）" in notes and "by ¥214 over the linear program" in notes
+    assert sum("线性松弛" in n for n in r.notes) == 1  # said once, in both languages
+    assert "duals of the linear relaxation" in notes
+    assert not r.shadow_prices.meaning.str.contains("松弛").any()
     assert check_solution(r, inp) == []
 
 
@@ -160,10 +190,11 @@ def test_unreachable_target_becomes_the_hand_computed_shortfall(solver):
     notes = " ".join(r.notes)
     assert "target 100 slots" in notes and "at most 70" in notes
     assert "50 inclusive slots required" in notes and "at most 30" in notes
-    # the dual says the target is not met, in both languages
+    # the sentence says the target is not met and by how much, in both languages
     sp = r.shadow_prices.set_index("constraint")
-    assert "未能完成" in sp.at["total-a-2024", "meaning"]
-    assert "not met" in sp.at["total-a-2024", "meaning_en"]
+    assert sp.at["total-a-2024", "meaning"].startswith("2024年单位a托位目标未完成，缺30个托位（罚金计入目标函数）")
+    assert sp.at["inclusive-a-2024", "meaning"].startswith("2024年单位a普惠托位目标未完成，缺20个普惠托位")
+    assert "not met: 30 slots short" in sp.at["total-a-2024", "meaning_en"]
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -175,7 +206,8 @@ def test_max_slots_spends_the_budget_on_targets_first(solver):
     inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
                       capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
                       costs={("community", "inclusive"): 100, ("social", "market"): 40},
-                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver)
+                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver,
+                      whole_slots=False)
     r = solve(inp)
     assert r.objective_value == pytest.approx(-22.5, rel=REL)
     got = r.allocation.set_index(["channel", "kind"]).new_slots
@@ -284,9 +316,9 @@ def test_shadow_price_sentences(shipped):
     for name, p in priced.iterrows():
         town = r.stock.set_index("town_id").town[p.town_id].iloc[0]
         assert p.meaning.startswith(f"{p.year}年{town}每增加1个普惠托位需财政资金约{p.value_yuan:,.0f}元"), name
-    # the budget-cut scenario prices the budget row: positive, per yuan
+    # the budget-cut scenario prices the budget row in slots of shortfall per 万元 (targets are unmet)
     b = shipped["budget_cut_20"][1][SOLVERS[0]].shadow_prices
-    assert "预算每增加1元" in b[b.family == "budget"].meaning.iloc[0]
+    assert "每增加1万元预算，可减少约" in b[b.family == "budget"].meaning.iloc[0]
 
 
 def test_budget_cut_spends_within_80_percent_and_reports_shortfalls(shipped):
@@ -418,7 +450,8 @@ def test_max_slots_duals_are_slot_years_not_yuan(solver):
     inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
                       capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
                       costs={("community", "inclusive"): 100, ("social", "market"): 40},
-                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver)
+                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver,
+                      whole_slots=False)
     sp = solve(inp).shadow_prices.set_index("constraint")
     assert (sp.unit == "weighted slot-years").all()
     assert sp.value_yuan.isna().all()  # value_yuan never holds anything but yuan
@@ -449,8 +482,9 @@ def test_not_met_is_read_from_the_shortfall_not_the_dual_size(solver):
     sp = r.shadow_prices.set_index("constraint")
     assert sp.at["share-district-2024", "shortfall"] == pytest.approx(3, abs=SLOTS)
     assert sp.at["share-district-2024", "value_yuan"] == pytest.approx(100_000, rel=REL)
-    assert "未能完成" in sp.at["share-district-2024", "meaning"]
-    assert "not met" in sp.at["share-district-2024", "meaning_en"]
+    meaning = sp.at["share-district-2024", "meaning"]
+    assert meaning.startswith("2024年全区普惠占比目标尚缺约3个普惠托位（罚金计入目标函数）")
+    assert "about 3 inclusive slots short" in sp.at["share-district-2024", "meaning_en"]
     assert "财政资金" not in sp.at["share-district-2024", "meaning"]
 
 
@@ -485,3 +519,109 @@ def test_check_solution_catches_a_corrupted_budget_table(shipped, corrupt, item)
     assert check_solution(r, inp) == []
     bad = check_solution(replace(r, budget=corrupt(r.budget)), inp)
     assert any(f"budget item {item}" in b and "rebuilt from the allocation" in b for b in bad), bad
+
+
+# ---- whole slots on the shipped scenarios; shadow prices in slots of shortfall; the notes -----------
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_shipped_scenarios_plan_in_whole_slots(shipped, name):
+    inp, results = shipped[name]
+    for r in results.values():
+        assert r.whole_slots and r.rounding_cost_yuan >= -1e-6 * abs(r.lp_objective_value)
+        for col in (r.allocation.new_slots, r.conversions.slots, r.district.shortfall_share,
+                    r.district.shortfall_centre, r.district.total_slots, r.district.inclusive_slots,
+                    r.stock[["total_slots", "inclusive_slots", "shortfall_total", "shortfall_inclusive",
+                             "shortfall_coverage"]].to_numpy().ravel()):
+            assert (col == col.round()).all(), name
+        assert sum("线性松弛" in n for n in r.notes) == 1 and sum("取整代价" in n for n in r.notes) == 1
+
+
+@pytest.mark.parametrize("penalties, gap_zh, n", [
+    # One unit, 10 slots (all inclusive) required, community slots at ¥100, budget ¥500: 5 built, 5 short.
+    # Equal penalties 1e6: one more yuan builds 0.01 slot, removing 0.01 slot of total and 0.01 of
+    # inclusive shortfall (2 × 0.01 × 1e6 = 20,000) and costing ¥1: dual 19,999 per yuan;
+    # per 万元 19,999 × 10,000 / 1e6 = 199.99 ≈ 200 slots of shortfall (100 slots, each closing two rows).
+    ({"total": 1e6, "inclusive": 1e6}, "个托位缺口", 199.99),
+    # Total 2e6, inclusive 1e6: dual 0.01 × 3e6 − 1 = 29,999; against the smaller penalty (1e6)
+    # 299.99 weighted slots of shortfall per 万元 (a slot of the total target counts 2).
+    ({"total": 2e6, "inclusive": 1e6}, "个加权托位缺口", 299.99),
+])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_budget_dual_in_slots_of_shortfall_hand_case(solver, penalties, gap_zh, n):
+    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (10, 10)},
+                      capacity={("a", "community", 2024): 50}, costs={("community", "inclusive"): 100},
+                      budget={2024: 500.0}, solver=solver)
+    inp = replace(inp, penalties={**inp.penalties, **penalties})
+    r = solve(inp)
+    assert float(r.allocation.new_slots.sum()) == 5
+    sp = r.shadow_prices.set_index("constraint")
+    row = sp.loc["budget-district-2024"]
+    assert row.unit == "yuan" and row.value == pytest.approx(n * 1e6 / 1e4, rel=REL)
+    assert row.value_slots == pytest.approx(n, rel=REL)
+    weighted = "weighted " if "加权" in gap_zh else ""
+    assert row.value_slots_unit == f"{weighted}slots of shortfall per 万元"
+    assert row.meaning == f"2024年每增加1万元预算，可减少约{n:,.1f}{gap_zh}"
+    assert sp.at["inclusive-a-2024", "meaning"].startswith("2024年单位a普惠托位目标未完成，缺5个普惠托位")
+    assert check_solution(r, inp) == []
+
+
+def test_budget_cut_20_reads_in_slots_of_shortfall(shipped):
+    inp, results = shipped["budget_cut_20"]
+    r = results[SOLVERS[0]]
+    sp = r.shadow_prices.set_index("constraint")
+    penalty = inp.penalties["inclusive"]  # all four penalties are equal in allocation.yaml
+    assert len({*inp.penalties.values()}) == 1
+    for y in (2024, 2025):
+        b = sp.loc[f"budget-district-{y}"]
+        assert b.unit == "yuan" and b.value > 0
+        assert b.value_slots == pytest.approx(b.value * 10_000 / penalty, rel=1e-4)
+        assert b.value_slots_unit == "slots of shortfall per 万元"
+        assert b.meaning == f"{y}年每增加1万元预算，可减少约{b.value_slots:,.2f}个托位缺口"
+        assert "目标函数值" not in b.meaning and "元" not in b.meaning.replace("万元", "")
+        share = sp.loc[f"share-district-{y}"]
+        short = r.district.set_index("year").at[y, "shortfall_share"]
+        assert short > 0 and share.shortfall == short
+        assert share.meaning.startswith(f"{y}年全区普惠占比目标尚缺约{short:,.0f}个普惠托位（罚金计入目标函数）")
+    # no sentence reads penalty arithmetic as money any more
+    assert not sp.meaning.str.contains("罚金约").any()
+    assert not sp.meaning.str.contains(r"目标函数值.*约[\d,]{9,}元").any()
+
+
+def test_budget_cut_20_says_the_centre_is_not_built(shipped):
+    inp, results = shipped["budget_cut_20"]
+    for r in results.values():
+        d = r.district.set_index("year")
+        assert d.at[2025, "centre_slots"] == 0 and d.at[2025, "shortfall_centre"] == inp.centre_slots
+        hit = [n for n in r.notes if n.startswith("区托育综合服务中心未建成：2025年缺100个托位（预算不足时")]
+        assert len(hit) == 1 and "the district centre is not built: 100 slots short in 2025" in hit[0]
+    base = shipped["baseline"][1][SOLVERS[0]]
+    assert not any("区托育综合服务中心未" in n for n in base.notes)
+
+
+def test_centre_shortfall_carries_to_later_years():
+    # centre of 10 due in 2024, no centre capacity money: budget 0 both years ⇒ 10 short in 2024,
+    # and still 10 missing at end-2025 (the requirement stands after its year)
+    inp = make_inputs(units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (0, 0), ("a", 2025): (0, 0)},
+                      capacity={("a", "community", 2024): 5, ("a", "community", 2025): 5},
+                      costs={("community", "inclusive"): 100, ("centre", "inclusive"): 100},
+                      budget={2024: 0.0, 2025: 0.0}, centre_slots=10.0, centre_year=2024, centre_unit="a")
+    r = solve(inp)
+    assert r.district.shortfall_centre.tolist() == [10.0, 10.0]
+    assert any(n.startswith("区托育综合服务中心未建成：2024年缺10个托位") for n in r.notes)
+    assert check_solution(r, inp) == []
+
+
+def test_units_without_any_inclusive_slot_are_named():
+    # Coverage (20 inclusive slots in every unit) required in 2024; unit b has no inclusive channel
+    # and nothing to convert, so it ends the year with no inclusive slot: the note names it.
+    inp = make_inputs(units={"a": (0, 0), "b": (10, 0)},
+                      targets={("a", 2024): (20, 20), ("b", 2024): (10, 0)},
+                      capacity={("a", "community", 2024): 50, ("b", "social", 2024): 50},
+                      costs={("community", "inclusive"): 100, ("social", "market"): 0})
+    inp = replace(inp, targets=inp.targets.assign(min_inclusive=20.0))
+    r = solve(inp)
+    hit = [n for n in r.notes if n.startswith("普惠托育全覆盖未实现")]
+    assert hit == ["普惠托育全覆盖未实现：2024年末单位b（1个属地）没有普惠托位 / inclusive coverage of every unit is "
+                   "missed: at end-2024 b (1 units) have no inclusive slot"]
+    assert r.stock.set_index("town_id").at["b", "shortfall_coverage"] == 20
+    assert check_solution(r, inp) == []

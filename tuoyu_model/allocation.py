@@ -46,6 +46,9 @@ new slot is subsidised, :math:`\epsilon` a token tie-break per new slot, :math:`
 ``district_centre_unit: auto`` a binary :math:`z_i` (:math:`\sum_i z_i = 1`) opens the centre.
 Objective ``max_slots`` replaces the cost terms by :math:`-\sum_t\sum_i (w I_{it} + M_{it})`
 (slot-years, inclusive weighted by :math:`w`), keeping the penalties and the budget rows.
+Whole slots (``whole_slots``, the default): :math:`x`, :math:`v` and the shortfalls :math:`u`
+are integer (a mixed-integer program; the share's :math:`u^S_t` is the inclusive slots still
+missing, rounded up). The shadow prices are the duals of the linear relaxation at the same data.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ class AllocationInputs:
         The district centre: slots, year-end by which it serves, host ``town_id`` or ``'auto'``.
     penalties : dict
         Yuan per slot of shortfall: total, inclusive, share, coverage (coverage also for the centre).
+    whole_slots : bool, default True
+        New slots and conversions in whole numbers (a mixed-integer program); ``False`` solves the
+        linear program with fractional slots. ``integer_classes`` (whole classes) implies it.
 
     """
 
@@ -136,6 +142,7 @@ class AllocationInputs:
     objective: str = "min_cost"
     inclusive_weight: float = 2.0
     integer_classes: bool = False
+    whole_slots: bool = True
     slots_per_class: dict[str, int] = field(default_factory=lambda: {c: 1 for c in CHANNELS})
     solver: str = "highs"
     mip_rel_gap: float = 1e-6
@@ -173,6 +180,10 @@ class AllocationResult:
         The binding rows of ``shadow_prices``.
     notes : list of str
         Pre-solve findings and remarks (Chinese / English), in order.
+    whole_slots : bool
+        Whether slots and conversions were solved as whole numbers (MILP); then
+        ``rounding_cost_yuan`` = MILP objective − LP relaxation objective, and the shadow prices
+        come from that relaxation.
 
     """
 
@@ -195,6 +206,7 @@ class AllocationResult:
     notes: list[str]
     objective: str = "min_cost"
     integer_classes: bool = False
+    whole_slots: bool = False
     rounding_cost_yuan: float | None = None
     lp_objective_value: float | None = None
     centre_unit: str | None = None
@@ -386,6 +398,7 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
         centre_unit=str(params["district_centre_unit"]), existing_channel=str(params["existing_slots_channel"]),
         service_fraction=float(params["new_slot_service_fraction"]), objective=str(params["objective"]),
         inclusive_weight=float(params["inclusive_weight"]), integer_classes=bool(params["integer_classes"]),
+        whole_slots=bool(params["whole_slots"]),
         slots_per_class=per_class, solver=str(params["solver"]), mip_rel_gap=float(params["mip_rel_gap"]),
         tie_break=float(params["tie_break_cost_per_slot"]), highs_method=str(params["highs_method"]),
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
@@ -490,7 +503,9 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     budget_rhs : dict, optional
         Year → absolute budget in yuan (``None`` = no row); default ``inputs.budget``.
     integer : bool, optional
-        Whole classes (default ``inputs.integer_classes``).
+        Integer decisions (default ``inputs.integer_classes or inputs.whole_slots``): whole
+        slots, and whole classes when ``inputs.integer_classes``; ``False`` builds the linear
+        relaxation (the duals come from it).
 
     Returns
     -------
@@ -498,7 +513,8 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
 
     """
     t0 = time.perf_counter()
-    integer = inputs.integer_classes if integer is None else integer
+    integer = (inputs.integer_classes or inputs.whole_slots) if integer is None else integer
+    classes = integer and inputs.integer_classes
     budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
     years = list(inputs.years)
     ypos = {y: j for j, y in enumerate(years)}
@@ -556,7 +572,7 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             caps = [cap.get((i, c, y), 0.0) for y in years]
             if max(caps, default=0.0) <= TOL:
                 continue
-            q = inputs.slots_per_class.get(c, 1) if integer else 1
+            q = inputs.slots_per_class.get(c, 1) if classes else 1
             for y in years:
                 if cap.get((i, c, y), 0.0) <= TOL:
                     continue
@@ -572,7 +588,7 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     for i in units:
         for y in years:
             if vcap.get((i, y), 0.0) > TOL:
-                v_vars.append(prob.add_variable(f"v_{i}_{y}", lowBound=0))
+                v_vars.append(prob.add_variable(f"v_{i}_{y}", lowBound=0, cat=cat))
                 vm.append((i, y))
     cols = list(zip(*vm, strict=True)) if vm else [(), ()]
     v_meta = pd.DataFrame({"town_id": pd.Series(cols[0], dtype=object), "year": pd.Series(cols[1], dtype="int64")})
@@ -583,22 +599,26 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     TI = dict(zip(keys, tgt.target_inclusive.astype(float).tolist(), strict=True))
     MI = dict(zip(keys, tgt.min_inclusive.astype(float).tolist(), strict=True))
     short: dict = {}
+    # With whole slots the shortfalls are whole too: with whole targets and stock they would come
+    # out whole anyway, but s·S of the share row is fractional (rounded up: slots still missing),
+    # and integer shortfalls let CBC prove optimality under a tight budget (budget_cut_20: 0.5 s,
+    # against no proof in 40 s with continuous ones), so HiGHS and CBC agree.
     for i in units:
         for y in years:
-            short[("total", i, y)] = prob.add_variable(f"u_total_{i}_{y}", lowBound=0)
-            short[("inclusive", i, y)] = prob.add_variable(f"u_inclusive_{i}_{y}", lowBound=0)
+            short[("total", i, y)] = prob.add_variable(f"u_total_{i}_{y}", lowBound=0, cat=cat)
+            short[("inclusive", i, y)] = prob.add_variable(f"u_inclusive_{i}_{y}", lowBound=0, cat=cat)
             if MI[(i, y)] > TI[(i, y)]:
-                short[("coverage", i, y)] = prob.add_variable(f"u_coverage_{i}_{y}", lowBound=0)
+                short[("coverage", i, y)] = prob.add_variable(f"u_coverage_{i}_{y}", lowBound=0, cat=cat)
     for y in years:
         if inputs.share_target.get(y, 0) > 0:
-            short[("share", "district", y)] = prob.add_variable(f"u_share_{y}", lowBound=0)
+            short[("share", "district", y)] = prob.add_variable(f"u_share_{y}", lowBound=0, cat=cat)
     cy = None
     if host is not None:
         cy = inputs.centre_year
         if cy < years[0] or cy > years[-1]:
             cy = None  # reported by the pre-solve check
         else:
-            short[("centre", "district", cy)] = prob.add_variable(f"u_centre_{cy}", lowBound=0)
+            short[("centre", "district", cy)] = prob.add_variable(f"u_centre_{cy}", lowBound=0, cat=cat)
 
     # --- per-unit cumulative lists (the stock expressions) --------------------------------------
     by_unit_x: dict = {i: [] for i in units}
@@ -792,8 +812,33 @@ def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: di
     return out
 
 
+# Family of a shortfall row -> its penalty key (the centre shares the coverage penalty).
+PENALTY_OF = {"total": "total", "inclusive": "inclusive", "share": "share", "coverage": "coverage",
+              "centre": "coverage"}
+# A met target's or a capacity's dual is read as penalty arithmetic (and translated into slots of
+# shortfall) from half a slot of shortfall per slot on: no real way to provide a slot costs half a
+# shortfall penalty (the penalties are set far above every cost, allocation.yaml).
+PENALTY_LEVEL = 0.5
+WAN = 10_000.0  # yuan per 万元: budget duals are per yuan, read per 万元
+
+
+def _penalty_reference(inp: AllocationInputs, *shorts: dict) -> tuple[float | None, bool]:
+    """Return the penalty per slot that prices the unmet targets, and whether several differ ('weighted').
+
+    ``None`` when every target is met. With several different penalties among the unmet families
+    the smallest is the reference: one 'weighted slot of shortfall' is one slot of the cheapest
+    unmet target, a slot of a dearer target counts penalty / reference (docs/formulation.md).
+    """
+    keys = {PENALTY_OF[k[0]] for sh in shorts for k, u in sh.items() if u > UNMET_TOL}
+    if not keys:
+        return None, False
+    pens = {float(inp.penalties[k]) for k in keys}
+    return min(pens), len(pens) > 1
+
+
 def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRecord,
-                  stock: pd.DataFrame, lp_result: bool, short: dict) -> tuple[pd.DataFrame, bool]:
+                  stock: pd.DataFrame, short: dict, short_lp: dict) -> tuple[pd.DataFrame, bool]:
+    """Shadow prices of the (LP) ``model``; ``short`` the plan's shortfalls shown, ``short_lp`` the LP's."""
     inp = model.inputs
     rows = model.rows
     pis = np.array([c.pi if c.pi is not None else np.nan for c in rows.cons], dtype=float)
@@ -821,14 +866,25 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     # "Not met" is read from the row's own shortfall variable, never from the size of its dual.
     shortfall = np.array([float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_
                           in zip(rows.family, rows.town, rows.year, strict=True)])
+    unmet = shortfall > UNMET_TOL
+    # Duals in slots of shortfall: value (objective per slot, per point, per yuan) / the penalty per slot.
+    p_ref, weighted = _penalty_reference(inp, short, short_lp)
+    per = np.where(fam == "budget", WAN, 1.0)
+    n_slots = value * per / p_ref if p_ref else np.full(len(value), np.nan)
+    translated = (((fam == "budget") & (value > 0)) | unmet | (n_slots >= PENALTY_LEVEL)) if p_ref else unmet & False
+    value_slots = np.where(translated, _clean(n_slots, 4), np.nan)
+    what = "weighted slots of shortfall" if weighted else "slots of shortfall"
+    per_text = np.where(fam == "budget", "per 万元", np.where(is_share, "per percentage point", "per slot"))
+    slots_unit = np.where(translated, [f"{what} {p}" for p in per_text], "")
     ctx = {"unit": OBJECTIVE_UNIT[inp.objective], "years": (inp.years[0], inp.years[-1]),
-           "penalised": bool(any(v > UNMET_TOL for v in short.values())),
+           "penalised": p_ref is not None, "weighted": weighted,
            "share_binds": {int(y) for y, b, val in zip(years[is_share], binding[is_share], value[is_share],
                                                        strict=True) if b and val != 0}}
     names = inp.units["town"].to_dict()
     zh, en = [], []
-    for f_, t_, y_, val, b, s_ in zip(fam, rows.town, rows.year, value, binding, shortfall, strict=True):
-        a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), s_, ctx)
+    for f_, t_, y_, val, b, s_, n_ in zip(fam, rows.town, rows.year, value, binding, shortfall, value_slots,
+                                          strict=True):
+        a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), s_, ctx, float(n_))
         zh.append(a)
         en.append(b_)
     unit = ctx["unit"]
@@ -837,29 +893,40 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
                         "town_id": rows.town, "year": rows.year,
                         "value_yuan": value if unit == "yuan" else np.full(len(value), np.nan), "meaning": zh,
                         "meaning_en": en, "family": rows.family, "unique": unique, "binding": binding,
-                        "value": value, "unit": unit, "shortfall": _clean(shortfall)})
-    if not lp_result:
-        out["meaning"] = out["meaning"] + "（整班模式：取自线性松弛）"
-        out["meaning_en"] = out["meaning_en"] + " (whole-class mode: from the LP relaxation)"
+                        "value": value, "unit": unit, "shortfall": _clean(shortfall),
+                        "value_slots": value_slots, "value_slots_unit": slots_unit})
     nonunique = ~out["unique"].astype(bool) & out["binding"]
     out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
     out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
     return out, degenerate
 
 
+def _count(x: float) -> str:
+    """Slots for a sentence: whole numbers without decimals, a fractional LP value with one."""
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.1f}"
+
+
+def _per(n: float) -> str:
+    return f"{n:,.2f}" if n < 10 else f"{n:,.1f}"
+
+
 def _sentence(family: str, town: str, town_id: str, year: int, value: float, binding: bool, shortfall: float,
-              ctx: dict) -> tuple[str, str]:
+              ctx: dict, n_slots: float = float("nan")) -> tuple[str, str]:
     """One Chinese and one English sentence for a shadow price, in the objective's unit.
 
     ``ctx``: ``unit`` (``yuan`` or ``weighted slot-years``), ``years`` (first, last planned year),
-    ``penalised`` (some target is unmet, so duals may carry penalties), ``share_binds`` (years
-    whose district-share row binds with a non-zero dual).
+    ``penalised`` (some target is unmet, so duals may carry penalties), ``weighted`` (the unmet
+    targets' penalties differ), ``share_binds`` (years whose district-share row binds with a
+    non-zero dual). ``n_slots``: the dual in slots of shortfall (NaN when not penalty arithmetic).
     """
     v = f"{value:,.0f}"
     yuan = ctx["unit"] == "yuan"
     y0, y1 = ctx["years"]
     span = f"{y0}–{y1}" if y0 != y1 else f"{y0}"
     unmet = shortfall > UNMET_TOL
+    in_slots = not math.isnan(n_slots)
+    gap_zh = "个加权托位缺口" if ctx.get("weighted") else "个托位缺口"
+    gap_en = "weighted slots of shortfall" if ctx.get("weighted") else "slots of shortfall"
     money_zh = "目标函数值（含缺口罚金）" if ctx["penalised"] else "财政资金"
     money_en = "objective (with shortfall penalties)" if ctx["penalised"] else "public money"
     horizon_zh, horizon_en = (f"按{span}年支出计", f"spending in {span}") if yuan else (f"按{span}年计", span)
@@ -869,17 +936,27 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
         what_en = {"total": "slot", "inclusive": "inclusive slot", "coverage": "inclusive slot (coverage minimum)",
                    "centre": "district centre slot", "share": "inclusive share"}[family]
         if unmet:
-            pen_zh = f"罚金约{v}元" if yuan else f"罚金约{v}个加权托位·年"
-            pen_en = f"penalty about ¥{v}" if yuan else f"penalty about {v} weighted slot-years"
+            s = _count(shortfall)
             if family == "share":
-                return (f"{year}年全区普惠托位占比目标未能完成（缺{shortfall:,.0f}个普惠托位）：每提高1个百分点，"
-                        f"缺口相应增加（{pen_zh}）",
-                        f"{year}: the district inclusive share target is not met ({shortfall:,.0f} inclusive slots "
-                        f"short); each more point adds to the shortfall ({pen_en})")
-            return (f"{year}年{town}{what_zh}目标未能完成（缺{shortfall:,.0f}个）：每多要求1个，"
-                    f"缺口增加1个（{pen_zh}）",
-                    f"{year} {town_id}: the {what_en} target is not met ({shortfall:,.0f} short); each more slot "
-                    f"required adds one to the shortfall ({pen_en})")
+                return (f"{year}年全区普惠占比目标尚缺约{s}个普惠托位（罚金计入目标函数）",
+                        f"{year}: the district inclusive share target is about {s} inclusive slots short "
+                        "(the penalty is in the objective)")
+            inclusive = family in ("inclusive", "coverage")
+            slot_zh, slot_en = ("普惠托位", "inclusive slots") if inclusive else ("托位", "slots")
+            return (f"{year}年{town}{what_zh}目标未完成，缺{s}个{slot_zh}（罚金计入目标函数）",
+                    f"{year} {town_id}: the {what_en} target is not met: {s} {slot_en} short "
+                    "(the penalty is in the objective)")
+        if in_slots:
+            # met, but the dual carries another target's penalty: say it in slots of shortfall
+            if family == "share":
+                return (f"{year}年全区普惠托位占比每提高1个百分点，约增加{_per(n_slots)}{gap_zh}"
+                        "（按罚金折算：其他目标未完成）",
+                        f"{year}: each more point of inclusive share adds about {_per(n_slots)} {gap_en} "
+                        "(penalties translated: other targets are not met)")
+            return (f"{year}年{town}每多要求1个{what_zh}，约增加{_per(n_slots)}{gap_zh}"
+                    "（该目标已完成；按罚金折算：其他目标未完成）",
+                    f"{year} {town_id}: each more {what_en} required adds about {_per(n_slots)} {gap_en} "
+                    "(this target is met; penalties translated: other targets are not met)")
         if value == 0 and not binding:
             return (f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
                     f"{year} {town_id}: the {what_en} target is exceeded and does not bind")
@@ -911,10 +988,17 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
         return (f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
                 f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})")
     if family == "budget":
+        if in_slots:
+            if n_slots >= 0.005:
+                return (f"{year}年每增加1万元预算，可减少约{_per(n_slots)}{gap_zh}",
+                        f"{year}: each extra ¥10,000 of budget removes about {_per(n_slots)} {gap_en}")
+            return (f"{year}年增加预算几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
+                    f"{year}: more budget hardly reduces the shortfalls (capacity or other limits cause them; "
+                    f"{n_slots:.4f} per ¥10,000)")
         if yuan:
-            return (f"{year}年预算每增加1元，目标函数值（含缺口罚金）减少约{value:,.4f}元",
-                    f"{year}: one more yuan of budget lowers the objective (with penalties) by about {value:,.4f}")
-        per_wan = value * 10_000
+            return (f"{year}年预算每增加1元，{money_zh}减少约{value:,.4f}元",
+                    f"{year}: one more yuan of budget lowers the {money_en} by about {value:,.4f}")
+        per_wan = value * WAN
         return (f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
                 f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years")
     if family.startswith("capacity") or family == "conversion":
@@ -923,12 +1007,62 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
         if value == 0:
             return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
                     f"{year} {town_id}: {ch} capacity is not exhausted")
+        if in_slots:
+            return (f"{year}年{town}{ch_zh}产能每增加1个托位，约可减少{_per(n_slots)}{gap_zh}",
+                    f"{year} {town_id}: one more slot of {ch} capacity removes about {_per(n_slots)} {gap_en}")
         if yuan:
             return (f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
                     f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}")
         return (f"{year}年{town}{ch_zh}产能每增加1个托位，可多提供约{v}个加权托位·年",
                 f"{year} {town_id}: one more slot of {ch} capacity adds about {v} weighted slot-years")
     return (f"{family} {town} {year}: {v}", f"{family} {town_id} {year}: {v}")
+
+
+def _centre_shortfall(inp: AllocationInputs, dist: pd.DataFrame, short: dict) -> list[float]:
+    """Return the centre slots missing at each year-end.
+
+    In the centre year the model's shortfall; in later years what is still not built (the
+    requirement stands); 0 before the centre is due.
+    """
+    cy = inp.centre_year
+    if inp.centre_slots <= 0 or cy is None or cy not in inp.years:
+        return [0.0] * len(dist)
+    out = []
+    for y, built in zip(dist.year, dist.centre_slots, strict=True):
+        if y == cy:
+            out.append(float(short.get(("centre", "district", y), 0.0)))
+        elif y > cy:
+            out.append(float(_clean(max(0.0, inp.centre_slots - float(built)))))
+        else:
+            out.append(0.0)
+    return out
+
+
+def _shortfall_notes(inp: AllocationInputs, stock: pd.DataFrame, dist: pd.DataFrame) -> list[str]:
+    """Return notes people must not miss: the district centre not (fully) built, units with no inclusive slot."""
+    notes = []
+    d = dist.set_index("year")
+    cy = inp.centre_year
+    if inp.centre_slots > 0 and cy in inp.years and d.at[cy, "shortfall_centre"] > UNMET_TOL:
+        miss, built = float(d.at[cy, "shortfall_centre"]), float(d.at[cy, "centre_slots"])
+        uc = inp.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
+        op = inp.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+        per = float(uc.get(("centre", "inclusive"), np.nan)) + inp.service_fraction * float(op.get((cy, "centre"), 0))
+        state_zh, state_en = ("未建成", "is not built") if built <= UNMET_TOL else (
+            f"未完全建成（建成{_count(built)}个）", f"is only partly built ({_count(built)} slots)")
+        notes.append(f"区托育综合服务中心{state_zh}：{cy}年缺{_count(miss)}个托位（预算不足时，模型优先把资金用于每元"
+                     f"能减少更多托位缺口的存量转化和较便宜的渠道；中心每个托位当年需财政资金约{per:,.0f}元） / the "
+                     f"district centre {state_en}: {_count(miss)} slots short in {cy} (with too little budget the "
+                     "model first funds conversions and cheaper channels, which remove more shortfall per yuan; "
+                     f"a centre slot needs about ¥{per:,.0f} in its first year)")
+    for y in inp.years:
+        part = stock[(stock.year == y) & (stock.min_inclusive > 0)]
+        none = part[part.inclusive_slots <= UNMET_TOL]
+        if len(none):
+            notes.append(f"普惠托育全覆盖未实现：{y}年末{'、'.join(none.town)}（{len(none)}个属地）没有普惠托位 / "
+                         f"inclusive coverage of every unit is missed: at end-{y} {', '.join(none.town_id)} "
+                         f"({len(none)} units) have no inclusive slot")
+    return notes
 
 
 def _ranging(model: AllocationModel) -> dict | None:
@@ -977,6 +1111,12 @@ def _solve_model(model: AllocationModel, solver: str) -> _Solved:
     x = _values(model.x_vars) * 1.0
     v = _values(model.v_vars)
     sv = _values(list(model.short.values()))
+    if model.integer:
+        # Integer columns come back within the solver's integrality tolerance (35.0000004); the
+        # tables show whole numbers, so snap them, and snap shortfalls that are whole up to noise.
+        x, v = np.round(x), np.round(v)
+        near = np.abs(sv - np.round(sv)) <= 1e-6 * np.maximum(1.0, np.abs(sv))
+        sv = np.where(near, np.round(sv), sv)
     short = dict(zip(model.short.keys(), sv, strict=True))
     return _Solved(model, rec, x, v, short)
 
@@ -989,9 +1129,10 @@ def _year_spending(solved: _Solved) -> dict:
 def solve(inputs: AllocationInputs) -> AllocationResult:
     """Solve the allocation and return tidy tables; values are read only from an Optimal solve.
 
-    Runs the pre-solve check first (its findings go to ``result.notes``), then the LP; with
-    ``budget_share_of_need`` ≠ 1 it solves once without budget to set each year's budget; in
-    integer mode it also solves the LP relaxation to report the cost of rounding.
+    Runs the pre-solve check first (its findings go to ``result.notes``), then the model; with
+    ``budget_share_of_need`` ≠ 1 it solves once without budget (same mode: whole slots when the
+    run is in whole slots) to set each year's budget; with whole slots or whole classes it also
+    solves the linear relaxation at the same data, for the shadow prices and the cost of rounding.
 
     Parameters
     ----------
@@ -1021,7 +1162,8 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
     budget = dict(inputs.budget)
     basis = {y: ("absolute" if budget.get(y) is not None else "none") for y in inputs.years}
     if inputs.budget_share_of_need != 1 and any(budget.get(y) is None for y in inputs.years):
-        free = create_model(inputs, {y: None for y in inputs.years}, integer=False)
+        # Same mode as the plan itself, so '80% of need' is 80% of what the uncut plan spends.
+        free = create_model(inputs, {y: None for y in inputs.years})
         s0 = _solve_model(free, solver)
         build += free.build_seconds
         solve_time += s0.record.wall_seconds
@@ -1050,8 +1192,18 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         own += lp_solved.record.solver_seconds
         lp_obj = lp_solved.record.objective
         rounding = solved.record.objective - lp_obj
-        notes.append(f"整班建设使目标函数值增加{rounding:,.0f}元（相对线性规划） / whole classes raise the objective "
-                     f"by ¥{rounding:,.0f} over the LP")
+        what_zh, what_en = ("按整班建设", "whole classes") if inputs.integer_classes else ("托位取整数", "whole slots")
+        pen_zh, pen_en = (("（含缺口罚金）", " (with shortfall penalties)")
+                          if any(u > UNMET_TOL for u in solved.short.values()) else ("", ""))
+        unit = "元" if inputs.objective == "min_cost" else "个加权托位·年"
+        unit_en = "¥" if inputs.objective == "min_cost" else ""
+        unit_en_after = "" if inputs.objective == "min_cost" else " weighted slot-years"
+        notes.append(f"{what_zh}使目标函数值{pen_zh}比线性规划（允许小数托位）增加{rounding:,.0f}{unit}（取整代价） / "
+                     f"{what_en} raise the objective{pen_en} by {unit_en}{rounding:,.0f}{unit_en_after} over the "
+                     "linear program with fractional slots (the cost of rounding)")
+        notes.append("影子价格取自同一数据的线性松弛（允许小数托位）的对偶值，表示边际上的变化 / the shadow prices are "
+                     "the duals of the linear relaxation at the same data (fractional slots allowed): changes at the "
+                     "margin")
     return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj)
 
 
@@ -1081,11 +1233,13 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
     dist["shortfall_share"] = [_clean(solved.short.get(("share", "district", y), 0.0)) + 0 for y in dist.year]
     cx = alloc[alloc.channel == "centre"].groupby("year")["new_slots"].sum().reindex(dist.year).fillna(0).cumsum()
     dist["centre_slots"] = cx.to_numpy()
-    dist["shortfall_centre"] = [float(solved.short.get(("centre", "district", y), 0.0)) for y in dist.year]
+    dist["shortfall_centre"] = _centre_shortfall(inp, dist, solved.short)
     lp_is_same = lp_solved is solved
     sp_stock = stock if lp_is_same else _stock_table(lp_solved.model, lp_solved.x, lp_solved.v, lp_solved.short)
+    # Duals from the LP; the shortfalls named in the sentences are the plan's own (whole) ones.
     shadow, degenerate = _shadow_table(lp_solved.model, _ranging(lp_solved.model), lp_solved.record, sp_stock,
-                                       lp_is_same, lp_solved.short)
+                                       solved.short, lp_solved.short)
+    notes.extend(_shortfall_notes(inp, stock, dist))
     if degenerate:
         notes.append("线性规划解退化：部分影子价格不唯一（见unique列） / the LP solution is degenerate: some shadow "
                      "prices are not unique (see column 'unique')")
@@ -1099,7 +1253,8 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
         shadow_prices=shadow, binding=binding, status=solved.record.status,
         objective_value=solved.record.objective, public_cost_yuan=public, solver=solved.record.solver_name,
         solver_version=solved.record.solver_version, build_seconds=build, solve_seconds=solve_time,
-        solver_seconds=own, notes=notes, objective=inp.objective, integer_classes=model.integer,
+        solver_seconds=own, notes=notes, objective=inp.objective,
+        integer_classes=bool(model.integer and inp.integer_classes), whole_slots=model.integer,
         rounding_cost_yuan=rounding, lp_objective_value=lp_obj, centre_unit=host, degenerate=degenerate)
 
 

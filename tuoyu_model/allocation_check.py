@@ -278,6 +278,15 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
             bad.append(f"{y}: spending {total:,.2f} above the budget {b:,.2f}")
         if not np.allclose(parts.city_yuan + parts.district_yuan, parts.amount_yuan, atol=0.05):
             bad.append(f"{y}: city + district ≠ amount")
+    # whole slots: new slots, conversions and every shortfall (the share's rounded up) in whole numbers
+    if getattr(result, "whole_slots", False):
+        d = result.district
+        for what, col in (("new slots", a.new_slots), ("conversions", conv.slots),
+                          ("shortfalls", st[["shortfall_total", "shortfall_inclusive", "shortfall_coverage"]]),
+                          ("district shortfalls", d[["shortfall_share", "shortfall_centre"]])):
+            vals = np.asarray(col, dtype=float)
+            if (np.abs(vals - np.round(vals)) > 1e-6).any():
+                bad.append(f"whole slots: {what} not whole")
     # whole classes
     if result.integer_classes:
         q = a.channel.map(inputs.slots_per_class)
