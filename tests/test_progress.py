@@ -205,3 +205,29 @@ def test_shares_are_never_divided_by_zero(targets):
     p = _series([("anding", "2024-06-30", 0, 0)])
     cov = coverage_table(p, targets, default_parameters()).set_index("town_id")
     assert math.isnan(cov.at["anding", "inclusive_share"])
+
+
+def test_mid_year_replan_compares_like_with_like(targets, towns):
+    # Money and capacity unlimited, no centre: the original plan builds each unit from its
+    # end-2023 stock exactly to its 2025 target; 旧宫镇: 245 → 490, 245 new slots in 2024–2025.
+    # On 30 September 2024 every unit reports its 2025 target except 旧宫镇 at 390: 390 − 245 =
+    # 145 of the original's 245 are built, so the original still asks 245 − 145 = 100, which is
+    # what the re-plan builds (490 − 390). The change is 0, not 100 − 245 = −145.
+    params = apply_overrides(load_scenario("baseline").parameters,
+                             {"district_centre_slots": 0, "social_capacity_per_1000": 100.0,
+                              "build_share_by_year": {2024: 1.0, 2025: 1.0}, "budget": {2024: None, 2025: None}},
+                             "test")
+    stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
+    out = replan(_series([("jiugong", "2024-09-30", 390, 294)]), params, targets, towns, dt.date(2024, 9, 30),
+                 stock=stock)
+    j = out["replan_changes"].set_index("town_id").loc["jiugong"]
+    assert towns.at["jiugong", "existing_slots_2023"] == 245
+    assert j.built_in_replan_years + j.new_slots_original == pytest.approx(245, abs=SLOTS)
+    assert (j.built_in_replan_years, j.new_slots_original) == (pytest.approx(145, abs=SLOTS),
+                                                               pytest.approx(100, abs=SLOTS))
+    assert j.new_slots_replan == pytest.approx(100, abs=SLOTS)
+    assert j.new_slots_change == pytest.approx(0, abs=SLOTS)
+    # money still to spend: nothing where the original plan's slots are all built
+    ch = out["replan_changes"]
+    done = ch[ch.new_slots_original.abs() <= SLOTS]
+    assert len(done) >= 19 and done.capital_original_yuan.abs().max() == pytest.approx(0, abs=1.0)

@@ -461,11 +461,14 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "health_staff_needed": ("尚缺卫生保健人员（人）", "int"),
     "meets_certified": ("持证率达标", "text"), "meets_training": ("培训达标", "text"),
     "meets_health": ("卫生保健配备达标", "text"),
-    "new_slots_original": ("原方案新增托位（个）", "slots"), "new_slots_replan": ("再规划新增托位（个）", "slots"),
-    "new_slots_change": ("新增托位变化（个）", "slots"),
-    "capital_original_yuan": ("原方案建设及转普惠补贴（万元）", "wan"),
-    "capital_replan_yuan": ("再规划建设及转普惠补贴（万元）", "wan"),
-    "capital_change_yuan": ("建设及转普惠补贴变化（万元）", "wan"),
+    "built_since_2023": ("2023年底以来已建托位（个）", "slots"),
+    "built_in_replan_years": ("再规划年份内已建托位（个）", "slots"),
+    "new_slots_original": ("原方案尚需新增托位（扣除已建，个）", "slots"),
+    "new_slots_replan": ("再规划尚需新增托位（个）", "slots"),
+    "new_slots_change": ("尚需新增托位：再规划较原方案增减（个）", "slots"),
+    "capital_original_yuan": ("原方案尚需建设及转普惠补贴（扣除已建，万元）", "wan"),
+    "capital_replan_yuan": ("再规划尚需建设及转普惠补贴（万元）", "wan"),
+    "capital_change_yuan": ("建设及转普惠补贴：再规划较原方案增减（万元）", "wan"),
     "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
     "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
     "stock_source": ("起点存量来源", "text"),
@@ -572,9 +575,9 @@ def summary_lines(result: ProgressResult) -> list[str]:
     if "replan" in s:
         r = s["replan"]
         lines.append(f"再规划（{r['first_year']}—{r['last_year']}年，从报送存量起算）：还需新增托位"
-                     f"{r['new_slots_replan']:,.0f}个（原方案同期{r['new_slots_original']:,.0f}个），新增资金需求"
-                     f"{r['new_money_replan_yuan'] / 1e4:,.1f}万元"
-                     f"（原方案同期{r['new_money_original_yuan'] / 1e4:,.1f}万元）。")
+                     f"{r['new_slots_replan']:,.0f}个（原方案扣除已建{r['built_in_replan_years']:,.0f}个后尚需"
+                     f"{r['new_slots_original']:,.0f}个），建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
+                     f"（原方案尚需{r['capital_original_yuan'] / 1e4:,.1f}万元）。")
     lines.extend(result.notes)
     return lines
 
@@ -618,8 +621,9 @@ def recommendations(result: ProgressResult) -> list[str]:
         more = ch[ch.new_slots_change > 0.5].sort_values("new_slots_change", ascending=False)
         r = result.summary["replan"]
         out.append(f"按报送存量重新测算（{r['first_year']}—{r['last_year']}年），剩余期内需新增托位"
-                   f"{r['new_slots_replan']:,.0f}个，新增资金需求{r['new_money_replan_yuan'] / 1e4:,.1f}万元"
-                   f"（原方案同期{r['new_money_original_yuan'] / 1e4:,.1f}万元）。"
+                   f"{r['new_slots_replan']:,.0f}个、建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
+                   f"（原方案扣除已建部分后尚需{r['new_slots_original']:,.0f}个、"
+                   f"{r['capital_original_yuan'] / 1e4:,.1f}万元）。"
                    + (f"需较原方案多建的属地：{'、'.join(more.town.head(5))}。" if len(more) else ""))
         if r["shortfall_total_replan"] > 0.5 or r["shortfall_inclusive_replan"] > 0.5:
             out.append(f"在现有渠道容量和预算下仍有缺口：托位{r['shortfall_total_replan']:,.0f}个、普惠托位"
@@ -840,14 +844,14 @@ def replan_stock(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFr
     return out
 
 
-def _unit_money(result, inputs) -> pd.Series:
-    """Public capital money (new slots and conversions) by unit over the solved years, yuan."""
+def _unit_money(allocation: pd.DataFrame, conversions: pd.DataFrame, inputs: object) -> pd.Series:
+    """Public capital money (new slots and conversions) by unit, yuan, from a plan's tables."""
     cost = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
-    a = result.allocation
+    a = allocation
     money = (a.new_slots * [cost.get((c, k), 0.0) for c, k in zip(a.channel, a.kind, strict=True)]).groupby(
         a.town_id).sum() if len(a) else pd.Series(dtype=float)
-    conv = result.conversions.groupby("town_id")["slots"].sum() * inputs.conversion_cost_yuan \
-        if len(result.conversions) else pd.Series(dtype=float)
+    conv = conversions.groupby("town_id")["slots"].sum() * inputs.conversion_cost_yuan \
+        if len(conversions) else pd.Series(dtype=float)
     return money.add(conv, fill_value=0.0).reindex(inputs.units.index).fillna(0.0)
 
 
@@ -875,10 +879,14 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     -------
     dict of DataFrame
         ``replan_changes`` (one row per unit: ``town_id, town, stock_source, total_slots,
-        inclusive_slots, built_since_2023, new_slots_original, new_slots_replan,
-        new_slots_change, capital_original_yuan, capital_replan_yuan, capital_change_yuan,
-        shortfall_total_replan, shortfall_inclusive_replan``; capital = public capital money
-        for new and converted slots in the re-planned years),
+        inclusive_slots, built_since_2023, built_in_replan_years, new_slots_original,
+        new_slots_replan, new_slots_change, capital_original_yuan, capital_replan_yuan,
+        capital_change_yuan, shortfall_total_replan, shortfall_inclusive_replan``; both plans
+        counted from the reported stock: ``new_slots_original`` is the original plan's new slots
+        in the re-planned years less those already built in them (``built_in_replan_years``:
+        reported stock − the original plan's stock at the start of those years, within
+        [0, its new slots]), ``capital_original_yuan`` its public capital money for new and
+        converted slots scaled by the share still to build),
         ``replan_allocation`` (the re-plan's ``town_id, town, year, channel, kind, new_slots``),
         ``replan_stock`` (its year-end stock), ``replan_budget`` (``plan, year, item, item_zh,
         amount_yuan`` for both plans over the re-planned years).
@@ -909,7 +917,9 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
         original = solve(original_inputs)
         result = solve(inputs)
     years = inputs.years
-    orig_new = original.allocation[original.allocation.year.isin(years)].groupby("town_id")["new_slots"].sum()
+    orig_alloc = original.allocation[original.allocation.year.isin(years)]
+    orig_conv = original.conversions[original.conversions.year.isin(years)]
+    orig_new = orig_alloc.groupby("town_id")["new_slots"].sum()
     new = result.allocation.groupby("town_id")["new_slots"].sum()
     units = _units(targets).set_index("town_id")
     ch = pd.DataFrame({"town": units.town})
@@ -918,17 +928,23 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     ch["total_slots"] = st.total_slots
     ch["inclusive_slots"] = st.inclusive_slots
     ch["built_since_2023"] = st.total_slots - towns.existing_slots_2023.reindex(ch.index)
-    ch["new_slots_original"] = orig_new.reindex(ch.index).fillna(0.0)
+    # Like with like: the re-plan builds from the reported stock, so the original plan is
+    # counted from there too. What the original plan had at the start of the re-planned years
+    # (end-2023 stock, or its own stock at the end of the year before) and the reported stock
+    # differ by what has been built since (mid-year --as-of); that part of the original plan's
+    # new slots, and pro rata of its capital money, is already done.
+    if first - 1 < int(params["plan_years"]["first"]):
+        plan_start = towns.existing_slots_2023.reindex(ch.index).astype(float)
+    else:
+        plan_start = original.stock[original.stock.year == first - 1].set_index("town_id").total_slots
+    whole = orig_new.reindex(ch.index).fillna(0.0)
+    ch["built_in_replan_years"] = (st.total_slots - plan_start.reindex(ch.index)).clip(lower=0.0).clip(upper=whole)
+    ch["new_slots_original"] = whole - ch.built_in_replan_years
     ch["new_slots_replan"] = new.reindex(ch.index).fillna(0.0)
     ch["new_slots_change"] = ch.new_slots_replan - ch.new_slots_original
-    orig_alloc = original.allocation[original.allocation.year.isin(years)]
-    orig_conv = original.conversions[original.conversions.year.isin(years)]
-
-    class _Part:  # the original plan restricted to the re-planned years
-        allocation, conversions = orig_alloc, orig_conv
-
-    ch["capital_original_yuan"] = _unit_money(_Part, original_inputs)
-    ch["capital_replan_yuan"] = _unit_money(result, inputs)
+    left = (ch.new_slots_original / whole).where(whole > 0, 1.0)
+    ch["capital_original_yuan"] = _unit_money(orig_alloc, orig_conv, original_inputs) * left
+    ch["capital_replan_yuan"] = _unit_money(result.allocation, result.conversions, inputs)
     ch["capital_change_yuan"] = ch.capital_replan_yuan - ch.capital_original_yuan
     end = result.stock[result.stock.year == last].set_index("town_id")
     ch["shortfall_total_replan"] = end.shortfall_total
@@ -943,8 +959,11 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
 def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
     """Headline figures of the re-plan: years, new slots and public money, original vs re-plan.
 
-    ``new_money_*`` counts capital, conversion and operating subsidies of new or converted
-    slots; ``public_cost_*`` adds the operating subsidies of inclusive slots already in service.
+    ``new_slots_*`` and ``capital_*`` count both plans from the reported stock (the original
+    less what is already built, see :func:`replan`). ``new_money_*`` (capital, conversion and
+    operating subsidies of new or converted slots) and ``public_cost_*`` (plus the operating
+    subsidies of the slots in service) are whole re-planned years of each plan's budget: with a
+    mid-year ``as_of`` the original's include what was spent before it.
     """
     ch, b = tables["replan_changes"], tables["replan_budget"]
     new_items = ["capital_subsidy", "conversion", "operating_subsidy_new"]
@@ -958,6 +977,9 @@ def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
     return {"first_year": int(years[0]), "last_year": int(years[-1]),
             "new_slots_original": float(ch.new_slots_original.sum()),
             "new_slots_replan": float(ch.new_slots_replan.sum()),
+            "built_in_replan_years": float(ch.built_in_replan_years.sum()),
+            "capital_original_yuan": float(ch.capital_original_yuan.sum()),
+            "capital_replan_yuan": float(ch.capital_replan_yuan.sum()),
             "public_cost_original_yuan": money("original"), "public_cost_replan_yuan": money("replan"),
             "new_money_original_yuan": money("original", new_items),
             "new_money_replan_yuan": money("replan", new_items),
