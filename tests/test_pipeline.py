@@ -134,3 +134,51 @@ def test_compare_without_report(data_copy):
     assert "tables/comparison.csv" in manifest["outputs"]
     with pytest.raises(ScenarioError, match="at least two"):
         pipeline.run_compare(["baseline"], report=False)
+
+
+def test_run_many_loads_each_scenario_once(data_copy, monkeypatch):
+    calls = []
+    real = pipeline.load_scenario
+
+    def counting(name, *args, **kwargs):
+        calls.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_scenario", counting)
+    assert run_many(["baseline", "no_conversions"], jobs=1, report=False) == 0
+    assert sorted(calls) == ["baseline", "no_conversions"]
+
+
+@pytest.fixture(scope="module")
+def baseline_results():
+    from tuoyu_model.model import run_model
+
+    return run_model("baseline")
+
+
+def test_subsidy_table_is_the_pricing_tables_subsidy_columns(baseline_results):
+    from tuoyu_model.pricing import operating_subsidy_table
+
+    r = baseline_results
+    expected = operating_subsidy_table(r.scenario.parameters, r.years)
+    pd.testing.assert_frame_equal(r["subsidy"].reset_index(drop=True), expected[list(r["subsidy"].columns)])
+
+
+def test_report_notes_use_the_runs_unit_data_not_the_file_now(baseline_results, data_copy):
+    from tuoyu_model.report import assumptions_markdown
+
+    (data_copy / "towns.csv").write_text("broken after the run\n", encoding="utf-8")
+    assert "data/towns.csv" in assumptions_markdown(baseline_results)
+
+
+def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, monkeypatch):
+    from tuoyu_model import model
+
+    registered = []
+    monkeypatch.setattr(model.atexit, "register", lambda fn, *a, **k: registered.append((fn, a, k)))
+    files = model.write_outputs(baseline_results)
+    folder = files["figure:budget_by_year"].parent.parent
+    assert folder.is_dir() and [a for _, a, _ in registered] == [(folder,)]
+    for fn, a, k in registered:
+        fn(*a, **k)
+    assert not folder.exists()

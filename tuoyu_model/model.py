@@ -10,9 +10,10 @@ these two functions and only show what they return.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import importlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -41,6 +42,10 @@ CONTRACT: dict[str, list[str]] = {
 # Tables written to tables/*.csv: the contract's, then supporting ones.
 CSV_TABLES = list(CONTRACT) + ["conversions", "family_costs", "cap_sensitivity", "operating_costs",
                                "capital_costs"]
+# Columns of pricing.operating_subsidy_table, all also in pricing.pricing_table.
+SUBSIDY_COLUMNS = ["year", "channel", "cost_per_slot_month_yuan", "fee_yuan", "occupancy",
+                   "revenue_per_slot_month_yuan", "subsidy_per_slot_month_yuan", "subsidy_per_slot_year_yuan",
+                   "break_even_occupancy"]
 # Where each contract table comes from, for error messages.
 PRODUCER = {"allocation": "allocation.solve", "stock": "allocation.solve", "budget": "allocation.solve",
             "shadow_prices": "allocation.solve", "pricing": "pricing.pricing_table",
@@ -62,7 +67,8 @@ class Results:
         ``pricing``, ``demand``, ``workforce``, ``shadow_prices``) plus ``conversions``,
         ``binding``, ``inclusive_share``, ``subsidy``, ``family_costs``, ``cap_sensitivity``,
         ``operating_costs``, ``capital_costs``, ``district_demand``, ``budget_by_source``,
-        ``summary`` (headline figures as a table) and ``parameters``.
+        ``summary`` (headline figures as a table), ``parameters`` and ``towns`` (the unit data
+        read, ``data/towns.csv``).
     summary : dict
         The headline figures written to ``summary.json``.
     timings : dict of str to float
@@ -81,16 +87,6 @@ class Results:
             return self.tables[name]
         except KeyError:
             raise KeyError(f"no table '{name}'; tables: {', '.join(self.tables)}") from None
-
-
-def _module(name: str) -> Any:
-    """Import a model module, failing with a clear message while it does not exist yet."""
-    try:
-        return importlib.import_module(f"tuoyu_model.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"tuoyu_model.{name}":
-            raise ReportError(f"tuoyu_model/{name}.py is not available; the model cannot run without it") from None
-        raise
 
 
 def plan_years(params: Mapping) -> list[int]:
@@ -118,8 +114,8 @@ def _contract(df: Any, name: str) -> pd.DataFrame:
     return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
 
 
-def workforce_stock(allocation: pd.DataFrame, conversions: pd.DataFrame | None, towns: pd.DataFrame,
-                    years: list[int], existing_channel: str) -> pd.DataFrame:
+def workforce_stock(allocation: pd.DataFrame, towns: pd.DataFrame, years: list[int],
+                    existing_channel: str) -> pd.DataFrame:
     """Slots in service by unit, year-end and channel, for :func:`workforce.workforce_table`.
 
     Existing (end-2023) slots and converted ones are counted under ``existing_channel`` (the
@@ -131,7 +127,7 @@ def workforce_stock(allocation: pd.DataFrame, conversions: pd.DataFrame | None, 
     >>> alloc = pd.DataFrame({"town_id": ["a", "a"], "town": ["甲", "甲"], "year": [2024, 2025],
     ...                       "channel": ["kindergarten"] * 2, "kind": ["inclusive"] * 2, "new_slots": [20.0, 20.0]})
     >>> towns = pd.DataFrame({"town": ["甲"], "existing_slots_2023": [50]}, index=pd.Index(["a"], name="town_id"))
-    >>> workforce_stock(alloc, None, towns, [2024, 2025], "social").to_dict("records")[-2:]
+    >>> workforce_stock(alloc, towns, [2024, 2025], "social").to_dict("records")[-2:]
     [{'town_id': 'a', 'town': '甲', 'year': 2025, 'channel': 'kindergarten', 'slots': 40.0}, \
 {'town_id': 'a', 'town': '甲', 'year': 2025, 'channel': 'social', 'slots': 50.0}]
 
@@ -414,20 +410,21 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
     years = plan_years(params)
     timings["load"] = time.perf_counter() - t0
 
-    costs, pricing, demand, workforce = (_module(m) for m in ("costs", "pricing", "demand", "workforce"))
+    from tuoyu_model import allocation, costs, demand, pricing, workforce
+
     tables: dict[str, pd.DataFrame] = {}
     tables["demand"] = _contract(_timed(timings, "demand", demand.demand_table, params, towns, targets), "demand")
     tables["district_demand"] = demand.district_demand(tables["demand"])
     tables["capital_costs"] = _timed(timings, "costs", costs.capital_costs, params).reset_index()
     tables["operating_costs"] = _timed(timings, "costs", costs.operating_costs, params).reset_index()
     tables["pricing"] = _contract(_timed(timings, "pricing", pricing.pricing_table, params, years), "pricing")
-    tables["subsidy"] = pricing.operating_subsidy_table(params, years)
+    # pricing_table already holds operating_subsidy_table's columns: no second computation
+    tables["subsidy"] = tables["pricing"][SUBSIDY_COLUMNS].copy()
     tables["family_costs"] = pd.concat([pricing.family_costs(params, y).reset_index().assign(year=y)
                                         for y in years], ignore_index=True)
     tables["cap_sensitivity"] = pd.concat([pricing.cap_sensitivity(params, y).assign(year=y) for y in years],
                                           ignore_index=True)
 
-    allocation = _module("allocation")
     t1 = time.perf_counter()
     with quiet_native_stdout():
         inputs = allocation.inputs_from_parameters(params, targets, towns)
@@ -440,8 +437,7 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
         tables[name] = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else pd.DataFrame()
     tables["budget_by_source"] = budget_by_source(tables["budget"], params)
 
-    stock = workforce_stock(tables["allocation"], tables["conversions"], towns, years,
-                            str(params["existing_slots_channel"]))
+    stock = workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock),
                                     "workforce")
     tables["inclusive_share"] = inclusive_share_table(tables["stock"], params, years, tables["district"])
@@ -449,8 +445,19 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
     summary["notes"] = [str(n) for n in getattr(result, "notes", []) or []]
     tables["summary"] = summary_table(summary)
     tables["parameters"] = params.table()
+    tables["towns"] = towns.reset_index()  # the unit data this run used (for the report's notes)
     timings["total"] = time.perf_counter() - t0
     return Results(scenario, years, tables, summary, timings)
+
+
+def _scratch_folder(prefix: str) -> Path:
+    """Make a temporary folder for a notebook run on its own, removed when the Python process exits.
+
+    The report shows its figures until the last cell, so it cannot be removed any earlier.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def write_outputs(results: Results, folder: str | Path | None = None, tables: bool = True) -> dict[str, Path]:
@@ -477,7 +484,7 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
     from tuoyu_model.outputs import write_csv, write_json, write_workbook
 
     if folder is None or str(folder) == "":
-        folder, tables = Path(tempfile.mkdtemp(prefix="tuoyu-report-")), False
+        folder, tables = _scratch_folder("tuoyu-report-"), False
     folder = Path(folder)
     written: dict[str, Path] = {}
     t = results.tables
@@ -510,7 +517,7 @@ def write_comparison(runs: list[Results], folder: str | Path | None = None) -> d
     from tuoyu_model.report import compare_table, difference_table
 
     write_tables = folder is not None and str(folder) != ""
-    folder = Path(folder) if write_tables else Path(tempfile.mkdtemp(prefix="tuoyu-compare-"))
+    folder = Path(folder) if write_tables else _scratch_folder("tuoyu-compare-")
     table = compare_table([r.summary for r in runs])
     diff = difference_table(table)
     written = {"figure:differences": save_figure(plot_differences(diff), folder / "figures" / "differences.png")}

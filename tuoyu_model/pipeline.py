@@ -399,16 +399,17 @@ def write_manifest(folder: Path, scenario: Scenario, set_options: list[str], sta
     return write_json(manifest, folder / "manifest.json")
 
 
-def run_scenario(name: str, set_options: list[str] | None = None, out: str | Path | None = None,
+def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out: str | Path | None = None,
                  report: bool = True) -> RunRecord:
     """Run one scenario into ``<out>/<scenario>/`` atomically; return where and how long.
 
     Parameters
     ----------
-    name : str
-        A shipped scenario name or a path to a scenario YAML.
+    name : str or Scenario
+        A shipped scenario name, a path to a scenario YAML, or a scenario already loaded with
+        ``set_options`` applied (:func:`run_many` validates and loads each scenario once).
     set_options : list of str, optional
-        ``NAME=VALUE`` overrides (``--set``).
+        ``NAME=VALUE`` overrides (``--set``); recorded in the manifest.
     out : path, optional
         The outputs folder (default ``outputs/`` or ``$TUOYU_OUTPUTS_DIR``).
     report : bool, default True
@@ -424,7 +425,7 @@ def run_scenario(name: str, set_options: list[str] | None = None, out: str | Pat
 
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
-    scenario = load_scenario(name, parse_set_options(set_options))
+    scenario = name if isinstance(name, Scenario) else load_scenario(name, parse_set_options(set_options))
     base = Path(out).resolve() if out else outputs_dir()
     final = safe_output_dir(base, output_name(scenario))
     base.mkdir(parents=True, exist_ok=True)
@@ -469,8 +470,8 @@ def _check_contract(folder: Path, report: bool) -> None:
         raise ReportError(f"the run did not produce {', '.join(missing)}")
 
 
-def _worker(name: str, set_options: list[str], out: str | None, report: bool) -> RunRecord:
-    return run_scenario(name, set_options, out, report)
+def _worker(scenario: Scenario, set_options: list[str], out: str | None, report: bool) -> RunRecord:
+    return run_scenario(scenario, set_options, out, report)
 
 
 def run_many(names: list[str], set_options: list[str] | None = None, out: str | None = None,
@@ -485,8 +486,9 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     overrides = parse_set_options(set_options)
     base = Path(out).resolve() if out else outputs_dir()
     names = list(dict.fromkeys(names))
-    for n in names:
-        safe_output_dir(base, output_name(load_scenario(n, overrides)))
+    scenarios = {n: load_scenario(n, overrides) for n in names}  # loaded once, run as loaded
+    for s in scenarios.values():
+        safe_output_dir(base, output_name(s))
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(names)))
     what = "reports" if report else "tables"
@@ -507,13 +509,13 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     if jobs == 1:
         for i, n in enumerate(names, 1):
             try:
-                done(i, n, run_scenario(n, set_options, out, report), None)
+                done(i, n, run_scenario(scenarios[n], set_options, out, report), None)
             except TuoyuError as exc:
                 done(i, n, None, exc)
     else:
         ctx = multiprocessing.get_context("spawn")  # no forked locks from the parent's threads
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(_worker, n, set_options, out, report): n for n in names}
+            futures = {pool.submit(_worker, scenarios[n], set_options, out, report): n for n in names}
             for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
                 try:
                     done(i, futures[fut], fut.result(), None)

@@ -383,7 +383,7 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
     set_options : list of str, optional
         ``NAME=VALUE`` overrides, as for ``tuoyu run --set`` (ignored with a loaded Scenario).
     with_replan : bool, default True
-        Solve the re-plan (needs :mod:`tuoyu_model.allocation`).
+        Solve the re-plan (two allocation solves).
 
     Returns
     -------
@@ -417,14 +417,9 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
     notes: list[str] = []
     summary = district_summary(progress, tables, params, as_of_date)
     if with_replan:
-        try:
-            from tuoyu_model.allocation import inputs_from_parameters, solve  # noqa: F401
-        except ImportError:
-            notes.append("再规划未运行：分配模型（tuoyu_model.allocation）尚未提供。")
-        else:
-            rp = replan(progress, params, targets, towns, as_of_date)
-            tables.update(rp)
-            summary["replan"] = replan_summary(rp)
+        rp = replan(progress, params, targets, towns, as_of_date)
+        tables.update(rp)
+        summary["replan"] = replan_summary(rp)
     return ProgressResult(as_of=as_of_date, progress=progress, tables=tables, summary=summary,
                           files=[str(f) for f in files], scenario=s.name, scenario_hash=s.hash, notes=notes)
 

@@ -339,11 +339,11 @@ def assumptions_table(results: Any) -> pd.DataFrame:
 
 def assumptions_markdown(results: Any) -> str:
     """Count parameters by status and of town figures that are proxies or assumptions."""
-    from tuoyu_model.data import TOWN_FIGURES, load_towns
+    from tuoyu_model.data import TOWN_FIGURES
 
     t = results.scenario.parameters.table()
     counts = t["status"].value_counts()
-    towns = load_towns()
+    towns = results["towns"]  # the unit data the run read, not the file as it is now
     flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
     return (f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
             f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
