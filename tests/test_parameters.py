@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuoyu_model.cli import main
-from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.errors import DataError, ScenarioError, TuoyuError
 from tuoyu_model.parameters import (
     CONFIDENCE,
     ENTRY_REQUIRED,
@@ -25,9 +25,26 @@ from tuoyu_model.parameters import (
     read_yaml,
 )
 
-DEFAULTS = default_parameters()
-META = DEFAULTS.meta
-SCENARIOS = list_scenarios()
+
+def _load_shipped():
+    """Load the shipped parameters and scenario names; a broken file fails a test, never collection.
+
+    The parametrised tests below need the names at collection time; when loading fails they get
+    none and :func:`test_shipped_parameter_files_load` reports the loader's own message.
+    """
+    try:
+        return default_parameters(), list_scenarios(), None
+    except TuoyuError as exc:
+        return None, [], exc
+
+
+DEFAULTS, SCENARIOS, LOAD_ERROR = _load_shipped()
+META = DEFAULTS.meta if DEFAULTS is not None else {}
+
+
+def test_shipped_parameter_files_load():
+    if LOAD_ERROR is not None:
+        pytest.fail(f"the shipped parameters do not load: {LOAD_ERROR}")
 
 
 # --- every shipped parameter carries its provenance ---

@@ -22,8 +22,19 @@ CONTRACT_COLUMNS = {
     "workforce": ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "certified_target"],
     "shadow_prices": ["constraint", "town_id", "year", "value_yuan", "meaning"],
 }
+MONEY_ABS = 0.05  # yuan: the summary rounds to cents, a sum of 22 units' rounded figures
 # manifest fields allowed to differ between two runs of the same scenario
 VOLATILE = ("run", "versions")
+
+
+def manifest_of(folder):
+    return json.loads((folder / "manifest.json").read_text("utf-8"))
+
+
+def summary_parameters(manifest):
+    """Public money per converted slot from the run's resolved parameters (yuan)."""
+    p = manifest["parameters"]
+    return float(p["conversion_cost"]) * float(p["conversion_public_share"])
 
 
 def files_of(folder):
@@ -56,11 +67,26 @@ def test_no_report_run_writes_the_contract(data_copy):
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     assert summary["solver"]["status"] == "Optimal"
     assert set(summary["public_cost_yuan"]) == {"2024", "2025", "total"}
-    # the headline public cost is the budget table's items (without the total rows) added up
-    budget = pd.read_csv(folder / "tables" / "budget.csv", encoding="utf-8-sig")
     # budget.csv is tidy: items only, no total rows to double-count
+    budget = pd.read_csv(folder / "tables" / "budget.csv", encoding="utf-8-sig")
     assert "total" not in set(budget["item"])
-    assert summary["public_cost_yuan"]["total"] == pytest.approx(budget.amount_yuan.sum(), abs=0.01)
+    # The summary's capital and conversion money re-derived from other files: new slots
+    # (allocation.csv) × public capital per slot of their channel and kind (capital_costs.csv),
+    # converted slots (conversions.csv) × conversion_cost × conversion_public_share (parameters).
+    alloc = pd.read_csv(folder / "tables" / "allocation.csv", encoding="utf-8-sig")
+    unit = pd.read_csv(folder / "tables" / "capital_costs.csv", encoding="utf-8-sig").set_index("channel")
+    alloc["per_slot"] = [unit.at[c, f"public_capital_{k}_yuan"] for c, k in zip(alloc.channel, alloc.kind, strict=True)]
+    conv = pd.read_csv(folder / "tables" / "conversions.csv", encoding="utf-8-sig")
+    per_conversion = summary_parameters(manifest_of(folder))
+    by_item = summary["public_cost_by_item_yuan"]
+    for year in (2024, 2025):
+        capital = (alloc.new_slots * alloc.per_slot)[alloc.year == year].sum()
+        assert by_item[str(year)]["capital_subsidy"] == pytest.approx(capital, abs=MONEY_ABS)
+        converted = conv.loc[conv.year == year, "slots"].sum() * per_conversion
+        assert by_item[str(year)]["conversion"] == pytest.approx(converted, abs=MONEY_ABS)
+        # the year's headline is its items, each given
+        assert summary["public_cost_yuan"][str(year)] == pytest.approx(sum(by_item[str(year)].values()), abs=MONEY_ABS)
+    assert capital > 0 and converted > 0  # the check is not vacuous (2025 builds and converts)
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest["kind"] == "scenario" and manifest["scenario"] == "baseline"
     assert len(manifest["scenario_hash"]) == 16
