@@ -1,13 +1,14 @@
 """Deliberately broken inputs: each gives one clear line on stderr and exit 2, never a traceback.
 
 Every file in ``tests/broken/`` is copied over a private copy of ``data/`` (at the path in the
-table) and ``tuoyu`` is run on it twice: in-process through :func:`tuoyu_model.cli.main` (a crash
-shows its stack here) and as a subprocess (what a user sees: the exit status, exactly one line on
-stderr, no 'Traceback'). The message must name the file and contain the words in the table —
-the field, the value received and the fix.
+table) and ``tuoyu`` is run on it in-process through :func:`tuoyu_model.cli.main` (a crash
+shows its stack here) and, for a representative subset, as a subprocess (what a user sees: the
+exit status, exactly one line on stderr, no 'Traceback'). The message must name the file and
+contain the words in the table — the field, the value received and the fix.
 
-The subprocesses of all cases run concurrently in one module fixture: each costs ~0.5 s of
-interpreter and pandas start-up, and one after another they would dominate the suite.
+Every case runs in-process; a representative subset (``SUBPROCESS_IDS``: each file kind and
+the command-line paths) also runs as a subprocess, concurrently in one module fixture: each
+costs ~0.5 s of interpreter and pandas start-up, and all of them dominated the suite.
 """
 
 from __future__ import annotations
@@ -164,6 +165,15 @@ CASES = [
 ]
 
 
+# Every case is checked in-process; these also as a subprocess (what a user sees), one per file
+# kind and command-line path: each subprocess costs a Python and pandas start-up.
+SUBPROCESS_IDS = ("targets-missing-unit", "targets-gbk", "targets-file-deleted", "towns-unknown-unit-id",
+                  "param-invalid-yaml", "param-yml-extension", "scenario-misspelt-parameter",
+                  "scenario-baseline-deleted", "scenario-dot-name-run", "set-percent-text", "unknown-scenario",
+                  "run-outside-outputs")
+SUBPROCESS_CASES = [c for c in CASES if c.id in SUBPROCESS_IDS]
+
+
 def _prepare(data: Path, case: Case) -> list[str]:
     """Apply ``case`` to the data copy at ``data``; return its command-line arguments."""
     if case.replaces:
@@ -223,7 +233,11 @@ def _assert_names_file_and_words(case: Case, message: str) -> None:
         assert word in message, f"{word!r} not in: {message}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_subprocess_cases_exist():
+    assert len(SUBPROCESS_CASES) == len(SUBPROCESS_IDS)
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c.id for c in SUBPROCESS_CASES])
 def test_broken_input_cli_exits_2_with_one_line(case, cli_runs):
     proc, root = cli_runs[case.id]
     assert proc.returncode == 2, proc.stderr
