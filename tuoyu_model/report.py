@@ -194,7 +194,7 @@ SHADOW_FAMILIES: list[tuple[str, str]] = [
     ("capacity", "各渠道产能（每个托位）"),
     ("conversion", "存量转普惠产能（每个托位）"),
 ]
-PENALTY_HEADING = "未完成的目标（数值为缺口罚金，不是实际成本）"
+PENALTY_HEADING = "未完成的目标（按缺口大小；其罚金计入目标函数，不是实际成本）"
 SHADOW_UNIT_ZH = {"yuan": "元", "weighted slot-years": "加权托位·年"}
 
 
@@ -288,7 +288,8 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         out.append((heading, _merge_towns(part, towns)[:limit]))
     unmet = sp[is_unmet]
     if len(unmet):
-        unmet = unmet.loc[unmet.value.abs().sort_values(ascending=False, kind="stable").index]
+        by = unmet["shortfall"] if "shortfall" in unmet else unmet.value  # slots missing, else the dual
+        unmet = unmet.loc[pd.to_numeric(by, errors="coerce").abs().sort_values(ascending=False, kind="stable").index]
         out.append((PENALTY_HEADING, _merge_towns(unmet, towns)[:limit]))
     return out
 
