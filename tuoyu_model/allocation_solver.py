@@ -34,23 +34,30 @@ def highs_available() -> bool:
 
 @contextlib.contextmanager
 def quiet_stdout():
-    """Silence C-level stdout (HiGHS prints its banner from C++ when a model is created)."""
+    """Silence output written straight to file descriptor 1 by native code (HiGHS' banner).
+
+    HiGHS prints from C++ to fd 1 when a model is created. fd 1 itself is redirected, not
+    ``sys.stdout.fileno()``: in a Jupyter kernel the latter is a saved copy of the original
+    descriptor, so silencing it would let the banner into the report. Python-level output is
+    flushed first and untouched outside the block.
+    """
     import sys
 
+    sys.stdout.flush()
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real file behind sys.stdout (e.g. a notebook)
+        saved = os.dup(1)
+    except OSError:  # no fd 1 (some embedded interpreters): nothing to silence
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        with open(os.devnull, "w") as sink:
-            os.dup2(sink.fileno(), fd)
-            yield
+        os.dup2(devnull, 1)
+        yield
     finally:
-        os.dup2(saved, fd)
+        sys.stdout.flush()
+        os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
 
 
 class BulkHiGHS(pulp.HiGHS):

@@ -11,10 +11,7 @@ these two functions and only show what they return.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -325,32 +322,6 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label_zh", "year", "value", "unit_zh"])
 
 
-@contextlib.contextmanager
-def quiet_native_stdout() -> Any:
-    """Silence output written straight to file descriptor 1 by native code (HiGHS' start-up banner).
-
-    In a Jupyter kernel ``sys.stdout`` is ipykernel's stream and its ``fileno()`` is a saved
-    copy of the original descriptor, not fd 1, so silencing ``sys.stdout.fileno()`` (as
-    ``allocation_solver.quiet_stdout`` does) lets the banner into the report: fd 1 itself is
-    redirected here. Python-level output is untouched outside the block.
-    """
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no fd 1 (some embedded interpreters): nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _timed(timings: dict[str, float], key: str, fn: Any, *args: Any) -> Any:
     t0 = time.perf_counter()
     out = fn(*args)
@@ -426,9 +397,8 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
                                           ignore_index=True)
 
     t1 = time.perf_counter()
-    with quiet_native_stdout():
-        inputs = allocation.inputs_from_parameters(params, targets, towns)
-        result = allocation.solve(inputs)
+    inputs = allocation.inputs_from_parameters(params, targets, towns)
+    result = allocation.solve(inputs)  # silences HiGHS' native banner itself
     timings["allocation"] = time.perf_counter() - t1
     for name in ("allocation", "stock", "budget", "shadow_prices"):
         tables[name] = _contract(getattr(result, name, None), name)

@@ -893,7 +893,6 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
 
     """
     from tuoyu_model.allocation import inputs_from_parameters, solve
-    from tuoyu_model.model import quiet_native_stdout
     from tuoyu_model.parameters import apply_overrides
 
     first = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
@@ -908,9 +907,8 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     inputs = inputs_from_parameters(rp_params, targets, towns, initial_stock=start[["town_id", "total_slots",
                                                                                    "inclusive_slots"]],
                                     first_year=first)
-    with quiet_native_stdout():  # no HiGHS banner in the report notebook
-        original = solve(original_inputs)
-        result = solve(inputs)
+    original = solve(original_inputs)  # solve() silences HiGHS' native banner itself
+    result = solve(inputs)
     years = inputs.years
     orig_alloc = original.allocation[original.allocation.year.isin(years)]
     orig_conv = original.conversions[original.conversions.year.isin(years)]
