@@ -208,3 +208,24 @@ def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, 
     for fn, a, k in registered:
         fn(*a, **k)
     assert not folder.exists()
+
+
+def test_summary_shortfalls_are_year_end_stocks_counted_once():
+    from tuoyu_model.model import run_model
+
+    # No money in either year: the 2025 targets (4,700 slots, 60% inclusive) cannot be met. The
+    # shortfall is what is missing at each year-end; it never exceeds the year's target plus the
+    # centre's 100 slots (the sum over both years once gave 7,992 against a 4,700 target).
+    r = run_model("baseline", ["budget.2024=1", "budget.2025=1"])
+    s, stock, district = r.summary, r["stock"], r["district"].set_index("year")
+    for year in r.years:
+        k = s["shortfall_by_kind_by_year"][str(year)]
+        at = stock[stock.year == year]
+        assert k["total"] == pytest.approx(at.shortfall_total.sum())
+        assert k["inclusive"] == pytest.approx(at.shortfall_inclusive.sum())
+        assert k["share"] == pytest.approx(district.at[year, "shortfall_share"])
+        assert s["shortfall_by_year"][str(year)] == pytest.approx(
+            k["total"] + max(k["inclusive"], k["coverage"], k["share"]) + k["centre"])
+        assert s["shortfall_by_year"][str(year)] <= at.target_total.sum() + 100
+    assert s["shortfall_final_slots"] == s["shortfall_by_year"]["2025"] > 0
+    assert not {"shortfall_slots", "shortfall_total_slots", "shortfall_other_slots"} & set(s)

@@ -80,3 +80,17 @@ def test_a_unit_other_than_yuan_is_named_in_the_heading():
 @pytest.mark.parametrize("rows", [[], ROWS[-1:]])
 def test_nothing_to_show(rows):
     assert shadow_price_markdown(results(rows)) == "没有起作用的约束。"
+
+
+def test_the_headline_gives_the_final_year_end_shortfall_never_a_sum_over_years():
+    from tuoyu_model.report import shortfall_line
+
+    # 2024: 1,268 inclusive slots missing; 2025: 2,678 inclusive (the share's 2,678 is the same
+    # slots) + 100 slots of the district centre = 2,778 — not 1,268 + 2,778 = 4,046.
+    kinds = {"2024": {"total": 0.0, "inclusive": 1268.0, "coverage": 0.0, "share": 1268.0, "centre": 0.0},
+             "2025": {"total": 0.0, "inclusive": 2678.0, "coverage": 0.0, "share": 2678.0, "centre": 100.0}}
+    s = {"shortfall_by_year": {"2024": 1268.0, "2025": 2778.0}, "shortfall_by_kind_by_year": kinds}
+    line = shortfall_line(s, ["2024", "2025"])
+    assert line.startswith("- **目标缺口**：2025年底仍有**2,778个**托位目标未能完成")
+    assert "区托育综合服务中心缺100个" in line and "（2024年底缺口1,268个）" in line
+    assert "4,046" not in line

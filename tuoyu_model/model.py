@@ -232,7 +232,7 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
     if district is not None and len(district):
         extra = district.set_index("year")[[c for c in ("shortfall_share", "shortfall_centre") if c in district]]
         short = pd.concat([short, extra])
-    short = short.fillna(0.0)
+    kinds = {str(y): _shortfall_kinds(short[short.index == y]) for y in years}
     caps = pricing.groupby("year")["fee_cap_yuan"].first()
     fees = pricing.groupby("year")["fee_yuan"].first()
     income = pricing.groupby("year")["household_monthly_income_yuan"].first()
@@ -252,13 +252,11 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
         "inclusive_slots": {str(int(r.year)): _round(r.inclusive_slots) for r in share.itertuples()},
         "inclusive_share": {str(int(r.year)): _round(r.inclusive_share, 4) for r in share.itertuples()},
         "inclusive_share_target": {str(int(r.year)): _round(r.target, 4) for r in share.itertuples()},
-        "shortfall_total_slots": _round(stock["shortfall_total"].sum()),
-        "shortfall_inclusive_slots": _round(stock["shortfall_inclusive"].sum()),
-        "shortfall_other_slots": _round(short[[c for c in short.columns if c not in ("shortfall_total",
-                                                                                     "shortfall_inclusive")]]
-                                        .to_numpy().sum()),
-        "shortfall_slots": _round(short.to_numpy().sum()),
-        "shortfall_by_year": {str(y): _round(short[short.index == y].to_numpy().sum()) for y in years},
+        # Shortfalls are stocks at each year-end: a slot missing at the end of 2024 and still
+        # missing at the end of 2025 is one slot, so years are never added up.
+        "shortfall_by_kind_by_year": kinds,
+        "shortfall_by_year": {y: k["slots"] for y, k in kinds.items()},
+        "shortfall_final_slots": kinds[str(last)]["slots"],
         "household_monthly_income_yuan": {str(y): _round(v) for y, v in income.items()},
         "fee_cap_yuan": {str(y): _round(v) for y, v in caps.items()},
         "inclusive_fee_yuan": {str(y): _round(v) for y, v in fees.items()},
@@ -266,6 +264,29 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
                               for y in years},
         "last_year": last,
     }
+
+
+SHORTFALL_KINDS = ("total", "inclusive", "coverage", "share", "centre")
+
+
+def _shortfall_kinds(short: pd.DataFrame) -> dict[str, float]:
+    """One year-end's shortfalls by kind (slots), and ``slots``: the slots missing counted once.
+
+    The inclusive targets overlap: a missing inclusive slot of a unit also counts against the
+    unit's coverage minimum and the district's share, so ``slots`` takes the largest of the
+    three, plus the town totals and the district centre.
+
+    Examples
+    --------
+    >>> _shortfall_kinds(pd.DataFrame({"shortfall_total": [3.0, 1.0], "shortfall_inclusive": [2.0, 0.0],
+    ...                                "shortfall_share": [float("nan"), 5.0]}))
+    {'total': 4.0, 'inclusive': 2.0, 'coverage': 0.0, 'share': 5.0, 'centre': 0.0, 'slots': 9.0}
+
+    """
+    out = {k: _round(short[f"shortfall_{k}"].fillna(0.0).sum()) if f"shortfall_{k}" in short else 0.0
+           for k in SHORTFALL_KINDS}
+    out["slots"] = _round(out["total"] + max(out["inclusive"], out["coverage"], out["share"]) + out["centre"])
+    return out
 
 
 def _slot_col(conv: pd.DataFrame) -> str:
@@ -284,7 +305,7 @@ SUMMARY_ROWS = [  # (summary key, Chinese label, unit, scale)
     ("inclusive_slots", "年底普惠托位", "个", 1.0),
     ("inclusive_share", "普惠托位占比", "%", 100.0),
     ("inclusive_share_target", "普惠托位占比目标", "%", 100.0),
-    ("shortfall_by_year", "未完成目标的托位缺口", "个", 1.0),
+    ("shortfall_by_year", "年底未完成目标的托位缺口", "个", 1.0),
     ("household_monthly_income_yuan", "家庭月可支配收入（上年）", "元/月", 1.0),
     ("fee_cap_yuan", "收费上限", "元/人·月", 1.0),
     ("inclusive_fee_yuan", "普惠收费", "元/人·月", 1.0),
@@ -311,10 +332,6 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         for year, v in values.items():
             rows.append({"label_zh": label, "year": "合计" if year == "total" else str(year),
                          "value": round(float(v) * scale, 4), "unit_zh": unit})
-    for key, label in (("shortfall_total_slots", "托位总数缺口（各年合计）"),
-                       ("shortfall_inclusive_slots", "普惠托位缺口（各年合计）")):
-        if key in summary:
-            rows.append({"label_zh": label, "year": "合计", "value": float(summary[key]), "unit_zh": "个"})
     solver = summary.get("solver", {})
     if solver:
         rows.append({"label_zh": f"求解状态：{solver.get('status', '')}（{solver.get('name', '')}）", "year": "",

@@ -72,22 +72,46 @@ def headline_markdown(results: Any) -> str:
     share = "，".join(f"{y}年底{s['inclusive_share'][y]:.1%}（目标{s['inclusive_share_target'][y]:.0%}）"
                      for y in years)
     caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
-    short = s["shortfall_slots"]
     solver = s.get("solver", {})
     lines = [
         f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
         f"- **新增托位**：{new}；存量转普惠"
         + "，".join(f"{y}年{s['converted_slots'][y]:,.0f}个" for y in years) + "。",
         f"- **普惠托位占比**：{share}。",
-        ("- **目标缺口**：全部托位目标均可完成。" if short < 0.5 else
-         f"- **目标缺口**：各年合计有**{short:,.0f}个**托位目标未能完成（托位总数缺口"
-         f"{s['shortfall_total_slots']:,.0f}个，普惠托位缺口{s['shortfall_inclusive_slots']:,.0f}个，"
-         f"其他（普惠全覆盖、普惠占比、综合服务中心）{s.get('shortfall_other_slots', 0):,.0f}个），"
-         "详见“托位目标与缺口”。"),
+        shortfall_line(s, years),
         f"- **收费上限**（上一年度家庭月可支配收入的20%口径，按本情景参数）：{caps}/人·月。",
         f"- **求解状态**：{solver.get('status', '未知')}（求解器 {solver.get('name', '')}）。",
     ]
     return "\n".join(lines)
+
+
+def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
+    """Write the 摘要's line on unmet targets: the final year-end's shortfall by kind, earlier year-ends after it.
+
+    Shortfalls are stocks at a year-end, never added across years.
+
+    Examples
+    --------
+    >>> s = {"shortfall_by_year": {"2024": 120.0, "2025": 0.0}, "shortfall_by_kind_by_year": {}}
+    >>> shortfall_line(s, ["2024", "2025"])
+    '- **目标缺口**：2025年底全部托位目标均可完成（2024年底缺口120个）。'
+
+    """
+    by_year = summary.get("shortfall_by_year", {})
+    last = years[-1]
+    earlier = [f"{y}年底缺口{by_year.get(y, 0):,.0f}个" for y in years[:-1] if by_year.get(y, 0) >= 0.5]
+    tail = f"（{'，'.join(earlier)}）" if earlier else ""
+    final = by_year.get(last, 0)
+    if final < 0.5:
+        return f"- **目标缺口**：{last}年底全部托位目标均可完成{tail}。"
+    k = summary.get("shortfall_by_kind_by_year", {}).get(last, {})
+    parts = [f"托位总数缺口{k.get('total', 0):,.0f}个", f"普惠托位缺口{k.get('inclusive', 0):,.0f}个"]
+    parts += [f"{label}{k[key]:,.0f}个" for key, label in (("coverage", "普惠全覆盖下限差"),
+                                                         ("share", "全区普惠占比差"),
+                                                         ("centre", "区托育综合服务中心缺"))
+              if k.get(key, 0) >= 0.5]
+    return (f"- **目标缺口**：{last}年底仍有**{final:,.0f}个**托位目标未能完成（{'，'.join(parts)}；"
+            f"普惠各项目标相互重叠，只计最大者）{tail}，详见“托位目标与缺口”。")
 
 
 def town_gap_table(results: Any, year: int | None = None) -> pd.DataFrame:
@@ -365,7 +389,7 @@ COMPARE_METRICS = [  # (label, unit, function of a summary, scale)
     ("财政资金需求合计", "万元", lambda s: s["public_cost_yuan"]["total"], 1 / WAN),
     ("新增托位合计", "个", lambda s: s["new_slots"]["total"], 1.0),
     ("末年普惠托位占比", "%", lambda s: s["inclusive_share"][str(s["last_year"])], 100.0),
-    ("托位缺口合计", "个", lambda s: s["shortfall_slots"], 1.0),
+    ("末年年底托位缺口", "个", lambda s: s["shortfall_final_slots"], 1.0),
     ("末年收费上限", "元/人·月", lambda s: s["fee_cap_yuan"][str(s["last_year"])], 1.0),
     ("末年所需保育人员", "人", lambda s: s["caregivers_needed"][str(s["last_year"])], 1.0),
 ]
