@@ -96,3 +96,48 @@ def test_console_script_is_installed():
                           encoding="utf-8", timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "baseline"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "baseline", "--out", "/proc/nope"], ("--out /proc/nope: cannot create the folder", "writable")),
+    (["run", "baseline", "--out", "README.md"], ("--out README.md: cannot create the folder", "a file")),
+    (["compare", "baseline", "household_3", "--out", "/proc/nope"], ("--out /proc/nope: cannot create",)),
+    (["progress", "data/templates/progress_template.csv", "--out", "/proc/nope"], ("--out /proc/nope: cannot",)),
+    (["run", "baseline", "--jobs", "-1", "--no-report"], ("--jobs -1:", "positive", "--jobs 2")),
+])
+def test_bad_out_folder_and_jobs_are_one_line(capsys, monkeypatch, args, words):
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+
+
+def test_bad_data_in_a_report_run_is_the_validate_line_not_a_notebook_cell(data_copy, capsys):
+    # bytes that are not UTF-8: the same one line 'tuoyu validate' prints, no notebook jargon
+    (data_copy / "towns.csv").write_bytes((data_copy / "towns.csv").read_bytes().replace("旧宫镇".encode(),
+                                                                                        "旧宫镇".encode("gbk")))
+    assert main(["validate"]) == 2
+    expected = capsys.readouterr().err
+    assert main(["run", "baseline"]) == 2
+    out = capsys.readouterr()
+    assert out.err == expected and "notebook" not in out.err and "cell" not in out.err
+    assert "data/towns.csv" in expected or "towns.csv" in expected
+
+
+@pytest.mark.parametrize("sig, status, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, status, word):
+    import signal
+    import time
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    proc = subprocess.Popen([sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(tmp_path)],
+                            cwd=PROJECT_ROOT, env=base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8", start_new_session=True)
+    time.sleep(2.5)  # the notebook kernel is running by now (the report takes ~4 s)
+    os.killpg(proc.pid, getattr(signal, sig))  # as the terminal does: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status
+    assert err == f"tuoyu: {word}; earlier outputs are unchanged\n"  # no kernel log lines
+    assert list(tmp_path.iterdir()) == []  # no temporary folder left behind

@@ -229,3 +229,47 @@ def test_summary_shortfalls_are_year_end_stocks_counted_once():
         assert s["shortfall_by_year"][str(year)] <= at.target_total.sum() + 100
     assert s["shortfall_final_slots"] == s["shortfall_by_year"]["2025"] > 0
     assert not {"shortfall_slots", "shortfall_total_slots", "shortfall_other_slots"} & set(s)
+
+
+def test_stale_temporary_folders_of_dead_runs_are_removed(data_copy):
+    import os
+    import time
+
+    out = data_copy.parent / "outputs"
+    dead = out / ".baseline.tmp-999999999-abc"  # no such process
+    alive = out / f".baseline.tmp-{os.getppid()}-def"  # a running process: another run, kept
+    old = out / f".x.old-{os.getppid()}-1"  # alive but two days old: stale
+    for p in (dead, alive, old):
+        p.mkdir(parents=True)
+    two_days = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days, two_days))
+    run_scenario("baseline", report=False)
+    assert sorted(p.name for p in out.iterdir()) == sorted([alive.name, "baseline"])
+
+
+def test_output_folder_is_readable_as_the_umask_allows(data_copy):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        folder = run_scenario("baseline", report=False).folder
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # not mkdtemp's 0700
+
+
+def test_console_says_when_targets_are_unmet_and_when_a_report_was_removed(data_copy, capsys, monkeypatch):
+    monkeypatch.chdir(data_copy)  # not the project root: the folder is shown as an absolute path
+    assert run_many(["baseline"], ["budget.2024=1", "budget.2025=1"], jobs=1, report=False) == 0
+    out = capsys.readouterr().out
+    # the final year-end's shortfall (see test_summary_shortfalls_are_year_end_stocks_counted_once)
+    assert "baseline: 注意：2025年底仍有2,778个托位目标未完成（见报告 托位目标与缺口）" in out
+    assert f"wrote {data_copy.parent / 'outputs'}/baseline__set-" in out
+    folder = next((data_copy.parent / "outputs").glob("baseline__set-*"))
+    (folder / "report.html").write_text("an earlier report", encoding="utf-8")
+    assert run_many(["baseline"], ["budget.2024=1", "budget.2025=1"], jobs=1, report=False) == 0
+    out = capsys.readouterr().out
+    assert "此前的 report.html / report.ipynb 已删除" in out and not (folder / "report.html").exists()
+    assert run_many(["baseline"], jobs=1, report=False) == 0
+    assert "注意" not in capsys.readouterr().out  # the baseline meets every target

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -95,11 +96,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios' headline figures side by side, with charts of the differences."""
-    from tuoyu_model.paths import display
-    from tuoyu_model.pipeline import run_compare
+    from tuoyu_model.pipeline import run_compare, shown
 
     rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
-    print(f"compare: wrote {display(rec.folder)}/ in {rec.seconds:.1f} s")
+    print(f"compare: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s")
     return EXIT_OK
 
 
@@ -146,19 +146,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tuoyu``; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tuoyu_model.pipeline import Terminated, raise_terminated
+
+    # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         return int(args.func(args) or 0)
     except TuoyuError as exc:
         print(f"tuoyu: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tuoyu: interrupted; earlier outputs are unchanged", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"tuoyu: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+              "earlier outputs are unchanged", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # `tuoyu params | head` closed the pipe early; point stdout at devnull so the flush at
         # exit does not raise again (the recipe in Python's signal docs).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAIL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run() -> None:

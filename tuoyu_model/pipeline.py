@@ -28,6 +28,7 @@ import importlib.metadata
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,108 @@ def safe_output_dir(base: Path, name: str) -> Path:
         raise ScenarioError(f"scenario name '{name}' would write outside {display(base)}; "
                             "use letters, digits, '_' and '-'")
     return final
+
+
+STALE_TEMP_S = 24 * 3600  # a temporary folder this old is stale whatever its process
+_TEMP_NAME = re.compile(r"^\..+\.(tmp|old)-(\d+)-")
+
+
+def shown(path: Path) -> str:
+    """Show an output folder on the console: project-relative from the project root, else absolute.
+
+    A user who runs ``tuoyu`` from another folder gets a path they can paste.
+    """
+    path = Path(path).resolve()
+    return display(path) if Path.cwd().resolve() == PROJECT_ROOT else str(path)
+
+
+def output_base(out: str | Path | None, option: str = "--out") -> Path:
+    """Return the outputs folder (``out`` or the default), created and checked writable.
+
+    Raises
+    ------
+    ScenarioError
+        The folder cannot be created or written (a file, ``/proc``, no permission); one line.
+
+    Examples
+    --------
+    >>> output_base("/proc/nope")
+    Traceback (most recent call last):
+    ...
+    tuoyu_model.errors.ScenarioError: --out /proc/nope: cannot create the folder (...); give a writable folder
+
+    """
+    base = Path(out).expanduser() if out else outputs_dir()
+    try:
+        base = base.resolve()
+        if base.exists() and not base.is_dir():
+            raise NotADirectoryError("a file of that name exists")
+        base.mkdir(parents=True, exist_ok=True)
+        if not os.access(base, os.W_OK | os.X_OK):
+            raise PermissionError("not writable")
+    except (OSError, RuntimeError) as exc:
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(f"{option} {out if out else display(base)}: cannot create the folder ({reason}); "
+                            "give a writable folder") from None
+    return base
+
+
+def remove_stale_temp_dirs(base: Path) -> list[Path]:
+    """Remove temporary folders (``.<name>.tmp-<pid>-…``, ``.<name>.old-<pid>-…``) of runs that are gone.
+
+    A run killed outright leaves its temporary folder behind. Two runs may work in one outputs
+    folder at once, so only folders whose process no longer exists, or older than a day, are
+    removed. Returns the folders removed.
+    """
+    removed = []
+    try:
+        entries = list(Path(base).iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for p in entries:
+        m = _TEMP_NAME.match(p.name)
+        if not m or not p.is_dir() or int(m.group(2)) == os.getpid():
+            continue
+        try:
+            old = now - p.stat().st_mtime > STALE_TEMP_S
+        except OSError:
+            continue
+        if old or not _process_alive(int(m.group(2))):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # another user's process, or we cannot tell: keep its folder
+    return True
+
+
+def make_temp_dir(base: Path, name: str) -> Path:
+    """Create the temporary folder of a run, ``base/.<name>.tmp-<pid>-…``, after removing stale ones."""
+    remove_stale_temp_dirs(base)
+    return Path(tempfile.mkdtemp(prefix=f".{name[:60]}.tmp-{os.getpid()}-", dir=base))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish_dir(tmp: Path, final: Path) -> None:
+    """Give ``tmp`` the permissions of a folder made with ``mkdir`` (mkdtemp makes it 0700), then move it into place.
+
+    Colleagues on a shared server can then read the outputs as the user's umask allows.
+    """
+    os.chmod(tmp, 0o777 & ~_umask())
+    replace_dir_atomically(tmp, final)
 
 
 def replace_dir_atomically(tmp: Path, final: Path) -> None:
@@ -192,12 +295,34 @@ def _kernel_manager_class() -> type:
             if not self.shutting_down:
                 await super()._async_interrupt_kernel()
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            # The kernel's own log (e.g. ~20 lines of ZMQError when Ctrl-C ends the run) goes to
+            # a file, not the user's terminal; its last line is quoted if the kernel fails.
+            if KERNEL_LOG is not None:
+                kw["stderr"] = KERNEL_LOG
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
         @property
         def kernel_spec(self) -> KernelSpec:
             return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                               display_name="Python 3 (ipykernel)", language="python", resource_dir="")
 
     return CurrentPythonKernelManager
+
+
+KERNEL_LOG: Any = None  # the open file the running notebook kernel's stderr goes to
+
+
+def _kernel_log_tail() -> str:
+    """Return the last line the kernel wrote to its log ("" without one)."""
+    if KERNEL_LOG is None:
+        return ""
+    try:
+        KERNEL_LOG.seek(0)
+        lines = [x.strip() for x in KERNEL_LOG.read().decode("utf-8", "replace").splitlines() if x.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
 
 
 def _section_of(cells: list, index: int) -> str:
@@ -252,7 +377,9 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
     """
     import papermill
 
+    global KERNEL_LOG
     t0 = time.perf_counter()
+    KERNEL_LOG = tempfile.TemporaryFile()
     try:
         papermill.execute_notebook(
             str(notebook), str(out_nb), parameters=parameters, cwd=str(cwd), kernel_name="python3",
@@ -262,8 +389,13 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
         raise ReportError(_failure_message(exc, out_nb, notebook)) from None
     except Exception as exc:  # noqa: BLE001 - kernel start-up, timeouts: one line for the user
         first = (str(exc).strip().splitlines() or [""])[0]
-        raise ReportError(f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}; "
+        tail = _kernel_log_tail()
+        raise ReportError(f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}"
+                          f"{f' (kernel: {tail})' if tail else ''}; "
                           f"check that ipykernel is installed in {sys.executable}") from None
+    finally:
+        KERNEL_LOG.close()
+        KERNEL_LOG = None
     total = time.perf_counter() - t0
     import nbformat
 
@@ -319,6 +451,7 @@ class RunRecord:
     folder: Path
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # lines for the console after "wrote …"
 
 
 def output_name(scenario: Scenario) -> str:
@@ -426,11 +559,11 @@ def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
     scenario = name if isinstance(name, Scenario) else load_scenario(name, parse_set_options(set_options))
-    base = Path(out).resolve() if out else outputs_dir()
+    base = output_base(out)
     final = safe_output_dir(base, output_name(scenario))
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=base))
+    tmp = make_temp_dir(base, final.name)
     notebook = notebooks_dir() / REPORT_NOTEBOOK
+    notes = []
     try:
         if report:
             params = {"scenario": _scenario_argument(scenario), "set_options": set_options, "output_dir": "."}
@@ -448,12 +581,29 @@ def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out
         _check_contract(tmp, report)
         seconds = time.perf_counter() - t0
         write_manifest(tmp, scenario, set_options, started, seconds, timings, notebook if report else None)
-        replace_dir_atomically(tmp, final)
+        if not report and (final / "report.html").is_file():
+            # the folder is replaced whole: a report of the previous run would not match the new tables
+            notes.append("此前的 report.html / report.ipynb 已删除（与新表格不再一致）；"
+                         "需要报告时去掉 --no-report 重新运行")
+        shortfall = _final_shortfall(tmp / "summary.json")
+        publish_dir(tmp, final)
     except TuoyuError as exc:
         raise type(exc)(f"{scenario.name}: {exc}; the previous outputs in {display(final)}/ are unchanged") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return RunRecord(scenario.name, final, time.perf_counter() - t0, timings)
+    if shortfall:
+        year, slots = shortfall
+        notes.append(f"注意：{year}年底仍有{slots:,.0f}个托位目标未完成（见报告 托位目标与缺口）")
+    return RunRecord(scenario.name, final, time.perf_counter() - t0, timings, notes)
+
+
+def _final_shortfall(summary_path: Path) -> tuple[int, float] | None:
+    """``(last year, slots)`` when targets are unmet at the last year-end, from ``summary.json``."""
+    import json
+
+    s = json.loads(Path(summary_path).read_text("utf-8"))
+    slots = float(s.get("shortfall_final_slots") or 0.0)
+    return (int(s["last_year"]), slots) if slots >= 0.5 else None
 
 
 CONTRACT_FILES = ("results.xlsx", "summary.json", "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv",
@@ -470,6 +620,33 @@ def _check_contract(folder: Path, report: bool) -> None:
         raise ReportError(f"the run did not produce {', '.join(missing)}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that temporary folders are removed on the way out."""
+
+
+def raise_terminated(signum: int, frame: Any) -> None:
+    """Signal handler: turn SIGTERM into :class:`Terminated`."""
+    raise Terminated
+
+
+def _worker_signals() -> None:
+    # A worker leaves Ctrl-C to the parent (which terminates it) and cleans up on SIGTERM.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, raise_terminated)
+
+
+def validate_inputs() -> None:
+    """Load the targets and the unit data before any notebook starts, so a broken file is one clean line.
+
+    The scenario and parameter files are checked when each scenario is loaded.
+    """
+    from tuoyu_model.data import load_targets, load_towns
+
+    load_towns(targets=load_targets())
+
+
 def _worker(scenario: Scenario, set_options: list[str], out: str | None, report: bool) -> RunRecord:
     return run_scenario(scenario, set_options, out, report)
 
@@ -484,9 +661,13 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     """
     set_options = list(set_options or [])
     overrides = parse_set_options(set_options)
-    base = Path(out).resolve() if out else outputs_dir()
+    if jobs < 0:
+        raise ScenarioError(f"--jobs {jobs}: expected 0 (one per core) or a positive number of scenarios "
+                            "run at once; e.g. --jobs 2")
     names = list(dict.fromkeys(names))
+    validate_inputs()
     scenarios = {n: load_scenario(n, overrides) for n in names}  # loaded once, run as loaded
+    base = output_base(out)
     for s in scenarios.values():
         safe_output_dir(base, output_name(s))
     jobs = jobs or os.cpu_count() or 1
@@ -500,7 +681,9 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     def done(i: int, name: str, rec: RunRecord | None, err: Exception | None) -> None:
         nonlocal failures
         if err is None:
-            print(f"[{i}/{len(names)}] {name}: wrote {display(rec.folder)}/ in {rec.seconds:.1f} s", flush=True)
+            print(f"[{i}/{len(names)}] {name}: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s", flush=True)
+            for note in rec.notes:
+                print(f"[{i}/{len(names)}] {name}: {note}", flush=True)
         else:
             failures += 1
             print(f"[{i}/{len(names)}] {name}: FAILED", flush=True)
@@ -514,13 +697,21 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
                 done(i, n, None, exc)
     else:
         ctx = multiprocessing.get_context("spawn")  # no forked locks from the parent's threads
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_signals)
+        try:
             futures = {pool.submit(_worker, scenarios[n], set_options, out, report): n for n in names}
             for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
                 try:
                     done(i, futures[fut], fut.result(), None)
                 except TuoyuError as exc:
                     done(i, futures[fut], None, exc)
+        except BaseException:
+            # Ctrl-C or SIGTERM: stop the workers (each removes its temporary folder) and say nothing more
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     if len(names) > 1:
         print(f"{len(names) - failures} of {len(names)} scenarios done in {time.perf_counter() - t0:.1f} s", flush=True)
     return 0 if failures == 0 else 2
@@ -552,13 +743,13 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
     overrides = parse_set_options(set_options)
+    validate_inputs()
     scenarios = [load_scenario(n, overrides) for n in names]
-    base = Path(out).resolve() if out else outputs_dir()
+    base = output_base(out)
     for s in scenarios:
         safe_output_dir(base, output_name(s))
     final = safe_output_dir(base, "compare__" + "__".join(output_name(s) for s in scenarios))
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name[:60]}.tmp-", dir=base))
+    tmp = make_temp_dir(base, final.name)
     notebook = notebooks_dir() / COMPARE_NOTEBOOK
     try:
         if report:
@@ -576,7 +767,7 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
                                   scenarios=[{"name": s.name, "title": s.title, "scenario_hash": s.hash}
                                              for s in scenarios], set_options=set_options),
                    tmp / "manifest.json")
-        replace_dir_atomically(tmp, final)
+        publish_dir(tmp, final)
     except TuoyuError as exc:
         raise type(exc)(f"compare: {exc}; the previous outputs in {display(final)}/ are unchanged") from None
     finally:

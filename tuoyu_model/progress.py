@@ -31,7 +31,7 @@ import pandas as pd
 from tuoyu_model.costs import DAYS_PER_MONTH
 from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
 from tuoyu_model.errors import DataError
-from tuoyu_model.paths import display, notebooks_dir, outputs_dir
+from tuoyu_model.paths import display, notebooks_dir
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
 # Floating shares like 0.9 × 30 = 27.000000000000004 must not round up to 28 people.
@@ -782,21 +782,24 @@ def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str =
     from tuoyu_model.pipeline import (
         build_manifest,
         input_files,
-        replace_dir_atomically,
+        make_temp_dir,
+        output_base,
+        publish_dir,
         safe_output_dir,
         scenario_fields,
         sha256_file,
+        shown,
     )
 
     started, t0 = time.time(), time.perf_counter()
     set_options = list(set_options or [])
     s = load_scenario(scenario, parse_set_options(set_options))
+    root = output_base(out)  # a bad --out is one line before any work
     result = evaluate(files, as_of=as_of, scenario=s)
     t1 = time.perf_counter()
-    base = (Path(out).resolve() if out else outputs_dir()) / "progress"
+    base = output_base(root / "progress")
     final = safe_output_dir(base, result.as_of.isoformat())
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=base))
+    tmp = make_temp_dir(base, final.name)
     try:
         write_progress_outputs(result, tmp)
         timings = {"evaluate": t1 - t0, "write_outputs": time.perf_counter() - t1}
@@ -810,12 +813,12 @@ def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str =
                                   timings=timings, inputs=input_files(s, notebook), as_of=result.as_of.isoformat(),
                                   progress_files=returns, **scenario_fields(s, set_options)),
                    tmp / "manifest.json")
-        replace_dir_atomically(tmp, final)
+        publish_dir(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for line in summary_lines(result):
         print(line)
-    print(f"已写入 {display(final)}/")
+    print(f"已写入 {shown(final)}/")
     return 0
 
 
