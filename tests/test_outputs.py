@@ -84,8 +84,9 @@ def test_workbook_sheets_headers_units_and_money_in_wan(tmp_path):
         assert ws.freeze_panes == "A2", ws.title
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[1]), ws.title
         assert ws.column_dimensions["A"].width >= 6
-    assert wb["影子价格"]["D1"].value == "影子价格（万元/个）"
-    assert wb["影子价格"]["D2"].value == pytest.approx(0.9001, abs=MONEY_TOL)
+    # yuan per slot, per percentage point or per yuan by row: never 万元 per slot
+    assert wb["影子价格"]["D1"].value == "影子价格（元，单位见“单位”列）"
+    assert wb["影子价格"]["D2"].value == pytest.approx(9001.0, abs=MONEY_TOL)
 
 
 def test_workbook_text_is_never_a_formula(tmp_path):
@@ -96,7 +97,9 @@ def test_workbook_text_is_never_a_formula(tmp_path):
     assert cell.data_type == "s"               # ... stored as a string, not a formula
     assert cell.quotePrefix                    # and the spreadsheet keeps it text when edited
     assert wb["影子价格"]["E2"].data_type == "s"
-    assert wb["参数"]["C2"].value == "-2.31" and not wb["参数"]["C2"].quotePrefix
+    # a number given as text is written as a number (it was text '-0.0008' in the UAT)
+    assert wb["参数"]["C2"].value == -2.31 and wb["参数"]["C2"].data_type == "n"
+    assert wb["参数"]["E2"].value == "+七普" and wb["参数"]["E2"].quotePrefix
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
@@ -165,3 +168,41 @@ def test_progress_workbook_uses_the_same_writer_and_escaping(tmp_path):
     assert wb["摘要"]["A2"].quotePrefix and ws.freeze_panes == "A2"
     assert write_progress_workbook({"summary": pd.DataFrame({"摘要": ["x"]})}, tmp_path / "q.xlsx").read_bytes() == \
         write_progress_workbook({"summary": pd.DataFrame({"摘要": ["x"]})}, tmp_path / "r.xlsx").read_bytes()
+
+
+def test_csv_floats_are_rounded_by_one_rule(tmp_path):
+    df = pd.DataFrame({"fee_yuan": [135.16579999999976, -0.0000001], "occupancy": [0.8500000000000001, 1 / 3],
+                       "new_slots": [1198.0000000001, 2.0], "value": [1e-9, 2.5]})
+    back = pd.read_csv(write_csv(df, tmp_path / "x.csv"), encoding="utf-8-sig", dtype=str)
+    # money to the fen, -0.0 as 0; other floats to 6 decimals; whole columns without decimals
+    assert back.to_dict("list") == {"fee_yuan": ["135.17", "0.0"], "occupancy": ["0.85", "0.333333"],
+                                    "new_slots": ["1198", "2"], "value": ["0.0", "2.5"]}
+
+
+def test_workbook_formats_print_setup_and_notes(tmp_path):
+    t = tables()
+    t["summary"] = pd.DataFrame({"label_zh": ["财政资金需求", "新增托位", "普惠托位占比"], "year": [2025, "合计", 2025],
+                                 "value": [123.45, 1198.0, 30.2], "unit_zh": ["万元", "个", "%"]})
+    t["workforce"] = t["workforce"].assign(directors_needed=[3.0], caregivers_needed=[60.0])
+    path = write_workbook(t, tmp_path / "r.xlsx", notes={"summary": ["求解状态：Optimal（highs）"]})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["摘要"]
+    assert ws["B2"].value == 2025 and ws["B2"].data_type == "n"  # years are numbers
+    assert [ws[f"C{r}"].number_format for r in (2, 3, 4)] == ["#,##0.00", "#,##0", "#,##0.0"]
+    assert ws.auto_filter.ref == "A1:D4" and ws["A6"].value == "求解状态：Optimal（highs）"  # note outside the filter
+    assert wb["队伍建设"]["G2"].number_format == "#,##0"  # whole people, no decimals
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+        # fit to one page wide (1 is the file format's default, so it is left out), any number tall
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+        assert sheet.page_setup.fitToWidth in (None, 1)
+
+
+def test_shadow_price_sheet_has_the_unit_of_each_row_in_chinese(tmp_path):
+    t = tables()
+    t["shadow_prices"] = t["shadow_prices"].assign(family=["total"], value=[9001.0], unit=["yuan"], shortfall=[0.0],
+                                                   value_slots=[float("nan")], value_slots_unit=[""])
+    wb = openpyxl.load_workbook(write_workbook(t, tmp_path / "r.xlsx"))
+    ws = wb["影子价格"]
+    row = {ws.cell(1, j).value: ws.cell(2, j).value for j in range(1, ws.max_column + 1)}
+    assert row["单位"] == "元/托位" and row["约束类别"] == "托位总数目标" and row["目标缺口（个）"] == 0

@@ -273,3 +273,25 @@ def test_console_says_when_targets_are_unmet_and_when_a_report_was_removed(data_
     assert "此前的 report.html / report.ipynb 已删除" in out and not (folder / "report.html").exists()
     assert run_many(["baseline"], jobs=1, report=False) == 0
     assert "注意" not in capsys.readouterr().out  # the baseline meets every target
+
+
+def test_workbook_of_a_run_is_chinese_throughout(data_copy):
+    import openpyxl
+
+    folder = run_scenario("baseline", ["budget.2025=1"], report=False).folder
+    wb = openpyxl.load_workbook(folder / "results.xlsx")
+    english = {"yuan", "unmet_need", "none", "annex", "held_2025", "births", "total", "inclusive", "share",
+               "budget", "slots of shortfall per slot", "floor_2024", "high_quality_2025", "persons"}
+    for ws in wb.worksheets:
+        for c in ws[1]:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)), (ws.title, c.value)
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if ws.cell(1, c.column).value in ("取值", "参数名", "英文名称", "约束", "属地代码", "含义（英文）"):
+                    continue  # ids and values as --set takes them, and the English text kept beside the Chinese
+                assert c.value not in english, (ws.title, c.coordinate, c.value)
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["solver"]["whole_slots"] is True
+    # CSV money to the fen: no float with 15 digits
+    pricing = (folder / "tables" / "pricing.csv").read_text("utf-8-sig")
+    assert not any(len(x.split(".")[-1]) > 6 for x in pricing.replace("\n", ",").split(",") if "." in x)

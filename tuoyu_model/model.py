@@ -316,12 +316,14 @@ SUMMARY_ROWS = [  # (summary key, Chinese label, unit, scale)
 def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     """Return the headline figures as a table for people: ``label_zh, year, value, unit_zh``.
 
-    Money in 万元, shares in percent; ``year`` is ``合计`` for totals.
+    Money in 万元, shares in percent; ``year`` is the year as a number, ``合计`` for totals.
+    The solver status and the allocation's notes are not rows of the table (see
+    :func:`summary_notes`).
 
     Examples
     --------
     >>> summary_table({"public_cost_yuan": {"2024": 1.5e6, "total": 1.5e6}}).values.tolist()
-    [['财政资金需求', '2024', 150.0, '万元'], ['财政资金需求', '合计', 150.0, '万元']]
+    [['财政资金需求', 2024, 150.0, '万元'], ['财政资金需求', '合计', 150.0, '万元']]
 
     """
     rows = []
@@ -330,13 +332,23 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         if not isinstance(values, Mapping):
             continue
         for year, v in values.items():
-            rows.append({"label_zh": label, "year": "合计" if year == "total" else str(year),
+            rows.append({"label_zh": label, "year": "合计" if year == "total" else int(year),
                          "value": round(float(v) * scale, 4), "unit_zh": unit})
-    solver = summary.get("solver", {})
-    if solver:
-        rows.append({"label_zh": f"求解状态：{solver.get('status', '')}（{solver.get('name', '')}）", "year": "",
-                     "value": float("nan"), "unit_zh": ""})
     return pd.DataFrame(rows, columns=["label_zh", "year", "value", "unit_zh"])
+
+
+def summary_notes(summary: Mapping[str, Any]) -> list[str]:
+    """Lines under the headline figures: the solver status, then the allocation's notes in Chinese.
+
+    Examples
+    --------
+    >>> summary_notes({"solver": {"status": "Optimal", "name": "highs"}, "notes": ["中心未建成 / centre not built"]})
+    ['求解状态：Optimal（highs）', '说明：中心未建成']
+
+    """
+    solver = summary.get("solver", {})
+    lines = [f"求解状态：{solver.get('status', '')}（{solver.get('name', '')}）"] if solver else []
+    return lines + [f"说明：{str(n).split(' / ')[0]}" for n in summary.get("notes", [])]
 
 
 def _timed(timings: dict[str, float], key: str, fn: Any, *args: Any) -> Any:
@@ -350,7 +362,8 @@ def _solver_info(result: Any) -> dict[str, Any]:
     info = {}
     for key, attr in (("status", "status"), ("objective_value", "objective_value"), ("name", "solver"),
                       ("version", "solver_version"), ("integer_classes", "integer_classes"),
-                      ("rounding_cost_yuan", "rounding_cost_yuan"), ("degenerate", "degenerate"),
+                      ("rounding_cost_yuan", "rounding_cost_yuan"), ("whole_slots", "whole_slots"),
+                      ("degenerate", "degenerate"),
                       ("centre_unit", "centre_unit")):
         v = getattr(result, attr, None)
         if v is not None and not callable(v) and (isinstance(v, str | int | float | bool)):
@@ -483,7 +496,8 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
                 written[f"tables/{name}.csv"] = write_csv(t[name], folder / "tables" / f"{name}.csv")
         sheets = dict(t)
         sheets["budget"] = t["budget"].drop(columns=["item_zh"], errors="ignore")
-        written["results.xlsx"] = write_workbook(sheets, folder / "results.xlsx", results.scenario.title)
+        written["results.xlsx"] = write_workbook(sheets, folder / "results.xlsx", results.scenario.title,
+                                                 notes={"summary": summary_notes(results.summary)})
         written["summary.json"] = write_json(results.summary, folder / "summary.json")
     return written
 

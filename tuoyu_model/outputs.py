@@ -20,13 +20,14 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tuoyu_model.data import TARGET_SET_LABEL_ZH
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import display
 
@@ -42,14 +43,14 @@ class Column:
     """How one column id is shown to people: Chinese header with unit, format, scale."""
 
     header: str
-    fmt: str = "text"  # text | int | year | slots | float1 | float2 | wan | yuan | share
+    fmt: str = "text"  # text | int | year | slots | float1 | float2 | wan | yuan | share | general
     scale: float = 1.0
 
 
 # Number formats by kind (Excel format codes).
 NUMBER_FORMATS = {
     "int": "#,##0", "year": "0", "slots": "#,##0", "float1": "#,##0.0", "float2": "#,##0.00",
-    "wan": "#,##0.00", "yuan": "#,##0", "share": "0.0%", "text": "@",
+    "wan": "#,##0.00", "yuan": "#,##0", "share": "0.0%", "text": "@", "general": "General",
 }
 
 COLUMNS: dict[str, Column] = {
@@ -70,7 +71,7 @@ COLUMNS: dict[str, Column] = {
     "city_yuan": Column("其中：市级（万元）", "wan", 1 / WAN),
     "district_yuan": Column("其中：区级（万元）", "wan", 1 / WAN),
     "item_zh": Column("项目"),
-    "value_yuan": Column("影子价格（万元/个）", "float2", 1 / WAN),
+    "value_yuan": Column("影子价格（元，单位见“单位”列）", "float2"),
     "capital_cost_yuan": Column("每托位建设成本（万元）", "float2", 1 / WAN),
     "public_capital_yuan": Column("每托位财政建设补贴（万元）", "float2", 1 / WAN),
     "household_monthly_income_yuan": Column("家庭月可支配收入（元/月）", "yuan"),
@@ -78,8 +79,29 @@ COLUMNS: dict[str, Column] = {
     "fee_yuan": Column("普惠收费（元/人·月）", "yuan"),
     "cost_per_slot_month_yuan": Column("每托位月运营成本（元）", "yuan"),
     "subsidy_per_slot_month_yuan": Column("每托位月运营补贴（元）", "yuan"),
+    "revenue_per_slot_month_yuan": Column("每托位月收费收入（元，按入托率）", "yuan"),
+    "subsidy_per_slot_year_yuan": Column("每托位年运营补贴（元）", "yuan"),
+    "meals_yuan": Column("伙食费（元/人·月）", "yuan"),
+    "occupancy": Column("入托率", "share"), "break_even_occupancy": Column("保本入托率", "share"),
+    # stock
+    "min_inclusive": Column("普惠托位下限（个）", "slots"),
+    "shortfall_coverage": Column("普惠全覆盖下限缺口（个）", "slots"),
+    "converted": Column("转普惠托位（个）", "slots"),
     # demand and workforce
-    "population": Column("常住人口（人）", "int"),
+    "population": Column("常住人口（人）", "int"), "births": Column("出生人数（人）", "int"),
+    "children_age_0_1": Column("0–1岁儿童（人）", "int"), "children_age_1_2": Column("1–2岁儿童（人）", "int"),
+    "children_age_2_3": Column("2–3岁儿童（人）", "int"), "likely_enrolment": Column("预计入托儿童（人）", "int"),
+    "target_set": Column("目标口径"), "target_basis": Column("目标来源"),
+    "slots_per_1000_target": Column("目标每千人口托位数（个）", "float2"),
+    "benchmark_slots": Column("按每千人口托位标准测算（个）", "slots"),
+    "gap_target_minus_demand": Column("目标减需求（个）", "slots"),
+    "enrolment_fill_rate": Column("预计入托儿童÷目标", "share"), "flag": Column("提示"),
+    "method": Column("测算方法"), "population_proxy": Column("人口为代理值"),
+    "circular_comparison": Column("需求按目标推算（与目标比较无意义）"),
+    "directors_needed": Column("所需机构负责人（人）", "int"),
+    "certified_now_estimate": Column("现有持证人员估计（人）", "int"),
+    "certification_gap": Column("持证缺口（人）", "int"),
+    "training_places_needed": Column("需培训人次（人）", "int"),
     "children_under3": Column("3岁以下儿童（人）", "int"), "slots_demanded": Column("托位需求（个）", "slots"),
     "slots_per_1000": Column("每千人口托位数（个）", "float2"),
     "caregivers_needed": Column("所需保育人员（人）", "int"),
@@ -88,6 +110,9 @@ COLUMNS: dict[str, Column] = {
     # shadow prices
     "constraint": Column("约束"), "meaning": Column("含义"), "meaning_en": Column("含义（英文）"),
     "family": Column("约束类别"), "unique": Column("是否唯一"), "binding": Column("是否起作用"),
+    "shortfall": Column("目标缺口（个）", "slots"),
+    "value_slots": Column("目标未完成时的影子价格（缺口托位，单位见后列）", "float2"),
+    "value_slots_unit": Column("缺口影子价格单位"),
     "scenario": Column("情景"), "difference": Column("与第一个情景之差", "float2"),
     # summary sheet
     "label_zh": Column("指标"), "value": Column("数值", "float2"), "unit_zh": Column("单位"),
@@ -96,6 +121,29 @@ COLUMNS: dict[str, Column] = {
     "source": Column("来源"), "confidence": Column("可信度"), "status": Column("性质"),
     "overridden": Column("情景修改"), "description": Column("说明"), "file": Column("文件"),
 }
+
+# Units of the parameters and of the shadow prices, as people read them.
+UNIT_ZH: dict[str, str] = {
+    "yuan": "元", "weighted slot-years": "加权托位·年", "slots of shortfall per slot": "缺口托位/托位",
+    "slots of shortfall per percentage point": "缺口托位/百分点", "slots of shortfall per 万元": "缺口托位/万元",
+    "FTE": "全职当量", "births per person per year": "出生/人·年", "children per FTE": "儿童/全职当量",
+    "children per caregiver": "儿童/保育人员", "children per class": "儿童/班", "choice": "选项",
+    "date (text, YYYY-MM-DD)": "日期（YYYY-MM-DD）", "employed caregivers per required post": "在岗保育人员/岗位",
+    "months": "月", "m² per child": "平方米/儿童", "persons": "人", "ratio": "比值",
+    "ratio to average household income": "相对平均家庭收入之比", "share": "比例", "share of a year": "年内比例",
+    "share of gross wage": "占应发工资比例", "share of population": "占人口比例",
+    "share of the smallest penalty": "占最小罚金比例", "share per year": "每年比例",
+    "share per year of age": "每一岁年龄组比例", "slots": "托位", "slots per 1,000 residents": "托位/千人",
+    "true/false": "是/否", "unit id": "属地代码", "variables": "变量数", "year": "年",
+    "yuan per child per month": "元/人·月", "yuan per child per year": "元/人·年", "yuan per month": "元/月",
+    "yuan per m² per day": "元/平方米·天", "yuan per m² per month": "元/平方米·月",
+    "yuan per person per year": "元/人·年", "yuan per slot": "元/托位", "yuan per slot per month": "元/托位·月",
+    "yuan per year": "元/年",
+}
+# What one more unit of a constraint family is: the shadow price in yuan is per this.
+FAMILY_PER_ZH = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位", "centre": "托位",
+                 "share": "百分点", "budget": "元", "capacity": "托位", "conversion": "托位"}
+
 
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "channel": {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
@@ -109,7 +157,46 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "age_band": {"age_0_1": "乳儿班（6–12个月）", "age_1_2": "托小班（12–24个月）", "age_2_3": "托大班（24–36个月）"},
     "confidence": {"high": "高", "medium": "中", "low": "低"},
     "status": {"sourced": "有出处", "derived": "推算", "proxy": "代理值", "assumption": "假设", "setting": "模型设置"},
+    "target_set": {**TARGET_SET_LABEL_ZH, "": ""},
+    "target_basis": {"annex": "方案附件", "none": "无目标", "held_2025": "沿用2025年目标"},
+    "flag": {"unmet_need": "需求未满足", "vacancy_risk": "空置风险", "": ""},
+    "method": {"births": "按出生人数推算", "age_share": "按年龄结构比例推算"},
+    "unit": UNIT_ZH, "value_slots_unit": UNIT_ZH,
+    "family": {"total": "托位总数目标", "inclusive": "普惠托位目标", "coverage": "普惠全覆盖下限",
+               "centre": "区托育综合服务中心", "share": "全区普惠占比", "budget": "年度预算",
+               "conversion": "存量转普惠产能", "capacity_kindergarten": "产能：幼儿园托班",
+               "capacity_community": "产能：社区托育点", "capacity_employer": "产能：用人单位办托",
+               "capacity_social": "产能：社会托育机构", "capacity_centre": "产能：区托育综合服务中心"},
 }
+
+def unit_zh(unit: Any) -> Any:
+    """Return a unit in Chinese (:data:`UNIT_ZH`); unknown units are returned as given.
+
+    Examples
+    --------
+    >>> unit_zh("yuan per slot"), unit_zh("share"), unit_zh("furlongs")
+    ('元/托位', '比例', 'furlongs')
+
+    """
+    return UNIT_ZH.get(unit, unit) if isinstance(unit, str) else unit
+
+
+def shadow_unit_zh(family: str, unit: str) -> str:
+    """Return the unit of a shadow price row in Chinese: per slot, per percentage point or per yuan.
+
+    Examples
+    --------
+    >>> shadow_unit_zh("total", "yuan"), shadow_unit_zh("share", "yuan"), shadow_unit_zh("capacity_social", "yuan")
+    ('元/托位', '元/百分点', '元/托位')
+    >>> shadow_unit_zh("budget", "weighted slot-years")
+    '加权托位·年/元'
+
+    """
+    key = str(family).split("_")[0]
+    per = FAMILY_PER_ZH.get(key)
+    base = unit_zh(unit)
+    return f"{base}/{per}" if per else base
+
 
 # Sheet name -> table key in Results.tables, in workbook order.
 SHEETS: list[tuple[str, str]] = [
@@ -158,10 +245,43 @@ def _escape_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    r"""Write ``df`` as UTF-8 CSV with a BOM (so Excel and WPS show Chinese), formulas escaped.
+MONEY_DECIMALS = 2  # columns ending in _yuan: to the fen (0.01 yuan)
+OTHER_DECIMALS = 6  # shares, rates, slots and people: 6 decimals (a share to 0.0001 percentage points)
 
-    Columns keep their English ids; line ends are ``\n`` on every platform.
+
+def round_for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """Round a table's floats as written: money (``*_yuan``) to 0.01 yuan, everything else to 6 decimals.
+
+    A float column whose values are then all whole numbers (slots, people, years) is written
+    without decimals. ``-0.0`` becomes ``0``. The one rounding rule of the package's CSV files:
+    the model computes in full precision, people read ``135.17``, not ``135.16579999999976``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"fee_yuan": [135.16579999999976], "share": [0.123456789], "slots": [1198.0000000002]})
+    >>> round_for_csv(df).to_dict("records")
+    [{'fee_yuan': 135.17, 'share': 0.123457, 'slots': 1198}]
+
+    """
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        s = s.round(MONEY_DECIMALS if str(col).endswith("_yuan") else OTHER_DECIMALS) + 0.0
+        finite = s[np.isfinite(s)]
+        if len(finite) and len(finite) == s.notna().sum() and (finite == finite.round()).all() \
+                and finite.abs().max() < 2**53:
+            s = s.astype("Int64")
+        out[col] = s
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    r"""Write ``df`` as UTF-8 CSV with a BOM (so Excel and WPS show Chinese), formulas escaped, rounded.
+
+    Columns keep their English ids; floats are rounded by :func:`round_for_csv`; line ends are
+    ``\n`` on every platform.
 
     Examples
     --------
@@ -173,7 +293,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _escape_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    _escape_frame(round_for_csv(df)).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
@@ -202,7 +322,7 @@ def column(col: str) -> Column:
     return COLUMNS.get(col, Column(col, "float2"))
 
 
-def for_people(df: pd.DataFrame) -> pd.DataFrame:
+def for_people(df: pd.DataFrame, columns: Mapping[str, Column] | None = None) -> pd.DataFrame:
     """Return ``df`` as people read it: Chinese headers with units, 万元, codes translated.
 
     The notebook report shows these frames and the workbook writes them, so both agree.
@@ -216,7 +336,7 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        spec = column(col)
+        spec = (columns or {}).get(col) or column(col)
         s = df[col]
         if col in VALUE_LABELS:
             s = s.map(lambda v, m=VALUE_LABELS[col]: m.get(v, v))
@@ -253,17 +373,42 @@ class Sheet:
         The table already for people: Chinese headers with units, codes translated, 万元.
     formats : sequence of str
         The number format of each column, a key of :data:`NUMBER_FORMATS`.
+    cell_formats : mapping of (row, column) to str, optional
+        Formats of single cells (0-based data row and column) where a column mixes units.
+    notes : sequence of str, optional
+        Lines written below the table after a blank row, outside its filter range.
 
     """
 
     name: str
     table: pd.DataFrame
     formats: tuple[str, ...]
+    cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
-def people_sheet(name: str, df: pd.DataFrame) -> Sheet:
-    """Return a contract table as a :class:`Sheet`: :func:`for_people` and the formats of :data:`COLUMNS`."""
-    return Sheet(name, for_people(df), tuple(column(c).fmt for c in df.columns))
+def _whole(values: pd.Series) -> bool:
+    v = pd.to_numeric(values, errors="coerce")
+    v = v[np.isfinite(v.astype(float))] if len(v) else v
+    return len(v) > 0 and bool((v == v.round()).all())
+
+
+def people_sheet(name: str, df: pd.DataFrame, columns: Mapping[str, Column] | None = None,
+                 notes: Sequence[str] = ()) -> Sheet:
+    """Return a contract table as a :class:`Sheet`: :func:`for_people` and the formats of :data:`COLUMNS`.
+
+    ``columns`` overrides the display of some column ids for this sheet. A column of decimals
+    whose values are all whole numbers (people, slots) gets a format without decimals.
+    """
+    columns = dict(columns or {})
+    people = for_people(df, columns)
+    formats = []
+    for col, header in zip(df.columns, people.columns, strict=True):
+        fmt = columns.get(col, column(col)).fmt
+        if fmt in ("float1", "float2") and pd.api.types.is_numeric_dtype(people[header]) and _whole(people[header]):
+            fmt = "int"
+        formats.append(fmt)
+    return Sheet(name, people, tuple(formats), notes=tuple(notes))
 
 
 def _is_blank(value: Any) -> bool:
@@ -284,6 +429,7 @@ def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
         ws.set_column(j, j, width, formats[kind] if kind != "text" else None)
     for i, row in enumerate(people.itertuples(index=False), start=1):
         for j, (value, kind) in enumerate(zip(row, kinds, strict=True)):
+            kind = sheet.cell_formats.get((i - 1, j), kind)
             fmt = formats[kind]
             if _is_blank(value):
                 ws.write_blank(i, j, None, fmt)
@@ -291,12 +437,22 @@ def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
                 ws.write_string(i, j, "是" if value else "否", text_fmt)
             elif isinstance(value, numbers.Number):
                 ws.write_number(i, j, float(value), fmt)
+            elif kind != "text" and isinstance(value, str) and _NUMBER.match(value.strip()) \
+                    and not value.strip().endswith("%"):
+                ws.write_number(i, j, float(value), fmt)  # a number given as text is still a number
             else:
                 text = str(value)
                 ws.write_string(i, j, text, quoted_fmt if needs_escape(text) else text_fmt)
     ws.freeze_panes(1, 0)
     if len(people):
         ws.autofilter(0, 0, len(people), max(0, len(people.columns) - 1))
+    for k, note in enumerate(sheet.notes):  # below the table, outside the filter range
+        ws.write_string(len(people) + 2 + k, 0, note, quoted_fmt if needs_escape(note) else text_fmt)
+    # printing: landscape A4, as wide as the page, the header row on every page
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
@@ -330,7 +486,27 @@ def write_workbook_sheets(sheets: Mapping[str, pd.DataFrame], path: Path, title:
     return write_sheets([people_sheet(name, df) for name, df in sheets.items()], path, title)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "") -> Path:
+# Column ids shown differently on one sheet (the same id means another thing there).
+SHEET_COLUMNS: dict[str, dict[str, Column]] = {
+    "parameters": {"value": Column("取值", "general")},
+    "shadow_prices": {"value": Column("影子价格（单位见“单位”列）", "float2"), "unit": Column("单位")},
+}
+# Format of the summary's value by its unit.
+SUMMARY_UNIT_FORMATS = {"个": "int", "人": "int", "万元": "wan", "%": "float1"}
+
+
+def _summary_sheet(name: str, df: pd.DataFrame, notes: Sequence[str]) -> Sheet:
+    sheet = people_sheet(name, df, notes=notes)
+    if "value" not in df or "unit_zh" not in df:
+        return sheet
+    j = list(df.columns).index("value")
+    cells = {(i, j): SUMMARY_UNIT_FORMATS.get(u, "yuan" if str(u).startswith("元") else "float2")
+             for i, u in enumerate(df["unit_zh"])}
+    return Sheet(sheet.name, sheet.table, sheet.formats, cells, sheet.notes)
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "",
+                   notes: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Write the results workbook: one sheet per entry of :data:`SHEETS`, Chinese headers.
 
     Parameters
@@ -342,6 +518,8 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = 
         Where to write the ``.xlsx``.
     title : str, default ""
         The workbook's document title (the scenario title).
+    notes : mapping of str to sequence of str, optional
+        Lines written below a table, by table key (e.g. the solver status under ``summary``).
 
     Raises
     ------
@@ -353,4 +531,14 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = 
     if missing:
         raise ReportError(f"{display(path)}: no table '{missing[0]}' to write; the workbook needs "
                           f"{', '.join(k for _, k in SHEETS)}")
-    return write_workbook_sheets({name: tables[key] for name, key in SHEETS}, path, title)
+    notes = notes or {}
+    sheets = []
+    for name, key in SHEETS:
+        df = tables[key]
+        if key == "summary":
+            sheets.append(_summary_sheet(name, df, notes.get(key, ())))
+            continue
+        if key == "shadow_prices" and {"family", "unit"} <= set(df.columns):
+            df = df.assign(unit=[shadow_unit_zh(f, u) for f, u in zip(df["family"], df["unit"], strict=True)])
+        sheets.append(people_sheet(name, df, SHEET_COLUMNS.get(key), notes.get(key, ())))
+    return write_sheets(sheets, path, title)

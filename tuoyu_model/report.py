@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people
+from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, unit_zh
 
 STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
                "setting": "模型设置"}
@@ -352,7 +352,7 @@ def assumptions_table(results: Any) -> pd.DataFrame:
         "性质": t["status"].map(lambda s: STATUS_MARK.get(s, s)),
         "参数": t["label_zh"] + "（" + t["name"] + "）",
         "取值": t["value"],
-        "单位": t["unit"],
+        "单位": t["unit"].map(unit_zh),
         "来源": t["source"],
         "年份": t["year"],
         "可信度": t["confidence"].map(lambda c: VALUE_LABELS["confidence"].get(c, c)),
