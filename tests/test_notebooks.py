@@ -83,6 +83,9 @@ def test_html_is_chinese_with_code_hidden(outputs):
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     total_wan = f"{summary['public_cost_yuan']['total'] / 1e4:,.1f}万元"
     assert total_wan in html  # the headline public cost, in 万元, as in summary.json
+    # Chinese font fallback, tables that keep words whole, a print layout
+    assert '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif' in html
+    assert "@media print" in html and "white-space: nowrap" in html
 
 
 def test_two_runs_are_identical_file_by_file(outputs, tmp_path):

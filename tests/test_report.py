@@ -8,7 +8,7 @@ import pytest
 from tuoyu_model.report import PENALTY_HEADING, shadow_price_groups, shadow_price_markdown
 
 PARAMS = {"penalty_shortfall_total": 1e6, "penalty_shortfall_inclusive": 1e6, "penalty_shortfall_share": 1e6,
-          "penalty_shortfall_coverage": 1e6, "penalty_note_threshold": 0.5}  # penalty level 500,000 per slot
+          "penalty_shortfall_coverage": 1e6}
 
 
 class FakeResults(SimpleNamespace):
@@ -31,7 +31,7 @@ def results(rows, unit=None, shortfall=True):
 ROWS = [
     ("total-a-2025", "a", 2025, 30_000.0, "2025年甲镇每增加1个托位需财政资金约30,000元", "total", True),
     ("total-b-2025", "b", 2025, 45_000.0, "2025年乙镇每增加1个托位需财政资金约45,000元", "total", True),
-    # unmet: at the penalty level (≥ 500,000 per slot)
+    # unmet: its shortfall is 3 slots (the dual's size does not decide it)
     ("inclusive-b-2025", "b", 2025, 1_000_000.0, "2025年乙镇普惠托位目标未能完成", "inclusive", True),
     # per percentage point: 1% of 4,000 slots = 40 slots; 40 × 30,000 = 1.2 million is a real cost
     # (the penalty level per point is 40 × 500,000 = 20 million)
@@ -45,9 +45,8 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("shortfall", [True, False], ids=["shortfall-column", "penalty-level-fallback"])
-def test_shadow_prices_grouped_by_family_with_budget_and_unmet_targets_apart(shortfall):
-    groups = dict(shadow_price_groups(results(ROWS, shortfall=shortfall)))
+def test_shadow_prices_grouped_by_family_with_budget_and_unmet_targets_apart():
+    groups = dict(shadow_price_groups(results(ROWS)))
     headings = list(groups)
     # families in their fixed order, the unmet targets last; a 0.2-yuan capacity row is noise
     assert headings == ["托位总数目标（每个托位）", "全区普惠托位占比（每个百分点）", "年度预算（每元）",
@@ -94,3 +93,49 @@ def test_the_headline_gives_the_final_year_end_shortfall_never_a_sum_over_years(
     assert line.startswith("- **目标缺口**：2025年底仍有**2,778个**托位目标未能完成")
     assert "区托育综合服务中心缺100个" in line and "（2024年底缺口1,268个）" in line
     assert "4,046" not in line
+
+
+def test_not_met_is_read_from_the_shortfall_never_from_the_duals_size():
+    # a dual at the penalty level on a met target is not 'not met'; without the column nothing is
+    rows = [("total-a-2025", "a", 2025, 10_000_000.0, "2025年甲镇每增加1个托位…", "total", True)]
+    assert PENALTY_HEADING not in dict(shadow_price_groups(results(rows)))
+    assert PENALTY_HEADING not in dict(shadow_price_groups(results(ROWS, shortfall=False)))
+
+
+def test_district_targets_are_always_listed_with_the_shortfall_price_in_slots():
+    # seven units unmet and the district centre: the centre is shown however many units there are
+    rows = [(f"inclusive-t{i}-2025", f"t{i}", 2025, 1e7, f"2025年t{i}普惠托位目标未完成，缺{10 + i}个", "inclusive",
+             True) for i in range(7)]
+    rows.append(("centre-district-2025", "district", 2025, 1e7, "2025年区托育综合服务中心缺100个托位", "centre", True))
+    r = results(rows)
+    sp = r.tables["shadow_prices"]
+    sp["shortfall"] = [10.0 + i for i in range(7)] + [100.0]
+    sp["value_slots"], sp["value_slots_unit"] = 1.0, "slots of shortfall per slot"
+    unmet = dict(shadow_price_groups(r, limit=3))[PENALTY_HEADING]
+    assert unmet[0] == "2025年区托育综合服务中心缺100个托位；影子价格 1.00 缺口托位/托位"
+    assert len(unmet) == 4 and unmet[1].startswith("2025年t6普惠托位目标未完成，缺16个")  # then by shortfall
+
+
+def test_pricing_table_shows_occupancy_and_fee_revenue_so_the_subsidy_adds_up():
+    from tuoyu_model.report import pricing_table_for_people
+
+    # cost 2,810.5 − fee 3,288.48 × 85% (= 2,795.21 revenue) = 15.29 subsidy
+    p = pd.DataFrame({"year": [2025], "channel": ["kindergarten"], "household_monthly_income_yuan": [16442.39],
+                      "fee_cap_yuan": [3288.48], "fee_yuan": [3288.48], "occupancy": [0.85],
+                      "revenue_per_slot_month_yuan": [2795.208], "cost_per_slot_month_yuan": [2810.5],
+                      "subsidy_per_slot_month_yuan": [15.292]})
+    row = pricing_table_for_people(FakeResults(tables={"pricing": p}, years=[2025])).iloc[0]
+    assert row["入托率（%）"] == pytest.approx(85.0)
+    assert row["每托位月运营成本（元）"] - row["每托位月收费收入（元，按入托率）"] == pytest.approx(
+        row["每托位月运营补贴（元）"], abs=0.01)
+
+
+def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():
+    from tuoyu_model.model import run_model
+    from tuoyu_model.report import report_title, scenario_markdown
+
+    r = run_model("baseline", ["household_size=3"])
+    assert report_title(r.scenario).endswith("（已修改参数）")
+    md = scenario_markdown(r)
+    assert md.index("本次运行修改的参数") < md.index(r.scenario.description[:10])
+    assert "- **户均人口**（`household_size`）= 3" in md

@@ -555,6 +555,7 @@ def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out
 
     """
     from tuoyu_model.model import run_model, write_outputs
+    from tuoyu_model.report import report_title
 
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
@@ -570,7 +571,7 @@ def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out
             timings = execute_notebook(notebook, tmp / "report.ipynb", params, cwd=tmp)
             t1 = time.perf_counter()
             nb = clean_notebook(tmp / "report.ipynb", notebook)
-            export_html(nb, tmp / "report.html", scenario.title)
+            export_html(nb, tmp / "report.html", report_title(scenario))
             timings["html_export"] = time.perf_counter() - t1
         else:
             t1 = time.perf_counter()

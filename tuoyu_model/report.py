@@ -50,17 +50,79 @@ def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False,
                            classes="tuoyu-table", justify="left"))
 
 
+MODIFIED_MARK = "（已修改参数）"
+
+
+def report_title(scenario: Any) -> str:
+    """Return the title of a run's report: the scenario's, marked when ``--set`` changed parameters.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> report_title(SimpleNamespace(title="基准情景", cli_overrides={"household_size": 3}))
+    '基准情景（已修改参数）'
+
+    """
+    return scenario.title + (MODIFIED_MARK if scenario.cli_overrides else "")
+
+
 def scenario_markdown(results: Any) -> str:
-    """Title, description and overrides of the scenario."""
+    """Title, description and overrides of the scenario; parameters changed by ``--set`` first and prominently.
+
+    The scenario's description is its file's text; after ``--set`` it may quote values the run
+    no longer uses, so the changed parameters come before it, with a warning.
+    """
     s = results.scenario
-    lines = [f"**情景：{s.title}**（`{s.name}`）", "", s.description]
-    changed = s.parameters.overridden
+    meta = s.parameters.meta
+    lines = [f"**情景：{report_title(s)}**（`{s.name}`）", ""]
+    if s.cli_overrides:
+        lines += ["**本次运行修改的参数**（命令行 `--set`，以下结果均按修改后的取值计算；"
+                  "情景说明中的数字以此为准）：", ""]
+        lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {s.parameters[n]}" for n in s.cli_overrides]
+        lines += [""]
+    lines += [s.description]
+    changed = {n: w for n, w in s.parameters.overridden.items() if n not in s.cli_overrides}
     if changed:
-        meta = s.parameters.meta
         items = [f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）"
                  for n, where in changed.items()]
-        lines += ["", "与默认参数不同之处：", ""] + [f"- {x}" for x in items]
+        lines += ["", "情景对默认参数的修改：", ""] + [f"- {x}" for x in items]
     return "\n".join(lines)
+
+
+def notes_markdown(results: Any) -> str:
+    """List the allocation's notes (district centre not built, a unit without inclusive slots …) in Chinese.
+
+    Each note is stored as ``中文 / English``; the report shows the Chinese part.
+    """
+    notes = [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+    return "\n".join(["**说明**", ""] + [f"- {n}" for n in notes]) if notes else ""
+
+
+REPORT_CSS = """
+body, .jp-Notebook, .jp-RenderedHTMLCommon {
+  font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
+}
+table.tuoyu-table { border-collapse: collapse; table-layout: auto; }
+table.tuoyu-table th, table.tuoyu-table td { padding: 2px 8px; word-break: normal; overflow-wrap: normal; }
+table.tuoyu-table td:first-child, table.tuoyu-table th { white-space: nowrap; }
+table.tuoyu-table td { white-space: nowrap; }
+table.tuoyu-table td.wrap { white-space: normal; min-width: 16em; }
+@media print {
+  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
+  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; page-break-inside: auto; }
+  table.tuoyu-table td, table.tuoyu-table th { white-space: normal; word-break: keep-all; }
+  table.tuoyu-table tr { page-break-inside: avoid; }
+  .jp-Cell { page-break-inside: avoid; }
+  @page { size: A4 landscape; margin: 12mm; }
+}
+"""
+
+
+def report_style() -> Any:
+    """Return the report's stylesheet as HTML: Chinese fonts, tables that keep words whole, a print layout."""
+    from IPython.display import HTML
+
+    return HTML(f"<style>{REPORT_CSS}</style>")
 
 
 def headline_markdown(results: Any) -> str:
@@ -153,12 +215,14 @@ def budget_table(results: Any) -> pd.DataFrame:
 
 
 def pricing_table_for_people(results: Any, year: int | None = None) -> pd.DataFrame:
-    """Per channel: monthly cost of a slot, fee cap, inclusive fee and subsidy, for people."""
+    """Per channel: fee cap, fee, occupancy, fee revenue per slot, monthly cost and subsidy (= cost − revenue)."""
     year = year or max(results.years)
     p = results["pricing"]
-    p = p[p.year == year][["channel", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan",
-                           "cost_per_slot_month_yuan", "subsidy_per_slot_month_yuan"]]
-    return for_people(p)
+    p = p[p.year == year][["channel", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "occupancy",
+                           "revenue_per_slot_month_yuan", "cost_per_slot_month_yuan", "subsidy_per_slot_month_yuan"]]
+    out = for_people(p.assign(occupancy=p["occupancy"] * 100))
+    # subsidy = cost − fee × occupancy: the revenue column makes the arithmetic visible
+    return out.rename(columns={"入托率": "入托率（%）"})
 
 
 def family_table(results: Any, year: int | None = None) -> pd.DataFrame:
@@ -218,7 +282,7 @@ SHADOW_FAMILIES: list[tuple[str, str]] = [
     ("capacity", "各渠道产能（每个托位）"),
     ("conversion", "存量转普惠产能（每个托位）"),
 ]
-PENALTY_HEADING = "未完成的目标（按缺口大小；其罚金计入目标函数，不是实际成本）"
+PENALTY_HEADING = "未完成的目标（缺口大于零，按缺口大小；其罚金计入目标函数，不是实际成本）"
 SHADOW_UNIT_ZH = {"yuan": "元", "weighted slot-years": "加权托位·年"}
 
 
@@ -232,25 +296,14 @@ def _family_of(family: str) -> str:
 UNMET_SLOTS = 1e-6  # a shortfall below this (slots) is solver noise, not an unmet target
 
 
-def _unmet_rows(sp: pd.DataFrame, params: Mapping[str, Any], inclusive_share: pd.DataFrame) -> pd.Series:
-    """Rows whose target is not met: the row's own ``shortfall`` when the table has one.
+def _unmet_rows(sp: pd.DataFrame) -> pd.Series:
+    """Rows whose target is not met: the row's ``shortfall`` (slots) is above solver noise.
 
-    Older tables without it fall back to the size of the dual: at or above
-    ``penalty_note_threshold`` × the smallest shortfall penalty per slot (for the share, per
-    percentage point of the district's slots).
+    A table without the column (no allocation writes one now) has no unmet rows to show.
     """
-    if "shortfall" in sp:
-        return pd.to_numeric(sp["shortfall"], errors="coerce").fillna(0.0) > UNMET_SLOTS
-    names = [f"penalty_shortfall_{k}" for k in ("total", "inclusive", "share", "coverage")]
-    if not all(n in params for n in [*names, "penalty_note_threshold"]):
+    if "shortfall" not in sp:
         return pd.Series(False, index=sp.index)
-    level = pd.Series(min(float(params[n]) for n in names) * float(params["penalty_note_threshold"]),
-                      index=sp.index)
-    share = sp.group == "share"
-    if share.any():
-        slots = inclusive_share.set_index("year")["total_slots"]
-        level[share] = level[share] * 0.01 * sp.loc[share, "year"].map(slots).fillna(0.0)
-    return (sp.group != "budget") & (sp.value.abs() >= level) & (level > 0)
+    return pd.to_numeric(sp["shortfall"], errors="coerce").fillna(0.0) > UNMET_SLOTS
 
 
 def _merge_towns(rows: pd.DataFrame, towns: Mapping[str, str]) -> list[str]:
@@ -297,7 +350,7 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         sp["value"] = sp["value_yuan"]
     sp["value"] = pd.to_numeric(sp["value"], errors="coerce").fillna(0.0)
     size = sp.value.abs()
-    is_unmet = _unmet_rows(sp, results.scenario.parameters, results["inclusive_share"])
+    is_unmet = _unmet_rows(sp)
     binding = sp["binding"].astype(bool) if "binding" in sp else size > 0
     keep = (size >= tolerance) | ((sp.group == "budget") & binding) | is_unmet
     out: list[tuple[str, list[str]]] = []
@@ -312,10 +365,24 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         out.append((heading, _merge_towns(part, towns)[:limit]))
     unmet = sp[is_unmet]
     if len(unmet):
-        by = unmet["shortfall"] if "shortfall" in unmet else unmet.value  # slots missing, else the dual
-        unmet = unmet.loc[pd.to_numeric(by, errors="coerce").abs().sort_values(ascending=False, kind="stable").index]
-        out.append((PENALTY_HEADING, _merge_towns(unmet, towns)[:limit]))
+        unmet = unmet.loc[pd.to_numeric(unmet["shortfall"], errors="coerce").sort_values(
+            ascending=False, kind="stable").index]
+        if "value_slots" in unmet:
+            unmet = unmet.assign(meaning=[_with_value_slots(r) for r in unmet.itertuples(index=False)])
+        # district targets (share, centre, coverage of the district) are always shown; units up to the limit
+        district = unmet[unmet["town_id"].isna() | (unmet["town_id"].astype(str).isin(["", "district"]))]
+        towns_part = _merge_towns(unmet.drop(district.index), towns)
+        out.append((PENALTY_HEADING, _merge_towns(district, towns) + towns_part[:limit]))
     return out
+
+
+def _with_value_slots(row: Any) -> str:
+    """Append the shadow price of an unmet target in slots of shortfall, with its unit."""
+    v = getattr(row, "value_slots", None)
+    unit = getattr(row, "value_slots_unit", "") or ""
+    if v is None or pd.isna(v) or not unit:
+        return str(row.meaning)
+    return f"{row.meaning}；影子价格 {float(v):,.2f} {unit_zh(unit)}"
 
 
 def shadow_price_markdown(results: Any, limit: int = 5) -> str:
