@@ -280,6 +280,11 @@ def plot_differences(diff: pd.DataFrame) -> Figure:
     ``diff`` has columns ``label_zh, unit_zh, scenario, difference``.
     """
     metrics = list(dict.fromkeys(diff["label_zh"]))
+    if not metrics:  # every headline figure is the same: the report says so in words
+        with styled():
+            fig = new_figure(6, 1.5)
+            fig.text(0.5, 0.5, "各情景主要指标相同", ha="center", va="center")
+        return fig
     with styled():
         fig = new_figure(8, max(3.0, 1.6 * len(metrics)))
         axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]

@@ -514,18 +514,31 @@ def write_comparison(runs: list[Results], folder: str | Path | None = None) -> d
 
     """
     from tuoyu_model.figures import plot_differences, save_figure
-    from tuoyu_model.outputs import write_csv, write_json, write_workbook_sheets
-    from tuoyu_model.report import compare_table, difference_table
+    from tuoyu_model.outputs import Sheet, write_csv, write_json, write_sheets
+    from tuoyu_model.report import (
+        compare_table,
+        compare_table_for_people,
+        difference_table,
+        difference_table_for_people,
+        same_metrics,
+    )
 
     write_tables = folder is not None and str(folder) != ""
     folder = Path(folder) if write_tables else _scratch_folder("tuoyu-compare-")
-    table = compare_table([r.summary for r in runs])
+    summaries = [r.summary for r in runs]
+    table = compare_table(summaries)
     diff = difference_table(table)
-    written = {"figure:differences": save_figure(plot_differences(diff), folder / "figures" / "differences.png")}
+    # figures the scenarios share get a sentence in the report, not a chart with a meaningless axis
+    shown = diff[~diff["label_zh"].isin(same_metrics(diff))]
+    labels = difference_table_for_people(shown, summaries)["情景"]
+    written = {"figure:differences": save_figure(plot_differences(shown.assign(scenario=labels.to_numpy())),
+                                                 folder / "figures" / "differences.png")}
     if write_tables:
         written["tables/comparison.csv"] = write_csv(table, folder / "tables" / "comparison.csv")
         written["tables/differences.csv"] = write_csv(diff, folder / "tables" / "differences.csv")
-        written["comparison.xlsx"] = write_workbook_sheets(
-            {"情景比较": table, "与第一个情景之差": diff}, folder / "comparison.xlsx", "情景比较")
+        people, people_diff = compare_table_for_people(table, summaries), difference_table_for_people(diff, summaries)
+        sheets = [Sheet("情景比较", people, ("text", "text") + ("float2",) * (people.shape[1] - 2)),
+                  Sheet("与第一个情景之差", people_diff, ("text",) * 3 + ("float2",))]
+        written["comparison.xlsx"] = write_sheets(sheets, folder / "comparison.xlsx", "情景比较")
         written["summary.json"] = write_json({r.scenario.name: r.summary for r in runs}, folder / "summary.json")
     return written

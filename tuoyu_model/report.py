@@ -486,3 +486,46 @@ def difference_table(table: pd.DataFrame) -> pd.DataFrame:
             rows.append({"label_zh": d["label_zh"], "unit_zh": d["unit_zh"], "scenario": n,
                          "difference": d[n] - d[names[0]]})
     return pd.DataFrame(rows, columns=["label_zh", "unit_zh", "scenario", "difference"])
+
+
+SAME_TOLERANCE = 0.005  # a difference below this (in the metric's unit) is shown as 0.0: "the same"
+
+
+def scenario_label(summary: Mapping[str, Any]) -> str:
+    """Return a scenario's column header for people: the short Chinese title with the id in brackets.
+
+    Examples
+    --------
+    >>> scenario_label({"scenario": "budget_cut_20", "title": "预算压减20%：基准目标下各年度财政资金只有需求的80%"})
+    '预算压减20%（budget_cut_20）'
+
+    """
+    short = str(summary.get("title", "")).split("：")[0].strip()
+    return f"{short}（{summary['scenario']}）" if short else str(summary["scenario"])
+
+
+def same_metrics(diff: pd.DataFrame) -> list[str]:
+    """Return the headline figures on which every scenario equals the first (no chart is drawn for them)."""
+    same = diff.groupby("label_zh", sort=False)["difference"].apply(lambda d: bool((d.abs() < SAME_TOLERANCE).all()))
+    return [m for m, is_same in same.items() if is_same]
+
+
+def same_metrics_markdown(diff: pd.DataFrame) -> str:
+    """One sentence per headline figure the scenarios share, e.g. ``两情景末年收费上限相同。``."""
+    n = diff["scenario"].nunique() + 1
+    who = "两情景" if n == 2 else "各情景"
+    return "".join(f"{who}{m}相同。" for m in same_metrics(diff))
+
+
+def compare_table_for_people(table: pd.DataFrame, summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return :func:`compare_table` with Chinese headers: 指标, 单位, then each scenario's label."""
+    labels = {s["scenario"]: scenario_label(s) for s in summaries}
+    return table.rename(columns={"label_zh": "指标", "unit_zh": "单位", **labels})
+
+
+def difference_table_for_people(diff: pd.DataFrame, summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return :func:`difference_table` with Chinese headers and scenario labels."""
+    labels = {s["scenario"]: scenario_label(s) for s in summaries}
+    first = scenario_label(summaries[0])
+    return diff.assign(scenario=diff["scenario"].map(lambda n: labels.get(n, n))).rename(
+        columns={"label_zh": "指标", "unit_zh": "单位", "scenario": "情景", "difference": f"与{first}之差"})
