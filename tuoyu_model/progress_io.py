@@ -29,12 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from tuoyu_model.costs import CHANNEL_LABEL_ZH, CHANNELS  # one definition of the channels
 from tuoyu_model.errors import DataError
 from tuoyu_model.paths import display
 
-CHANNELS = ("kindergarten", "community", "employer", "social", "centre")
-CHANNEL_LABEL_ZH = {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
-                    "social": "社会托育机构", "centre": "区托育综合服务中心"}
 INSTITUTION_COLUMNS = [f"institutions_{c}" for c in CHANNELS]
 COUNT_COLUMNS = (["total_slots", "inclusive_slots"] + INSTITUTION_COLUMNS
                  + ["caregivers", "certified_caregivers", "directors_trained", "caregivers_trained", "health_staff"])
