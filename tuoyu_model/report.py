@@ -147,6 +147,31 @@ def headline_markdown(results: Any) -> str:
     return "\n".join(lines)
 
 
+def summary_table_for_people(results: Any) -> pd.DataFrame:
+    """Return the headline figures as the report shows them: 指标, 年份, 数值 (as text, digits by unit), 单位.
+
+    Slots and people without decimals, 万元 with two, percentages with one, yuan without.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> t = pd.DataFrame({"label_zh": ["新增托位", "财政资金需求"], "year": [2024, "合计"], "value": [2350.0, 521.0622],
+    ...                   "unit_zh": ["个", "万元"]})
+    >>> summary_table_for_people(SimpleNamespace(tables={"summary": t})).to_dict("list")["数值"]
+    ['2,350', '521.06']
+
+    """
+    t = results.tables["summary"]
+    digits = {"个": 0, "人": 0, "万元": 2, "%": 1}
+
+    def text(v: float, unit: str) -> str:
+        return "" if pd.isna(v) else f"{v:,.{digits.get(unit, 0 if str(unit).startswith('元') else 2)}f}"
+
+    return pd.DataFrame({"指标": t["label_zh"], "年份": t["year"].astype(str),
+                         "数值": [text(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
+                         "单位": t["unit_zh"]})
+
+
 def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
     """Write the 摘要's line on unmet targets: the final year-end's shortfall by kind, earlier year-ends after it.
 
