@@ -135,7 +135,13 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
     proc = subprocess.Popen([sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(tmp_path)],
                             cwd=PROJECT_ROOT, env=base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             encoding="utf-8", start_new_session=True)
-    time.sleep(2.5)  # the notebook kernel is running by now (the report takes ~4 s)
+    # Signal once the run is under way (its temporary folder exists), whatever the machine's speed;
+    # a short pause more puts the signal inside the notebook's execution on a typical machine.
+    deadline = time.monotonic() + 60
+    while not any(tmp_path.glob(".baseline.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     os.killpg(proc.pid, getattr(signal, sig))  # as the terminal does: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status
