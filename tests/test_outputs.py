@@ -206,3 +206,30 @@ def test_shadow_price_sheet_has_the_unit_of_each_row_in_chinese(tmp_path):
     ws = wb["影子价格"]
     row = {ws.cell(1, j).value: ws.cell(2, j).value for j in range(1, ws.max_column + 1)}
     assert row["单位"] == "元/托位" and row["约束类别"] == "托位总数目标" and row["目标缺口（个）"] == 0
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (2455.0, "个", "2,455"),        # slots whole, with a separator
+    (1231.0, "人", "1,231"),        # people whole
+    (3288.48, "元", "3,288"),       # fee cap: whole yuan, the same everywhere
+    (3288.48, "元/人·月", "3,288"),
+    (521.0622, "万元", "521.06"),   # 万元 two decimals
+    (45.04, "%", "45.0"),           # percentages one decimal
+    (None, "个", ""),               # missing: blank
+])
+def test_people_numbers_by_unit(value, unit, text):
+    from tuoyu_model.outputs import people_number
+
+    assert people_number(value, unit) == text
+
+
+def test_tables_for_people_format_by_row_unit_or_header_unit_and_blank_missing():
+    from tuoyu_model.outputs import text_for_people
+
+    compare = pd.DataFrame({"指标": ["新增托位", "末年收费上限", "财政资金"], "单位": ["个", "元", "万元"],
+                            "基准": [2455.0, 3288.48, 521.0622]})
+    assert text_for_people(compare)["基准"].tolist() == ["2,455", "3,288", "521.06"]
+    share = pd.DataFrame({"托位总数（个）": [4700.0, 1680.0], "普惠占比（%）": [35.74, 50.0],
+                          "保育人员（人）": pd.array([1197, None], "Int64")})
+    assert text_for_people(share).to_dict("list") == {
+        "托位总数（个）": ["4,700", "1,680"], "普惠占比（%）": ["35.7", "50.0"], "保育人员（人）": ["1,197", ""]}

@@ -31,6 +31,11 @@ def test_progress_report_through_papermill(tmp_path, capsys):
     assert summary["units_at_risk"]
     for town in summary["units_at_risk"] + summary["units_not_reported"]:
         assert town in html
+    # printed like the scenario report (one shared stylesheet); blanks, not <NA>, for the
+    # unit that did not report; the scenario by its Chinese title with the id in brackets
+    assert "A4 landscape" in html and "word-break: keep-all" in html
+    assert "&lt;NA&gt;" not in html and "<NA>" not in html
+    assert "情景：基准情景（baseline）" in html
     nb = nbformat.read(folder / "report.ipynb", as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     # nothing printed: no solver banner (HiGHS writes it to fd 1 from C++) and no warnings

@@ -361,6 +361,100 @@ def _cell_text(value: Any, fmt: str) -> str:
     return str(value)
 
 
+# Decimals of a number shown to people, by its unit: slots and people whole, 万元 with two,
+# percentages with one, yuan whole (the fee cap 3,288.48 元 shows as 3,288 everywhere).
+UNIT_DIGITS: dict[str, int] = {"个": 0, "人": 0, "万元": 2, "%": 1, "元": 0}
+_HEADER_UNIT = re.compile(r"（([^（）]*)）$")
+
+
+def unit_digits(unit: Any) -> int | None:
+    """Return the decimals of a number in ``unit`` (``个 人 万元 % 元`` and compounds), None if unknown.
+
+    Examples
+    --------
+    >>> [unit_digits(u) for u in ["个", "人", "万元", "%", "元/人·月", "个，全区", "比值"]]
+    [0, 0, 2, 1, 0, 0, None]
+
+    """
+    u = str(unit).strip()
+    for key in ("万元", "个", "人", "%", "元"):  # 万元 before 元
+        if u.startswith(key):
+            return UNIT_DIGITS[key]
+    return None
+
+
+def header_unit(header: Any) -> str:
+    """Return the unit in a people header's closing brackets: ``托位总数（个）`` -> ``个``; else ``""``.
+
+    Examples
+    --------
+    >>> header_unit("收费上限（元/人·月）"), header_unit("属地")
+    ('元/人·月', '')
+
+    """
+    m = _HEADER_UNIT.search(str(header))
+    return m.group(1) if m else ""
+
+
+def people_number(value: Any, unit: Any = "", digits: int = 2) -> str:
+    """Return one value as people read it: thousands separators, decimals by unit, blank if missing.
+
+    ``digits`` applies when the unit is unknown and the value is not a whole number.
+
+    Examples
+    --------
+    >>> [people_number(v, u) for v, u in [(2455.0, "个"), (3288.48, "元"), (521.0622, "万元"), (45.04, "%")]]
+    ['2,455', '3,288', '521.06', '45.0']
+    >>> people_number(pd.NA, "个"), people_number(True), people_number(1197), people_number(0.25, "比值")
+    ('', '是', '1,197', '0.25')
+
+    """
+    if _is_blank(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if not isinstance(value, numbers.Number):
+        return str(value)
+    d = unit_digits(unit)
+    if d is None:
+        d = 0 if isinstance(value, numbers.Integral) else digits
+    return f"{value:,.{d}f}"
+
+
+def text_for_people(df: pd.DataFrame, digits: int = 2, formats: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Return a table for people with every number as text by :func:`people_number`.
+
+    The unit of a number is its row's ``单位`` when the table has that column (compare tables),
+    else its header's (``托位总数（个）``); ``formats`` gives the decimals of named columns.
+    Text columns are left as they are; missing values become blank cells.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"指标": ["新增托位", "财政资金"], "单位": ["个", "万元"], "基准": [2455.0, 521.0622]})
+    >>> text_for_people(t)["基准"].tolist()
+    ['2,455', '521.06']
+    >>> text_for_people(pd.DataFrame({"托位（个）": [4700.0, None], "人员（人）": pd.array([1197, None], "Int64")})
+    ...                 ).to_dict("list")
+    {'托位（个）': ['4,700', ''], '人员（人）': ['1,197', '']}
+
+    """
+    out = df.copy()
+    units = df["单位"] if "单位" in df.columns else None
+    for col in df.columns:
+        s = df[col]
+        if col == "单位" or not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_object_dtype(s)):
+            continue
+        if not s.map(lambda v: isinstance(v, numbers.Number) or _is_blank(v)).all():
+            continue  # a text column (with perhaps some numbers): leave it
+        if formats and col in formats:
+            out[col] = [("" if _is_blank(v) else f"{v:,.{formats[col]}f}") for v in s]
+        elif units is not None:
+            out[col] = [people_number(v, u, digits) for v, u in zip(s, units, strict=True)]
+        else:
+            out[col] = [people_number(v, header_unit(col), digits) for v in s]
+    return out
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One worksheet as people read it.

@@ -315,6 +315,7 @@ class ProgressResult:
     scenario: str = "baseline"
     scenario_hash: str = ""
     notes: list[str] = field(default_factory=list)
+    scenario_title: str = ""
 
 
 def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame], params: Mapping,
@@ -399,6 +400,7 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
     """
     from tuoyu_model.data import load_targets, load_towns
     from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
+    from tuoyu_model.report import MODIFIED_MARK
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, parse_set_options(set_options))
     params = s.parameters
@@ -421,7 +423,8 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
         tables.update(rp)
         summary["replan"] = replan_summary(rp)
     return ProgressResult(as_of=as_of_date, progress=progress, tables=tables, summary=summary,
-                          files=[str(f) for f in files], scenario=s.name, scenario_hash=s.hash, notes=notes)
+                          files=[str(f) for f in files], scenario=s.name, scenario_hash=s.hash, notes=notes,
+                          scenario_title=s.title.split("：")[0] + (MODIFIED_MARK if s.cli_overrides else ""))
 
 
 # --- writing outputs/progress/<date>/ ---------------------------------------------------------
@@ -676,9 +679,27 @@ def write_progress_outputs(result: ProgressResult, folder: Path) -> None:
     write_progress_workbook({**result.tables, "summary": summary_table(result)}, folder / "results.xlsx",
                             title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）")
     plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
-    write_json({**result.summary, "scenario": result.scenario, "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
+    write_json({**result.summary, "scenario": result.scenario,
+                "scenario_zh": scenario_heading(result.scenario_title, result.scenario),
+                "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
                 "summary_zh": summary_lines(result),
                 "recommendations_zh": recommendations(result)}, folder / "summary.json")
+
+
+def scenario_heading(title: str, name: str) -> str:
+    """Return the scenario as the report's header shows it: the short Chinese title, the id in brackets.
+
+    Examples
+    --------
+    >>> scenario_heading("基准情景：方案附件目标，现行补贴标准", "baseline")
+    '基准情景（baseline）'
+    >>> scenario_heading("", "baseline")
+    'baseline'
+
+    """
+    from tuoyu_model.report import scenario_label
+
+    return scenario_label({"scenario": name, "title": title})
 
 
 REPORT_NOTEBOOK = "progress_report.ipynb"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, unit_zh
+from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, people_number, text_for_people, unit_zh
 
 STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
                "setting": "模型设置"}
@@ -36,18 +36,16 @@ def wan(yuan: float, digits: int = 1) -> str:
 
 def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False,
                formats: Mapping[str, int] | None = None) -> Any:
-    """Return an IPython HTML table with thousands separators and ``digits`` decimals for floats.
+    """Return an IPython HTML table; every number shown by :func:`tuoyu_model.outputs.text_for_people`.
 
-    ``formats`` gives other decimals for named columns.
+    Decimals follow the unit (row's ``单位`` or the header's brackets: 个/人/元 none, 万元 two,
+    % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
+    Missing values are blank cells.
     """
     from IPython.display import HTML
 
-    def fmt(d: int) -> Any:
-        return lambda v: "" if pd.isna(v) else f"{v:,.{d}f}"
-
-    formatters = {c: fmt(d) for c, d in (formats or {}).items() if c in df.columns}
-    return HTML(df.to_html(index=index, float_format=fmt(digits), formatters=formatters, na_rep="", border=0,
-                           classes="tuoyu-table", justify="left"))
+    text = text_for_people(df.reset_index() if index else df, digits, formats)
+    return HTML(text.to_html(index=False, na_rep="", border=0, classes="tuoyu-table", justify="left"))
 
 
 MODIFIED_MARK = "（已修改参数）"
@@ -162,13 +160,8 @@ def summary_table_for_people(results: Any) -> pd.DataFrame:
 
     """
     t = results.tables["summary"]
-    digits = {"个": 0, "人": 0, "万元": 2, "%": 1}
-
-    def text(v: float, unit: str) -> str:
-        return "" if pd.isna(v) else f"{v:,.{digits.get(unit, 0 if str(unit).startswith('元') else 2)}f}"
-
     return pd.DataFrame({"指标": t["label_zh"], "年份": t["year"].astype(str),
-                         "数值": [text(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
+                         "数值": [people_number(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
                          "单位": t["unit_zh"]})
 
 
