@@ -162,10 +162,14 @@ def test_whole_slots_change_the_hand_optimum(solver):
     assert float(r.allocation.new_slots.sum()) == 15
     assert float(r.conversions.slots.sum()) == 20
     assert r.lp_objective_value == pytest.approx(1_000 + 30_000 / 7, rel=REL)
-    assert r.rounding_cost_yuan == pytest.approx(5_500 - 1_000 - 30_000 / 7, rel=REL)
+    # public money from the budget tables, which are kept to the cent
+    assert r.rounding_cost_yuan == pytest.approx(5_500 - 1_000 - 30_000 / 7, abs=0.01)
     assert shadow(r, "share-district-2024") == pytest.approx(300 / 0.7 * 0.01 * (100 + 100 / 7), rel=1e-5)
     notes = " ".join(r.notes)
-    assert "增加214元（取整代价）" in notes and "by ¥214 over the linear program" in notes
+    # public money only: 214.29 yuan = 0.02万元 (no target is missed, so no slots of shortfall added)
+    assert r.rounding_shortfall_slots == pytest.approx(0, abs=SLOTS)
+    assert "增加0.02万元（取整代价，不含缺口罚金）" in notes and "public spending by ¥214 over the linear" in notes
+    assert "元（取整代价）" not in notes and "¥" not in notes.split(" / ")[0]
     assert sum("线性松弛" in n for n in r.notes) == 1  # said once, in both languages
     assert "duals of the linear relaxation" in notes
     assert not r.shadow_prices.meaning.str.contains("松弛").any()
@@ -249,6 +253,28 @@ def test_whole_classes_report_the_rounding_cost():
     assert r.rounding_cost_yuan == pytest.approx(1_100, rel=REL)
     assert float(r.allocation.new_slots.sum()) == pytest.approx(36, abs=SLOTS)
     assert check_solution(r, inp) == []
+
+
+def test_rounding_cost_is_public_money_and_slots_never_penalties():
+    # 18 slots and 25 inclusive slots wanted, a budget of ¥3,000: the LP builds 25 inclusive slots for
+    # ¥2,500 and meets both targets. Whole classes of 18: 2 classes (¥3,600) exceed the budget, so
+    # 1 class = 18 slots for ¥1,800: the total is met, 25 − 18 = 7 inclusive slots short
+    # (7 × ¥1,000,000 of penalty in the objective).
+    # Rounding: public money 1,800 − 2,500 = −700 (saved), shortfall +7 slots; the objective rises
+    # by 7,000,000 − 700 — never reported as money.
+    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (18, 25)},
+                      capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 100},
+                      integer_classes=True, slots_per_class={c: 18 for c in CHANNELS}, budget={2024: 3_000.0})
+    r = solve(inp)
+    assert r.public_cost_yuan == pytest.approx(1_800, rel=REL)
+    assert r.rounding_cost_yuan == pytest.approx(1_800 - 2_500, rel=REL)
+    assert r.rounding_shortfall_slots == pytest.approx(7, abs=SLOTS)
+    assert r.objective_value - r.lp_objective_value == pytest.approx(7 * 1e6 - 700, rel=REL)
+    note = next(n for n in r.notes if "取整代价" in n)
+    # −700 yuan = 0.07万元 saved; 7 more slots short at end-2024
+    assert ("按整班建设使财政资金比线性规划（允许小数托位）减少0.07万元（取整代价，不含缺口罚金），"
+            "2024年底托位缺口多7个") in note
+    assert "6,999,300" not in note and "699.93万元" not in note
 
 
 def test_integer_mode_on_the_baseline_places_one_centre():
@@ -585,6 +611,20 @@ def test_budget_cut_20_reads_in_slots_of_shortfall(shipped):
     # no sentence reads penalty arithmetic as money any more
     assert not sp.meaning.str.contains("罚金约").any()
     assert not sp.meaning.str.contains(r"目标函数值.*约[\d,]{9,}元").any()
+
+
+def test_budget_cut_20_rounding_cost_is_within_the_budget(shipped):
+    # The objective difference is ~5 penalty units of ¥10M (shortfall slots), more than the whole
+    # budget: the rounding cost told is public money only, so it can never exceed what is spent.
+    inp, results = shipped["budget_cut_20"]
+    for r in results.values():
+        budget = float(r.budget_limits.budget_yuan.sum())
+        assert abs(r.rounding_cost_yuan) <= budget
+        assert abs(r.rounding_cost_yuan) < abs(r.objective_value - r.lp_objective_value)
+        assert r.rounding_shortfall_slots is not None and r.rounding_shortfall_slots >= -SLOTS
+        note = next(n for n in r.notes if "取整代价" in n).split(" / ")[0]
+        assert "目标函数值" not in note and "（含缺口罚金）" not in note
+        assert f"{abs(r.rounding_cost_yuan) / 10_000:,.2f}万元" in note
 
 
 def test_budget_cut_20_says_the_centre_is_not_built(shipped):

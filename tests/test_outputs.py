@@ -233,3 +233,13 @@ def test_tables_for_people_format_by_row_unit_or_header_unit_and_blank_missing()
                           "保育人员（人）": pd.array([1197, None], "Int64")})
     assert text_for_people(share).to_dict("list") == {
         "托位总数（个）": ["4,700", "1,680"], "普惠占比（%）": ["35.7", "50.0"], "保育人员（人）": ["1,197", ""]}
+
+
+def test_solver_status_in_chinese_for_people_english_kept_in_summary_json():
+    from tuoyu_model.model import summary_notes
+    from tuoyu_model.outputs import solver_zh
+
+    summary = {"solver": {"status": "Optimal", "name": "highs"}, "notes": []}
+    assert summary_notes(summary) == ["求解状态：最优解（求解器 HiGHS）"]  # workbook 摘要 note
+    assert solver_zh({"status": "Infeasible", "name": "cbc"}) == "无可行解（求解器 CBC）"
+    assert summary["solver"]["status"] == "Optimal"  # summary.json is untouched

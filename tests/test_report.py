@@ -139,3 +139,11 @@ def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():
     md = scenario_markdown(r)
     assert md.index("本次运行修改的参数") < md.index(r.scenario.description[:10])
     assert "- **户均人口**（`household_size`）= 3" in md
+
+
+def test_the_compare_report_names_each_scenario_once():
+    from tuoyu_model.report import scenario_line
+
+    line = scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
+    assert line == "基准情景（baseline）：2024年底线目标与2025年高质量发展目标"
+    assert line.count("基准情景") == 1

@@ -181,9 +181,14 @@ class AllocationResult:
     notes : list of str
         Pre-solve findings and remarks (Chinese / English), in order.
     whole_slots : bool
-        Whether slots and conversions were solved as whole numbers (MILP); then
-        ``rounding_cost_yuan`` = MILP objective − LP relaxation objective, and the shadow prices
-        come from that relaxation.
+        Whether slots and conversions were solved as whole numbers (MILP); then the shadow prices
+        come from the linear relaxation at the same data, and
+        ``rounding_cost_yuan`` = public money of the MILP plan − that of the relaxation (yuan, no
+        penalties; may be negative when rounding leaves more slots unbuilt) and
+        ``rounding_shortfall_slots`` = the plan's final-year shortfall − the relaxation's (slots,
+        counted once as in ``summary.json``'s ``shortfall_final_slots``).
+    centre_unit : str or None
+        The unit hosting the district centre; ``None`` when no centre slot is built.
 
     """
 
@@ -209,6 +214,7 @@ class AllocationResult:
     whole_slots: bool = False
     rounding_cost_yuan: float | None = None
     lp_objective_value: float | None = None
+    rounding_shortfall_slots: float | None = None
     centre_unit: str | None = None
     degenerate: bool = False
 
@@ -1126,6 +1132,55 @@ def _year_spending(solved: _Solved) -> dict:
     return money.groupby("year")["amount_yuan"].sum().to_dict()
 
 
+def wan(yuan: float) -> str:
+    """Money for a sentence people read: 万元 with two decimals (tables and the report speak 万元).
+
+    Examples
+    --------
+    >>> wan(34_300_057), wan(214.29)
+    ('3,430.01万元', '0.02万元')
+
+    """
+    return f"{yuan / WAN:,.2f}万元"
+
+
+def _final_shortfall(inp: AllocationInputs, short: dict) -> float:
+    """Slots missing at the last year-end, each counted once (as ``summary.json`` counts them).
+
+    Town totals, plus the largest of the overlapping inclusive targets (units' inclusive targets,
+    their coverage minimum, the district share), plus the district centre.
+    """
+    last = max(inp.years)
+
+    def fam(f: str) -> float:
+        return float(sum(u for k, u in short.items() if k[0] == f and k[2] == last))
+
+    centre = float(sum(u for k, u in short.items() if k[0] == "centre"))
+    return fam("total") + max(fam("inclusive"), fam("coverage"), fam("share")) + centre
+
+
+def _rounding_note(inp: AllocationInputs, money: float, slots: float) -> str:
+    """Say what whole slots or whole classes cost, in public money and in slots of shortfall.
+
+    Examples
+    --------
+    >>> _rounding_note(_toy_inputs(), 214.29, 0.0).split(" / ")[0]
+    '托位取整数使财政资金比线性规划（允许小数托位）增加0.02万元（取整代价，不含缺口罚金）'
+
+    """
+    what_zh, what_en = ("按整班建设", "whole classes") if inp.integer_classes else ("托位取整数", "whole slots")
+    up_zh, up_en = ("增加", "raise") if money >= 0 else ("减少", "lower")
+    zh = f"{what_zh}使财政资金比线性规划（允许小数托位）{up_zh}{wan(abs(money))}（取整代价，不含缺口罚金）"
+    en = (f"{what_en} {up_en} public spending by ¥{abs(money):,.0f} over the linear program with fractional "
+          "slots (the cost of rounding, without shortfall penalties)")
+    last = max(inp.years)
+    if abs(slots) > UNMET_TOL:
+        more_zh, more_en = ("多", "more") if slots > 0 else ("少", "fewer")
+        zh += f"，{last}年底托位缺口{more_zh}{_count(abs(slots))}个"
+        en += f", and {_count(abs(slots))} {more_en} slots of shortfall at end-{last}"
+    return f"{zh} / {en}"
+
+
 def solve(inputs: AllocationInputs) -> AllocationResult:
     """Solve the allocation and return tidy tables; values are read only from an Optimal solve.
 
@@ -1183,7 +1238,7 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
     solve_time += solved.record.wall_seconds
     own += solved.record.solver_seconds
     lp_solved = solved
-    rounding = lp_obj = None
+    rounding = lp_obj = rounding_short = None
     if model.integer:
         relax = create_model(inputs, budget, integer=False)
         build += relax.build_seconds
@@ -1191,24 +1246,20 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         solve_time += lp_solved.record.wall_seconds
         own += lp_solved.record.solver_seconds
         lp_obj = lp_solved.record.objective
-        rounding = solved.record.objective - lp_obj
-        what_zh, what_en = ("按整班建设", "whole classes") if inputs.integer_classes else ("托位取整数", "whole slots")
-        pen_zh, pen_en = (("（含缺口罚金）", " (with shortfall penalties)")
-                          if any(u > UNMET_TOL for u in solved.short.values()) else ("", ""))
-        unit = "元" if inputs.objective == "min_cost" else "个加权托位·年"
-        unit_en = "¥" if inputs.objective == "min_cost" else ""
-        unit_en_after = "" if inputs.objective == "min_cost" else " weighted slot-years"
-        notes.append(f"{what_zh}使目标函数值{pen_zh}比线性规划（允许小数托位）增加{rounding:,.0f}{unit}（取整代价） / "
-                     f"{what_en} raise the objective{pen_en} by {unit_en}{rounding:,.0f}{unit_en_after} over the "
-                     "linear program with fractional slots (the cost of rounding)")
+        # Rounding is told in public money and in slots, never as an objective difference: with
+        # unmet targets that difference is mostly shortfall penalties, which are not money.
+        rounding = sum(_year_spending(solved).values()) - sum(_year_spending(lp_solved).values())
+        rounding_short = _final_shortfall(inputs, solved.short) - _final_shortfall(inputs, lp_solved.short)
+        notes.append(_rounding_note(inputs, rounding, rounding_short))
         notes.append("影子价格取自同一数据的线性松弛（允许小数托位）的对偶值，表示边际上的变化 / the shadow prices are "
                      "the duals of the linear relaxation at the same data (fractional slots allowed): changes at the "
                      "margin")
-    return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj)
+    return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj,
+                   rounding_short)
 
 
 def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, notes: list, build: float,
-            solve_time: float, own: float, rounding, lp_obj) -> AllocationResult:
+            solve_time: float, own: float, rounding, lp_obj, rounding_short=None) -> AllocationResult:
     model, inp = solved.model, solved.model.inputs
     xm = model.x_meta
     newv = solved.x * xm["scale"].to_numpy()
@@ -1255,7 +1306,9 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
         solver_version=solved.record.solver_version, build_seconds=build, solve_seconds=solve_time,
         solver_seconds=own, notes=notes, objective=inp.objective,
         integer_classes=bool(model.integer and inp.integer_classes), whole_slots=model.integer,
-        rounding_cost_yuan=rounding, lp_objective_value=lp_obj, centre_unit=host, degenerate=degenerate)
+        rounding_cost_yuan=None if rounding is None else float(_clean(rounding, 2)), lp_objective_value=lp_obj,
+        rounding_shortfall_slots=None if rounding_short is None else float(_clean(rounding_short)),
+        centre_unit=host, degenerate=degenerate)
 
 
 def solve_scenario(params: Mapping, **kwargs) -> AllocationResult:

@@ -343,11 +343,13 @@ def summary_notes(summary: Mapping[str, Any]) -> list[str]:
     Examples
     --------
     >>> summary_notes({"solver": {"status": "Optimal", "name": "highs"}, "notes": ["中心未建成 / centre not built"]})
-    ['求解状态：Optimal（highs）', '说明：中心未建成']
+    ['求解状态：最优解（求解器 HiGHS）', '说明：中心未建成']
 
     """
+    from tuoyu_model.outputs import solver_zh
+
     solver = summary.get("solver", {})
-    lines = [f"求解状态：{solver.get('status', '')}（{solver.get('name', '')}）"] if solver else []
+    lines = [f"求解状态：{solver_zh(solver)}"] if solver else []
     return lines + [f"说明：{str(n).split(' / ')[0]}" for n in summary.get("notes", [])]
 
 

@@ -361,6 +361,28 @@ def _cell_text(value: Any, fmt: str) -> str:
     return str(value)
 
 
+# The solver's status and name as people read them; summary.json keeps PuLP's English status.
+SOLVER_STATUS_ZH = {"Optimal": "最优解", "Not Solved": "未求解", "Infeasible": "无可行解",
+                    "Unbounded": "无界（模型有误）", "Undefined": "未得出确定结果"}
+SOLVER_NAME = {"highs": "HiGHS", "highs_cmd": "HiGHS", "cbc": "CBC", "pulp_cbc_cmd": "CBC", "coin_cmd": "CBC"}
+
+
+def solver_zh(solver: Mapping[str, Any]) -> str:
+    """Return the solve's status for people: ``最优解（求解器 HiGHS）``; unknown statuses as given.
+
+    Examples
+    --------
+    >>> solver_zh({"status": "Optimal", "name": "highs"})
+    '最优解（求解器 HiGHS）'
+    >>> solver_zh({})
+    '未知'
+
+    """
+    status = str(solver.get("status", "")) or "未知"
+    text = SOLVER_STATUS_ZH.get(status, status)
+    name = str(solver.get("name", ""))
+    return f"{text}（求解器 {SOLVER_NAME.get(name.lower(), name)}）" if name else text
+
 # Decimals of a number shown to people, by its unit: slots and people whole, 万元 with two,
 # percentages with one, yuan whole (the fee cap 3,288.48 元 shows as 3,288 everywhere).
 UNIT_DIGITS: dict[str, int] = {"个": 0, "人": 0, "万元": 2, "%": 1, "元": 0}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, people_number, text_for_people, unit_zh
+from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, people_number, solver_zh, text_for_people, unit_zh
 
 STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
                "setting": "模型设置"}
@@ -140,7 +140,7 @@ def headline_markdown(results: Any) -> str:
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
         f"- **收费上限**（上一年度家庭月可支配收入的20%口径，按本情景参数）：{caps}/人·月。",
-        f"- **求解状态**：{solver.get('status', '未知')}（求解器 {solver.get('name', '')}）。",
+        f"- **求解状态**：{solver_zh(solver)}。",
     ]
     return "\n".join(lines)
 
@@ -520,6 +520,22 @@ def scenario_label(summary: Mapping[str, Any]) -> str:
     """
     short = str(summary.get("title", "")).split("：")[0].strip()
     return f"{short}（{summary['scenario']}）" if short else str(summary["scenario"])
+
+
+def scenario_line(summary: Mapping[str, Any]) -> str:
+    """Return a scenario's line in the compare report: its label, then what its title says after the colon.
+
+    Examples
+    --------
+    >>> scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
+    '基准情景（baseline）：2024年底线目标与2025年高质量发展目标'
+    >>> scenario_line({"scenario": "x", "title": "试算"})
+    '试算（x）'
+
+    """
+    label = scenario_label(summary)
+    _, _, rest = str(summary.get("title", "")).partition("：")
+    return f"{label}：{rest.strip()}" if rest.strip() else label
 
 
 def same_metrics(diff: pd.DataFrame) -> list[str]:
