@@ -113,7 +113,9 @@ def test_district_targets_are_always_listed_with_the_shortfall_price_in_slots():
     sp["value_slots"], sp["value_slots_unit"] = 1.0, "slots of shortfall per slot"
     unmet = dict(shadow_price_groups(r, limit=3))[PENALTY_HEADING]
     assert unmet[0] == "2025年区托育综合服务中心缺100个托位；影子价格 1.00 缺口托位/托位"
-    assert len(unmet) == 4 and unmet[1].startswith("2025年t6普惠托位目标未完成，缺16个")  # then by shortfall
+    assert len(unmet) == 5 and unmet[1].startswith("2025年t6普惠托位目标未完成，缺16个")  # then by shortfall
+    # 7 units, 3 shown: the list says where the other 4 are
+    assert unmet[-1] == "其余4个属地见 tables/shadow_prices.csv 或 Excel 影子价格表"
 
 
 def test_pricing_table_shows_occupancy_and_fee_revenue_so_the_subsidy_adds_up():
@@ -147,3 +149,8 @@ def test_the_compare_report_names_each_scenario_once():
     line = scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
     assert line == "基准情景（baseline）：2024年底线目标与2025年高质量发展目标"
     assert line.count("基准情景") == 1
+
+
+def test_the_budget_heading_names_the_unit_its_sentences_use():
+    rows = [("budget-district-2025", None, 2025, 0.35, "2025年每增加1万元预算，可减少约0.6个托位缺口", "budget", True)]
+    assert "年度预算（每万元）" in dict(shadow_price_groups(results(rows)))

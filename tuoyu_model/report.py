@@ -296,7 +296,7 @@ SHADOW_FAMILIES: list[tuple[str, str]] = [
     ("coverage", "普惠服务全覆盖下限（每个普惠托位）"),
     ("centre", "区托育综合服务中心（每个托位）"),
     ("share", "全区普惠托位占比（每个百分点）"),
-    ("budget", "年度预算（每元）"),
+    ("budget", "年度预算"),  # the unit (每万元 / 每元) is read from the sentences: see _budget_heading
     ("capacity", "各渠道产能（每个托位）"),
     ("conversion", "存量转普惠产能（每个托位）"),
 ]
@@ -380,7 +380,8 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         if "unit" in part and part["unit"].nunique() == 1 and str(part["unit"].iloc[0]) != "yuan":
             unit = str(part["unit"].iloc[0])
             heading += f"（单位：{SHADOW_UNIT_ZH.get(unit, unit)}）"
-        out.append((heading, _merge_towns(part, towns)[:limit]))
+        sentences = _merge_towns(part, towns)[:limit]
+        out.append((_budget_heading(heading, sentences) if key == "budget" else heading, sentences))
     unmet = sp[is_unmet]
     if len(unmet):
         unmet = unmet.loc[pd.to_numeric(unmet["shortfall"], errors="coerce").sort_values(
@@ -390,8 +391,32 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         # district targets (share, centre, coverage of the district) are always shown; units up to the limit
         district = unmet[unmet["town_id"].isna() | (unmet["town_id"].astype(str).isin(["", "district"]))]
         towns_part = _merge_towns(unmet.drop(district.index), towns)
-        out.append((PENALTY_HEADING, _merge_towns(district, towns) + towns_part[:limit]))
+        rest = [f"其余{len(towns_part) - limit}个属地见 {SHADOW_PRICES_CSV} 或 Excel {SHADOW_PRICES_SHEET}表"
+                ] if len(towns_part) > limit else []
+        out.append((PENALTY_HEADING, _merge_towns(district, towns) + towns_part[:limit] + rest))
     return out
+
+
+SHADOW_PRICES_CSV = "tables/shadow_prices.csv"
+SHADOW_PRICES_SHEET = "影子价格"
+
+
+def _budget_heading(heading: str, sentences: Sequence[str]) -> str:
+    """Name the budget group's unit as its sentences do: per 万元 (shortfall slots) or per 元 (cost).
+
+    Examples
+    --------
+    >>> _budget_heading("年度预算", ["2025年每增加1万元预算，可减少约0.6个托位缺口"])
+    '年度预算（每万元）'
+    >>> _budget_heading("年度预算", ["2025年预算每增加1元，公共支出减少约0.1元"])
+    '年度预算（每元）'
+    >>> _budget_heading("年度预算", ["2025年每增加1万元预算 …", "2024年预算每增加1元 …"])
+    '年度预算（每万元或每元，见各句）'
+
+    """
+    wan = any("万元" in s for s in sentences)
+    yuan = any("1元" in s for s in sentences)
+    return heading + ("（每万元或每元，见各句）" if wan and yuan else "（每万元）" if wan else "（每元）")
 
 
 def _with_value_slots(row: Any) -> str:
