@@ -243,3 +243,17 @@ def test_solver_status_in_chinese_for_people_english_kept_in_summary_json():
     assert summary_notes(summary) == ["求解状态：最优解（求解器 HiGHS）"]  # workbook 摘要 note
     assert solver_zh({"status": "Infeasible", "name": "cbc"}) == "无可行解（求解器 CBC）"
     assert summary["solver"]["status"] == "Optimal"  # summary.json is untouched
+
+
+def test_pricing_chart_names_the_fee_cap_in_the_legend_not_over_the_bars():
+    from tuoyu_model.figures import plot_pricing
+
+    # two channels; cap 3,288.48 yuan shows as whole yuan like every table
+    pricing = pd.DataFrame({"year": [2025, 2025], "channel": ["kindergarten", "centre"],
+                            "cost_per_slot_month_yuan": [3000.0, 4000.0], "fee_yuan": [2000.0, 2500.0],
+                            "occupancy": [0.9, 0.9], "subsidy_per_slot_month_yuan": [1200.0, 1750.0],
+                            "fee_cap_yuan": [3288.48, 3288.48]})
+    fig = plot_pricing(pricing, 2025)
+    ax = fig.axes[0]
+    assert "收费上限 3,288 元/人·月" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not [t for t in ax.texts if "收费上限" in t.get_text()]  # nothing drawn on the bars

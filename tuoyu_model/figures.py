@@ -226,7 +226,10 @@ def plot_new_slots(allocation: pd.DataFrame) -> Figure:
 
 
 def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
-    """Per channel in ``year``: monthly cost of a slot, the inclusive fee, the fee cap and the subsidy."""
+    """Per channel in ``year``: monthly cost of a slot, the inclusive fee, the fee cap and the subsidy.
+
+    The fee cap is a dashed line named in the legend (whole yuan, as in every table).
+    """
     df = pricing[pricing["year"] == year].reset_index(drop=True)
     with styled():
         fig = new_figure(7.5, 4)
@@ -243,9 +246,8 @@ def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
         ax.bar([i + w / 2 for i in x], df["subsidy_per_slot_month_yuan"], width=w, bottom=revenue,
                color="#CCB974", label="运营补贴")
         cap = float(df["fee_cap_yuan"].iloc[0]) if len(df) else 0.0
-        ax.axhline(cap, color="#C62828", linestyle="--", linewidth=1)
-        ax.annotate(f"收费上限 {cap:,.0f} 元", (len(df) - 0.5, cap), xytext=(0, 3), textcoords="offset points",
-                    ha="right", color="#C62828", fontsize=8)
+        # The cap is named in the legend, not written on the chart where it would cover a bar.
+        ax.axhline(cap, color="#C62828", linestyle="--", linewidth=1, label=f"收费上限 {cap:,.0f} 元/人·月")
         ax.set_xticks(list(x), names, fontsize=8)
         ax.set_ylabel("元/人·月")
         ax.set_title(f"{year}年每托位月成本、收费收入与补贴")
