@@ -627,6 +627,54 @@ def test_budget_cut_20_rounding_cost_is_within_the_budget(shipped):
         assert f"{abs(r.rounding_cost_yuan) / 10_000:,.2f}万元" in note
 
 
+def test_notes_speak_wan_yuan_and_name_the_workbook_column(shipped):
+    # People read the Chinese half: money in 万元 (per-slot figures in 元), never ¥, and the
+    # column they can see in the workbook (是否唯一), not the CSV name 'unique'.
+    inp, results = shipped["budget_cut_20"]
+    r = results[SOLVERS[0]]
+    zh = [n.split(" / ")[0] for n in r.notes]
+    assert not any("¥" in n for n in zh), zh
+    assert any("2024年" in n and "万元" in n and n.startswith("预算按无约束方案支出的80%确定") for n in zh)
+    presolve = next(n for n in zh if "预算扣除存量运营补贴后共" in n)
+    assert "万元，低于新增" in presolve and "每个托位最低约" in presolve
+    if r.degenerate:
+        assert any("（见影子价格表“是否唯一”列）" in n for n in zh)
+        assert any("see column 'unique'" in n for n in r.notes)
+    assert not any("unique列" in n for n in zh)
+
+
+def test_centre_unit_is_none_when_no_centre_slot_is_built(shipped):
+    # budget_cut_20 builds no centre slot (100 short): no unit hosts it; the baseline builds it.
+    for r in shipped["budget_cut_20"][1].values():
+        assert float(r.allocation.loc[r.allocation.channel == "centre", "new_slots"].sum()) == 0
+        assert r.centre_unit is None
+    base = shipped["baseline"][1][SOLVERS[0]]
+    built = base.allocation[base.allocation.channel == "centre"]
+    assert len(built) and base.centre_unit == built.town_id.iloc[0]
+
+
+@pytest.mark.parametrize("name", ["baseline", "budget_cut_20"])
+def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
+    # "not exhausted" exactly on the rows whose slack is positive (binding False), in both languages
+    sp = shipped[name][1][SOLVERS[0]].shadow_prices
+    cap = sp[sp.family.str.startswith("capacity") | (sp.family == "conversion")]
+    said = cap.meaning.str.contains("产能未用满")
+    assert (said == ~cap.binding.astype(bool)).all(), cap[said == cap.binding.astype(bool)].constraint.tolist()
+    assert (cap.meaning_en.str.contains("not exhausted") == said).all()
+
+
+def test_every_slots_unit_has_a_chinese_name(shipped):
+    # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
+    from tuoyu_model.outputs import UNIT_ZH
+    for _, results in shipped.values():
+        for r in results.values():
+            sp = r.shadow_prices
+            units = set(sp.value_slots_unit) - {""}
+            assert units <= set(UNIT_ZH), units - set(UNIT_ZH)
+            priced = sp[(sp.family == "budget") & sp.value_slots.notna()]
+            assert (priced.value_slots_unit != "").all()
+
+
 def test_budget_cut_20_says_the_centre_is_not_built(shipped):
     inp, results = shipped["budget_cut_20"]
     for r in results.values():

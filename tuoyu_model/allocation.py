@@ -1010,9 +1010,14 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
     if family.startswith("capacity") or family == "conversion":
         ch = family.split("_", 1)[1] if "_" in family else "conversion"
         ch_zh = CHANNEL_LABEL_ZH.get(ch, "存量转普惠")
-        if value == 0:
+        if not binding:
             return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
                     f"{year} {town_id}: {ch} capacity is not exhausted")
+        if value == 0:
+            # used up (or zero) but worth nothing at the margin: another slot would not be used
+            return (f"{year}年{town}{ch_zh}产能已用满（或为0），但增加产能不会改变方案（影子价格为0）",
+                    f"{year} {town_id}: {ch} capacity is used up (or zero) but one more slot would not "
+                    "change the plan (shadow price 0)")
         if in_slots:
             return (f"{year}年{town}{ch_zh}产能每增加1个托位，约可减少{_per(n_slots)}{gap_zh}",
                     f"{year} {town_id}: one more slot of {ch} capacity removes about {_per(n_slots)} {gap_en}")
@@ -1228,7 +1233,8 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
             if budget.get(y) is None:
                 budget[y] = inputs.budget_share_of_need * need[y]
                 basis[y] = "share_of_need"
-        notes.append(f"预算按无约束方案支出的{inputs.budget_share_of_need:.0%}确定 / budget set to "
+        notes.append(f"预算按无约束方案支出的{inputs.budget_share_of_need:.0%}确定："
+                     + "，".join(f"{y}年{wan(budget[y])}" for y in inputs.years) + " / budget set to "
                      f"{inputs.budget_share_of_need:.0%} of the unconstrained plan's spending: "
                      + ", ".join(f"{y} ¥{budget[y]:,.0f}" for y in inputs.years))
     notes.extend(presolve_notes(inputs, budget))
@@ -1292,12 +1298,14 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
                                        solved.short, lp_solved.short)
     notes.extend(_shortfall_notes(inp, stock, dist))
     if degenerate:
-        notes.append("线性规划解退化：部分影子价格不唯一（见unique列） / the LP solution is degenerate: some shadow "
-                     "prices are not unique (see column 'unique')")
+        notes.append("线性规划解退化：部分影子价格不唯一（见影子价格表“是否唯一”列） / the LP solution is "
+                     "degenerate: some shadow prices are not unique (see column 'unique')")
     binding = shadow[shadow.binding].reset_index(drop=True)
     host = model.centre_host
     if model.centre_sites:
         host = next((i for i, z in model.centre_sites.items() if (z.varValue or 0) > 0.5), None)
+    if float(alloc.loc[alloc.channel == "centre", "new_slots"].sum()) <= UNMET_TOL:
+        host = None  # no centre slot built: naming a host would say the centre is somewhere
     public = float(money["amount_yuan"].sum())
     return AllocationResult(
         allocation=alloc, conversions=conv, stock=stock, budget=money, budget_limits=limits, district=dist,

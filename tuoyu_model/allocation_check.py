@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.allocation import AllocationInputs, AllocationResult, centre_host_rule
+from tuoyu_model.allocation import AllocationInputs, AllocationResult, centre_host_rule, wan
 
 CHECK_TOL = 1e-4  # slots or yuan; the solver's feasibility tolerance is 1e-7 relative
 BUDGET_REL = 1e-9  # budget items rebuilt from the tables agree with result.budget to this share…
@@ -21,6 +21,7 @@ BUDGET_ABS = 0.01  # …plus a cent: result.budget is rounded to the cent
 
 
 def _yuan(x: float) -> str:
+    """Money in the English half of a note; the Chinese half says 万元 (:func:`wan`)."""
     return f"¥{x:,.0f}"
 
 
@@ -42,8 +43,9 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
     --------
     >>> from tuoyu_model.allocation import _toy_inputs
     >>> from dataclasses import replace
-    >>> presolve_notes(replace(_toy_inputs(), budget={2024: 500.0}))[0][:57]
-    '2024年预算扣除存量运营补贴后共¥500，低于新增10个普惠托位（单位目标及0%占比要求）至少所需的¥1,000'
+    >>> presolve_notes(replace(_toy_inputs(), budget={2024: 500.0}))[0].split(" / ")[0]
+    '2024年预算扣除存量运营补贴后共0.05万元，低于新增10个普惠托位（单位目标及0%占比要求）至少所需的0.10万元（按最便宜的渠道依次计算，每个托位最低约100元），将出现普惠缺口'
+
 
     """
     budget = dict(inputs.budget if budget is None else budget)
@@ -111,8 +113,8 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             break  # an unlimited year makes every later bound void
         committed = float(op.loc[(y, ex)]) * i0_all
         if b < committed - 1e-6:
-            notes.append(f"{y}年预算{_yuan(b)}低于2023年底存量普惠托位{i0_all:,.0f}个的运营补贴"
-                         f"{_yuan(committed)}，新增和转化均无资金 / budget {y} of {_yuan(b)} is below the "
+            notes.append(f"{y}年预算{wan(b)}低于2023年底存量普惠托位{i0_all:,.0f}个的运营补贴"
+                         f"{wan(committed)}，新增和转化均无资金 / budget {y} of {_yuan(b)} is below the "
                          f"{_yuan(committed)} committed to the operating subsidies of the {i0_all:,.0f} existing "
                          "inclusive slots: nothing is left for new or converted slots")
         free_money += max(0.0, b - committed)
@@ -132,12 +134,13 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             take = min(left, max(room, 0.0))
             floor += take * unit
             left -= take
-        cheapest = min(u for u, _ in pools)
+        # the cheapest way that has room: an empty pool (no conversions possible) prices nothing
+        cheapest = min((u for u, room in pools if room > 0), default=min(u for u, _ in pools))
         if to_add > 0 and free_money < floor - 1e-6:
             span = f"{years[0]}–{y}" if y != years[0] else f"{y}"
-            notes.append(f"{span}年预算扣除存量运营补贴后共{_yuan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
-                         f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{_yuan(floor)}"
-                         f"（按最便宜的渠道依次计算，最低每个{_yuan(cheapest)}），将出现普惠缺口 / "
+            notes.append(f"{span}年预算扣除存量运营补贴后共{wan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
+                         f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{wan(floor)}"
+                         f"（按最便宜的渠道依次计算，每个托位最低约{cheapest:,.0f}元），将出现普惠缺口 / "
                          f"budget {span} leaves {_yuan(free_money)} "
                          f"after the committed subsidies of existing slots, below the {_yuan(floor)} needed at least "
                          f"for the {to_add:,.0f} inclusive slots required by the unit targets and the "
