@@ -257,3 +257,30 @@ def test_pricing_chart_names_the_fee_cap_in_the_legend_not_over_the_bars():
     ax = fig.axes[0]
     assert "收费上限 3,288 元/人·月" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert not [t for t in ax.texts if "收费上限" in t.get_text()]  # nothing drawn on the bars
+
+
+@pytest.mark.parametrize(("name", "value", "unit", "text"), [
+    ("allowed_kinds", {"kindergarten": {"inclusive": True, "market": False}}, "", "幼儿园托班：普惠 是，市场化 否"),
+    ("budget", {2024: None, 2025: 12_000_000}, "yuan", "2024年：不设上限；2025年：12,000,000"),
+    ("class_size", {"age_0_1": 10, "age_2_3": 20}, "", "乳儿班：10；托大班：20"),
+    ("household_income_multiplier", {"low": 0.5, "high": 2.0}, "", "低收入家庭：0.5；高收入家庭：2"),
+    ("penalty_shortfall_total", 10_000_000, "yuan", "10,000,000"),
+    ("market_fee", 7039, "yuan", "7,039"),
+    ("mip_rel_gap", 1e-06, "", "0.000001"),        # never scientific notation
+    ("integer_classes", False, "", "否"),
+    ("under3_share_by_band", None, "", ""),        # not set: blank
+    ("census_year", 2020, "year", "2020"),          # a year keeps its digits
+])
+def test_parameter_values_are_written_for_people(name, value, unit, text):
+    from tuoyu_model.outputs import parameter_text
+
+    assert parameter_text(value, name, unit) == text
+
+
+def test_parameters_sheet_shows_the_people_values():
+    from tuoyu_model.outputs import parameters_for_people
+    from tuoyu_model.parameters import default_parameters
+
+    t = parameters_for_people(default_parameters()).set_index("name")["value"]
+    assert t["budget"] == "2024年：不设上限；2025年：不设上限"
+    assert not t.str.contains(r"True|False|None|e-0|kindergarten|age_\d", regex=True).any()

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from tuoyu_model.errors import ReportError
+from tuoyu_model.outputs import parameters_for_people
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 
 # Columns of the output contract (docs/design.md); extra columns follow them.
@@ -446,7 +447,7 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
     summary = make_summary(scenario, years, tables, _solver_info(result))
     summary["notes"] = [str(n) for n in getattr(result, "notes", []) or []]
     tables["summary"] = summary_table(summary)
-    tables["parameters"] = params.table()
+    tables["parameters"] = parameters_for_people(params)  # values as people read them (参数 sheet, report)
     tables["towns"] = towns.reset_index()  # the unit data this run used (for the report's notes)
     timings["total"] = time.perf_counter() - t0
     return Results(scenario, years, tables, summary, timings)

@@ -361,6 +361,66 @@ def _cell_text(value: Any, fmt: str) -> str:
     return str(value)
 
 
+# Keys and codes inside parameter values, as people read them (channels, kinds, age bands,
+# households, a period's first/last year); years become 2024年 (see :func:`parameter_text`).
+PARAMETER_WORDS_ZH: dict[str, str] = {
+    **VALUE_LABELS["channel"], **VALUE_LABELS["kind"], **TARGET_SET_LABEL_ZH,
+    **{k: v.split("（")[0] for k, v in VALUE_LABELS["age_band"].items()},
+    "low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭", "first": "首年", "last": "末年",
+}
+
+
+def _plain_number(value: float) -> str:
+    # thousands separators, never scientific notation, no trailing zeros: 1e-06 -> 0.000001
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.10f}".rstrip("0").rstrip(".")
+
+
+def parameter_text(value: Any, name: str = "", unit: str = "", _depth: int = 0) -> str:
+    """Return a parameter's value as people read it in the report and the workbook's 参数 sheet.
+
+    Mapping keys in Chinese (channels, age bands, households; years as 2024年), True/False as
+    是/否, no budget (None) as 不设上限 and other None as blank, numbers with thousands separators
+    and never in scientific notation; years (unit ``year``) as written.
+
+    Examples
+    --------
+    >>> parameter_text({"kindergarten": {"inclusive": True, "market": False}}, "allowed_kinds")
+    '幼儿园托班：普惠 是，市场化 否'
+    >>> parameter_text({2024: None, 2025: 5_000_000}, "budget")
+    '2024年：不设上限；2025年：5,000,000'
+    >>> [parameter_text(v) for v in [10_000_000, 7039, 1e-06, -0.0008, False, None, "age_2_3"]]
+    ['10,000,000', '7,039', '0.000001', '-0.0008', '否', '', '托大班']
+    >>> parameter_text(2020, "census_year", "year")
+    '2020'
+
+    """
+    if isinstance(value, Mapping):
+        inner = [(PARAMETER_WORDS_ZH.get(k, k) if not isinstance(k, int) else f"{k}年",
+                  parameter_text(v, name, unit, _depth + 1)) for k, v in value.items()]
+        if _depth:
+            return "，".join(f"{k} {v}" for k, v in inner)
+        return "；".join(f"{k}：{v}" for k, v in inner)
+    if isinstance(value, list | tuple):
+        return "、".join(parameter_text(v, name, unit, _depth + 1) for v in value)
+    if value is None:
+        return "不设上限" if "budget" in name else ""
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, numbers.Integral) and (unit == "year" or name.endswith("_year")):
+        return str(value)
+    if isinstance(value, numbers.Real):
+        return _plain_number(float(value))
+    return PARAMETER_WORDS_ZH.get(str(value), str(value))
+
+
+def parameters_for_people(params: Any) -> pd.DataFrame:
+    """Return ``params.table()`` with each value as :func:`parameter_text` writes it (the 参数 sheet)."""
+    t = params.table()
+    t["value"] = [parameter_text(params.data[n], n, str(params.meta[n]["unit"])) for n in t["name"]]
+    return t
+
 # The solver's status and name as people read them; summary.json keeps PuLP's English status.
 SOLVER_STATUS_ZH = {"Optimal": "最优解", "Not Solved": "未求解", "Infeasible": "无可行解",
                     "Unbounded": "无界（模型有误）", "Undefined": "未得出确定结果"}

@@ -12,7 +12,16 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.outputs import VALUE_LABELS, WAN, for_people, people_number, solver_zh, text_for_people, unit_zh
+from tuoyu_model.outputs import (
+    VALUE_LABELS,
+    WAN,
+    for_people,
+    parameters_for_people,
+    people_number,
+    solver_zh,
+    text_for_people,
+    unit_zh,
+)
 
 STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
                "setting": "模型设置"}
@@ -457,7 +466,7 @@ def assumptions_table(results: Any) -> pd.DataFrame:
 
     Generated from the parameter metadata (``data/parameters/*.yaml``), never written by hand.
     """
-    t = results.scenario.parameters.table()
+    t = parameters_for_people(results.scenario.parameters)
     out = pd.DataFrame({
         "性质": t["status"].map(lambda s: STATUS_MARK.get(s, s)),
         "参数": t["label_zh"] + "（" + t["name"] + "）",
