@@ -56,7 +56,7 @@ CASES = [
          ("row 9", "'total_slots'", "'470个'", "not a number", "no units or words")),
     Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv",
          ("row 12", "'inclusive_slots'", "blank")),
-    Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("not UTF-8", "GBK", "CSV UTF-8")),
+    Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("not UTF-8", "at byte position", "GBK", "CSV UTF-8")),
     Case("targets-empty", "targets_empty.csv", "targets.csv", ("empty", "header row", "town_id")),
     Case("targets-header-only", "targets_header_only.csv", "targets.csv", ("no data rows",)),
     Case("targets-misspelt-column", "targets_misspelt_column.csv", "targets.csv",

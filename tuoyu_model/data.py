@@ -50,7 +50,7 @@ def _decode(raw: bytes, where: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{where}: not UTF-8 text (byte {exc.start}); it looks saved as GBK/ANSI — "
+            f"{where}: not UTF-8 text (at byte position {exc.start}); it looks saved as GBK/ANSI — "
             "re-save it as 'CSV UTF-8' in Excel or WPS") from None
 
 
