@@ -231,3 +231,11 @@ def test_mid_year_replan_compares_like_with_like(targets, towns):
     ch = out["replan_changes"]
     done = ch[ch.new_slots_original.abs() <= SLOTS]
     assert len(done) >= 19 and done.capital_original_yuan.abs().max() == pytest.approx(0, abs=1.0)
+
+
+def test_replan_allocation_codes_are_chinese_for_people():
+    from tuoyu_model.progress import for_people_progress
+
+    df = pd.DataFrame({"town": ["旧宫镇"], "channel": ["kindergarten"], "kind": ["inclusive"], "new_slots": [20]})
+    row = for_people_progress(df).iloc[0].tolist()
+    assert "幼儿园托班" in row and "普惠" in row

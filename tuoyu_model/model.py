@@ -365,7 +365,8 @@ def _solver_info(result: Any) -> dict[str, Any]:
     info = {}
     for key, attr in (("status", "status"), ("objective_value", "objective_value"), ("name", "solver"),
                       ("version", "solver_version"), ("integer_classes", "integer_classes"),
-                      ("rounding_cost_yuan", "rounding_cost_yuan"), ("whole_slots", "whole_slots"),
+                      ("rounding_cost_yuan", "rounding_cost_yuan"),
+                      ("rounding_shortfall_slots", "rounding_shortfall_slots"), ("whole_slots", "whole_slots"),
                       ("degenerate", "degenerate"),
                       ("centre_unit", "centre_unit")):
         v = getattr(result, attr, None)

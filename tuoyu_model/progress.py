@@ -31,6 +31,7 @@ import pandas as pd
 from tuoyu_model.costs import DAYS_PER_MONTH
 from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
 from tuoyu_model.errors import DataError
+from tuoyu_model.outputs import VALUE_LABELS
 from tuoyu_model.paths import display, notebooks_dir
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
@@ -477,6 +478,8 @@ VALUE_ZH = {
     "status": STATUS_ZH,
     "stock_source": {"reported": "报送数据", "not_reported_2023_stock": "未报送，按2023年底存量"},
 }
+# The re-plan's allocation carries the scenario tables' codes: one vocabulary for both reports.
+VALUE_ZH.update({k: v for k, v in VALUE_LABELS.items() if k in ("channel", "kind")})
 # (sheet name, table key, csv name) in workbook order.
 PROGRESS_SHEETS = [
     ("完成情况", "completion", "completion.csv"), ("滞后预警", "projection", "projection.csv"),
