@@ -23,27 +23,69 @@ SLOTS = 1e-6  # absolute tolerance on slot counts
 SOLVERS = ["highs", "cbc"] if highs_available() else ["cbc"]
 
 
-def make_inputs(units, targets, capacity, costs, years=(2024,), op=None, conversion=None, conversion_cost=0.0,
-                share=None, budget=None, penalty=1e6, **kw):
+def make_inputs(
+    units,
+    targets,
+    capacity,
+    costs,
+    years=(2024,),
+    op=None,
+    conversion=None,
+    conversion_cost=0.0,
+    share=None,
+    budget=None,
+    penalty=1e6,
+    **kw,
+):
     """Small hand-made inputs: units = {id: (total, inclusive)}, targets = {(id, year): (total, incl)},
     capacity = {(id, channel, year): slots}, costs = {(channel, kind): public capital per slot}."""
     years = list(years)
-    u = pd.DataFrame({"town": [f"单位{i}" for i in units], "initial_total": [float(v[0]) for v in units.values()],
-                      "initial_inclusive": [float(v[1]) for v in units.values()]},
-                     index=pd.Index(list(units), name="town_id"))
-    t = pd.DataFrame([{"town_id": i, "year": y, "target_total": float(a), "target_inclusive": float(b),
-                       "min_inclusive": 0.0} for (i, y), (a, b) in targets.items()])
-    cap = pd.DataFrame([{"town_id": i, "channel": c, "year": y, "capacity_slots": float(v)}
-                        for (i, c, y), v in capacity.items()])
-    conv = pd.DataFrame([{"town_id": i, "year": y, "capacity_slots": float((conversion or {}).get((i, y), 0.0))}
-                         for i in units for y in years])
+    u = pd.DataFrame(
+        {
+            "town": [f"单位{i}" for i in units],
+            "initial_total": [float(v[0]) for v in units.values()],
+            "initial_inclusive": [float(v[1]) for v in units.values()],
+        },
+        index=pd.Index(list(units), name="town_id"),
+    )
+    t = pd.DataFrame(
+        [
+            {"town_id": i, "year": y, "target_total": float(a), "target_inclusive": float(b), "min_inclusive": 0.0}
+            for (i, y), (a, b) in targets.items()
+        ]
+    )
+    cap = pd.DataFrame(
+        [{"town_id": i, "channel": c, "year": y, "capacity_slots": float(v)} for (i, c, y), v in capacity.items()]
+    )
+    conv = pd.DataFrame(
+        [
+            {"town_id": i, "year": y, "capacity_slots": float((conversion or {}).get((i, y), 0.0))}
+            for i in units
+            for y in years
+        ]
+    )
     uc = pd.DataFrame([{"channel": c, "kind": k, "capital_public_yuan": float(v)} for (c, k), v in costs.items()])
-    ops = pd.DataFrame([{"year": y, "channel": c, "subsidy_per_slot_year_yuan": float((op or {}).get((y, c), 0.0))}
-                        for y in years for c in CHANNELS])
-    base = dict(units=u, years=years, targets=t, capacity=cap, conversion_capacity=conv, unit_costs=uc,
-                operating_subsidy=ops, conversion_cost_yuan=conversion_cost,
-                share_target=share or dict.fromkeys(years, 0.0), budget=budget or dict.fromkeys(years),
-                penalties=dict.fromkeys(PENALTY_KEYS, penalty), tie_break=0.0)
+    ops = pd.DataFrame(
+        [
+            {"year": y, "channel": c, "subsidy_per_slot_year_yuan": float((op or {}).get((y, c), 0.0))}
+            for y in years
+            for c in CHANNELS
+        ]
+    )
+    base = dict(
+        units=u,
+        years=years,
+        targets=t,
+        capacity=cap,
+        conversion_capacity=conv,
+        unit_costs=uc,
+        operating_subsidy=ops,
+        conversion_cost_yuan=conversion_cost,
+        share_target=share or dict.fromkeys(years, 0.0),
+        budget=budget or dict.fromkeys(years),
+        penalties=dict.fromkeys(PENALTY_KEYS, penalty),
+        tie_break=0.0,
+    )
     base.update(kw)
     return AllocationInputs(**base)
 
@@ -55,6 +97,7 @@ def shadow(result, constraint):
 
 # ---- three LPs solved by hand ------------------------------------------------------------------
 
+
 def lp_two_channels():
     # One unit, empty; 10 slots of which 6 inclusive. Kindergarten rooms: 4 inclusive slots at ¥100;
     # community points: inclusive at ¥200 (room for 50); social: market slots at no public cost.
@@ -64,10 +107,12 @@ def lp_two_channels():
     # freed, saving the ¥1 tie-break of a market slot but adding the inclusive's: 200 + 1 − 1 = 200);
     # one more kindergarten room slot saves 200 − 100 = ¥100.
     return make_inputs(
-        units={"a": (0, 0)}, targets={("a", 2024): (10, 6)},
+        units={"a": (0, 0)},
+        targets={("a", 2024): (10, 6)},
         capacity={("a", "kindergarten", 2024): 4, ("a", "community", 2024): 50, ("a", "social", 2024): 50},
         costs={("kindergarten", "inclusive"): 100, ("community", "inclusive"): 200, ("social", "market"): 0},
-        tie_break=1.0)
+        tie_break=1.0,
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -94,10 +139,15 @@ def test_hand_lp_two_years_with_operating_subsidy(solver):
     # Budget rows by year: 2024 capital 10,000 + operating 600;
     # 2025 capital 10,000 + operating 10 × 120 + 10 × 60 = 1,800.
     inp = make_inputs(
-        units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (10, 10), ("a", 2025): (20, 20)},
+        units={"a": (0, 0)},
+        years=(2024, 2025),
+        targets={("a", 2024): (10, 10), ("a", 2025): (20, 20)},
         capacity={("a", "community", 2024): 100, ("a", "community", 2025): 100},
-        costs={("community", "inclusive"): 1000}, op={(2024, "community"): 120, (2025, "community"): 120},
-        service_fraction=0.5, solver=solver)
+        costs={("community", "inclusive"): 1000},
+        op={(2024, "community"): 120, (2025, "community"): 120},
+        service_fraction=0.5,
+        solver=solver,
+    )
     r = solve(inp)
     assert r.objective_value == pytest.approx(22_400.0, rel=REL)
     b = r.budget.set_index(["year", "item"]).amount_yuan
@@ -121,9 +171,15 @@ def test_hand_lp_two_years_with_operating_subsidy(solver):
 
 def share_with_conversions(**kw):
     return make_inputs(
-        units={"a": (100, 0)}, targets={("a", 2024): (100, 0)},
-        capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 300},
-        conversion={("a", 2024): 20}, conversion_cost=50.0, share={2024: 0.3}, **kw)
+        units={"a": (100, 0)},
+        targets={("a", 2024): (100, 0)},
+        capacity={("a", "community", 2024): 100},
+        costs={("community", "inclusive"): 300},
+        conversion={("a", 2024): 20},
+        conversion_cost=50.0,
+        share={2024: 0.3},
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -182,9 +238,12 @@ def test_unreachable_target_becomes_the_hand_computed_shortfall(solver):
     # can be opened. Shortfalls: total 100 − 70 = 30, inclusive 50 − 30 = 20.
     # Objective: 30 × 100 + (30 + 20) × 1,000,000 = 50,003,000.
     inp = make_inputs(
-        units={"a": (0, 0)}, targets={("a", 2024): (100, 50)},
+        units={"a": (0, 0)},
+        targets={("a", 2024): (100, 50)},
         capacity={("a", "community", 2024): 30, ("a", "social", 2024): 40},
-        costs={("community", "inclusive"): 100, ("social", "market"): 0}, solver=solver)
+        costs={("community", "inclusive"): 100, ("social", "market"): 0},
+        solver=solver,
+    )
     r = solve(inp)
     row = r.stock.iloc[0]
     assert row.shortfall_total == pytest.approx(30, abs=SLOTS)
@@ -207,11 +266,17 @@ def test_max_slots_spends_the_budget_on_targets_first(solver):
     # ¥500, buys the most weighted slots: market slots at ¥40 give 1/40 = 0.025 per yuan, inclusive
     # at ¥100 with weight 2 give 2/100 = 0.02, so 500 / 40 = 12.5 market slots.
     # Objective: −(2 × 5 + 1 × 12.5) = −22.5 (one year of service each).
-    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
-                      capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
-                      costs={("community", "inclusive"): 100, ("social", "market"): 40},
-                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver,
-                      whole_slots=False)
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (5, 5)},
+        capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
+        costs={("community", "inclusive"): 100, ("social", "market"): 40},
+        budget={2024: 1000.0},
+        objective="max_slots",
+        inclusive_weight=2.0,
+        solver=solver,
+        whole_slots=False,
+    )
     r = solve(inp)
     assert r.objective_value == pytest.approx(-22.5, rel=REL)
     got = r.allocation.set_index(["channel", "kind"]).new_slots
@@ -223,13 +288,18 @@ def test_max_slots_spends_the_budget_on_targets_first(solver):
 
 # ---- errors --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_infeasible_inputs_raise_solver_error_naming_the_status(solver):
     # A negative capacity in 2025 (a data error) makes x_2024 + x_2025 ≤ −5 impossible for x ≥ 0.
     inp = make_inputs(
-        units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (5, 5), ("a", 2025): (5, 5)},
+        units={"a": (0, 0)},
+        years=(2024, 2025),
+        targets={("a", 2024): (5, 5), ("a", 2025): (5, 5)},
         capacity={("a", "community", 2024): 10, ("a", "community", 2025): -5},
-        costs={("community", "inclusive"): 100}, solver=solver)
+        costs={("community", "inclusive"): 100},
+        solver=solver,
+    )
     with pytest.raises(SolverError, match=r"status 'Infeasible'.*not 'Optimal'; no values were read"):
         solve(inp)
 
@@ -241,12 +311,18 @@ def test_unknown_solver_is_named_with_the_fix():
 
 # ---- integer mode ----------------------------------------------------------------------------------
 
+
 def test_whole_classes_report_the_rounding_cost():
     # 25 inclusive slots needed, community classes of 18: the LP builds 25 (¥2,500), whole classes
     # need 2 classes = 36 slots (¥3,600): rounding costs ¥1,100.
-    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (25, 25)},
-                      capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 100},
-                      integer_classes=True, slots_per_class={c: 18 for c in CHANNELS})
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (25, 25)},
+        capacity={("a", "community", 2024): 100},
+        costs={("community", "inclusive"): 100},
+        integer_classes=True,
+        slots_per_class={c: 18 for c in CHANNELS},
+    )
     r = solve(inp)
     assert r.lp_objective_value == pytest.approx(2_500, rel=REL)
     assert r.objective_value == pytest.approx(3_600, rel=REL)
@@ -262,9 +338,15 @@ def test_rounding_cost_is_public_money_and_slots_never_penalties():
     # (7 × ¥1,000,000 of penalty in the objective).
     # Rounding: public money 1,800 − 2,500 = −700 (saved), shortfall +7 slots; the objective rises
     # by 7,000,000 − 700 — never reported as money.
-    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (18, 25)},
-                      capacity={("a", "community", 2024): 100}, costs={("community", "inclusive"): 100},
-                      integer_classes=True, slots_per_class={c: 18 for c in CHANNELS}, budget={2024: 3_000.0})
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (18, 25)},
+        capacity={("a", "community", 2024): 100},
+        costs={("community", "inclusive"): 100},
+        integer_classes=True,
+        slots_per_class={c: 18 for c in CHANNELS},
+        budget={2024: 3_000.0},
+    )
     r = solve(inp)
     assert r.public_cost_yuan == pytest.approx(1_800, rel=REL)
     assert r.rounding_cost_yuan == pytest.approx(1_800 - 2_500, rel=REL)
@@ -272,8 +354,9 @@ def test_rounding_cost_is_public_money_and_slots_never_penalties():
     assert r.objective_value - r.lp_objective_value == pytest.approx(7 * 1e6 - 700, rel=REL)
     note = next(n for n in r.notes if "取整代价" in n)
     # −700 yuan = 0.07万元 saved; 7 more slots short at end-2024
-    assert ("按整班建设使财政资金比线性规划（允许小数托位）减少0.07万元（取整代价，不含缺口罚金），"
-            "2024年底托位缺口多7个") in note
+    assert (
+        "按整班建设使财政资金比线性规划（允许小数托位）减少0.07万元（取整代价，不含缺口罚金），2024年底托位缺口多7个"
+    ) in note
     assert "6,999,300" not in note and "699.93万元" not in note
 
 
@@ -290,6 +373,7 @@ def test_integer_mode_on_the_baseline_places_one_centre():
 
 
 # ---- the shipped scenarios ---------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shipped():
@@ -322,8 +406,17 @@ def test_baseline_meets_every_target_and_the_shares(shipped):
     assert r.district_share[2024] >= 0.30 - 1e-9 and r.district_share[2025] >= 0.60 - 1e-9
     assert float(r.district.set_index("year").at[2025, "centre_slots"]) == pytest.approx(inp.centre_slots)
     assert list(r.allocation.columns[:6]) == ["town_id", "town", "year", "channel", "kind", "new_slots"]
-    assert list(r.stock.columns[:9]) == ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total",
-                                         "target_inclusive", "shortfall_total", "shortfall_inclusive"]
+    assert list(r.stock.columns[:9]) == [
+        "town_id",
+        "town",
+        "year",
+        "total_slots",
+        "inclusive_slots",
+        "target_total",
+        "target_inclusive",
+        "shortfall_total",
+        "shortfall_inclusive",
+    ]
     assert list(r.shadow_prices.columns[:5]) == ["constraint", "town_id", "year", "value_yuan", "meaning"]
     # tidy: the items only, no total rows mixed in
     items = {"capital_subsidy", "conversion", "operating_subsidy_new", "operating_subsidy_existing"}
@@ -365,7 +458,8 @@ def test_replan_from_reported_stock():
     params = load_scenario("baseline").parameters
     base = inputs_from_parameters(params)
     stock = base.targets[base.targets.year == 2024][["town_id", "target_total", "target_inclusive"]].rename(
-        columns={"target_total": "total_slots", "target_inclusive": "inclusive_slots"})
+        columns={"target_total": "total_slots", "target_inclusive": "inclusive_slots"}
+    )
     inp = inputs_from_parameters(params, initial_stock=stock, first_year=2025)
     assert inp.years == [2025]
     assert inp.units.initial_total.sum() == pytest.approx(4700)
@@ -412,15 +506,22 @@ def test_channels_and_labels_have_one_definition():
 
 # ---- the first planned year and the stock it starts from ------------------------------------------
 
-@pytest.mark.parametrize("overrides, kwargs, name", [
-    ({"plan_years": {"first": 2025, "last": 2025}}, {}, "plan_years.first"),
-    ({}, {"first_year": 2025}, "first_year"),
-])
+
+@pytest.mark.parametrize(
+    "overrides, kwargs, name",
+    [
+        ({"plan_years": {"first": 2025, "last": 2025}}, {}, "plan_years.first"),
+        ({}, {"first_year": 2025}, "first_year"),
+    ],
+)
 def test_a_later_first_year_without_reported_stock_is_refused(overrides, kwargs, name):
     # towns.csv holds the end-2023 stock: planning from 2025 on it would drop 2024's building silently
     params = load_scenario("baseline", overrides).parameters
-    with pytest.raises(ScenarioError, match=rf"^{name} = 2025 needs the end-2024 stock; re-plan from reported "
-                                            r"stock with 'tuoyu progress' or keep first = 2024$"):
+    with pytest.raises(
+        ScenarioError,
+        match=rf"^{name} = 2025 needs the end-2024 stock; re-plan from reported "
+        r"stock with 'tuoyu progress' or keep first = 2024$",
+    ):
         inputs_from_parameters(params, **kwargs)
 
 
@@ -431,8 +532,14 @@ def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
     env["TUOYU_OUTPUTS_DIR"] = str(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "tuoyu_model", "run", "--no-report", "--set", "plan_years.first=2025"],
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuoyu_model", "run", "--no-report", "--set", "plan_years.first=2025"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "plan_years.first = 2025 needs the end-2024 stock" in lines[0]
@@ -440,6 +547,7 @@ def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
 
 
 # ---- budgets: null = no limit, 0 = no money, only plan years ---------------------------------------
+
 
 def test_zero_budget_through_the_parameters_leaves_every_inclusive_gap():
     # budget 0 in both years: no money for any inclusive or converted slot (each costs capital or
@@ -469,15 +577,22 @@ def test_a_budget_year_outside_the_plan_years_is_refused():
 
 # ---- shadow prices: units, "not met", what the value covers ----------------------------------------
 
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_max_slots_duals_are_slot_years_not_yuan(solver):
     # The hand LP of test_max_slots_spends_the_budget_on_targets_first: the last yuan buys market
     # slots at ¥40, i.e. 1/40 = 0.025 weighted slot-years per yuan = 250 per ¥10,000.
-    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (5, 5)},
-                      capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
-                      costs={("community", "inclusive"): 100, ("social", "market"): 40},
-                      budget={2024: 1000.0}, objective="max_slots", inclusive_weight=2.0, solver=solver,
-                      whole_slots=False)
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (5, 5)},
+        capacity={("a", "community", 2024): 50, ("a", "social", 2024): 50},
+        costs={("community", "inclusive"): 100, ("social", "market"): 40},
+        budget={2024: 1000.0},
+        objective="max_slots",
+        inclusive_weight=2.0,
+        solver=solver,
+        whole_slots=False,
+    )
     sp = solve(inp).shadow_prices.set_index("constraint")
     assert (sp.unit == "weighted slot-years").all()
     assert sp.value_yuan.isna().all()  # value_yuan never holds anything but yuan
@@ -501,9 +616,14 @@ def test_not_met_is_read_from_the_shortfall_not_the_dual_size(solver):
     # 10 market slots, no way to add or convert an inclusive one, 30% share required: 3 slots short.
     # The share dual per point is the penalty × 1% of 10 slots = 1e6 × 0.1 = 100,000 — below half
     # the penalty, so the old size test called it public money; the shortfall says it is not met.
-    inp = make_inputs(units={"a": (10, 0)}, targets={("a", 2024): (10, 0)},
-                      capacity={("a", "social", 2024): 5}, costs={("social", "market"): 0},
-                      share={2024: 0.3}, solver=solver)
+    inp = make_inputs(
+        units={"a": (10, 0)},
+        targets={("a", 2024): (10, 0)},
+        capacity={("a", "social", 2024): 5},
+        costs={("social", "market"): 0},
+        share={2024: 0.3},
+        solver=solver,
+    )
     r = solve(inp)
     sp = r.shadow_prices.set_index("constraint")
     assert sp.at["share-district-2024", "shortfall"] == pytest.approx(3, abs=SLOTS)
@@ -531,13 +651,19 @@ def test_target_sentences_state_the_horizon_and_the_share(shipped):
 
 # ---- check_solution rebuilds the money from the allocation -------------------------------------------
 
-@pytest.mark.parametrize("corrupt, item", [
-    # the conversion item counted twice (a second row), as a double count in _money_tables would
-    (lambda b: pd.concat([b, b[b.item == "conversion"]], ignore_index=True), "conversion"),
-    # operating subsidy of new slots counted without the part-year of the first year
-    (lambda b: b.assign(amount_yuan=b.amount_yuan.where(b.item != "operating_subsidy_new", b.amount_yuan * 1.2)),
-     "operating_subsidy_new"),
-])
+
+@pytest.mark.parametrize(
+    "corrupt, item",
+    [
+        # the conversion item counted twice (a second row), as a double count in _money_tables would
+        (lambda b: pd.concat([b, b[b.item == "conversion"]], ignore_index=True), "conversion"),
+        # operating subsidy of new slots counted without the part-year of the first year
+        (
+            lambda b: b.assign(amount_yuan=b.amount_yuan.where(b.item != "operating_subsidy_new", b.amount_yuan * 1.2)),
+            "operating_subsidy_new",
+        ),
+    ],
+)
 def test_check_solution_catches_a_corrupted_budget_table(shipped, corrupt, item):
     inp, results = shipped["baseline"]
     r = results[SOLVERS[0]]
@@ -549,34 +675,50 @@ def test_check_solution_catches_a_corrupted_budget_table(shipped, corrupt, item)
 
 # ---- whole slots on the shipped scenarios; shadow prices in slots of shortfall; the notes -----------
 
+
 @pytest.mark.parametrize("name", list_scenarios())
 def test_shipped_scenarios_plan_in_whole_slots(shipped, name):
     inp, results = shipped[name]
     for r in results.values():
         assert r.whole_slots and r.rounding_cost_yuan >= -1e-6 * abs(r.lp_objective_value)
-        for col in (r.allocation.new_slots, r.conversions.slots, r.district.shortfall_share,
-                    r.district.shortfall_centre, r.district.total_slots, r.district.inclusive_slots,
-                    r.stock[["total_slots", "inclusive_slots", "shortfall_total", "shortfall_inclusive",
-                             "shortfall_coverage"]].to_numpy().ravel()):
+        for col in (
+            r.allocation.new_slots,
+            r.conversions.slots,
+            r.district.shortfall_share,
+            r.district.shortfall_centre,
+            r.district.total_slots,
+            r.district.inclusive_slots,
+            r.stock[["total_slots", "inclusive_slots", "shortfall_total", "shortfall_inclusive", "shortfall_coverage"]]
+            .to_numpy()
+            .ravel(),
+        ):
             assert (col == col.round()).all(), name
         assert sum("线性松弛" in n for n in r.notes) == 1 and sum("取整代价" in n for n in r.notes) == 1
 
 
-@pytest.mark.parametrize("penalties, gap_zh, n", [
-    # One unit, 10 slots (all inclusive) required, community slots at ¥100, budget ¥500: 5 built, 5 short.
-    # Equal penalties 1e6: one more yuan builds 0.01 slot, removing 0.01 slot of total and 0.01 of
-    # inclusive shortfall (2 × 0.01 × 1e6 = 20,000) and costing ¥1: dual 19,999 per yuan;
-    # per 万元 19,999 × 10,000 / 1e6 = 199.99 ≈ 200 slots of shortfall (100 slots, each closing two rows).
-    ({"total": 1e6, "inclusive": 1e6}, "个托位缺口", 199.99),
-    # Total 2e6, inclusive 1e6: dual 0.01 × 3e6 − 1 = 29,999; against the smaller penalty (1e6)
-    # 299.99 weighted slots of shortfall per 万元 (a slot of the total target counts 2).
-    ({"total": 2e6, "inclusive": 1e6}, "个加权托位缺口", 299.99),
-])
+@pytest.mark.parametrize(
+    "penalties, gap_zh, n",
+    [
+        # One unit, 10 slots (all inclusive) required, community slots at ¥100, budget ¥500: 5 built, 5 short.
+        # Equal penalties 1e6: one more yuan builds 0.01 slot, removing 0.01 slot of total and 0.01 of
+        # inclusive shortfall (2 × 0.01 × 1e6 = 20,000) and costing ¥1: dual 19,999 per yuan;
+        # per 万元 19,999 × 10,000 / 1e6 = 199.99 ≈ 200 slots of shortfall (100 slots, each closing two rows).
+        ({"total": 1e6, "inclusive": 1e6}, "个托位缺口", 199.99),
+        # Total 2e6, inclusive 1e6: dual 0.01 × 3e6 − 1 = 29,999; against the smaller penalty (1e6)
+        # 299.99 weighted slots of shortfall per 万元 (a slot of the total target counts 2).
+        ({"total": 2e6, "inclusive": 1e6}, "个加权托位缺口", 299.99),
+    ],
+)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_budget_dual_in_slots_of_shortfall_hand_case(solver, penalties, gap_zh, n):
-    inp = make_inputs(units={"a": (0, 0)}, targets={("a", 2024): (10, 10)},
-                      capacity={("a", "community", 2024): 50}, costs={("community", "inclusive"): 100},
-                      budget={2024: 500.0}, solver=solver)
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (10, 10)},
+        capacity={("a", "community", 2024): 50},
+        costs={("community", "inclusive"): 100},
+        budget={2024: 500.0},
+        solver=solver,
+    )
     inp = replace(inp, penalties={**inp.penalties, **penalties})
     r = solve(inp)
     assert float(r.allocation.new_slots.sum()) == 5
@@ -666,6 +808,7 @@ def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
 def test_every_slots_unit_has_a_chinese_name(shipped):
     # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
     from tuoyu_model.outputs import UNIT_ZH
+
     for _, results in shipped.values():
         for r in results.values():
             sp = r.shadow_prices
@@ -689,10 +832,17 @@ def test_budget_cut_20_says_the_centre_is_not_built(shipped):
 def test_centre_shortfall_carries_to_later_years():
     # centre of 10 due in 2024, no centre capacity money: budget 0 both years ⇒ 10 short in 2024,
     # and still 10 missing at end-2025 (the requirement stands after its year)
-    inp = make_inputs(units={"a": (0, 0)}, years=(2024, 2025), targets={("a", 2024): (0, 0), ("a", 2025): (0, 0)},
-                      capacity={("a", "community", 2024): 5, ("a", "community", 2025): 5},
-                      costs={("community", "inclusive"): 100, ("centre", "inclusive"): 100},
-                      budget={2024: 0.0, 2025: 0.0}, centre_slots=10.0, centre_year=2024, centre_unit="a")
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        years=(2024, 2025),
+        targets={("a", 2024): (0, 0), ("a", 2025): (0, 0)},
+        capacity={("a", "community", 2024): 5, ("a", "community", 2025): 5},
+        costs={("community", "inclusive"): 100, ("centre", "inclusive"): 100},
+        budget={2024: 0.0, 2025: 0.0},
+        centre_slots=10.0,
+        centre_year=2024,
+        centre_unit="a",
+    )
     r = solve(inp)
     assert r.district.shortfall_centre.tolist() == [10.0, 10.0]
     assert any(n.startswith("区托育综合服务中心未建成：2024年缺10个托位") for n in r.notes)
@@ -702,14 +852,18 @@ def test_centre_shortfall_carries_to_later_years():
 def test_units_without_any_inclusive_slot_are_named():
     # Coverage (20 inclusive slots in every unit) required in 2024; unit b has no inclusive channel
     # and nothing to convert, so it ends the year with no inclusive slot: the note names it.
-    inp = make_inputs(units={"a": (0, 0), "b": (10, 0)},
-                      targets={("a", 2024): (20, 20), ("b", 2024): (10, 0)},
-                      capacity={("a", "community", 2024): 50, ("b", "social", 2024): 50},
-                      costs={("community", "inclusive"): 100, ("social", "market"): 0})
+    inp = make_inputs(
+        units={"a": (0, 0), "b": (10, 0)},
+        targets={("a", 2024): (20, 20), ("b", 2024): (10, 0)},
+        capacity={("a", "community", 2024): 50, ("b", "social", 2024): 50},
+        costs={("community", "inclusive"): 100, ("social", "market"): 0},
+    )
     inp = replace(inp, targets=inp.targets.assign(min_inclusive=20.0))
     r = solve(inp)
     hit = [n for n in r.notes if n.startswith("普惠托育全覆盖未实现")]
-    assert hit == ["普惠托育全覆盖未实现：2024年末单位b（1个属地）没有普惠托位 / inclusive coverage of every unit is "
-                   "missed: at end-2024 b (1 units) have no inclusive slot"]
+    assert hit == [
+        "普惠托育全覆盖未实现：2024年末单位b（1个属地）没有普惠托位 / inclusive coverage of every unit is "
+        "missed: at end-2024 b (1 units) have no inclusive slot"
+    ]
     assert r.stock.set_index("town_id").at["b", "shortfall_coverage"] == 20
     assert check_solution(r, inp) == []

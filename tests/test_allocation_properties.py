@@ -38,12 +38,24 @@ def districts(draw, market_cost_min=0):
     costs = {k: draw(st.integers(1000, 30000)) for k in BUILD}
     costs[("social", "market")] = draw(st.integers(market_cost_min, 5000))
     op = {(y, c): draw(st.integers(0, 10000)) for y in YEARS for c in CHANNELS}
-    conversion = {(i, y): round(0.5 * (units[i][0] - units[i][1]) * (0.6 if y == 2024 else 1.0), 1)
-                  for i in units for y in YEARS}
+    conversion = {
+        (i, y): round(0.5 * (units[i][0] - units[i][1]) * (0.6 if y == 2024 else 1.0), 1) for i in units for y in YEARS
+    }
     share = {2024: draw(st.sampled_from([0.0, 0.3])), 2025: draw(st.sampled_from([0.0, 0.3, 0.6]))}
-    return make_inputs(units=units, targets=targets, capacity=capacity, costs=costs, years=YEARS, op=op,
-                       conversion=conversion, conversion_cost=float(draw(st.integers(1, 5000))), share=share,
-                       penalty=PENALTY, solver=SOLVER, tie_break=1.0)
+    return make_inputs(
+        units=units,
+        targets=targets,
+        capacity=capacity,
+        costs=costs,
+        years=YEARS,
+        op=op,
+        conversion=conversion,
+        conversion_cost=float(draw(st.integers(1, 5000))),
+        share=share,
+        penalty=PENALTY,
+        solver=SOLVER,
+        tie_break=1.0,
+    )
 
 
 def total_shortfall(r):
@@ -53,10 +65,15 @@ def total_shortfall(r):
 
 def money_bound(inp):
     """Most public money any plan of ``inp`` could spend: every capacity at its dearest use."""
-    dearest = float(inp.unit_costs.capital_public_yuan.max()
-                    + 2 * inp.operating_subsidy.subsidy_per_slot_year_yuan.max() + inp.tie_break)
-    slots = float(inp.capacity.groupby("town_id").capacity_slots.max().sum()
-                  + inp.conversion_capacity.capacity_slots.max() * len(inp.units))
+    dearest = float(
+        inp.unit_costs.capital_public_yuan.max()
+        + 2 * inp.operating_subsidy.subsidy_per_slot_year_yuan.max()
+        + inp.tie_break
+    )
+    slots = float(
+        inp.capacity.groupby("town_id").capacity_slots.max().sum()
+        + inp.conversion_capacity.capacity_slots.max() * len(inp.units)
+    )
     return dearest * slots + inp.conversion_cost_yuan * slots
 
 

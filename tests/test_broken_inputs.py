@@ -44,133 +44,342 @@ class Case:
 
 CASES = [
     # --- the annex (data/targets.csv) ---
-    Case("targets-missing-unit", "targets_missing_unit.csv", "targets.csv",
-         ("floor_2024", "21 units", "the annex has 22", "missing seq 12", "add the missing rows")),
-    Case("targets-inclusive-above-total", "targets_inclusive_above_total.csv", "targets.csv",
-         ("row 2", "兴丰街道", "inclusive_slots 263 > total_slots 210")),
-    Case("targets-negative", "targets_negative.csv", "targets.csv",
-         ("row 4", "'total_slots'", "-380", "negative")),
-    Case("targets-fractional", "targets_fractional.csv", "targets.csv",
-         ("row 52", "'total_slots'", "830.5", "not a whole number")),
-    Case("targets-text-in-number", "targets_text_in_number.csv", "targets.csv",
-         ("row 9", "'total_slots'", "'470个'", "not a number", "no units or words")),
-    Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv",
-         ("row 12", "'inclusive_slots'", "blank")),
+    Case(
+        "targets-missing-unit",
+        "targets_missing_unit.csv",
+        "targets.csv",
+        ("floor_2024", "21 units", "the annex has 22", "missing seq 12", "add the missing rows"),
+    ),
+    Case(
+        "targets-inclusive-above-total",
+        "targets_inclusive_above_total.csv",
+        "targets.csv",
+        ("row 2", "兴丰街道", "inclusive_slots 263 > total_slots 210"),
+    ),
+    Case("targets-negative", "targets_negative.csv", "targets.csv", ("row 4", "'total_slots'", "-380", "negative")),
+    Case(
+        "targets-fractional",
+        "targets_fractional.csv",
+        "targets.csv",
+        ("row 52", "'total_slots'", "830.5", "not a whole number"),
+    ),
+    Case(
+        "targets-text-in-number",
+        "targets_text_in_number.csv",
+        "targets.csv",
+        ("row 9", "'total_slots'", "'470个'", "not a number", "no units or words"),
+    ),
+    Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv", ("row 12", "'inclusive_slots'", "blank")),
     Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("not UTF-8", "at byte position", "GBK", "CSV UTF-8")),
     Case("targets-empty", "targets_empty.csv", "targets.csv", ("empty", "header row", "town_id")),
     Case("targets-header-only", "targets_header_only.csv", "targets.csv", ("no data rows",)),
-    Case("targets-misspelt-column", "targets_misspelt_column.csv", "targets.csv",
-         ("missing column 'inclusive_slots'", "'inclusve_slots'", "did you mean 'inclusive_slots'", "Rename")),
-    Case("targets-row-breaks-printed-total", "targets_row_breaks_total.csv", "targets.csv",
-         ("'total_slots'", "high_quality_2025", "adds up to 4619", "合计 4700", "targets_totals.csv")),
-    Case("targets-duplicated-unit", "targets_duplicated_unit.csv", "targets.csv",
-         ("'xingfeng'", "兴丰街道", "more than once", "floor_2024")),
-    Case("targets-unknown-target-set", "targets_unknown_target_set.csv", "targets.csv",
-         ("'plan_2052'", "did you mean 'plan_2025'")),
-    Case("targets-kind-in-chinese", "targets_kind_in_chinese.csv", "targets.csv",
-         ("row 8", "'kind' = '镇'", "write 'town' for 镇", "street, town, zone")),
+    Case(
+        "targets-misspelt-column",
+        "targets_misspelt_column.csv",
+        "targets.csv",
+        ("missing column 'inclusive_slots'", "'inclusve_slots'", "did you mean 'inclusive_slots'", "Rename"),
+    ),
+    Case(
+        "targets-row-breaks-printed-total",
+        "targets_row_breaks_total.csv",
+        "targets.csv",
+        ("'total_slots'", "high_quality_2025", "adds up to 4619", "合计 4700", "targets_totals.csv"),
+    ),
+    Case(
+        "targets-duplicated-unit",
+        "targets_duplicated_unit.csv",
+        "targets.csv",
+        ("'xingfeng'", "兴丰街道", "more than once", "floor_2024"),
+    ),
+    Case(
+        "targets-unknown-target-set",
+        "targets_unknown_target_set.csv",
+        "targets.csv",
+        ("'plan_2052'", "did you mean 'plan_2025'"),
+    ),
+    Case(
+        "targets-kind-in-chinese",
+        "targets_kind_in_chinese.csv",
+        "targets.csv",
+        ("row 8", "'kind' = '镇'", "write 'town' for 镇", "street, town, zone"),
+    ),
     Case("targets-file-deleted", None, "targets.csv", ("file not found", "restore it")),
     # --- unit attributes (data/towns.csv) ---
-    Case("towns-name-disagrees-with-annex", "towns_wrong_name.csv", "towns.csv",
-         ("row 2", "'xingfeng'", "'兴丰镇'", "'兴丰街道'", "use the annex's name")),
-    Case("towns-blank-source", "towns_blank_source.csv", "towns.csv",
-         ("row 4", "'population_source'", "blank", "assumption")),
-    Case("towns-inclusive-above-existing", "towns_inclusive_above_existing.csv", "towns.csv",
-         ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230")),
-    Case("towns-missing-source-column", "towns_missing_source_column.csv", "towns.csv",
-         ("missing column 'employers_source'",)),
-    Case("towns-unknown-unit-id", "towns_unknown_unit_id.csv", "towns.csv",
-         ("row 2", "'xingfen' is not in the annex", "did you mean 'xingfeng'")),
-    Case("towns-duplicated-unit", "towns_duplicated_unit.csv", "towns.csv",
-         ("'xingfeng' appears twice", "keep one row per unit")),
-    Case("towns-semicolon-separated", "towns_semicolons.csv", "towns.csv",
-         ("separated by semicolons", "comma delimited")),
+    Case(
+        "towns-name-disagrees-with-annex",
+        "towns_wrong_name.csv",
+        "towns.csv",
+        ("row 2", "'xingfeng'", "'兴丰镇'", "'兴丰街道'", "use the annex's name"),
+    ),
+    Case(
+        "towns-blank-source",
+        "towns_blank_source.csv",
+        "towns.csv",
+        ("row 4", "'population_source'", "blank", "assumption"),
+    ),
+    Case(
+        "towns-inclusive-above-existing",
+        "towns_inclusive_above_existing.csv",
+        "towns.csv",
+        ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230"),
+    ),
+    Case(
+        "towns-missing-source-column",
+        "towns_missing_source_column.csv",
+        "towns.csv",
+        ("missing column 'employers_source'",),
+    ),
+    Case(
+        "towns-unknown-unit-id",
+        "towns_unknown_unit_id.csv",
+        "towns.csv",
+        ("row 2", "'xingfen' is not in the annex", "did you mean 'xingfeng'"),
+    ),
+    Case(
+        "towns-duplicated-unit",
+        "towns_duplicated_unit.csv",
+        "towns.csv",
+        ("'xingfeng' appears twice", "keep one row per unit"),
+    ),
+    Case(
+        "towns-semicolon-separated", "towns_semicolons.csv", "towns.csv", ("separated by semicolons", "comma delimited")
+    ),
     # --- parameter files (added to data/parameters/) ---
-    Case("param-duplicate-metadata-key", "param_duplicate_key.yaml", "parameters/param_duplicate_key.yaml",
-         ("line 7", "duplicate key 'unit'", "first at line 5", "keep one")),
-    Case("param-duplicate-name", "param_duplicate_name.yaml", "parameters/param_duplicate_name.yaml",
-         ("duplicate key 'broken_size'",)),
-    Case("param-missing-source", "param_missing_source.yaml", "parameters/param_missing_source.yaml",
-         ("'broken_rate'", "lacks 'source'")),
-    Case("param-unknown-metadata-key", "param_unknown_key.yaml", "parameters/param_unknown_key.yaml",
-         ("unknown key 'sorce'", "did you mean 'source'")),
-    Case("param-share-of-1.5", "param_share_above_one.yaml", "parameters/param_share_above_one.yaml",
-         ("'broken_share' = 1.5", "out of range [0, 1]", "0.2, not 20")),
-    Case("param-text-for-number", "param_percent_text.yaml", "parameters/param_percent_text.yaml",
-         ("'broken_share' = '20%'", "not a number", "0.2 for 20%")),
-    Case("param-bad-status", "param_bad_status.yaml", "parameters/param_bad_status.yaml",
-         ("'broken_wage.status'", "'assumed'", "sourced, derived, proxy, assumption")),
-    Case("param-bad-confidence", "param_bad_confidence.yaml", "parameters/param_bad_confidence.yaml",
-         ("'broken_wage.confidence'", "'90%'", "high, medium, low")),
-    Case("param-label-without-en", "param_label_without_en.yaml", "parameters/param_label_without_en.yaml",
-         ("'broken_wage.label'", "'zh'", "'en'")),
-    Case("param-file-is-a-list", "param_file_is_list.yaml", "parameters/param_file_is_list.yaml",
-         ("expected a mapping",)),
-    Case("param-entry-not-a-mapping", "param_entry_not_mapping.yaml", "parameters/param_entry_not_mapping.yaml",
-         ("'broken_wage' must be a mapping", "source")),
-    Case("param-invalid-yaml", "param_invalid_syntax.yaml", "parameters/param_invalid_syntax.yaml",
-         ("line 6", "invalid YAML", "indentation")),
-    Case("param-text-bound", "param_bad_bound.yaml", "parameters/param_bad_bound.yaml",
-         ("'broken_wage.min'", "'minimum wage'", "must be a number")),
-    Case("param-year-key-typo", "param_year_key_text.yaml", "parameters/param_year_key_text.yaml",
-         ("'broken_income'", "by year", "'2O24'")),
-    Case("param-yml-extension", "param_wrong_extension.yml", "parameters/extra.yml",
-         ("must end in .yaml", "rename it to extra.yaml")),
-    Case("param-choice-typo", "param_wrong_choice.yaml", "parameters/param_wrong_choice.yaml",
-         ("'broken_rule' = 'flt'", "did you mean 'flat'", "gap, flat")),
+    Case(
+        "param-duplicate-metadata-key",
+        "param_duplicate_key.yaml",
+        "parameters/param_duplicate_key.yaml",
+        ("line 7", "duplicate key 'unit'", "first at line 5", "keep one"),
+    ),
+    Case(
+        "param-duplicate-name",
+        "param_duplicate_name.yaml",
+        "parameters/param_duplicate_name.yaml",
+        ("duplicate key 'broken_size'",),
+    ),
+    Case(
+        "param-missing-source",
+        "param_missing_source.yaml",
+        "parameters/param_missing_source.yaml",
+        ("'broken_rate'", "lacks 'source'"),
+    ),
+    Case(
+        "param-unknown-metadata-key",
+        "param_unknown_key.yaml",
+        "parameters/param_unknown_key.yaml",
+        ("unknown key 'sorce'", "did you mean 'source'"),
+    ),
+    Case(
+        "param-share-of-1.5",
+        "param_share_above_one.yaml",
+        "parameters/param_share_above_one.yaml",
+        ("'broken_share' = 1.5", "out of range [0, 1]", "0.2, not 20"),
+    ),
+    Case(
+        "param-text-for-number",
+        "param_percent_text.yaml",
+        "parameters/param_percent_text.yaml",
+        ("'broken_share' = '20%'", "not a number", "0.2 for 20%"),
+    ),
+    Case(
+        "param-bad-status",
+        "param_bad_status.yaml",
+        "parameters/param_bad_status.yaml",
+        ("'broken_wage.status'", "'assumed'", "sourced, derived, proxy, assumption"),
+    ),
+    Case(
+        "param-bad-confidence",
+        "param_bad_confidence.yaml",
+        "parameters/param_bad_confidence.yaml",
+        ("'broken_wage.confidence'", "'90%'", "high, medium, low"),
+    ),
+    Case(
+        "param-label-without-en",
+        "param_label_without_en.yaml",
+        "parameters/param_label_without_en.yaml",
+        ("'broken_wage.label'", "'zh'", "'en'"),
+    ),
+    Case(
+        "param-file-is-a-list", "param_file_is_list.yaml", "parameters/param_file_is_list.yaml", ("expected a mapping",)
+    ),
+    Case(
+        "param-entry-not-a-mapping",
+        "param_entry_not_mapping.yaml",
+        "parameters/param_entry_not_mapping.yaml",
+        ("'broken_wage' must be a mapping", "source"),
+    ),
+    Case(
+        "param-invalid-yaml",
+        "param_invalid_syntax.yaml",
+        "parameters/param_invalid_syntax.yaml",
+        ("line 6", "invalid YAML", "indentation"),
+    ),
+    Case(
+        "param-text-bound",
+        "param_bad_bound.yaml",
+        "parameters/param_bad_bound.yaml",
+        ("'broken_wage.min'", "'minimum wage'", "must be a number"),
+    ),
+    Case(
+        "param-year-key-typo",
+        "param_year_key_text.yaml",
+        "parameters/param_year_key_text.yaml",
+        ("'broken_income'", "by year", "'2O24'"),
+    ),
+    Case(
+        "param-yml-extension",
+        "param_wrong_extension.yml",
+        "parameters/extra.yml",
+        ("must end in .yaml", "rename it to extra.yaml"),
+    ),
+    Case(
+        "param-choice-typo",
+        "param_wrong_choice.yaml",
+        "parameters/param_wrong_choice.yaml",
+        ("'broken_rule' = 'flt'", "did you mean 'flat'", "gap, flat"),
+    ),
     # --- scenario files (added to data/scenarios/) ---
-    Case("scenario-misspelt-parameter", "scenario_misspelt_parameter.yaml", "scenarios/typo.yaml",
-         ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"), ("params", "typo")),
-    Case("scenario-misspelt-parameter-validate", "scenario_misspelt_parameter.yaml", "scenarios/typo.yaml",
-         ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'")),
-    Case("scenario-unknown-top-level-key", "scenario_unknown_key.yaml", "scenarios/scenario_unknown_key.yaml",
-         ("unknown key 'overide'", "did you mean 'overrides'")),
-    Case("scenario-scalar-for-by-year", "scenario_wrong_shape.yaml", "scenarios/scenario_wrong_shape.yaml",
-         ("'inclusive_share_target' = 0.6", "wrong shape", "by year")),
-    Case("scenario-invalid-yaml", "scenario_invalid_syntax.yaml", "scenarios/scenario_invalid_syntax.yaml",
-         ("invalid YAML", "line 6")),
-    Case("scenario-percent-as-share", "scenario_share_as_percent.yaml", "scenarios/scenario_share_as_percent.yaml",
-         ("'fee_cap_share' = 25", "out of range [0, 1]")),
-    Case("scenario-unknown-age-band", "scenario_unknown_age_band.yaml", "scenarios/scenario_unknown_age_band.yaml",
-         ("'take_up_rate' has no key 'age_2_4'", "did you mean 'age_2_3'")),
-    Case("scenario-missing-title", "scenario_missing_title.yaml", "scenarios/scenario_missing_title.yaml",
-         ("missing 'title'",)),
-    Case("scenario-duplicate-override", "scenario_duplicate_override.yaml",
-         "scenarios/scenario_duplicate_override.yaml", ("duplicate key 'household_size'",)),
-    Case("scenario-year-key-not-a-year", "scenario_year_not_number.yaml", "scenarios/scenario_year_not_number.yaml",
-         ("'inclusive_share_target'", "'next_year'", "years such as 2024")),
+    Case(
+        "scenario-misspelt-parameter",
+        "scenario_misspelt_parameter.yaml",
+        "scenarios/typo.yaml",
+        ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"),
+        ("params", "typo"),
+    ),
+    Case(
+        "scenario-misspelt-parameter-validate",
+        "scenario_misspelt_parameter.yaml",
+        "scenarios/typo.yaml",
+        ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"),
+    ),
+    Case(
+        "scenario-unknown-top-level-key",
+        "scenario_unknown_key.yaml",
+        "scenarios/scenario_unknown_key.yaml",
+        ("unknown key 'overide'", "did you mean 'overrides'"),
+    ),
+    Case(
+        "scenario-scalar-for-by-year",
+        "scenario_wrong_shape.yaml",
+        "scenarios/scenario_wrong_shape.yaml",
+        ("'inclusive_share_target' = 0.6", "wrong shape", "by year"),
+    ),
+    Case(
+        "scenario-invalid-yaml",
+        "scenario_invalid_syntax.yaml",
+        "scenarios/scenario_invalid_syntax.yaml",
+        ("invalid YAML", "line 6"),
+    ),
+    Case(
+        "scenario-percent-as-share",
+        "scenario_share_as_percent.yaml",
+        "scenarios/scenario_share_as_percent.yaml",
+        ("'fee_cap_share' = 25", "out of range [0, 1]"),
+    ),
+    Case(
+        "scenario-unknown-age-band",
+        "scenario_unknown_age_band.yaml",
+        "scenarios/scenario_unknown_age_band.yaml",
+        ("'take_up_rate' has no key 'age_2_4'", "did you mean 'age_2_3'"),
+    ),
+    Case(
+        "scenario-missing-title",
+        "scenario_missing_title.yaml",
+        "scenarios/scenario_missing_title.yaml",
+        ("missing 'title'",),
+    ),
+    Case(
+        "scenario-duplicate-override",
+        "scenario_duplicate_override.yaml",
+        "scenarios/scenario_duplicate_override.yaml",
+        ("duplicate key 'household_size'",),
+    ),
+    Case(
+        "scenario-year-key-not-a-year",
+        "scenario_year_not_number.yaml",
+        "scenarios/scenario_year_not_number.yaml",
+        ("'inclusive_share_target'", "'next_year'", "years such as 2024"),
+    ),
     Case("scenario-baseline-deleted", None, "scenarios/baseline.yaml", ("baseline.yaml is missing",)),
     # A scenario file whose name cannot be an output folder: refused before anything is written.
-    Case("scenario-dot-name-run", "scenario_odd_name.yaml", "scenarios/.evil.yaml",
-         (".evil.yaml", "'.evil' cannot be used as an output folder", "rename the file"),
-         ("run", "--no-report", "{data}/scenarios/.evil.yaml")),
-    Case("scenario-dotdot-name-params", "scenario_odd_name.yaml", "scenarios/..yaml",
-         ("'.' cannot be used as an output folder",), ("params", "{data}/scenarios/..yaml")),
+    Case(
+        "scenario-dot-name-run",
+        "scenario_odd_name.yaml",
+        "scenarios/.evil.yaml",
+        (".evil.yaml", "'.evil' cannot be used as an output folder", "rename the file"),
+        ("run", "--no-report", "{data}/scenarios/.evil.yaml"),
+    ),
+    Case(
+        "scenario-dotdot-name-params",
+        "scenario_odd_name.yaml",
+        "scenarios/..yaml",
+        ("'.' cannot be used as an output folder",),
+        ("params", "{data}/scenarios/..yaml"),
+    ),
     # --- command-line mistakes ---
-    Case("set-without-equals", None, None, ("--set 'household_size3'", "NAME=VALUE"),
-         ("params", "baseline", "--set", "household_size3")),
+    Case(
+        "set-without-equals",
+        None,
+        None,
+        ("--set 'household_size3'", "NAME=VALUE"),
+        ("params", "baseline", "--set", "household_size3"),
+    ),
     Case("set-empty-name", None, None, ("--set '=3'", "name before '=' is empty"), ("params", "--set", "=3")),
-    Case("set-value-and-key", None, None, ("'household_size' was already set",),
-         ("params", "--set", "household_size=3", "--set", "household_size.x=1")),
-    Case("set-percent-text", None, None, ("--set", "'fee_cap_share' = '20%'", "0.2 for 20%"),
-         ("params", "--set", "fee_cap_share=20%")),
-    Case("set-unknown-parameter", None, None, ("--set", "unknown parameter 'houshold_size'",
-                                                "did you mean 'household_size'"),
-         ("params", "--set", "houshold_size=3")),
-    Case("unknown-scenario", None, None, ("scenario 'baselin' not found", "did you mean 'baseline'"),
-         ("params", "baselin")),
-    Case("scenario-path-not-found", None, None, ("scenario file 'nothere/x.yaml' not found", "check the path"),
-         ("params", "nothere/x.yaml")),
+    Case(
+        "set-value-and-key",
+        None,
+        None,
+        ("'household_size' was already set",),
+        ("params", "--set", "household_size=3", "--set", "household_size.x=1"),
+    ),
+    Case(
+        "set-percent-text",
+        None,
+        None,
+        ("--set", "'fee_cap_share' = '20%'", "0.2 for 20%"),
+        ("params", "--set", "fee_cap_share=20%"),
+    ),
+    Case(
+        "set-unknown-parameter",
+        None,
+        None,
+        ("--set", "unknown parameter 'houshold_size'", "did you mean 'household_size'"),
+        ("params", "--set", "houshold_size=3"),
+    ),
+    Case(
+        "unknown-scenario",
+        None,
+        None,
+        ("scenario 'baselin' not found", "did you mean 'baseline'"),
+        ("params", "baselin"),
+    ),
+    Case(
+        "scenario-path-not-found",
+        None,
+        None,
+        ("scenario file 'nothere/x.yaml' not found", "check the path"),
+        ("params", "nothere/x.yaml"),
+    ),
     Case("run-outside-outputs", None, None, ("scenario '../evil' not found",), ("run", "--no-report", "../evil")),
 ]
 
 
 # Every case is checked in-process; these also as a subprocess (what a user sees), one per file
 # kind and command-line path: each subprocess costs a Python and pandas start-up.
-SUBPROCESS_IDS = ("targets-missing-unit", "targets-gbk", "targets-file-deleted", "towns-unknown-unit-id",
-                  "param-invalid-yaml", "param-yml-extension", "scenario-misspelt-parameter",
-                  "scenario-baseline-deleted", "scenario-dot-name-run", "set-percent-text", "unknown-scenario",
-                  "run-outside-outputs")
+SUBPROCESS_IDS = (
+    "targets-missing-unit",
+    "targets-gbk",
+    "targets-file-deleted",
+    "towns-unknown-unit-id",
+    "param-invalid-yaml",
+    "param-yml-extension",
+    "scenario-misspelt-parameter",
+    "scenario-baseline-deleted",
+    "scenario-dot-name-run",
+    "set-percent-text",
+    "unknown-scenario",
+    "run-outside-outputs",
+)
 SUBPROCESS_CASES = [c for c in CASES if c.id in SUBPROCESS_IDS]
 
 
@@ -194,8 +403,11 @@ def _copy_data(dst: Path) -> Path:
 def cli_runs(request, tmp_path_factory):
     """Run the selected cases' CLI as subprocesses, concurrently; ``{case id: (CompletedProcess, root)}``."""
     # Only the cases this session selected (``-k``, ``--lf``), so one case does not start them all.
-    selected = {item.callspec.params["case"].id for item in request.session.items
-                if getattr(item, "originalname", "") == "test_broken_input_cli_exits_2_with_one_line"}
+    selected = {
+        item.callspec.params["case"].id
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_broken_input_cli_exits_2_with_one_line"
+    }
 
     def run(case: Case):
         root = tmp_path_factory.mktemp(case.id)
@@ -204,8 +416,15 @@ def cli_runs(request, tmp_path_factory):
         work = root / "work"  # the current directory: nothing may be written outside outputs/
         work.mkdir()
         env = {**os.environ, "TUOYU_DATA_DIR": str(data), "TUOYU_OUTPUTS_DIR": str(root / "outputs")}
-        proc = subprocess.run([sys.executable, "-m", "tuoyu_model", *args], cwd=work, env=env,
-                              capture_output=True, text=True, encoding="utf-8", timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tuoyu_model", *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
         return case.id, (proc, root)
 
     with ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
@@ -260,6 +479,7 @@ def test_every_broken_file_is_in_the_table():
 
 
 # --- what Excel and WPS do to a CSV must be accepted, not reported ---
+
 
 def _excel_resave(src: Path, dst: Path, *, bom: bool, thousands: list[str] = ()) -> None:
     """Rewrite ``src`` the way a spreadsheet saves it: CRLF, every cell quoted, a trailing empty row."""

@@ -16,8 +16,15 @@ from tuoyu_model.paths import PROJECT_ROOT
 def _run_module(args, cwd, env=None):
     """``python -m tuoyu_model ARGS`` as a user runs it; TUOYU_* variables removed unless given."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
-    return subprocess.run([sys.executable, "-m", "tuoyu_model", *args], cwd=cwd, env={**base, **(env or {})},
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tuoyu_model", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
 
 
 def test_validate_passes_on_shipped_data_and_prints_the_totals(capsys):
@@ -47,13 +54,16 @@ def test_scenarios_lists_every_scenario_with_its_title(capsys):
         assert load_scenario(name, defaults=defaults).title in line
 
 
-@pytest.mark.parametrize("args, starred", [
-    (["params", "baseline"], set()),
-    (["params", "household_3"], {"household_size"}),
-    (["params", "high_take_up"], {"take_up_rate"}),
-    (["params", "household_3", "--set", "fee_cap_share=0.25"], {"household_size", "fee_cap_share"}),
-    (["params", "--set", "inclusive_share_target.2025=0.7"], {"inclusive_share_target"}),
-])
+@pytest.mark.parametrize(
+    "args, starred",
+    [
+        (["params", "baseline"], set()),
+        (["params", "household_3"], {"household_size"}),
+        (["params", "high_take_up"], {"take_up_rate"}),
+        (["params", "household_3", "--set", "fee_cap_share=0.25"], {"household_size", "fee_cap_share"}),
+        (["params", "--set", "inclusive_share_target.2025=0.7"], {"inclusive_share_target"}),
+    ],
+)
 def test_params_marks_overridden_parameters(capsys, args, starred):
     assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -92,19 +102,23 @@ def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "tuoyu")
     if not os.path.exists(script):
         pytest.skip("no 'tuoyu' script next to this Python (not a pip install)")
-    proc = subprocess.run([script, "scenarios"], cwd=PROJECT_ROOT.parent, capture_output=True, text=True,
-                          encoding="utf-8", timeout=120)
+    proc = subprocess.run(
+        [script, "scenarios"], cwd=PROJECT_ROOT.parent, capture_output=True, text=True, encoding="utf-8", timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "baseline"
 
 
-@pytest.mark.parametrize("args, words", [
-    (["run", "baseline", "--out", "/proc/nope"], ("--out /proc/nope: cannot create the folder", "writable")),
-    (["run", "baseline", "--out", "README.md"], ("--out README.md: cannot create the folder", "a file")),
-    (["compare", "baseline", "household_3", "--out", "/proc/nope"], ("--out /proc/nope: cannot create",)),
-    (["progress", "data/templates/progress_template.csv", "--out", "/proc/nope"], ("--out /proc/nope: cannot",)),
-    (["run", "baseline", "--jobs", "-1", "--no-report"], ("--jobs -1:", "positive", "--jobs 2")),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["run", "baseline", "--out", "/proc/nope"], ("--out /proc/nope: cannot create the folder", "writable")),
+        (["run", "baseline", "--out", "README.md"], ("--out README.md: cannot create the folder", "a file")),
+        (["compare", "baseline", "household_3", "--out", "/proc/nope"], ("--out /proc/nope: cannot create",)),
+        (["progress", "data/templates/progress_template.csv", "--out", "/proc/nope"], ("--out /proc/nope: cannot",)),
+        (["run", "baseline", "--jobs", "-1", "--no-report"], ("--jobs -1:", "positive", "--jobs 2")),
+    ],
+)
 def test_bad_out_folder_and_jobs_are_one_line(capsys, monkeypatch, args, words):
     monkeypatch.chdir(PROJECT_ROOT)
     assert main(args) == 2
@@ -116,8 +130,9 @@ def test_bad_out_folder_and_jobs_are_one_line(capsys, monkeypatch, args, words):
 
 def test_bad_data_in_a_report_run_is_the_validate_line_not_a_notebook_cell(data_copy, capsys):
     # bytes that are not UTF-8: the same one line 'tuoyu validate' prints, no notebook jargon
-    (data_copy / "towns.csv").write_bytes((data_copy / "towns.csv").read_bytes().replace("旧宫镇".encode(),
-                                                                                        "旧宫镇".encode("gbk")))
+    (data_copy / "towns.csv").write_bytes(
+        (data_copy / "towns.csv").read_bytes().replace("旧宫镇".encode(), "旧宫镇".encode("gbk"))
+    )
     assert main(["validate"]) == 2
     expected = capsys.readouterr().err
     assert main(["run", "baseline"]) == 2
@@ -132,9 +147,16 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
     import time
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
-    proc = subprocess.Popen([sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(tmp_path)],
-                            cwd=PROJECT_ROOT, env=base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8", start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
     # Signal once the run is under way (its temporary folder exists), whatever the machine's speed;
     # a short pause more puts the signal inside the notebook's execution on a typical machine.
     deadline = time.monotonic() + 60

@@ -40,15 +40,18 @@ def ops():
     return operating_costs(load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters)
 
 
-@pytest.mark.parametrize("size, ratio, expected", [
-    (20, 7, 3),   # 托大班: 20 / 7 = 2.86 → 3 whole caregivers
-    (10, 3, 4),   # 乳儿班: 10 / 3 = 3.33 → 4
-    (15, 5, 3),   # 托小班: 15 / 5 = 3 exactly
-    (21, 7, 3),   # exact multiple stays 3
-    (22, 7, 4),   # one child over → a fourth caregiver
-    (1, 7, 1),    # a class of one still needs a caregiver
-    (18, 5, 4),   # mixed class (18 months+) ≤ 18 at the 1:5 ratio: 3.6 → 4
-])
+@pytest.mark.parametrize(
+    "size, ratio, expected",
+    [
+        (20, 7, 3),  # 托大班: 20 / 7 = 2.86 → 3 whole caregivers
+        (10, 3, 4),  # 乳儿班: 10 / 3 = 3.33 → 4
+        (15, 5, 3),  # 托小班: 15 / 5 = 3 exactly
+        (21, 7, 3),  # exact multiple stays 3
+        (22, 7, 4),  # one child over → a fourth caregiver
+        (1, 7, 1),  # a class of one still needs a caregiver
+        (18, 5, 4),  # mixed class (18 months+) ≤ 18 at the 1:5 ratio: 3.6 → 4
+    ],
+)
 def test_caregivers_per_class_are_whole_people(size, ratio, expected):
     assert caregivers_per_class(size, ratio) == expected
 
@@ -58,12 +61,15 @@ def test_caregivers_per_class_rejects_zero():
         caregivers_per_class(20, 0)
 
 
-@pytest.mark.parametrize("slots, fte", [
-    (20, 0.5),    # below 150 children: a half-time part-timer
-    (60, 0.5),
-    (150, 1.0),   # one full-time per 150 children
-    (300, 2.0),
-])
+@pytest.mark.parametrize(
+    "slots, fte",
+    [
+        (20, 0.5),  # below 150 children: a half-time part-timer
+        (60, 0.5),
+        (150, 1.0),  # one full-time per 150 children
+        (300, 2.0),
+    ],
+)
 def test_health_staff_per_institution(slots, fte):
     assert health_fte_per_institution(slots, 150, 0.5) == pytest.approx(fte, rel=REL)
 
@@ -121,14 +127,19 @@ def test_age_mix_must_add_up_to_one():
 
 def test_band_costs_order(ops):
     t = operating_costs_by_band(load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters).set_index(
-        ["channel", "age_band"])
+        ["channel", "age_band"]
+    )
     # a 乳儿班 place needs 0.4 caregivers against 0.15 in 托大班: the dearest place in every channel
     for ch in CHANNELS:
-        assert (t.loc[(ch, "age_0_1"), "cost_per_slot_month_yuan"] > t.loc[(ch, "age_1_2"), "cost_per_slot_month_yuan"]
-                > t.loc[(ch, "age_2_3"), "cost_per_slot_month_yuan"])
+        assert (
+            t.loc[(ch, "age_0_1"), "cost_per_slot_month_yuan"]
+            > t.loc[(ch, "age_1_2"), "cost_per_slot_month_yuan"]
+            > t.loc[(ch, "age_2_3"), "cost_per_slot_month_yuan"]
+        )
     # kindergarten mix is 100% 托大班, so its band cost equals its channel cost
     assert t.loc[("kindergarten", "age_2_3"), "cost_per_slot_month_yuan"] == pytest.approx(
-        ops.at["kindergarten", "cost_per_slot_month_yuan"], rel=REL)
+        ops.at["kindergarten", "cost_per_slot_month_yuan"], rel=REL
+    )
 
 
 def test_capital_costs_hand_worked():
@@ -150,18 +161,27 @@ def test_conversion_cost():
 
 
 @settings(max_examples=40, deadline=None)
-@given(w1=st.floats(2420, 30000), dw=st.floats(0, 10000), h1=st.floats(2420, 30000), dh=st.floats(0, 10000),
-       o1=st.floats(0, 0.9), do=st.floats(0, 0.1))
+@given(
+    w1=st.floats(2420, 30000),
+    dw=st.floats(0, 10000),
+    h1=st.floats(2420, 30000),
+    dh=st.floats(0, 10000),
+    o1=st.floats(0, 0.9),
+    do=st.floats(0, 0.1),
+)
 def test_cost_never_falls_when_wages_rise(w1, dw, h1, dh, o1, do):
     lo = operating_costs(with_(defaults(), caregiver_wage=w1, health_staff_wage=h1, employer_oncost_rate=o1))
-    hi = operating_costs(with_(defaults(), caregiver_wage=w1 + dw, health_staff_wage=h1 + dh,
-                               employer_oncost_rate=o1 + do))
+    hi = operating_costs(
+        with_(defaults(), caregiver_wage=w1 + dw, health_staff_wage=h1 + dh, employer_oncost_rate=o1 + do)
+    )
     assert (hi.cost_per_slot_month_yuan >= lo.cost_per_slot_month_yuan * (1 - 1e-12)).all()
 
 
 @settings(max_examples=40, deadline=None)
-@given(ratios=st.lists(st.integers(1, 20), min_size=3, max_size=3), tighten=st.lists(st.integers(0, 5), min_size=3,
-                                                                                       max_size=3))
+@given(
+    ratios=st.lists(st.integers(1, 20), min_size=3, max_size=3),
+    tighten=st.lists(st.integers(0, 5), min_size=3, max_size=3),
+)
 def test_cost_never_falls_when_ratios_tighten(ratios, tighten):
     bands = ["age_0_1", "age_1_2", "age_2_3"]
     loose = dict(zip(bands, ratios, strict=True))

@@ -39,13 +39,20 @@ def annex():
 
 def one_unit(population=100000, floor=100, high=200, plan=300, proxy=False):
     """A single made-up unit, so the arithmetic can be done by hand."""
-    towns = pd.DataFrame({"town": ["测试镇"], "population": [population],
-                          "population_source": ["PROXY test" if proxy else "census"]},
-                         index=pd.Index(["test"], name="town_id"))
-    targets = pd.DataFrame({"town_id": "test", "town": "测试镇", "target_set": ["floor_2024", "high_quality_2025",
-                                                                               "plan_2025"],
-                            "year": [2024, 2025, 2025], "total_slots": [floor, high, plan],
-                            "inclusive_slots": [30, 120, 180]})
+    towns = pd.DataFrame(
+        {"town": ["测试镇"], "population": [population], "population_source": ["PROXY test" if proxy else "census"]},
+        index=pd.Index(["test"], name="town_id"),
+    )
+    targets = pd.DataFrame(
+        {
+            "town_id": "test",
+            "town": "测试镇",
+            "target_set": ["floor_2024", "high_quality_2025", "plan_2025"],
+            "year": [2024, 2025, 2025],
+            "total_slots": [floor, high, plan],
+            "inclusive_slots": [30, 120, 180],
+        }
+    )
     return towns, targets
 
 
@@ -76,9 +83,9 @@ def test_survival_and_growth_hand_worked():
     towns, targets = one_unit()
     d = demand_table(defaults(), towns, targets).set_index("year")
     # population end-2024 = 100,000 × (1 − 0.0008)^(2024 − 2020)
-    assert d.at[2024, "population"] == pytest.approx(100000 * 0.9992 ** 4, rel=REL)
+    assert d.at[2024, "population"] == pytest.approx(100000 * 0.9992**4, rel=REL)
     # aged 2–3 at end-2024: born 2022 (5.67‰ × population 2022) × 0.99³
-    assert d.at[2024, "children_age_2_3"] == pytest.approx(0.00567 * 100000 * 0.9992 ** 2 * 0.99 ** 3, rel=REL)
+    assert d.at[2024, "children_age_2_3"] == pytest.approx(0.00567 * 100000 * 0.9992**2 * 0.99**3, rel=REL)
 
 
 def test_future_years_use_the_assumed_birth_rate():
@@ -102,7 +109,8 @@ def test_age_share_method():
     d = demand_table(p, towns, targets).set_index("year")
     # 100,000 × 0.5% / 0.6% / 0.7% = 500 / 600 / 700
     assert d.loc[2025, ["children_age_0_1", "children_age_1_2", "children_age_2_3"]].tolist() == pytest.approx(
-        [500, 600, 700], rel=REL)
+        [500, 600, 700], rel=REL
+    )
     assert (d.method == "age_share").all()
 
 
@@ -113,14 +121,17 @@ def test_age_share_needs_every_band():
         demand_table(p, towns, targets)
 
 
-@pytest.mark.parametrize("scenario, year, expected", [
-    ("baseline", 2023, ("", "none")),
-    ("baseline", 2024, ("floor_2024", "annex")),
-    ("baseline", 2025, ("high_quality_2025", "annex")),
-    ("baseline", 2028, ("high_quality_2025", "held_2025")),
-    ("plan_2025", 2025, ("plan_2025", "annex")),
-    ("plan_2025", 2030, ("plan_2025", "held_2025")),
-])
+@pytest.mark.parametrize(
+    "scenario, year, expected",
+    [
+        ("baseline", 2023, ("", "none")),
+        ("baseline", 2024, ("floor_2024", "annex")),
+        ("baseline", 2025, ("high_quality_2025", "annex")),
+        ("baseline", 2028, ("high_quality_2025", "held_2025")),
+        ("plan_2025", 2025, ("plan_2025", "annex")),
+        ("plan_2025", 2030, ("plan_2025", "held_2025")),
+    ],
+)
 def test_target_for_year(scenario, year, expected):
     assert target_for_year(load_scenario(scenario).parameters, year) == expected
 
@@ -132,14 +143,17 @@ def test_no_target_after_plan_when_asked():
     assert d.at[2025, "target_total"] == 200
 
 
-@pytest.mark.parametrize("target, expected", [
-    # slots demanded in 2024 with FLAT = 570; tolerance 10%
-    (570, ""),              # equal
-    (626, ""),              # below 570 × 1.1 = 627: within tolerance
-    (628, "vacancy_risk"),  # target above demand by more than 10%
-    (519, ""),              # 519 × 1.1 = 570.9 ≥ 570: within tolerance
-    (518, "unmet_need"),    # 518 × 1.1 = 569.8 < 570: demand above target by more than 10%
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        # slots demanded in 2024 with FLAT = 570; tolerance 10%
+        (570, ""),  # equal
+        (626, ""),  # below 570 × 1.1 = 627: within tolerance
+        (628, "vacancy_risk"),  # target above demand by more than 10%
+        (519, ""),  # 519 × 1.1 = 570.9 ≥ 570: within tolerance
+        (518, "unmet_need"),  # 518 × 1.1 = 569.8 < 570: demand above target by more than 10%
+    ],
+)
 def test_flags_with_tolerance(target, expected):
     towns, targets = one_unit(floor=target)
     d = demand_table(with_(defaults(), **FLAT), towns, targets).set_index("year")
@@ -182,21 +196,22 @@ def test_slots_per_1000_by_target_set():
     targets, towns = annex()
     s = slots_per_1000_by_target_set(defaults(), towns, targets).set_index(["town_id", "target_set"])
     # 旧宫镇 plan 2025: 880 / (189,300 × 0.9992⁵) × 1,000 = 4.67 ≥ 4.5
-    assert s.at[("jiugong", "plan_2025"), "slots_per_1000"] == pytest.approx(880 / (189300 * 0.9992 ** 5) * 1000,
-                                                                              rel=REL)
+    assert s.at[("jiugong", "plan_2025"), "slots_per_1000"] == pytest.approx(880 / (189300 * 0.9992**5) * 1000, rel=REL)
     assert s.at[("jiugong", "plan_2025"), "meets_benchmark"]
     # district floor 2024: 4,700 slots for ≈1.99 million residents = 2.37 per 1,000
     assert s.at[("district", "floor_2024"), "slots_per_1000"] == pytest.approx(2.365, abs=0.001)
 
 
 @settings(max_examples=30, deadline=None)
-@given(base=st.lists(st.floats(0, 0.9), min_size=3, max_size=3), bump=st.lists(st.floats(0, 0.1), min_size=3,
-                                                                                 max_size=3))
+@given(
+    base=st.lists(st.floats(0, 0.9), min_size=3, max_size=3), bump=st.lists(st.floats(0, 0.1), min_size=3, max_size=3)
+)
 def test_more_take_up_never_means_fewer_places_wanted(base, bump):
     towns, targets = one_unit()
     bands = ["age_0_1", "age_1_2", "age_2_3"]
     lo = demand_table(with_(defaults(), take_up_rate=dict(zip(bands, base, strict=True))), towns, targets)
-    hi = demand_table(with_(defaults(), take_up_rate={b: x + d for b, x, d in zip(bands, base, bump, strict=True)}),
-                      towns, targets)
+    hi = demand_table(
+        with_(defaults(), take_up_rate={b: x + d for b, x, d in zip(bands, base, bump, strict=True)}), towns, targets
+    )
     assert (hi.slots_demanded >= lo.slots_demanded * (1 - 1e-12)).all()
     assert (hi.children_under3 == lo.children_under3).all()  # take-up changes wants, not children

@@ -17,8 +17,17 @@ from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import notebooks_dir
 from tuoyu_model.pipeline import export_html, run_compare, run_scenario
 
-SECTIONS = ["摘要", "托位目标与缺口", "普惠占比", "资金需求", "价格上限与补贴缺口", "影子价格", "队伍建设",
-            "假设与数据来源", "未建模内容"]
+SECTIONS = [
+    "摘要",
+    "托位目标与缺口",
+    "普惠占比",
+    "资金需求",
+    "价格上限与补贴缺口",
+    "影子价格",
+    "队伍建设",
+    "假设与数据来源",
+    "未建模内容",
+]
 VOLATILE = ("run", "versions")  # manifest fields allowed to differ between runs
 
 
@@ -45,9 +54,20 @@ def outputs(tmp_path_factory):
 
 def test_report_writes_the_whole_contract(outputs):
     folder, _ = outputs
-    for name in ["report.html", "report.ipynb", "results.xlsx", "summary.json", "manifest.json",
-                 "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv", "tables/pricing.csv",
-                 "tables/demand.csv", "tables/workforce.csv", "tables/shadow_prices.csv"]:
+    for name in [
+        "report.html",
+        "report.ipynb",
+        "results.xlsx",
+        "summary.json",
+        "manifest.json",
+        "tables/allocation.csv",
+        "tables/stock.csv",
+        "tables/budget.csv",
+        "tables/pricing.csv",
+        "tables/demand.csv",
+        "tables/workforce.csv",
+        "tables/shadow_prices.csv",
+    ]:
         assert (folder / name).is_file(), name
     assert len(list((folder / "figures").glob("*.png"))) >= 6
 
@@ -97,8 +117,10 @@ def test_two_runs_are_identical_file_by_file(outputs, tmp_path):
             a, b = json.loads(report[name]), json.loads(fast[name])
             assert a["git"] == {"commit": "0" * 40, "dirty": False}
             assert {k: v for k, v in a["outputs"].items() if k in b["outputs"]} == b["outputs"]
-            assert a["input_files"] == {**b["input_files"], "notebooks/scenario_report.ipynb":
-                                        a["input_files"]["notebooks/scenario_report.ipynb"]}
+            assert a["input_files"] == {
+                **b["input_files"],
+                "notebooks/scenario_report.ipynb": a["input_files"]["notebooks/scenario_report.ipynb"],
+            }
             for key in (*VOLATILE, "outputs", "input_files"):
                 a.pop(key), b.pop(key)
             assert a == b

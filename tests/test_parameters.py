@@ -49,6 +49,7 @@ def test_shipped_parameter_files_load():
 
 # --- every shipped parameter carries its provenance ---
 
+
 @pytest.mark.parametrize("name", sorted(META))
 def test_shipped_parameter_has_full_metadata(name):
     m = META[name]
@@ -97,17 +98,20 @@ good_share:
 """
 
 
-@pytest.mark.parametrize("change, words", [
-    (("  max: 1\n", "  max: 1\n  nullable: maybe\n"), ["'good_share.nullable'", "true or false"]),
-    (("  min: 0\n", "  min: 2\n"), ["min 2 > max 1"]),
-    (("  year: 2024\n", "  year: 2024年\n"), ["'good_share.year'", "'2024年'", "e.g. 2024"]),
-    (("en: Test share}", "en: Test share, fr: Part}"), ["'good_share.label'", "exactly a 'zh' and an 'en'"]),
-    (("  unit: share\n", "  unit: [share]\n"), ["'good_share.unit'", "must be text"]),
-    (("  value: 0.2\n", "  value: .nan\n"), ["'good_share' = nan", "not a finite number"]),
-    (("  value: 0.2\n", "  value: true\n"), ["'good_share' = True", "not a number"]),
-    (("  value: 0.2\n", "  value:\n"), ["'good_share' is empty"]),
-    (("good_share:", "Good-Share:"), ["'Good-Share'", "lower_case_with_underscores"]),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("  max: 1\n", "  max: 1\n  nullable: maybe\n"), ["'good_share.nullable'", "true or false"]),
+        (("  min: 0\n", "  min: 2\n"), ["min 2 > max 1"]),
+        (("  year: 2024\n", "  year: 2024年\n"), ["'good_share.year'", "'2024年'", "e.g. 2024"]),
+        (("en: Test share}", "en: Test share, fr: Part}"), ["'good_share.label'", "exactly a 'zh' and an 'en'"]),
+        (("  unit: share\n", "  unit: [share]\n"), ["'good_share.unit'", "must be text"]),
+        (("  value: 0.2\n", "  value: .nan\n"), ["'good_share' = nan", "not a finite number"]),
+        (("  value: 0.2\n", "  value: true\n"), ["'good_share' = True", "not a number"]),
+        (("  value: 0.2\n", "  value:\n"), ["'good_share' is empty"]),
+        (("good_share:", "Good-Share:"), ["'Good-Share'", "lower_case_with_underscores"]),
+    ],
+)
 def test_malformed_entry_is_named(tmp_path, change, words):
     (tmp_path / "p.yaml").write_text(GOOD_ENTRY.replace(*change), encoding="utf-8")
     with pytest.raises(DataError) as exc:
@@ -138,13 +142,17 @@ def test_unknown_parameter_name_suggests_the_close_one():
 
 # --- by_year ---
 
-@pytest.mark.parametrize("name, year, expected", [
-    ("income_per_capita_all", 2023, 81752),
-    ("income_per_capita_all", 2024, 85415),
-    ("inclusive_share_target", 2024, 0.30),
-    ("inclusive_share_target", 2025, 0.60),
-    ("household_size", 2031, 2.31),  # a single value holds for every year
-])
+
+@pytest.mark.parametrize(
+    "name, year, expected",
+    [
+        ("income_per_capita_all", 2023, 81752),
+        ("income_per_capita_all", 2024, 85415),
+        ("inclusive_share_target", 2024, 0.30),
+        ("inclusive_share_target", 2025, 0.60),
+        ("household_size", 2031, 2.31),  # a single value holds for every year
+    ],
+)
 def test_by_year_reads_the_year(name, year, expected):
     assert DEFAULTS.by_year(name, year) == pytest.approx(expected)
 
@@ -158,6 +166,7 @@ def test_by_year_names_the_missing_year_and_the_file():
 
 
 # --- overrides ---
+
 
 def test_year_indexed_override_merges_by_key():
     p = apply_overrides(DEFAULTS, {"inclusive_share_target": {2025: 0.7}}, "test")
@@ -175,14 +184,17 @@ def test_nested_override_keeps_the_other_keys():
     assert p["age_mix"]["kindergarten"] == DEFAULTS["age_mix"]["kindergarten"]
 
 
-@pytest.mark.parametrize("override, words", [
-    ({"take_up_rate": 0.5}, ["'take_up_rate' = 0.5", "wrong shape", "by age_band"]),
-    ({"household_size": {2024: 3}}, ["'household_size'", "wrong shape", "a single value"]),
-    ({"take_up_rate": {"age_3_4": 0.5}}, ["no key 'age_3_4'", "keys: age_0_1, age_1_2, age_2_3"]),
-    ({"inclusive_share_target": {"2025x": 0.5}}, ["'2025x'", "years such as 2024"]),
-    ({"operating_subsidy_rule": "flt"}, ["'flt'", "did you mean 'flat'"]),
-    ({"integer_classes": "yes please"}, ["must be true or false"]),
-])
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ({"take_up_rate": 0.5}, ["'take_up_rate' = 0.5", "wrong shape", "by age_band"]),
+        ({"household_size": {2024: 3}}, ["'household_size'", "wrong shape", "a single value"]),
+        ({"take_up_rate": {"age_3_4": 0.5}}, ["no key 'age_3_4'", "keys: age_0_1, age_1_2, age_2_3"]),
+        ({"inclusive_share_target": {"2025x": 0.5}}, ["'2025x'", "years such as 2024"]),
+        ({"operating_subsidy_rule": "flt"}, ["'flt'", "did you mean 'flat'"]),
+        ({"integer_classes": "yes please"}, ["must be true or false"]),
+    ],
+)
 def test_bad_override_is_a_scenario_error(override, words):
     with pytest.raises(ScenarioError) as exc:
         apply_overrides(DEFAULTS, override, "data/scenarios/x.yaml")
@@ -192,19 +204,23 @@ def test_bad_override_is_a_scenario_error(override, words):
 
 # --- --set parsing ---
 
-@pytest.mark.parametrize("items, expected", [
-    (["household_size=3"], {"household_size": 3}),
-    (["household_size = 3"], {"household_size": 3}),
-    (["inclusive_share_target.2024=0.35"], {"inclusive_share_target": {"2024": 0.35}}),
-    (["budget.2024=1e7", "budget.2025=2e7"], {"budget": {"2024": 1e7, "2025": 2e7}}),
-    (["integer_classes=true"], {"integer_classes": True}),
-    (["operating_subsidy_rule=flat"], {"operating_subsidy_rule": "flat"}),
-    (["take_up_rate={age_2_3: 0.8}"], {"take_up_rate": {"age_2_3": 0.8}}),
-    (["age_mix.community.age_2_3=0.6"], {"age_mix": {"community": {"age_2_3": 0.6}}}),
-    (["x=a=b"], {"x": "a=b"}),  # only the first '=' separates
-    ([], {}),
-    (None, {}),
-])
+
+@pytest.mark.parametrize(
+    "items, expected",
+    [
+        (["household_size=3"], {"household_size": 3}),
+        (["household_size = 3"], {"household_size": 3}),
+        (["inclusive_share_target.2024=0.35"], {"inclusive_share_target": {"2024": 0.35}}),
+        (["budget.2024=1e7", "budget.2025=2e7"], {"budget": {"2024": 1e7, "2025": 2e7}}),
+        (["integer_classes=true"], {"integer_classes": True}),
+        (["operating_subsidy_rule=flat"], {"operating_subsidy_rule": "flat"}),
+        (["take_up_rate={age_2_3: 0.8}"], {"take_up_rate": {"age_2_3": 0.8}}),
+        (["age_mix.community.age_2_3=0.6"], {"age_mix": {"community": {"age_2_3": 0.6}}}),
+        (["x=a=b"], {"x": "a=b"}),  # only the first '=' separates
+        ([], {}),
+        (None, {}),
+    ],
+)
 def test_parse_set_options(items, expected):
     assert parse_set_options(items) == expected
 
@@ -229,6 +245,7 @@ def test_set_is_applied_after_the_scenario():
 
 # --- scenario hash ---
 
+
 def test_scenario_hash_is_stable_and_sensitive():
     h = load_scenario("baseline").hash
     assert re.fullmatch(r"[0-9a-f]{16}", h)
@@ -251,6 +268,7 @@ def test_shipped_scenarios_have_distinct_hashes():
 
 # --- every shipped scenario ---
 
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_shipped_scenario_loads_and_overrides_existing_parameters(name):
     s = load_scenario(name, defaults=DEFAULTS)
@@ -269,6 +287,7 @@ def test_baseline_is_first_and_overrides_nothing():
 
 # --- tuoyu params lists every parameter with its unit and source ---
 
+
 def test_params_lists_every_parameter_with_unit_and_source(capsys):
     assert main(["params", "baseline"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -282,10 +301,16 @@ def test_params_lists_every_parameter_with_unit_and_source(capsys):
 
 # --- property: override -> table -> value round-trips within bounds ---
 
-NUMERIC_SCALARS = sorted(n for n, m in META.items()
-                         if m.get("type", "number") in ("number", "integer") and not isinstance(m["value"], Mapping))
-YEAR_INDEXED = sorted(n for n, m in META.items() if m.get("index") == "year" and m.get("type", "number") == "number"
-                      and isinstance(m["value"], Mapping))
+NUMERIC_SCALARS = sorted(
+    n
+    for n, m in META.items()
+    if m.get("type", "number") in ("number", "integer") and not isinstance(m["value"], Mapping)
+)
+YEAR_INDEXED = sorted(
+    n
+    for n, m in META.items()
+    if m.get("index") == "year" and m.get("type", "number") == "number" and isinstance(m["value"], Mapping)
+)
 
 
 def _value_in_bounds(meta: dict) -> st.SearchStrategy:
@@ -310,8 +335,11 @@ def test_numeric_override_round_trips_through_set_and_table(case):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(YEAR_INDEXED).flatmap(
-    lambda n: st.tuples(st.just(n), st.sampled_from(sorted(META[n]["value"])), _value_in_bounds(META[n]))))
+@given(
+    st.sampled_from(YEAR_INDEXED).flatmap(
+        lambda n: st.tuples(st.just(n), st.sampled_from(sorted(META[n]["value"])), _value_in_bounds(META[n]))
+    )
+)
 def test_year_override_round_trips_and_leaves_other_years(case):
     name, year, value = case
     p = apply_overrides(DEFAULTS, parse_set_options([f"{name}.{year}={value!r}"]), "--set")
@@ -326,7 +354,8 @@ def test_year_override_round_trips_and_leaves_other_years(case):
 ANY_YAML_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=3),
-    max_leaves=6)
+    max_leaves=6,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -13,11 +13,26 @@ from tuoyu_model.pipeline import run_many, run_scenario, safe_output_dir
 
 CONTRACT_COLUMNS = {
     "allocation": ["town_id", "town", "year", "channel", "kind", "new_slots"],
-    "stock": ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total", "target_inclusive",
-              "shortfall_total", "shortfall_inclusive"],
+    "stock": [
+        "town_id",
+        "town",
+        "year",
+        "total_slots",
+        "inclusive_slots",
+        "target_total",
+        "target_inclusive",
+        "shortfall_total",
+        "shortfall_inclusive",
+    ],
     "budget": ["year", "item", "amount_yuan"],
-    "pricing": ["year", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "cost_per_slot_month_yuan",
-                "subsidy_per_slot_month_yuan"],
+    "pricing": [
+        "year",
+        "household_monthly_income_yuan",
+        "fee_cap_yuan",
+        "fee_yuan",
+        "cost_per_slot_month_yuan",
+        "subsidy_per_slot_month_yuan",
+    ],
     "demand": ["town_id", "town", "year", "children_under3", "slots_demanded", "slots_per_1000"],
     "workforce": ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "certified_target"],
     "shadow_prices": ["constraint", "town_id", "year", "value_yuan", "meaning"],
@@ -225,7 +240,8 @@ def test_summary_shortfalls_are_year_end_stocks_counted_once():
         assert k["inclusive"] == pytest.approx(at.shortfall_inclusive.sum())
         assert k["share"] == pytest.approx(district.at[year, "shortfall_share"])
         assert s["shortfall_by_year"][str(year)] == pytest.approx(
-            k["total"] + max(k["inclusive"], k["coverage"], k["share"]) + k["centre"])
+            k["total"] + max(k["inclusive"], k["coverage"], k["share"]) + k["centre"]
+        )
         assert s["shortfall_by_year"][str(year)] <= at.target_total.sum() + 100
     assert s["shortfall_final_slots"] == s["shortfall_by_year"]["2025"] > 0
     assert not {"shortfall_slots", "shortfall_total_slots", "shortfall_other_slots"} & set(s)
@@ -280,8 +296,22 @@ def test_workbook_of_a_run_is_chinese_throughout(data_copy):
 
     folder = run_scenario("baseline", ["budget.2025=1"], report=False).folder
     wb = openpyxl.load_workbook(folder / "results.xlsx")
-    english = {"yuan", "unmet_need", "none", "annex", "held_2025", "births", "total", "inclusive", "share",
-               "budget", "slots of shortfall per slot", "floor_2024", "high_quality_2025", "persons"}
+    english = {
+        "yuan",
+        "unmet_need",
+        "none",
+        "annex",
+        "held_2025",
+        "births",
+        "total",
+        "inclusive",
+        "share",
+        "budget",
+        "slots of shortfall per slot",
+        "floor_2024",
+        "high_quality_2025",
+        "persons",
+    }
     for ws in wb.worksheets:
         for c in ws[1]:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)), (ws.title, c.value)

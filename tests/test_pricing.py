@@ -43,18 +43,21 @@ def with_(params, **overrides):
     return apply_overrides(params, overrides, "test")
 
 
-@pytest.mark.parametrize("year, measure, expected", [
-    # 81,752 × 2.31 = 188,847.12; / 12 = 15,737.26; × 20% = 3,147.452
-    (2024, "all", 3147.45),
-    # 85,415 × 2.31 = 197,308.65; / 12 = 16,442.3875; × 20% = 3,288.4775
-    (2025, "all", 3288.48),
-    # 77,415 × 2.31 / 12 × 20% = 77,415 × 0.0385 = 2,980.4775 (the 2023 fee uses 2022 income)
-    (2023, "all", 2980.48),
-    # urban 2023: 88,650 × 0.0385 = 3,413.025
-    (2024, "urban", 3413.025),
-    # rural 2023: 37,358 × 0.0385 = 1,438.283
-    (2024, "rural", 1438.283),
-])
+@pytest.mark.parametrize(
+    "year, measure, expected",
+    [
+        # 81,752 × 2.31 = 188,847.12; / 12 = 15,737.26; × 20% = 3,147.452
+        (2024, "all", 3147.45),
+        # 85,415 × 2.31 = 197,308.65; / 12 = 16,442.3875; × 20% = 3,288.4775
+        (2025, "all", 3288.48),
+        # 77,415 × 2.31 / 12 × 20% = 77,415 × 0.0385 = 2,980.4775 (the 2023 fee uses 2022 income)
+        (2023, "all", 2980.48),
+        # urban 2023: 88,650 × 0.0385 = 3,413.025
+        (2024, "urban", 3413.025),
+        # rural 2023: 37,358 × 0.0385 = 1,438.283
+        (2024, "rural", 1438.283),
+    ],
+)
 def test_fee_cap_hand_worked(base, year, measure, expected):
     assert fee_cap(with_(base, income_measure=measure), year) == pytest.approx(expected, abs=YUAN)
 
@@ -132,8 +135,9 @@ def test_subsidy_is_max_of_zero_and_cost_minus_revenue(share, occupancy, wage):
     for r in t.itertuples():
         revenue = r.fee_yuan * r.occupancy
         assert r.revenue_per_slot_month_yuan == pytest.approx(revenue, rel=REL)
-        assert r.subsidy_per_slot_month_yuan == pytest.approx(max(0.0, r.cost_per_slot_month_yuan - revenue),
-                                                              rel=REL, abs=1e-9)
+        assert r.subsidy_per_slot_month_yuan == pytest.approx(
+            max(0.0, r.cost_per_slot_month_yuan - revenue), rel=REL, abs=1e-9
+        )
         assert r.subsidy_per_slot_year_yuan == pytest.approx(12 * r.subsidy_per_slot_month_yuan, rel=REL)
 
 
@@ -170,19 +174,28 @@ def test_zero_fee_break_even_is_nan(base):
 def test_pricing_table_matches_contract(base):
     t = pricing_table(base, [2024, 2025])
     assert list(t.columns) == PRICING_COLUMNS
-    contract = ["year", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "cost_per_slot_month_yuan",
-                "subsidy_per_slot_month_yuan"]
+    contract = [
+        "year",
+        "household_monthly_income_yuan",
+        "fee_cap_yuan",
+        "fee_yuan",
+        "cost_per_slot_month_yuan",
+        "subsidy_per_slot_month_yuan",
+    ]
     assert set(contract) <= set(t.columns)
     assert len(t) == 2 * 5 and t.groupby("year").channel.nunique().eq(5).all()
     assert list(operating_subsidy_table(base, [2024]).columns) == SUBSIDY_COLUMNS
 
 
-@pytest.mark.parametrize("household, net, fee_share", [
-    # 2025: fee 3,288.48 + meals 600 − allowance 3,600/12 = 300 − tax saving 2,000 × rate
-    ("low", 3588.48, 0.40),     # rate 0: income 16,442.39 × 0.5 = 8,221.19; 3,288.48 / 8,221.19 = 40%
-    ("middle", 3388.48, 0.20),  # rate 10%: saving 200
-    ("high", 3188.48, 0.10),    # rate 20%: saving 400; income × 2
-])
+@pytest.mark.parametrize(
+    "household, net, fee_share",
+    [
+        # 2025: fee 3,288.48 + meals 600 − allowance 3,600/12 = 300 − tax saving 2,000 × rate
+        ("low", 3588.48, 0.40),  # rate 0: income 16,442.39 × 0.5 = 8,221.19; 3,288.48 / 8,221.19 = 40%
+        ("middle", 3388.48, 0.20),  # rate 10%: saving 200
+        ("high", 3188.48, 0.10),  # rate 20%: saving 400; income × 2
+    ],
+)
 def test_family_costs_hand_worked(base, household, net, fee_share):
     f = family_costs(base, 2025)
     assert f.at[household, "net_monthly_cost_yuan"] == pytest.approx(net, abs=YUAN)

@@ -86,8 +86,9 @@ def test_workforce_against_goals(good, targets):
 
 
 def _series(rows):
-    return pd.DataFrame([{"town_id": t, "date": pd.Timestamp(d), "total_slots": s, "inclusive_slots": i}
-                         for t, d, s, i in rows])
+    return pd.DataFrame(
+        [{"town_id": t, "date": pd.Timestamp(d), "total_slots": s, "inclusive_slots": i} for t, d, s, i in rows]
+    )
 
 
 @pytest.mark.parametrize("threshold, at_risk", [(1.0, True), (0.98, False)])
@@ -146,12 +147,20 @@ def test_replan_behind_with_unlimited_money_and_capacity_builds_exactly_the_gap(
     # Every unit at its 2025 target except 旧宫镇 at 390 of 490 (inclusive 294 of 294): with
     # money unlimited (budget 0) and ample capacity the re-plan builds 490 − 390 = 100 slots,
     # all in 旧宫镇, and leaves no shortfall.
-    params = apply_overrides(load_scenario("baseline").parameters,
-                             {"district_centre_slots": 0, "social_capacity_per_1000": 100.0,
-                              "build_share_by_year": {2024: 1.0, 2025: 1.0}, "budget": {2024: 0, 2025: 0}}, "test")
+    params = apply_overrides(
+        load_scenario("baseline").parameters,
+        {
+            "district_centre_slots": 0,
+            "social_capacity_per_1000": 100.0,
+            "build_share_by_year": {2024: 1.0, 2025: 1.0},
+            "budget": {2024: 0, 2025: 0},
+        },
+        "test",
+    )
     stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
-    out = replan(_series([("jiugong", "2025-03-31", 390, 294)]), params, targets, towns, dt.date(2025, 3, 31),
-                 stock=stock)
+    out = replan(
+        _series([("jiugong", "2025-03-31", 390, 294)]), params, targets, towns, dt.date(2025, 3, 31), stock=stock
+    )
     ch = out["replan_changes"].set_index("town_id")
     assert ch.new_slots_replan.sum() == pytest.approx(100, abs=SLOTS)
     assert ch.at["jiugong", "new_slots_replan"] == pytest.approx(100, abs=SLOTS)
@@ -173,8 +182,16 @@ def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_pat
     out = capsys.readouterr().out
     folder = tmp_path / "progress" / "2024-09-30"
     assert "21/22个属地报送" in out and "大兴经开区" in out
-    for name in ("completion", "projection", "coverage", "workforce", "not_reported", "replan_changes",
-                 "replan_allocation", "progress_reports"):
+    for name in (
+        "completion",
+        "projection",
+        "coverage",
+        "workforce",
+        "not_reported",
+        "replan_changes",
+        "replan_allocation",
+        "progress_reports",
+    ):
         assert (folder / "tables" / f"{name}.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -195,8 +212,19 @@ def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_pat
     assert "托位完成率" in [c.value for c in next(wb["完成情况"].iter_rows(max_row=1))]
     wb.close()
     before = (folder / "summary.json").read_bytes()
-    assert main(["progress", *sample, str(FIXTURES / "broken" / "text_in_number.xlsx"), "--no-report",
-                 "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "progress",
+                *sample,
+                str(FIXTURES / "broken" / "text_in_number.xlsx"),
+                "--no-report",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert (folder / "summary.json").read_bytes() == before
     assert [p.name for p in (tmp_path / "progress").iterdir()] == ["2024-09-30"]
 
@@ -213,18 +241,27 @@ def test_mid_year_replan_compares_like_with_like(targets, towns):
     # On 30 September 2024 every unit reports its 2025 target except 旧宫镇 at 390: 390 − 245 =
     # 145 of the original's 245 are built, so the original still asks 245 − 145 = 100, which is
     # what the re-plan builds (490 − 390). The change is 0, not 100 − 245 = −145.
-    params = apply_overrides(load_scenario("baseline").parameters,
-                             {"district_centre_slots": 0, "social_capacity_per_1000": 100.0,
-                              "build_share_by_year": {2024: 1.0, 2025: 1.0}, "budget": {2024: None, 2025: None}},
-                             "test")
+    params = apply_overrides(
+        load_scenario("baseline").parameters,
+        {
+            "district_centre_slots": 0,
+            "social_capacity_per_1000": 100.0,
+            "build_share_by_year": {2024: 1.0, 2025: 1.0},
+            "budget": {2024: None, 2025: None},
+        },
+        "test",
+    )
     stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
-    out = replan(_series([("jiugong", "2024-09-30", 390, 294)]), params, targets, towns, dt.date(2024, 9, 30),
-                 stock=stock)
+    out = replan(
+        _series([("jiugong", "2024-09-30", 390, 294)]), params, targets, towns, dt.date(2024, 9, 30), stock=stock
+    )
     j = out["replan_changes"].set_index("town_id").loc["jiugong"]
     assert towns.at["jiugong", "existing_slots_2023"] == 245
     assert j.built_in_replan_years + j.new_slots_original == pytest.approx(245, abs=SLOTS)
-    assert (j.built_in_replan_years, j.new_slots_original) == (pytest.approx(145, abs=SLOTS),
-                                                               pytest.approx(100, abs=SLOTS))
+    assert (j.built_in_replan_years, j.new_slots_original) == (
+        pytest.approx(145, abs=SLOTS),
+        pytest.approx(100, abs=SLOTS),
+    )
     assert j.new_slots_replan == pytest.approx(100, abs=SLOTS)
     assert j.new_slots_change == pytest.approx(0, abs=SLOTS)
     # money still to spend: nothing where the original plan's slots are all built

@@ -17,16 +17,18 @@ SOURCE = ["source_file", "source_sheet", "source_row"]
 
 # The three returns every good fixture holds, typed again from make_fixtures.py's ROWS, in the
 # annex's order (兴丰街道 is 1, 旧宫镇 9, 安定镇 12).
-EXPECTED = pd.DataFrame({
-    "town_id": ["xingfeng", "jiugong", "anding"],
-    "town": ["兴丰街道", "旧宫镇", "安定镇"],
-    "total_slots": [150, 320, 40],
-    "inclusive_slots": [45, 96, 12],
-    "institutions_social": [2, 4, 1],
-    "caregivers": [30, 64, 8],
-    "certified_caregivers": [27, 50, 6],
-    "health_staff": [5, 9, 2],
-})
+EXPECTED = pd.DataFrame(
+    {
+        "town_id": ["xingfeng", "jiugong", "anding"],
+        "town": ["兴丰街道", "旧宫镇", "安定镇"],
+        "total_slots": [150, 320, 40],
+        "inclusive_slots": [45, 96, 12],
+        "institutions_social": [2, 4, 1],
+        "caregivers": [30, 64, 8],
+        "certified_caregivers": [27, 50, 6],
+        "health_staff": [5, 9, 2],
+    }
+)
 
 GOOD_FILES = {
     "utf8": ["returns_utf8.csv"],
@@ -92,20 +94,29 @@ def test_as_of_drops_later_reports_and_dates_undated_files():
 
 # file(s), then words the one-line message must contain: file, sheet, row, column, value.
 BROKEN_CASES = {
-    "missing_column_xlsx": (["missing_column.xlsx"], ["missing_column.xlsx", "sheet '填报表'", "row 1",
-                                                      "missing column", "托位总数"]),
+    "missing_column_xlsx": (
+        ["missing_column.xlsx"],
+        ["missing_column.xlsx", "sheet '填报表'", "row 1", "missing column", "托位总数"],
+    ),
     "missing_column_csv": (["missing_column.csv"], ["missing_column.csv", "row 1", "missing column", "普惠托位数"]),
-    "text_in_number": (["text_in_number.xlsx"], ["text_in_number.xlsx", "sheet '填报表'", "row 4",
-                                                 "column E", "普惠托位数", "约45", "not a number"]),
-    "negative_slots": (["negative_slots.csv"], ["negative_slots.csv", "row 3", "column C", "托位总数", "-150",
-                                                "negative"]),
+    "text_in_number": (
+        ["text_in_number.xlsx"],
+        ["text_in_number.xlsx", "sheet '填报表'", "row 4", "column E", "普惠托位数", "约45", "not a number"],
+    ),
+    "negative_slots": (
+        ["negative_slots.csv"],
+        ["negative_slots.csv", "row 3", "column C", "托位总数", "-150", "negative"],
+    ),
     "unknown_unit": (["unknown_unit.csv"], ["unknown_unit.csv", "row 2", "column A", "旧宫区", "旧宫镇"]),
-    "duplicates": (["duplicate_a.csv", "duplicate_b.xlsx"], ["duplicate_a.csv, row 2", "duplicate_b.xlsx",
-                                                             "sheet '填报表', row 3", "托位总数", "320", "330",
-                                                             "twice"]),
+    "duplicates": (
+        ["duplicate_a.csv", "duplicate_b.xlsx"],
+        ["duplicate_a.csv, row 2", "duplicate_b.xlsx", "sheet '填报表', row 3", "托位总数", "320", "330", "twice"],
+    ),
     "empty_sheet": (["empty_sheet.xlsx"], ["empty_sheet.xlsx", "sheet '填报表'", "empty"]),
-    "total_row_mismatch": (["total_row_mismatch.xlsx"], ["total_row_mismatch.xlsx", "sheet '填报表'", "row 6",
-                                                         "column D", "合计 = 999", "510"]),
+    "total_row_mismatch": (
+        ["total_row_mismatch.xlsx"],
+        ["total_row_mismatch.xlsx", "sheet '填报表'", "row 6", "column D", "合计 = 999", "510"],
+    ),
 }
 
 
@@ -130,10 +141,18 @@ def test_cli_exits_2_with_one_line_and_no_traceback(files, words, capsys, tmp_pa
     assert not any(tmp_path.iterdir())  # nothing written
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("旧宫", "旧宫镇"), ("旧宫镇", "旧宫镇"), (" 旧　宫 镇 ", "旧宫镇"), ("兴丰", "兴丰街道"),
-    ("林校路", "林校路街道"), ("生物医药基地", "生物医药基地"), ("大兴经开区", "大兴经开区"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("旧宫", "旧宫镇"),
+        ("旧宫镇", "旧宫镇"),
+        (" 旧　宫 镇 ", "旧宫镇"),
+        ("兴丰", "兴丰街道"),
+        ("林校路", "林校路街道"),
+        ("生物医药基地", "生物医药基地"),
+        ("大兴经开区", "大兴经开区"),
+    ],
+)
 def test_unit_names_with_or_without_suffix(text, expected):
     from tuoyu_model.data import load_targets
     from tuoyu_model.progress_io import match_unit, unit_lookup

@@ -20,8 +20,9 @@ NOTEBOOKS = sorted(p for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 def _git_ls_files(*args: str) -> list[str]:
     if shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    proc = subprocess.run(["git", "ls-files", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          encoding="utf-8", check=True)
+    proc = subprocess.run(
+        ["git", "ls-files", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, encoding="utf-8", check=True
+    )
     return proc.stdout.splitlines()
 
 
@@ -48,26 +49,48 @@ def test_notebooks_are_stored_without_outputs():
         problems = _notebook_problems(json.loads(path.read_text(encoding="utf-8")))
         if problems:
             bad[path.name] = problems
-    assert not bad, (f"notebooks stored with outputs: {bad}; clear them with "
-                     "'jupyter nbconvert --clear-output --inplace notebooks/NAME.ipynb' before committing")
+    assert not bad, (
+        f"notebooks stored with outputs: {bad}; clear them with "
+        "'jupyter nbconvert --clear-output --inplace notebooks/NAME.ipynb' before committing"
+    )
 
 
-@pytest.mark.parametrize("nb, problem", [
-    ({"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream"}], "execution_count": None}]},
-     "cell 0 has outputs"),
-    ({"cells": [{"cell_type": "markdown"}, {"cell_type": "code", "outputs": [], "execution_count": 3}]},
-     "cell 1 has execution_count 3"),
-    ({"metadata": {"papermill": {}}, "cells": []}, "papermill"),
-    ({"cells": [{"cell_type": "code", "outputs": [], "execution_count": None,
-                 "metadata": {"execution": {"iopub.status.busy": "2026-01-01"}}}]}, "run timestamps"),
-])
+@pytest.mark.parametrize(
+    "nb, problem",
+    [
+        (
+            {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream"}], "execution_count": None}]},
+            "cell 0 has outputs",
+        ),
+        (
+            {"cells": [{"cell_type": "markdown"}, {"cell_type": "code", "outputs": [], "execution_count": 3}]},
+            "cell 1 has execution_count 3",
+        ),
+        ({"metadata": {"papermill": {}}, "cells": []}, "papermill"),
+        (
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "outputs": [],
+                        "execution_count": None,
+                        "metadata": {"execution": {"iopub.status.busy": "2026-01-01"}},
+                    }
+                ]
+            },
+            "run timestamps",
+        ),
+    ],
+)
 def test_the_notebook_check_can_fail(nb, problem):
     assert any(problem in p for p in _notebook_problems(nb))
 
 
 def test_a_clean_notebook_passes_the_check():
-    nb = {"metadata": {"kernelspec": {}}, "cells": [
-        {"cell_type": "code", "outputs": [], "execution_count": None, "metadata": {"tags": ["parameters"]}}]}
+    nb = {
+        "metadata": {"kernelspec": {}},
+        "cells": [{"cell_type": "code", "outputs": [], "execution_count": None, "metadata": {"tags": ["parameters"]}}],
+    }
     assert _notebook_problems(nb) == []
 
 
@@ -76,8 +99,10 @@ def test_outputs_folder_tracks_only_its_readme():
 
 
 def test_no_generated_files_are_tracked():
-    generated = re.compile(r"(__pycache__/|\.pyc$|\.egg-info/|^build/|^dist/|\.ipynb_checkpoints/|_actual\.csv$"
-                           r"|^\.venv/|\.pytest_cache/|\.ruff_cache/|\.hypothesis/)")
+    generated = re.compile(
+        r"(__pycache__/|\.pyc$|\.egg-info/|^build/|^dist/|\.ipynb_checkpoints/|_actual\.csv$"
+        r"|^\.venv/|\.pytest_cache/|\.ruff_cache/|\.hypothesis/)"
+    )
     tracked = [f for f in _git_ls_files() if generated.search(f)]
     assert tracked == []
 
@@ -116,14 +141,33 @@ def test_first_quick_start_command_writes_the_baseline_report(tmp_path):
             (fresh / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, fresh / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TUOYU_", "VIRTUAL_ENV", "PYTHONPATH"))}
-    proc = subprocess.run(["bash", "-c", _quick_start_commands()[0]], cwd=fresh, env=env, capture_output=True,
-                          text=True, encoding="utf-8", errors="replace", timeout=INSTALL_TIMEOUT_S)
+    proc = subprocess.run(
+        ["bash", "-c", _quick_start_commands()[0]],
+        cwd=fresh,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=INSTALL_TIMEOUT_S,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     out = fresh / "outputs" / "baseline"
-    for name in ("report.html", "report.ipynb", "results.xlsx", "summary.json", "manifest.json",
-                 "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv", "tables/pricing.csv",
-                 "tables/demand.csv", "tables/workforce.csv", "tables/shadow_prices.csv"):
+    for name in (
+        "report.html",
+        "report.ipynb",
+        "results.xlsx",
+        "summary.json",
+        "manifest.json",
+        "tables/allocation.csv",
+        "tables/stock.csv",
+        "tables/budget.csv",
+        "tables/pricing.csv",
+        "tables/demand.csv",
+        "tables/workforce.csv",
+        "tables/shadow_prices.csv",
+    ):
         assert (out / name).is_file(), name
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "摘要" in html and "影子价格" in html and "Traceback" not in html

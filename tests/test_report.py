@@ -7,8 +7,12 @@ import pytest
 
 from tuoyu_model.report import PENALTY_HEADING, shadow_price_groups, shadow_price_markdown
 
-PARAMS = {"penalty_shortfall_total": 1e6, "penalty_shortfall_inclusive": 1e6, "penalty_shortfall_share": 1e6,
-          "penalty_shortfall_coverage": 1e6}
+PARAMS = {
+    "penalty_shortfall_total": 1e6,
+    "penalty_shortfall_inclusive": 1e6,
+    "penalty_shortfall_share": 1e6,
+    "penalty_shortfall_coverage": 1e6,
+}
 
 
 class FakeResults(SimpleNamespace):
@@ -24,8 +28,10 @@ def results(rows, unit=None, shortfall=True):
         sp["value"], sp["unit"] = sp["value_yuan"], unit
     stock = pd.DataFrame({"town_id": ["a", "b"], "town": ["甲镇", "乙镇"]})
     share = pd.DataFrame({"year": [2025], "total_slots": [4000.0]})
-    return FakeResults(tables={"shadow_prices": sp, "stock": stock, "inclusive_share": share},
-                       scenario=SimpleNamespace(parameters=PARAMS))
+    return FakeResults(
+        tables={"shadow_prices": sp, "stock": stock, "inclusive_share": share},
+        scenario=SimpleNamespace(parameters=PARAMS),
+    )
 
 
 ROWS = [
@@ -35,13 +41,34 @@ ROWS = [
     ("inclusive-b-2025", "b", 2025, 1_000_000.0, "2025年乙镇普惠托位目标未能完成", "inclusive", True),
     # per percentage point: 1% of 4,000 slots = 40 slots; 40 × 30,000 = 1.2 million is a real cost
     # (the penalty level per point is 40 × 500,000 = 20 million)
-    ("share-district-2025", None, 2025, 1_200_000.0, "2025年全区普惠托位占比每提高1个百分点，财政资金增加约1,200,000元",
-     "share", True),
+    (
+        "share-district-2025",
+        None,
+        2025,
+        1_200_000.0,
+        "2025年全区普惠托位占比每提高1个百分点，财政资金增加约1,200,000元",
+        "share",
+        True,
+    ),
     # per yuan: a budget dual below 1 must still be shown
-    ("budget-district-2025", None, 2025, 0.35, "2025年预算每增加1元，目标函数值（含缺口罚金）减少约0.3500元",
-     "budget", True),
-    ("capacity_social-a-2025", "a", 2025, 0.2, "2025年甲镇社会托育机构产能每增加1个托位，可节省财政资金约0元",
-     "capacity_social", True),
+    (
+        "budget-district-2025",
+        None,
+        2025,
+        0.35,
+        "2025年预算每增加1元，目标函数值（含缺口罚金）减少约0.3500元",
+        "budget",
+        True,
+    ),
+    (
+        "capacity_social-a-2025",
+        "a",
+        2025,
+        0.2,
+        "2025年甲镇社会托育机构产能每增加1个托位，可节省财政资金约0元",
+        "capacity_social",
+        True,
+    ),
 ]
 
 
@@ -49,8 +76,12 @@ def test_shadow_prices_grouped_by_family_with_budget_and_unmet_targets_apart():
     groups = dict(shadow_price_groups(results(ROWS)))
     headings = list(groups)
     # families in their fixed order, the unmet targets last; a 0.2-yuan capacity row is noise
-    assert headings == ["托位总数目标（每个托位）", "全区普惠托位占比（每个百分点）", "年度预算（每元）",
-                        PENALTY_HEADING]
+    assert headings == [
+        "托位总数目标（每个托位）",
+        "全区普惠托位占比（每个百分点）",
+        "年度预算（每元）",
+        PENALTY_HEADING,
+    ]
     # sorted within the family: 45,000 before 30,000
     assert groups["托位总数目标（每个托位）"] == [ROWS[1][4], ROWS[0][4]]
     # the 1.2 million per point is not mistaken for a penalty, the 1 million per slot is
@@ -65,9 +96,11 @@ def test_a_budget_row_that_does_not_bind_is_left_out():
 
 
 def test_towns_with_the_same_sentence_are_named_together():
-    rows = [("total-a-2025", "a", 2025, 30_000.0, "2025年甲镇每增加1个托位需财政资金约30,000元", "total", True),
-            ("total-b-2025", "b", 2025, 30_000.0, "2025年乙镇每增加1个托位需财政资金约30,000元", "total", True)]
-    (heading, sentences), = shadow_price_groups(results(rows))
+    rows = [
+        ("total-a-2025", "a", 2025, 30_000.0, "2025年甲镇每增加1个托位需财政资金约30,000元", "total", True),
+        ("total-b-2025", "b", 2025, 30_000.0, "2025年乙镇每增加1个托位需财政资金约30,000元", "total", True),
+    ]
+    ((heading, sentences),) = shadow_price_groups(results(rows))
     assert sentences == ["2025年甲镇、乙镇（2个属地）每增加1个托位需财政资金约30,000元"]
 
 
@@ -86,8 +119,10 @@ def test_the_headline_gives_the_final_year_end_shortfall_never_a_sum_over_years(
 
     # 2024: 1,268 inclusive slots missing; 2025: 2,678 inclusive (the share's 2,678 is the same
     # slots) + 100 slots of the district centre = 2,778 — not 1,268 + 2,778 = 4,046.
-    kinds = {"2024": {"total": 0.0, "inclusive": 1268.0, "coverage": 0.0, "share": 1268.0, "centre": 0.0},
-             "2025": {"total": 0.0, "inclusive": 2678.0, "coverage": 0.0, "share": 2678.0, "centre": 100.0}}
+    kinds = {
+        "2024": {"total": 0.0, "inclusive": 1268.0, "coverage": 0.0, "share": 1268.0, "centre": 0.0},
+        "2025": {"total": 0.0, "inclusive": 2678.0, "coverage": 0.0, "share": 2678.0, "centre": 100.0},
+    }
     s = {"shortfall_by_year": {"2024": 1268.0, "2025": 2778.0}, "shortfall_by_kind_by_year": kinds}
     line = shortfall_line(s, ["2024", "2025"])
     assert line.startswith("- **目标缺口**：2025年底仍有**2,778个**托位目标未能完成")
@@ -104,8 +139,10 @@ def test_not_met_is_read_from_the_shortfall_never_from_the_duals_size():
 
 def test_district_targets_are_always_listed_with_the_shortfall_price_in_slots():
     # seven units unmet and the district centre: the centre is shown however many units there are
-    rows = [(f"inclusive-t{i}-2025", f"t{i}", 2025, 1e7, f"2025年t{i}普惠托位目标未完成，缺{10 + i}个", "inclusive",
-             True) for i in range(7)]
+    rows = [
+        (f"inclusive-t{i}-2025", f"t{i}", 2025, 1e7, f"2025年t{i}普惠托位目标未完成，缺{10 + i}个", "inclusive", True)
+        for i in range(7)
+    ]
     rows.append(("centre-district-2025", "district", 2025, 1e7, "2025年区托育综合服务中心缺100个托位", "centre", True))
     r = results(rows)
     sp = r.tables["shadow_prices"]
@@ -122,14 +159,24 @@ def test_pricing_table_shows_occupancy_and_fee_revenue_so_the_subsidy_adds_up():
     from tuoyu_model.report import pricing_table_for_people
 
     # cost 2,810.5 − fee 3,288.48 × 85% (= 2,795.21 revenue) = 15.29 subsidy
-    p = pd.DataFrame({"year": [2025], "channel": ["kindergarten"], "household_monthly_income_yuan": [16442.39],
-                      "fee_cap_yuan": [3288.48], "fee_yuan": [3288.48], "occupancy": [0.85],
-                      "revenue_per_slot_month_yuan": [2795.208], "cost_per_slot_month_yuan": [2810.5],
-                      "subsidy_per_slot_month_yuan": [15.292]})
+    p = pd.DataFrame(
+        {
+            "year": [2025],
+            "channel": ["kindergarten"],
+            "household_monthly_income_yuan": [16442.39],
+            "fee_cap_yuan": [3288.48],
+            "fee_yuan": [3288.48],
+            "occupancy": [0.85],
+            "revenue_per_slot_month_yuan": [2795.208],
+            "cost_per_slot_month_yuan": [2810.5],
+            "subsidy_per_slot_month_yuan": [15.292],
+        }
+    )
     row = pricing_table_for_people(FakeResults(tables={"pricing": p}, years=[2025])).iloc[0]
     assert row["入托率（%）"] == pytest.approx(85.0)
     assert row["每托位月运营成本（元）"] - row["每托位月收费收入（元，按入托率）"] == pytest.approx(
-        row["每托位月运营补贴（元）"], abs=0.01)
+        row["每托位月运营补贴（元）"], abs=0.01
+    )
 
 
 def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():

@@ -10,21 +10,27 @@ from tuoyu_model.parameters import load_scenario
 from tuoyu_model.progress import year_end_target_set
 
 
-@pytest.mark.parametrize("scenario, overrides, year, expected", [
-    ("baseline", {}, 2024, "floor_2024"),
-    ("baseline", {}, 2025, "high_quality_2025"),
-    ("baseline", {}, 2027, "high_quality_2025"),  # target_after_plan: hold_2025
-    ("plan_2025", {}, 2025, "plan_2025"),
-    ("plan_2025", {}, 2030, "plan_2025"),
-])
+@pytest.mark.parametrize(
+    "scenario, overrides, year, expected",
+    [
+        ("baseline", {}, 2024, "floor_2024"),
+        ("baseline", {}, 2025, "high_quality_2025"),
+        ("baseline", {}, 2027, "high_quality_2025"),  # target_after_plan: hold_2025
+        ("plan_2025", {}, 2025, "plan_2025"),
+        ("plan_2025", {}, 2030, "plan_2025"),
+    ],
+)
 def test_target_set_for_year(scenario, overrides, year, expected):
     assert target_set_for_year(load_scenario(scenario, overrides).parameters, year) == expected
 
 
-@pytest.mark.parametrize("overrides, year, match", [
-    ({}, 2023, r"no annex target for 2023.*start the years at 2024"),
-    ({"target_after_plan": "none"}, 2026, r"no target for 2026.*target_after_plan=hold_2025"),
-])
+@pytest.mark.parametrize(
+    "overrides, year, match",
+    [
+        ({}, 2023, r"no annex target for 2023.*start the years at 2024"),
+        ({"target_after_plan": "none"}, 2026, r"no target for 2026.*target_after_plan=hold_2025"),
+    ],
+)
 def test_years_without_a_target_set_are_a_clear_error(overrides, year, match):
     with pytest.raises(ScenarioError, match=match):
         target_set_for_year(load_scenario("baseline", overrides).parameters, year)

@@ -41,12 +41,14 @@ def test_two_kindergarten_classes_hand_worked(params):
 
 
 def test_channels_and_kinds_add_up_per_unit_and_year(params):
-    s = stock([
-        ("jiugong", "旧宫镇", 2025, "kindergarten", 20.0),   # 0.15 × 20 = 3 caregivers
-        ("jiugong", "旧宫镇", 2025, "social", 60.0),          # 0.195 × 60 = 11.7
-        ("jiugong", "旧宫镇", 2025, "social", 60.0),          # market row of the same channel: 11.7
-        ("yizhuang", "亦庄镇", 2024, "community", 30.0),      # 0.4×0.2 + 0.6×0.15 = 0.17 × 30 = 5.1
-    ])
+    s = stock(
+        [
+            ("jiugong", "旧宫镇", 2025, "kindergarten", 20.0),  # 0.15 × 20 = 3 caregivers
+            ("jiugong", "旧宫镇", 2025, "social", 60.0),  # 0.195 × 60 = 11.7
+            ("jiugong", "旧宫镇", 2025, "social", 60.0),  # market row of the same channel: 11.7
+            ("yizhuang", "亦庄镇", 2024, "community", 30.0),  # 0.4×0.2 + 0.6×0.15 = 0.17 × 30 = 5.1
+        ]
+    )
     w = workforce_table(params, s).set_index("town_id")
     assert list(w.reset_index().columns) == WORKFORCE_COLUMNS
     # 3 + 11.7 + 11.7 = 26.4 → 27 whole caregivers; directors 1 + ceil(120 / 60) = 3
@@ -65,23 +67,37 @@ def test_no_slots_no_staff(params):
     assert w[["caregivers_needed", "health_staff_needed", "directors_needed", "training_places_needed"]].sum() == 0
 
 
-@pytest.mark.parametrize("frame, words", [
-    (pd.DataFrame({"town_id": ["a"], "year": [2025], "channel": ["social"], "slots": [1]}), "missing column 'town'"),
-    (stock([("a", "甲", 2025, "nursery", 10)]), "unknown channel 'nursery'"),
-    (stock([("a", "甲", 2025, "social", -5)]), "negative slots"),
-])
+@pytest.mark.parametrize(
+    "frame, words",
+    [
+        (
+            pd.DataFrame({"town_id": ["a"], "year": [2025], "channel": ["social"], "slots": [1]}),
+            "missing column 'town'",
+        ),
+        (stock([("a", "甲", 2025, "nursery", 10)]), "unknown channel 'nursery'"),
+        (stock([("a", "甲", 2025, "social", -5)]), "negative slots"),
+    ],
+)
 def test_bad_stock_tables(params, frame, words):
     with pytest.raises(DataError, match=words):
         workforce_table(params, frame)
 
 
 @settings(max_examples=30, deadline=None)
-@given(slots=st.floats(0, 2000), extra=st.floats(0, 500), channel=st.sampled_from(
-    ["kindergarten", "community", "employer", "social", "centre"]))
+@given(
+    slots=st.floats(0, 2000),
+    extra=st.floats(0, 500),
+    channel=st.sampled_from(["kindergarten", "community", "employer", "social", "centre"]),
+)
 def test_more_slots_never_need_fewer_staff(slots, extra, channel):
     p = baseline()
-    cols = ["caregivers_needed", "health_staff_needed", "directors_needed", "certified_target",
-            "training_places_needed"]
+    cols = [
+        "caregivers_needed",
+        "health_staff_needed",
+        "directors_needed",
+        "certified_target",
+        "training_places_needed",
+    ]
     lo = workforce_table(p, stock([("a", "甲", 2025, channel, slots)])).iloc[0]
     hi = workforce_table(p, stock([("a", "甲", 2025, channel, slots + extra)])).iloc[0]
     assert all(hi[c] >= lo[c] for c in cols)

@@ -250,8 +250,10 @@ def _budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None
         span = range(int(plan["first"]), int(plan["last"]) + 1)
         for key in given:
             if not str(key).isdigit() or int(key) not in span:
-                raise ScenarioError(f"budget.{key} = {given[key]} is for a year outside plan_years "
-                                    f"{span[0]}–{span[-1]}; remove it or extend plan_years")
+                raise ScenarioError(
+                    f"budget.{key} = {given[key]} is for a year outside plan_years "
+                    f"{span[0]}–{span[-1]}; remove it or extend plan_years"
+                )
     out = {}
     for y in years:
         value = _year_value(params, "budget", y)
@@ -259,9 +261,13 @@ def _budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None
     return out
 
 
-def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None, towns: pd.DataFrame | None = None,
-                           initial_stock: pd.DataFrame | None = None, first_year: int | None = None
-                           ) -> AllocationInputs:
+def inputs_from_parameters(
+    params: Mapping,
+    targets: pd.DataFrame | None = None,
+    towns: pd.DataFrame | None = None,
+    initial_stock: pd.DataFrame | None = None,
+    first_year: int | None = None,
+) -> AllocationInputs:
     """Build the LP's inputs from scenario parameters, the annex and the unit table.
 
     Parameters
@@ -309,29 +315,42 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     first = int(plan["first"]) if first_year is None else int(first_year)
     last = int(plan["last"])
     if first > last:
-        raise DataError(f"allocation: first_year {first} is after the plan's last year {last} "
-                        "(allocation.yaml plan_years.last); nothing to plan")
+        raise DataError(
+            f"allocation: first_year {first} is after the plan's last year {last} "
+            "(allocation.yaml plan_years.last); nothing to plan"
+        )
     if initial_stock is None and first > STOCK_YEAR + 1:
         # Without a reported stock the plan would start from end-2023 and silently drop the years between.
         name = "plan_years.first" if first_year is None else "first_year"
-        raise ScenarioError(f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
-                            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}")
+        raise ScenarioError(
+            f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
+            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}"
+        )
     years = list(range(first, last + 1))
     towns = towns.copy()
-    units = pd.DataFrame({"town": towns["town"], "initial_total": towns["existing_slots_2023"].astype(float),
-                          "initial_inclusive": towns["existing_inclusive_2023"].astype(float)})
+    units = pd.DataFrame(
+        {
+            "town": towns["town"],
+            "initial_total": towns["existing_slots_2023"].astype(float),
+            "initial_inclusive": towns["existing_inclusive_2023"].astype(float),
+        }
+    )
     units.index.name = "town_id"
     base_total = units["initial_total"].copy()
     if initial_stock is not None:
         st = initial_stock.set_index("town_id") if "town_id" in initial_stock.columns else initial_stock
         missing = sorted(set(units.index) - set(st.index))
         if missing:
-            raise DataError(f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
-                            "with total_slots and inclusive_slots")
+            raise DataError(
+                f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
+                "with total_slots and inclusive_slots"
+            )
         bad = st[st["inclusive_slots"] > st["total_slots"]]
         if len(bad):
-            raise DataError(f"initial_stock: '{bad.index[0]}' has inclusive_slots {bad['inclusive_slots'].iloc[0]} "
-                            f"> total_slots {bad['total_slots'].iloc[0]}; inclusive slots are part of the total")
+            raise DataError(
+                f"initial_stock: '{bad.index[0]}' has inclusive_slots {bad['inclusive_slots'].iloc[0]} "
+                f"> total_slots {bad['total_slots'].iloc[0]}; inclusive slots are part of the total"
+            )
         units["initial_total"] = st.loc[units.index, "total_slots"].astype(float)
         units["initial_inclusive"] = st.loc[units.index, "inclusive_slots"].astype(float)
 
@@ -342,20 +361,32 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     for y in years:
         part = tt.loc[sets[y]].loc[units.index]
         m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
-        rows.append(pd.DataFrame({"town_id": units.index, "year": y,
-                                  "target_total": part["total_slots"].to_numpy(float),
-                                  "target_inclusive": part["inclusive_slots"].to_numpy(float),
-                                  "min_inclusive": m}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "town_id": units.index,
+                    "year": y,
+                    "target_total": part["total_slots"].to_numpy(float),
+                    "target_inclusive": part["inclusive_slots"].to_numpy(float),
+                    "min_inclusive": m,
+                }
+            )
+        )
     tgt = pd.concat(rows, ignore_index=True)
 
     # Channel capacities over the plan, opened cumulatively by build_share_by_year.
     class_size = params["class_size"]
-    cap_total = pd.DataFrame({
-        "kindergarten": towns["spare_kindergarten_rooms"] * float(class_size["age_2_3"]),
-        "community": towns["idle_premises"] * float(params["slots_per_idle_premise"]),
-        "employer": towns["employers"] * float(params["slots_per_employer"]) * float(params["employer_participation"]),
-        "social": towns["population"] / 1000.0 * float(params["social_capacity_per_1000"]),
-    }, index=units.index).astype(float)
+    cap_total = pd.DataFrame(
+        {
+            "kindergarten": towns["spare_kindergarten_rooms"] * float(class_size["age_2_3"]),
+            "community": towns["idle_premises"] * float(params["slots_per_idle_premise"]),
+            "employer": towns["employers"]
+            * float(params["slots_per_employer"])
+            * float(params["employer_participation"]),
+            "social": towns["population"] / 1000.0 * float(params["social_capacity_per_1000"]),
+        },
+        index=units.index,
+    ).astype(float)
     if initial_stock is not None:
         # Slots added since end-2023 used part of the capacity; spread over channels pro rata.
         added = (units["initial_total"] - base_total).clip(lower=0)
@@ -369,11 +400,15 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     for y in years:
         share = float(_year_value(params, "build_share_by_year", y))
         for c in cap_total.columns:
-            cap_rows.append(pd.DataFrame({"town_id": units.index, "channel": c, "year": y,
-                                          "capacity_slots": cap_total[c].to_numpy() * share}))
+            cap_rows.append(
+                pd.DataFrame(
+                    {"town_id": units.index, "channel": c, "year": y, "capacity_slots": cap_total[c].to_numpy() * share}
+                )
+            )
         cshare = float(_year_value(params, "conversion_build_share_by_year", y))
-        conv_rows.append(pd.DataFrame({"town_id": units.index, "year": y,
-                                       "capacity_slots": (market0 * willing * cshare).to_numpy()}))
+        conv_rows.append(
+            pd.DataFrame({"town_id": units.index, "year": y, "capacity_slots": (market0 * willing * cshare).to_numpy()})
+        )
     capacity = pd.concat(cap_rows, ignore_index=True)
     conv_cap = pd.concat(conv_rows, ignore_index=True)
 
@@ -388,25 +423,42 @@ def inputs_from_parameters(params: Mapping, targets: pd.DataFrame | None = None,
     ops = operating_subsidy_table(params, years)[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()
     # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
     mix = params["age_mix"]
-    per_class = {c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size))))
-                 for c in CHANNELS}
+    per_class = {
+        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in CHANNELS
+    }
     budget = _budget_by_year(params, years)
     return AllocationInputs(
-        units=units, years=years, targets=tgt, capacity=capacity, conversion_capacity=conv_cap,
-        unit_costs=pd.DataFrame(uc), operating_subsidy=ops, conversion_cost_yuan=float(conversion_cost(params)),
+        units=units,
+        years=years,
+        targets=tgt,
+        capacity=capacity,
+        conversion_capacity=conv_cap,
+        unit_costs=pd.DataFrame(uc),
+        operating_subsidy=ops,
+        conversion_cost_yuan=float(conversion_cost(params)),
         share_target={y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
-        budget=budget, budget_share_of_need=float(params["budget_share_of_need"]),
-        penalties={"total": float(params["penalty_shortfall_total"]),
-                   "inclusive": float(params["penalty_shortfall_inclusive"]),
-                   "share": float(params["penalty_shortfall_share"]),
-                   "coverage": float(params["penalty_shortfall_coverage"])},
-        centre_slots=float(params["district_centre_slots"]), centre_year=int(params["district_centre_year"]),
-        centre_unit=str(params["district_centre_unit"]), existing_channel=str(params["existing_slots_channel"]),
-        service_fraction=float(params["new_slot_service_fraction"]), objective=str(params["objective"]),
-        inclusive_weight=float(params["inclusive_weight"]), integer_classes=bool(params["integer_classes"]),
+        budget=budget,
+        budget_share_of_need=float(params["budget_share_of_need"]),
+        penalties={
+            "total": float(params["penalty_shortfall_total"]),
+            "inclusive": float(params["penalty_shortfall_inclusive"]),
+            "share": float(params["penalty_shortfall_share"]),
+            "coverage": float(params["penalty_shortfall_coverage"]),
+        },
+        centre_slots=float(params["district_centre_slots"]),
+        centre_year=int(params["district_centre_year"]),
+        centre_unit=str(params["district_centre_unit"]),
+        existing_channel=str(params["existing_slots_channel"]),
+        service_fraction=float(params["new_slot_service_fraction"]),
+        objective=str(params["objective"]),
+        inclusive_weight=float(params["inclusive_weight"]),
+        integer_classes=bool(params["integer_classes"]),
         whole_slots=bool(params["whole_slots"]),
-        slots_per_class=per_class, solver=str(params["solver"]), mip_rel_gap=float(params["mip_rel_gap"]),
-        tie_break=float(params["tie_break_cost_per_slot"]), highs_method=str(params["highs_method"]),
+        slots_per_class=per_class,
+        solver=str(params["solver"]),
+        mip_rel_gap=float(params["mip_rel_gap"]),
+        tie_break=float(params["tie_break_cost_per_slot"]),
+        highs_method=str(params["highs_method"]),
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
@@ -428,10 +480,18 @@ class _Rows:
     year: list = field(default_factory=list)
     scale: list = field(default_factory=list)  # e.g. slots per share point, for the sentences
 
-    def add(self, prob: pulp.LpProblem, pairs: list, sense: int, rhs: float, family: str, town: str,
-            year: int, scale: float = 1.0) -> None:
-        con = pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=sense, name=f"{family}-{town}-{year}",
-                                rhs=rhs)
+    def add(
+        self,
+        prob: pulp.LpProblem,
+        pairs: list,
+        sense: int,
+        rhs: float,
+        family: str,
+        town: str,
+        year: int,
+        scale: float = 1.0,
+    ) -> None:
+        con = pulp.LpConstraint(pulp.LpAffineExpression(pairs), sense=sense, name=f"{family}-{town}-{year}", rhs=rhs)
         prob.addConstraint(con)
         self.cons.append(con)
         self.family.append(family)
@@ -482,22 +542,28 @@ def centre_host_rule(inputs: AllocationInputs) -> str | None:
         return None
     if inputs.centre_unit != "auto":
         if inputs.centre_unit not in inputs.units.index:
-            raise DataError(f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
-                            f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …")
+            raise DataError(
+                f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
+                f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …"
+            )
         return inputs.centre_unit
     year = min(max(inputs.centre_year, inputs.years[0]), inputs.years[-1])
     tg = inputs.targets
     at_year = tg.year.to_numpy() == year
-    target = dict(zip(tg.town_id.to_numpy()[at_year].tolist(), tg.target_inclusive.to_numpy()[at_year].tolist(),
-                      strict=True))
+    target = dict(
+        zip(tg.town_id.to_numpy()[at_year].tolist(), tg.target_inclusive.to_numpy()[at_year].tolist(), strict=True)
+    )
     i0 = inputs.units["initial_inclusive"].tolist()
     ids = inputs.units.index.tolist()
     gaps = [target.get(i, 0.0) - v for i, v in zip(ids, i0, strict=True)]
     return str(ids[gaps.index(max(gaps))])  # index() keeps the first of equal maxima: the units' order
 
 
-def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None,
-                 ) -> AllocationModel:
+def create_model(
+    inputs: AllocationInputs,
+    budget_rhs: dict | None = None,
+    integer: bool | None = None,
+) -> AllocationModel:
     """Build the PuLP problem (see the module docstring for the formulation).
 
     Expressions are assembled from prepared coefficient lists, never by repeated ``+=``, so
@@ -529,13 +595,17 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     I0 = inputs.units["initial_inclusive"].to_dict()
     f = inputs.service_fraction
     ex = inputs.existing_channel
-    op = {(int(r[0]), r[1]): float(r[2])
-          for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")}
+    op = {
+        (int(r[0]), r[1]): float(r[2])
+        for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")
+    }
 
     missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
     if missing:
-        raise DataError(f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
-                        "(pricing.operating_subsidy_table); give one row per year and channel")
+        raise DataError(
+            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
+            "(pricing.operating_subsidy_table); give one row per year and channel"
+        )
     opr = op.__getitem__
 
     def phi(tau: int, t: int) -> float:
@@ -544,15 +614,19 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     committed = {y: opr((y, ex)) * sum(I0.values()) for y in years}
     maximise = inputs.objective == "max_slots"
     if inputs.objective not in ("min_cost", "max_slots"):
-        raise DataError(f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; "
-                        "expected min_cost or max_slots")
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
+        )
     w_inc = inputs.inclusive_weight
     prob = pulp.LpProblem("tuoyu_allocation", pulp.LpMinimize)
     cat = pulp.LpInteger if integer else pulp.LpContinuous
 
     # --- capacities (cumulative, by unit × channel × year), centre added by rule --------------
-    cap = {(i, c, int(y)): float(v) for i, c, y, v in _rows(inputs.capacity, "town_id", "channel", "year",
-                                                            "capacity_slots") if c != "centre"}
+    cap = {
+        (i, c, int(y)): float(v)
+        for i, c, y, v in _rows(inputs.capacity, "town_id", "channel", "year", "capacity_slots")
+        if c != "centre"
+    }
     host = centre_host_rule(inputs)
     centre_sites: dict = {}
     if host is not None:
@@ -562,13 +636,16 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         choose = inputs.integer_classes and inputs.centre_unit == "auto"
         q = inputs.slots_per_class.get("centre", 1) if inputs.integer_classes else 1
         ccap = math.ceil(inputs.centre_slots / q) * q
-        for i in (units if choose else [host]):
+        for i in units if choose else [host]:
             for y in years:
                 cap[(i, "centre", y)] = ccap
         if choose:
-            centre_sites = {i: prob.add_variable(f"site_{i}", lowBound=0, upBound=1,
-                                                 cat=pulp.LpInteger if integer else pulp.LpContinuous)
-                            for i in units}
+            centre_sites = {
+                i: prob.add_variable(
+                    f"site_{i}", lowBound=0, upBound=1, cat=pulp.LpInteger if integer else pulp.LpContinuous
+                )
+                for i in units
+            }
     allowed = [(c, k, float(a)) for c, k, a in _rows(inputs.unit_costs, "channel", "kind", "capital_public_yuan")]
 
     # --- variables ------------------------------------------------------------------------------
@@ -585,12 +662,18 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
                 x_vars.append(prob.add_variable(f"x_{i}_{y}_{c}_{k}", lowBound=0, cat=cat))
                 xm.append((i, y, c, k, float(q), a))
     cols = list(zip(*xm, strict=True)) if xm else [()] * 6
-    x_meta = pd.DataFrame({"town_id": pd.Series(cols[0], dtype=object), "year": pd.Series(cols[1], dtype="int64"),
-                           "channel": pd.Series(cols[2], dtype=object), "kind": pd.Series(cols[3], dtype=object),
-                           "scale": pd.Series(cols[4], dtype=float), "capital": pd.Series(cols[5], dtype=float)})
+    x_meta = pd.DataFrame(
+        {
+            "town_id": pd.Series(cols[0], dtype=object),
+            "year": pd.Series(cols[1], dtype="int64"),
+            "channel": pd.Series(cols[2], dtype=object),
+            "kind": pd.Series(cols[3], dtype=object),
+            "scale": pd.Series(cols[4], dtype=float),
+            "capital": pd.Series(cols[5], dtype=float),
+        }
+    )
     v_vars, vm = [], []
-    vcap = {(i, int(y)): float(v) for i, y, v in _rows(inputs.conversion_capacity, "town_id", "year",
-                                                         "capacity_slots")}
+    vcap = {(i, int(y)): float(v) for i, y, v in _rows(inputs.conversion_capacity, "town_id", "year", "capacity_slots")}
     for i in units:
         for y in years:
             if vcap.get((i, y), 0.0) > TOL:
@@ -644,17 +727,15 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             tot = [(var, q) for var, tau, _c, _k, q in xs if tau <= y]
             inc = [(var, q) for var, tau, _c, k, q in xs if tau <= y and k == "inclusive"]
             inc += [(var, 1.0) for var, tau in vs if tau <= y]
-            rows.add(prob, tot + [(short[("total", i, y)], 1.0)], GE, T[(i, y)] - S0[i],
-                     "total", i, y)
-            rows.add(prob, inc + [(short[("inclusive", i, y)], 1.0)], GE, TI[(i, y)] - I0[i],
-                     "inclusive", i, y)
+            rows.add(prob, tot + [(short[("total", i, y)], 1.0)], GE, T[(i, y)] - S0[i], "total", i, y)
+            rows.add(prob, inc + [(short[("inclusive", i, y)], 1.0)], GE, TI[(i, y)] - I0[i], "inclusive", i, y)
             if ("coverage", i, y) in short:
-                rows.add(prob, inc + [(short[("coverage", i, y)], 1.0)], GE, MI[(i, y)] - I0[i],
-                         "coverage", i, y)
+                rows.add(prob, inc + [(short[("coverage", i, y)], 1.0)], GE, MI[(i, y)] - I0[i], "coverage", i, y)
             s = inputs.share_target.get(y, 0)
             if s > 0:
-                share_pairs[y].extend((var, q * ((1 - s) if k == "inclusive" else -s))
-                                      for var, tau, _c, k, q in xs if tau <= y)
+                share_pairs[y].extend(
+                    (var, q * ((1 - s) if k == "inclusive" else -s)) for var, tau, _c, k, q in xs if tau <= y
+                )
                 share_pairs[y].extend((var, 1.0) for var, tau in vs if tau <= y)
         # capacities per channel and year
         for c in CHANNELS:
@@ -678,21 +759,43 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         s = inputs.share_target.get(y, 0)
         if s > 0:
             # one share point is 1% of the district's slots at that year-end
-            rows.add(prob, share_pairs[y] + [(short[("share", "district", y)], 1.0)], GE, s * S0_all - I0_all,
-                     "share", "district", y, scale=0.01)
+            rows.add(
+                prob,
+                share_pairs[y] + [(short[("share", "district", y)], 1.0)],
+                GE,
+                s * S0_all - I0_all,
+                "share",
+                "district",
+                y,
+                scale=0.01,
+            )
     if cy is not None:
-        rows.add(prob, centre_pairs + [(short[("centre", "district", cy)], 1.0)], GE, inputs.centre_slots,
-                 "centre", "district", cy)
+        rows.add(
+            prob,
+            centre_pairs + [(short[("centre", "district", cy)], 1.0)],
+            GE,
+            inputs.centre_slots,
+            "centre",
+            "district",
+            cy,
+        )
     if centre_sites:
-        rows.add(prob, [(z, 1.0) for z in centre_sites.values()], pulp.LpConstraintEQ, 1.0, "centre_site",
-                 "district", inputs.centre_year)
+        rows.add(
+            prob,
+            [(z, 1.0) for z in centre_sites.values()],
+            pulp.LpConstraintEQ,
+            1.0,
+            "centre_site",
+            "district",
+            inputs.centre_year,
+        )
 
     # --- money: per variable, capital in its year and operating subsidies in every later year ---
     spend: dict = {y: [] for y in years}
     obj: list = []
     for var, (_i, tau, c, k, q, a) in zip(x_vars, xm, strict=True):
         cost = q * (a + inputs.tie_break)
-        for y in years[ypos[tau]:]:
+        for y in years[ypos[tau] :]:
             money = q * (a if y == tau else 0.0)
             if k == "inclusive":
                 money += q * opr((y, c)) * phi(tau, y)
@@ -708,7 +811,7 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     g = inputs.conversion_cost_yuan
     for var, (_i, tau) in zip(v_vars, vm, strict=True):
         cost = g
-        for y in years[ypos[tau]:]:
+        for y in years[ypos[tau] :]:
             money = (g if y == tau else 0.0) + opr((y, ex)) * phi(tau, y)
             if money:
                 spend[y].append((var, money))
@@ -717,9 +820,13 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             obj.append((var, -(w_inc - 1.0) * (len(years) - ypos[tau])))
         else:
             obj.append((var, cost))
-    pen = {"total": inputs.penalties["total"], "inclusive": inputs.penalties["inclusive"],
-           "coverage": inputs.penalties["coverage"], "share": inputs.penalties["share"],
-           "centre": inputs.penalties["coverage"]}
+    pen = {
+        "total": inputs.penalties["total"],
+        "inclusive": inputs.penalties["inclusive"],
+        "coverage": inputs.penalties["coverage"],
+        "share": inputs.penalties["share"],
+        "centre": inputs.penalties["coverage"],
+    }
     obj.extend((var, pen[key[0]]) for key, var in short.items())
     for y in years:
         b = budget_rhs.get(y)
@@ -727,10 +834,22 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             rows.add(prob, spend[y], LE, max(0.0, b - committed[y]), "budget", "district", y)
     constant = 0.0 if maximise else sum(committed.values())
     prob.setObjective(pulp.LpAffineExpression(obj, constant=constant))
-    return AllocationModel(prob=prob, inputs=inputs, integer=integer, x_vars=x_vars, x_meta=x_meta,
-                           v_vars=v_vars, v_meta=v_meta, short=short, rows=rows, centre_sites=centre_sites,
-                           centre_host=host, committed=committed, budget_rhs=budget_rhs,
-                           build_seconds=time.perf_counter() - t0)
+    return AllocationModel(
+        prob=prob,
+        inputs=inputs,
+        integer=integer,
+        x_vars=x_vars,
+        x_meta=x_meta,
+        v_vars=v_vars,
+        v_meta=v_meta,
+        short=short,
+        rows=rows,
+        centre_sites=centre_sites,
+        centre_host=host,
+        committed=committed,
+        budget_rhs=budget_rhs,
+        build_seconds=time.perf_counter() - t0,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -739,11 +858,14 @@ def create_model(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
 
 
 def _values(variables: list) -> np.ndarray:
-    vals = np.fromiter((v.varValue if v.varValue is not None else np.nan for v in variables), float,
-                       count=len(variables))
+    vals = np.fromiter(
+        (v.varValue if v.varValue is not None else np.nan for v in variables), float, count=len(variables)
+    )
     if np.isnan(vals).any():
-        raise SolverError("allocation: the solver returned no value for some variables although it reported "
-                          "'Optimal'; rerun with --set solver=cbc")
+        raise SolverError(
+            "allocation: the solver returned no value for some variables although it reported "
+            "'Optimal'; rerun with --set solver=cbc"
+        )
     vals[np.abs(vals) < TOL] = 0.0
     return vals
 
@@ -769,10 +891,16 @@ def _money_tables(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> pd.Da
         phi = np.where(inc.year.to_numpy() == y, f, 1.0)
         op_new = float((inc["value"].to_numpy() * rate * phi).sum())
         cv = conv[conv.year <= y]
-        op_new += float((cv["value"].to_numpy() * np.where(cv.year.to_numpy() == y, f, 1.0)).sum()
-                        * op.loc[(y, inp.existing_channel)])
-        amounts = {"capital_subsidy": cap_y, "conversion": conv_y, "operating_subsidy_new": op_new,
-                   "operating_subsidy_existing": model.committed[y]}
+        op_new += float(
+            (cv["value"].to_numpy() * np.where(cv.year.to_numpy() == y, f, 1.0)).sum()
+            * op.loc[(y, inp.existing_channel)]
+        )
+        amounts = {
+            "capital_subsidy": cap_y,
+            "conversion": conv_y,
+            "operating_subsidy_new": op_new,
+            "operating_subsidy_existing": model.committed[y],
+        }
         for item, amount in amounts.items():
             zh, rule = BUDGET_ITEMS[item]
             city = inp.city_share_capital if rule == "capital" else inp.city_share_operating
@@ -802,16 +930,31 @@ def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: di
     grid["inclusive_slots"] = I0 + cum["new_inclusive"] + cum["converted"]
     grid["market_slots"] = grid["total_slots"] - grid["inclusive_slots"]
     grid["shortfall_total"] = [short.get(("total", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)]
-    grid["shortfall_inclusive"] = [short.get(("inclusive", i, y), 0.0)
-                                   for i, y in zip(grid.town_id, grid.year, strict=True)]
-    grid["shortfall_coverage"] = [short.get(("coverage", i, y), 0.0)
-                                  for i, y in zip(grid.town_id, grid.year, strict=True)]
+    grid["shortfall_inclusive"] = [
+        short.get(("inclusive", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)
+    ]
+    grid["shortfall_coverage"] = [
+        short.get(("coverage", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)
+    ]
     grid["town"] = grid.town_id.map(inp.units["town"])
     order = {u: n for n, u in enumerate(inp.units.index)}
     grid = grid.sort_values(["year", "town_id"], key=lambda s: s.map(order) if s.name == "town_id" else s)
-    cols = ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total", "target_inclusive",
-            "shortfall_total", "shortfall_inclusive", "market_slots", "min_inclusive", "shortfall_coverage",
-            "new_slots", "converted"]
+    cols = [
+        "town_id",
+        "town",
+        "year",
+        "total_slots",
+        "inclusive_slots",
+        "target_total",
+        "target_inclusive",
+        "shortfall_total",
+        "shortfall_inclusive",
+        "market_slots",
+        "min_inclusive",
+        "shortfall_coverage",
+        "new_slots",
+        "converted",
+    ]
     out = grid[cols].reset_index(drop=True)
     for c in cols[3:]:
         out[c] = _clean(out[c])
@@ -819,8 +962,13 @@ def _stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: di
 
 
 # Family of a shortfall row -> its penalty key (the centre shares the coverage penalty).
-PENALTY_OF = {"total": "total", "inclusive": "inclusive", "share": "share", "coverage": "coverage",
-              "centre": "coverage"}
+PENALTY_OF = {
+    "total": "total",
+    "inclusive": "inclusive",
+    "share": "share",
+    "coverage": "coverage",
+    "centre": "coverage",
+}
 # A met target's or a capacity's dual is read as penalty arithmetic (and translated into slots of
 # shortfall) from half a slot of shortfall per slot on: no real way to provide a slot costs half a
 # shortfall penalty (the penalties are set far above every cost, allocation.yaml).
@@ -842,8 +990,9 @@ def _penalty_reference(inp: AllocationInputs, *shorts: dict) -> tuple[float | No
     return min(pens), len(pens) > 1
 
 
-def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRecord,
-                  stock: pd.DataFrame, short: dict, short_lp: dict) -> tuple[pd.DataFrame, bool]:
+def _shadow_table(
+    model: AllocationModel, ranging: dict | None, record: SolveRecord, stock: pd.DataFrame, short: dict, short_lp: dict
+) -> tuple[pd.DataFrame, bool]:
     """Shadow prices of the (LP) ``model``; ``short`` the plan's shortfalls shown, ``short_lp`` the LP's."""
     inp = model.inputs
     rows = model.rows
@@ -851,8 +1000,9 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     slacks = np.array([c.slack if c.slack is not None else np.nan for c in rows.cons], dtype=float)
     fam = np.array(rows.family, dtype=object)
     # ≤ rows (capacity, budget) have duals ≤ 0 when minimising: report the saving as positive.
-    sign = np.where(np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity")
-                    | (fam == "conversion"), -1.0, 1.0)
+    sign = np.where(
+        np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity") | (fam == "conversion"), -1.0, 1.0
+    )
     # Budget duals are per yuan (max_slots: ~1e-4 slot-years), so they keep more digits.
     value = np.where(fam == "budget", _clean(sign * np.nan_to_num(pis), 10), _clean(sign * np.nan_to_num(pis), 4))
     binding = np.abs(np.nan_to_num(slacks)) <= 1e-6
@@ -870,8 +1020,9 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     else:
         unique = ~(binding & degenerate)
     # "Not met" is read from the row's own shortfall variable, never from the size of its dual.
-    shortfall = np.array([float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_
-                          in zip(rows.family, rows.town, rows.year, strict=True)])
+    shortfall = np.array(
+        [float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_ in zip(rows.family, rows.town, rows.year, strict=True)]
+    )
     unmet = shortfall > UNMET_TOL
     # Duals in slots of shortfall: value (objective per slot, per point, per yuan) / the penalty per slot.
     p_ref, weighted = _penalty_reference(inp, short, short_lp)
@@ -882,25 +1033,44 @@ def _shadow_table(model: AllocationModel, ranging: dict | None, record: SolveRec
     what = "weighted slots of shortfall" if weighted else "slots of shortfall"
     per_text = np.where(fam == "budget", "per 万元", np.where(is_share, "per percentage point", "per slot"))
     slots_unit = np.where(translated, [f"{what} {p}" for p in per_text], "")
-    ctx = {"unit": OBJECTIVE_UNIT[inp.objective], "years": (inp.years[0], inp.years[-1]),
-           "penalised": p_ref is not None, "weighted": weighted,
-           "share_binds": {int(y) for y, b, val in zip(years[is_share], binding[is_share], value[is_share],
-                                                       strict=True) if b and val != 0}}
+    ctx = {
+        "unit": OBJECTIVE_UNIT[inp.objective],
+        "years": (inp.years[0], inp.years[-1]),
+        "penalised": p_ref is not None,
+        "weighted": weighted,
+        "share_binds": {
+            int(y)
+            for y, b, val in zip(years[is_share], binding[is_share], value[is_share], strict=True)
+            if b and val != 0
+        },
+    }
     names = inp.units["town"].to_dict()
     zh, en = [], []
-    for f_, t_, y_, val, b, s_, n_ in zip(fam, rows.town, rows.year, value, binding, shortfall, value_slots,
-                                          strict=True):
+    for f_, t_, y_, val, b, s_, n_ in zip(
+        fam, rows.town, rows.year, value, binding, shortfall, value_slots, strict=True
+    ):
         a, b_ = _sentence(f_, names.get(t_, "全区"), t_, y_, val, bool(b), s_, ctx, float(n_))
         zh.append(a)
         en.append(b_)
     unit = ctx["unit"]
-    out = pd.DataFrame({"constraint": [f"{f}-{t}-{y}" for f, t, y in
-                                       zip(rows.family, rows.town, rows.year, strict=True)],
-                        "town_id": rows.town, "year": rows.year,
-                        "value_yuan": value if unit == "yuan" else np.full(len(value), np.nan), "meaning": zh,
-                        "meaning_en": en, "family": rows.family, "unique": unique, "binding": binding,
-                        "value": value, "unit": unit, "shortfall": _clean(shortfall),
-                        "value_slots": value_slots, "value_slots_unit": slots_unit})
+    out = pd.DataFrame(
+        {
+            "constraint": [f"{f}-{t}-{y}" for f, t, y in zip(rows.family, rows.town, rows.year, strict=True)],
+            "town_id": rows.town,
+            "year": rows.year,
+            "value_yuan": value if unit == "yuan" else np.full(len(value), np.nan),
+            "meaning": zh,
+            "meaning_en": en,
+            "family": rows.family,
+            "unique": unique,
+            "binding": binding,
+            "value": value,
+            "unit": unit,
+            "shortfall": _clean(shortfall),
+            "value_slots": value_slots,
+            "value_slots_unit": slots_unit,
+        }
+    )
     nonunique = ~out["unique"].astype(bool) & out["binding"]
     out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
     out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
@@ -916,8 +1086,17 @@ def _per(n: float) -> str:
     return f"{n:,.2f}" if n < 10 else f"{n:,.1f}"
 
 
-def _sentence(family: str, town: str, town_id: str, year: int, value: float, binding: bool, shortfall: float,
-              ctx: dict, n_slots: float = float("nan")) -> tuple[str, str]:
+def _sentence(
+    family: str,
+    town: str,
+    town_id: str,
+    year: int,
+    value: float,
+    binding: bool,
+    shortfall: float,
+    ctx: dict,
+    n_slots: float = float("nan"),
+) -> tuple[str, str]:
     """One Chinese and one English sentence for a shadow price, in the objective's unit.
 
     ``ctx``: ``unit`` (``yuan`` or ``weighted slot-years``), ``years`` (first, last planned year),
@@ -937,40 +1116,61 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
     money_en = "objective (with shortfall penalties)" if ctx["penalised"] else "public money"
     horizon_zh, horizon_en = (f"按{span}年支出计", f"spending in {span}") if yuan else (f"按{span}年计", span)
     if family in ("total", "inclusive", "coverage", "centre", "share"):
-        what_zh = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位（全覆盖下限）",
-                   "centre": "区托育综合服务中心托位", "share": "普惠托位占比"}[family]
-        what_en = {"total": "slot", "inclusive": "inclusive slot", "coverage": "inclusive slot (coverage minimum)",
-                   "centre": "district centre slot", "share": "inclusive share"}[family]
+        what_zh = {
+            "total": "托位",
+            "inclusive": "普惠托位",
+            "coverage": "普惠托位（全覆盖下限）",
+            "centre": "区托育综合服务中心托位",
+            "share": "普惠托位占比",
+        }[family]
+        what_en = {
+            "total": "slot",
+            "inclusive": "inclusive slot",
+            "coverage": "inclusive slot (coverage minimum)",
+            "centre": "district centre slot",
+            "share": "inclusive share",
+        }[family]
         if unmet:
             s = _count(shortfall)
             if family == "share":
-                return (f"{year}年全区普惠占比目标尚缺约{s}个普惠托位（罚金计入目标函数）",
-                        f"{year}: the district inclusive share target is about {s} inclusive slots short "
-                        "(the penalty is in the objective)")
+                return (
+                    f"{year}年全区普惠占比目标尚缺约{s}个普惠托位（罚金计入目标函数）",
+                    f"{year}: the district inclusive share target is about {s} inclusive slots short "
+                    "(the penalty is in the objective)",
+                )
             inclusive = family in ("inclusive", "coverage")
             slot_zh, slot_en = ("普惠托位", "inclusive slots") if inclusive else ("托位", "slots")
-            return (f"{year}年{town}{what_zh}目标未完成，缺{s}个{slot_zh}（罚金计入目标函数）",
-                    f"{year} {town_id}: the {what_en} target is not met: {s} {slot_en} short "
-                    "(the penalty is in the objective)")
+            return (
+                f"{year}年{town}{what_zh}目标未完成，缺{s}个{slot_zh}（罚金计入目标函数）",
+                f"{year} {town_id}: the {what_en} target is not met: {s} {slot_en} short "
+                "(the penalty is in the objective)",
+            )
         if in_slots:
             # met, but the dual carries another target's penalty: say it in slots of shortfall
             if family == "share":
-                return (f"{year}年全区普惠托位占比每提高1个百分点，约增加{_per(n_slots)}{gap_zh}"
-                        "（按罚金折算：其他目标未完成）",
-                        f"{year}: each more point of inclusive share adds about {_per(n_slots)} {gap_en} "
-                        "(penalties translated: other targets are not met)")
-            return (f"{year}年{town}每多要求1个{what_zh}，约增加{_per(n_slots)}{gap_zh}"
-                    "（该目标已完成；按罚金折算：其他目标未完成）",
-                    f"{year} {town_id}: each more {what_en} required adds about {_per(n_slots)} {gap_en} "
-                    "(this target is met; penalties translated: other targets are not met)")
+                return (
+                    f"{year}年全区普惠托位占比每提高1个百分点，约增加{_per(n_slots)}{gap_zh}"
+                    "（按罚金折算：其他目标未完成）",
+                    f"{year}: each more point of inclusive share adds about {_per(n_slots)} {gap_en} "
+                    "(penalties translated: other targets are not met)",
+                )
+            return (
+                f"{year}年{town}每多要求1个{what_zh}，约增加{_per(n_slots)}{gap_zh}"
+                "（该目标已完成；按罚金折算：其他目标未完成）",
+                f"{year} {town_id}: each more {what_en} required adds about {_per(n_slots)} {gap_en} "
+                "(this target is met; penalties translated: other targets are not met)",
+            )
         if value == 0 and not binding:
-            return (f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
-                    f"{year} {town_id}: the {what_en} target is exceeded and does not bind")
+            return (
+                f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
+                f"{year} {town_id}: the {what_en} target is exceeded and does not bind",
+            )
         if value == 0 and family != "share":
-            return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约0元"
-                    "（目标恰好达到，成本计入其他约束，如全区普惠占比）",
-                    f"{year} {town_id}: one more {what_en} costs about ¥0 of {money_en} (the target is just met; "
-                    "the cost sits on another constraint such as the district share)")
+            return (
+                f"{year}年{town}每增加1个{what_zh}需{money_zh}约0元（目标恰好达到，成本计入其他约束，如全区普惠占比）",
+                f"{year} {town_id}: one more {what_en} costs about ¥0 of {money_en} (the target is just met; "
+                "the cost sits on another constraint such as the district share)",
+            )
         # What the value covers: the plan years' spending only, and for a unit's slot its effect on
         # the district share when that row binds (the dual is net of the share row's price).
         note_zh, note_en = horizon_zh, horizon_en
@@ -982,50 +1182,74 @@ def _sentence(family: str, town: str, town_id: str, year: int, value: float, bin
             note_en += "; including what it adds to the district share requirement"
         if family == "share":
             if yuan:
-                return (f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元（{note_zh}）",
-                        f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en} "
-                        f"({note_en})")
-            return (f"{year}年全区普惠托位占比每提高1个百分点，约少提供{v}个加权托位·年（{note_zh}）",
-                    f"{year}: one more percentage point of inclusive share costs about {v} weighted slot-years "
-                    f"({note_en})")
+                return (
+                    f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元（{note_zh}）",
+                    f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en} ({note_en})",
+                )
+            return (
+                f"{year}年全区普惠托位占比每提高1个百分点，约少提供{v}个加权托位·年（{note_zh}）",
+                f"{year}: one more percentage point of inclusive share costs about {v} weighted slot-years ({note_en})",
+            )
         if yuan:
-            return (f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元（{note_zh}）",
-                    f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en} ({note_en})")
-        return (f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
-                f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})")
+            return (
+                f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元（{note_zh}）",
+                f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en} ({note_en})",
+            )
+        return (
+            f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
+            f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})",
+        )
     if family == "budget":
         if in_slots:
             if n_slots >= 0.005:
-                return (f"{year}年每增加1万元预算，可减少约{_per(n_slots)}{gap_zh}",
-                        f"{year}: each extra ¥10,000 of budget removes about {_per(n_slots)} {gap_en}")
-            return (f"{year}年增加预算几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
-                    f"{year}: more budget hardly reduces the shortfalls (capacity or other limits cause them; "
-                    f"{n_slots:.4f} per ¥10,000)")
+                return (
+                    f"{year}年每增加1万元预算，可减少约{_per(n_slots)}{gap_zh}",
+                    f"{year}: each extra ¥10,000 of budget removes about {_per(n_slots)} {gap_en}",
+                )
+            return (
+                f"{year}年增加预算几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
+                f"{year}: more budget hardly reduces the shortfalls (capacity or other limits cause them; "
+                f"{n_slots:.4f} per ¥10,000)",
+            )
         if yuan:
-            return (f"{year}年预算每增加1元，{money_zh}减少约{value:,.4f}元",
-                    f"{year}: one more yuan of budget lowers the {money_en} by about {value:,.4f}")
+            return (
+                f"{year}年预算每增加1元，{money_zh}减少约{value:,.4f}元",
+                f"{year}: one more yuan of budget lowers the {money_en} by about {value:,.4f}",
+            )
         per_wan = value * WAN
-        return (f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
-                f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years")
+        return (
+            f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
+            f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years",
+        )
     if family.startswith("capacity") or family == "conversion":
         ch = family.split("_", 1)[1] if "_" in family else "conversion"
         ch_zh = CHANNEL_LABEL_ZH.get(ch, "存量转普惠")
         if not binding:
-            return (f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
-                    f"{year} {town_id}: {ch} capacity is not exhausted")
+            return (
+                f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
+                f"{year} {town_id}: {ch} capacity is not exhausted",
+            )
         if value == 0:
             # used up (or zero) but worth nothing at the margin: another slot would not be used
-            return (f"{year}年{town}{ch_zh}产能已用满（或为0），但增加产能不会改变方案（影子价格为0）",
-                    f"{year} {town_id}: {ch} capacity is used up (or zero) but one more slot would not "
-                    "change the plan (shadow price 0)")
+            return (
+                f"{year}年{town}{ch_zh}产能已用满（或为0），但增加产能不会改变方案（影子价格为0）",
+                f"{year} {town_id}: {ch} capacity is used up (or zero) but one more slot would not "
+                "change the plan (shadow price 0)",
+            )
         if in_slots:
-            return (f"{year}年{town}{ch_zh}产能每增加1个托位，约可减少{_per(n_slots)}{gap_zh}",
-                    f"{year} {town_id}: one more slot of {ch} capacity removes about {_per(n_slots)} {gap_en}")
+            return (
+                f"{year}年{town}{ch_zh}产能每增加1个托位，约可减少{_per(n_slots)}{gap_zh}",
+                f"{year} {town_id}: one more slot of {ch} capacity removes about {_per(n_slots)} {gap_en}",
+            )
         if yuan:
-            return (f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
-                    f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}")
-        return (f"{year}年{town}{ch_zh}产能每增加1个托位，可多提供约{v}个加权托位·年",
-                f"{year} {town_id}: one more slot of {ch} capacity adds about {v} weighted slot-years")
+            return (
+                f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
+                f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}",
+            )
+        return (
+            f"{year}年{town}{ch_zh}产能每增加1个托位，可多提供约{v}个加权托位·年",
+            f"{year} {town_id}: one more slot of {ch} capacity adds about {v} weighted slot-years",
+        )
     return (f"{family} {town} {year}: {v}", f"{family} {town_id} {year}: {v}")
 
 
@@ -1059,20 +1283,27 @@ def _shortfall_notes(inp: AllocationInputs, stock: pd.DataFrame, dist: pd.DataFr
         uc = inp.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
         op = inp.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
         per = float(uc.get(("centre", "inclusive"), np.nan)) + inp.service_fraction * float(op.get((cy, "centre"), 0))
-        state_zh, state_en = ("未建成", "is not built") if built <= UNMET_TOL else (
-            f"未完全建成（建成{_count(built)}个）", f"is only partly built ({_count(built)} slots)")
-        notes.append(f"区托育综合服务中心{state_zh}：{cy}年缺{_count(miss)}个托位（预算不足时，模型优先把资金用于每元"
-                     f"能减少更多托位缺口的存量转化和较便宜的渠道；中心每个托位当年需财政资金约{per:,.0f}元） / the "
-                     f"district centre {state_en}: {_count(miss)} slots short in {cy} (with too little budget the "
-                     "model first funds conversions and cheaper channels, which remove more shortfall per yuan; "
-                     f"a centre slot needs about ¥{per:,.0f} in its first year)")
+        state_zh, state_en = (
+            ("未建成", "is not built")
+            if built <= UNMET_TOL
+            else (f"未完全建成（建成{_count(built)}个）", f"is only partly built ({_count(built)} slots)")
+        )
+        notes.append(
+            f"区托育综合服务中心{state_zh}：{cy}年缺{_count(miss)}个托位（预算不足时，模型优先把资金用于每元"
+            f"能减少更多托位缺口的存量转化和较便宜的渠道；中心每个托位当年需财政资金约{per:,.0f}元） / the "
+            f"district centre {state_en}: {_count(miss)} slots short in {cy} (with too little budget the "
+            "model first funds conversions and cheaper channels, which remove more shortfall per yuan; "
+            f"a centre slot needs about ¥{per:,.0f} in its first year)"
+        )
     for y in inp.years:
         part = stock[(stock.year == y) & (stock.min_inclusive > 0)]
         none = part[part.inclusive_slots <= UNMET_TOL]
         if len(none):
-            notes.append(f"普惠托育全覆盖未实现：{y}年末{'、'.join(none.town)}（{len(none)}个属地）没有普惠托位 / "
-                         f"inclusive coverage of every unit is missed: at end-{y} {', '.join(none.town_id)} "
-                         f"({len(none)} units) have no inclusive slot")
+            notes.append(
+                f"普惠托育全覆盖未实现：{y}年末{'、'.join(none.town)}（{len(none)}个属地）没有普惠托位 / "
+                f"inclusive coverage of every unit is missed: at end-{y} {', '.join(none.town_id)} "
+                f"({len(none)} units) have no inclusive slot"
+            )
     return notes
 
 
@@ -1176,8 +1407,10 @@ def _rounding_note(inp: AllocationInputs, money: float, slots: float) -> str:
     what_zh, what_en = ("按整班建设", "whole classes") if inp.integer_classes else ("托位取整数", "whole slots")
     up_zh, up_en = ("增加", "raise") if money >= 0 else ("减少", "lower")
     zh = f"{what_zh}使财政资金比线性规划（允许小数托位）{up_zh}{wan(abs(money))}（取整代价，不含缺口罚金）"
-    en = (f"{what_en} {up_en} public spending by ¥{abs(money):,.0f} over the linear program with fractional "
-          "slots (the cost of rounding, without shortfall penalties)")
+    en = (
+        f"{what_en} {up_en} public spending by ¥{abs(money):,.0f} over the linear program with fractional "
+        "slots (the cost of rounding, without shortfall penalties)"
+    )
     last = max(inp.years)
     if abs(slots) > UNMET_TOL:
         more_zh, more_en = ("多", "more") if slots > 0 else ("少", "fewer")
@@ -1233,10 +1466,13 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
             if budget.get(y) is None:
                 budget[y] = inputs.budget_share_of_need * need[y]
                 basis[y] = "share_of_need"
-        notes.append(f"预算按无约束方案支出的{inputs.budget_share_of_need:.0%}确定："
-                     + "，".join(f"{y}年{wan(budget[y])}" for y in inputs.years) + " / budget set to "
-                     f"{inputs.budget_share_of_need:.0%} of the unconstrained plan's spending: "
-                     + ", ".join(f"{y} ¥{budget[y]:,.0f}" for y in inputs.years))
+        notes.append(
+            f"预算按无约束方案支出的{inputs.budget_share_of_need:.0%}确定："
+            + "，".join(f"{y}年{wan(budget[y])}" for y in inputs.years)
+            + " / budget set to "
+            f"{inputs.budget_share_of_need:.0%} of the unconstrained plan's spending: "
+            + ", ".join(f"{y} ¥{budget[y]:,.0f}" for y in inputs.years)
+        )
     notes.extend(presolve_notes(inputs, budget))
     model = create_model(inputs, budget)
     build += model.build_seconds
@@ -1257,15 +1493,27 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         rounding = sum(_year_spending(solved).values()) - sum(_year_spending(lp_solved).values())
         rounding_short = _final_shortfall(inputs, solved.short) - _final_shortfall(inputs, lp_solved.short)
         notes.append(_rounding_note(inputs, rounding, rounding_short))
-        notes.append("影子价格取自同一数据的线性松弛（允许小数托位）的对偶值，表示边际上的变化 / the shadow prices are "
-                     "the duals of the linear relaxation at the same data (fractional slots allowed): changes at the "
-                     "margin")
-    return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj,
-                   rounding_short)
+        notes.append(
+            "影子价格取自同一数据的线性松弛（允许小数托位）的对偶值，表示边际上的变化 / the shadow prices are "
+            "the duals of the linear relaxation at the same data (fractional slots allowed): changes at the "
+            "margin"
+        )
+    return _result(solved, lp_solved, budget, basis, notes, build, solve_time, own, rounding, lp_obj, rounding_short)
 
 
-def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, notes: list, build: float,
-            solve_time: float, own: float, rounding, lp_obj, rounding_short=None) -> AllocationResult:
+def _result(
+    solved: _Solved,
+    lp_solved: _Solved,
+    budget: dict,
+    basis: dict,
+    notes: list,
+    build: float,
+    solve_time: float,
+    own: float,
+    rounding,
+    lp_obj,
+    rounding_short=None,
+) -> AllocationResult:
     model, inp = solved.model, solved.model.inputs
     xm = model.x_meta
     newv = solved.x * xm["scale"].to_numpy()
@@ -1280,10 +1528,14 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
     conv = conv[["town_id", "town", "year", "slots"]].reset_index(drop=True)
     stock = _stock_table(model, solved.x, solved.v, solved.short)
     money = _money_tables(model, solved.x, solved.v)
-    limits = pd.DataFrame({"year": inp.years,
-                           "budget_yuan": [budget.get(y) if budget.get(y) is not None else np.nan for y in inp.years],
-                           "committed_yuan": [model.committed[y] for y in inp.years],
-                           "basis": [basis[y] for y in inp.years]})
+    limits = pd.DataFrame(
+        {
+            "year": inp.years,
+            "budget_yuan": [budget.get(y) if budget.get(y) is not None else np.nan for y in inp.years],
+            "committed_yuan": [model.committed[y] for y in inp.years],
+            "basis": [basis[y] for y in inp.years],
+        }
+    )
     dist = stock.groupby("year")[["total_slots", "inclusive_slots"]].sum().reset_index()
     dist["inclusive_share"] = _clean(dist.inclusive_slots / dist.total_slots.where(dist.total_slots > 0), 6)
     dist["share_target"] = dist.year.map(inp.share_target).fillna(0.0)
@@ -1294,12 +1546,15 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
     lp_is_same = lp_solved is solved
     sp_stock = stock if lp_is_same else _stock_table(lp_solved.model, lp_solved.x, lp_solved.v, lp_solved.short)
     # Duals from the LP; the shortfalls named in the sentences are the plan's own (whole) ones.
-    shadow, degenerate = _shadow_table(lp_solved.model, _ranging(lp_solved.model), lp_solved.record, sp_stock,
-                                       solved.short, lp_solved.short)
+    shadow, degenerate = _shadow_table(
+        lp_solved.model, _ranging(lp_solved.model), lp_solved.record, sp_stock, solved.short, lp_solved.short
+    )
     notes.extend(_shortfall_notes(inp, stock, dist))
     if degenerate:
-        notes.append("线性规划解退化：部分影子价格不唯一（见影子价格表“是否唯一”列） / the LP solution is "
-                     "degenerate: some shadow prices are not unique (see column 'unique')")
+        notes.append(
+            "线性规划解退化：部分影子价格不唯一（见影子价格表“是否唯一”列） / the LP solution is "
+            "degenerate: some shadow prices are not unique (see column 'unique')"
+        )
     binding = shadow[shadow.binding].reset_index(drop=True)
     host = model.centre_host
     if model.centre_sites:
@@ -1308,15 +1563,32 @@ def _result(solved: _Solved, lp_solved: _Solved, budget: dict, basis: dict, note
         host = None  # no centre slot built: naming a host would say the centre is somewhere
     public = float(money["amount_yuan"].sum())
     return AllocationResult(
-        allocation=alloc, conversions=conv, stock=stock, budget=money, budget_limits=limits, district=dist,
-        shadow_prices=shadow, binding=binding, status=solved.record.status,
-        objective_value=solved.record.objective, public_cost_yuan=public, solver=solved.record.solver_name,
-        solver_version=solved.record.solver_version, build_seconds=build, solve_seconds=solve_time,
-        solver_seconds=own, notes=notes, objective=inp.objective,
-        integer_classes=bool(model.integer and inp.integer_classes), whole_slots=model.integer,
-        rounding_cost_yuan=None if rounding is None else float(_clean(rounding, 2)), lp_objective_value=lp_obj,
+        allocation=alloc,
+        conversions=conv,
+        stock=stock,
+        budget=money,
+        budget_limits=limits,
+        district=dist,
+        shadow_prices=shadow,
+        binding=binding,
+        status=solved.record.status,
+        objective_value=solved.record.objective,
+        public_cost_yuan=public,
+        solver=solved.record.solver_name,
+        solver_version=solved.record.solver_version,
+        build_seconds=build,
+        solve_seconds=solve_time,
+        solver_seconds=own,
+        notes=notes,
+        objective=inp.objective,
+        integer_classes=bool(model.integer and inp.integer_classes),
+        whole_slots=model.integer,
+        rounding_cost_yuan=None if rounding is None else float(_clean(rounding, 2)),
+        lp_objective_value=lp_obj,
         rounding_shortfall_slots=None if rounding_short is None else float(_clean(rounding_short)),
-        centre_unit=host, degenerate=degenerate)
+        centre_unit=host,
+        degenerate=degenerate,
+    )
 
 
 def solve_scenario(params: Mapping, **kwargs) -> AllocationResult:
@@ -1335,17 +1607,31 @@ def solve_scenario(params: Mapping, **kwargs) -> AllocationResult:
 
 def _toy_inputs() -> AllocationInputs:
     """Two units, one year, for doctests: unit a needs 10 more inclusive slots at ¥100 each."""
-    units = pd.DataFrame({"town": ["甲", "乙"], "initial_total": [0.0, 5.0], "initial_inclusive": [0.0, 5.0]},
-                         index=pd.Index(["a", "b"], name="town_id"))
+    units = pd.DataFrame(
+        {"town": ["甲", "乙"], "initial_total": [0.0, 5.0], "initial_inclusive": [0.0, 5.0]},
+        index=pd.Index(["a", "b"], name="town_id"),
+    )
     return AllocationInputs(
-        units=units, years=[2024],
-        targets=pd.DataFrame({"town_id": ["a", "b"], "year": 2024, "target_total": [10.0, 5.0],
-                              "target_inclusive": [10.0, 5.0], "min_inclusive": 0.0}),
-        capacity=pd.DataFrame({"town_id": ["a", "b"], "channel": "community", "year": 2024,
-                               "capacity_slots": [50.0, 50.0]}),
+        units=units,
+        years=[2024],
+        targets=pd.DataFrame(
+            {
+                "town_id": ["a", "b"],
+                "year": 2024,
+                "target_total": [10.0, 5.0],
+                "target_inclusive": [10.0, 5.0],
+                "min_inclusive": 0.0,
+            }
+        ),
+        capacity=pd.DataFrame(
+            {"town_id": ["a", "b"], "channel": "community", "year": 2024, "capacity_slots": [50.0, 50.0]}
+        ),
         conversion_capacity=pd.DataFrame({"town_id": ["a", "b"], "year": 2024, "capacity_slots": [0.0, 0.0]}),
         unit_costs=pd.DataFrame({"channel": ["community"], "kind": ["inclusive"], "capital_public_yuan": [100.0]}),
         operating_subsidy=pd.DataFrame({"year": 2024, "channel": list(CHANNELS), "subsidy_per_slot_year_yuan": 0.0}),
-        conversion_cost_yuan=0.0, share_target={2024: 0.0}, budget={2024: None},
-        penalties=dict.fromkeys(PENALTY_KEYS, 1e6), tie_break=0.0,
+        conversion_cost_yuan=0.0,
+        share_target={2024: 0.0},
+        budget={2024: None},
+        penalties=dict.fromkeys(PENALTY_KEYS, 1e6),
+        tie_break=0.0,
     )

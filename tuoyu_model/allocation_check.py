@@ -70,16 +70,20 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             target = tg.at[(i, y), "target_total"]
             name = units.at[i, "town"]
             if target > reach + 1e-9:
-                notes.append(f"{y}年{name}托位目标{target:,.0f}个，但现有{s0:,.0f}个加各渠道产能最多{reach:,.0f}个，"
-                             f"至少缺{target - reach:,.0f}个 / {y} {i}: target {target:,.0f} slots but the existing "
-                             f"{s0:,.0f} plus channel capacity reach at most {reach:,.0f}: short by at least "
-                             f"{target - reach:,.0f}")
+                notes.append(
+                    f"{y}年{name}托位目标{target:,.0f}个，但现有{s0:,.0f}个加各渠道产能最多{reach:,.0f}个，"
+                    f"至少缺{target - reach:,.0f}个 / {y} {i}: target {target:,.0f} slots but the existing "
+                    f"{s0:,.0f} plus channel capacity reach at most {reach:,.0f}: short by at least "
+                    f"{target - reach:,.0f}"
+                )
             want = max(tg.at[(i, y), "target_inclusive"], tg.at[(i, y), "min_inclusive"])
             reach_i = i0 + cap_inc.get((i, y), 0.0) + conv.get((i, y), 0.0) + extra
             if want > reach_i + 1e-9:
-                notes.append(f"{y}年{name}普惠托位需{want:,.0f}个，但现有普惠{i0:,.0f}个加普惠产能和存量转化最多"
-                             f"{reach_i:,.0f}个 / {y} {i}: {want:,.0f} inclusive slots required but the existing "
-                             f"{i0:,.0f} plus inclusive capacity and conversions reach at most {reach_i:,.0f}")
+                notes.append(
+                    f"{y}年{name}普惠托位需{want:,.0f}个，但现有普惠{i0:,.0f}个加普惠产能和存量转化最多"
+                    f"{reach_i:,.0f}个 / {y} {i}: {want:,.0f} inclusive slots required but the existing "
+                    f"{i0:,.0f} plus inclusive capacity and conversions reach at most {reach_i:,.0f}"
+                )
         # The district's inclusive slots needed: unit targets, and the share of the slots that
         # the unit totals force at least.
         s = inputs.share_target.get(y, 0.0)
@@ -88,17 +92,24 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
         unit_need = float(np.maximum(t.target_inclusive, t.min_inclusive).sum())
         need_inc[y] = max(unit_need, s * total_min)
         # by year, not .xs: a district with no inclusive channel has an empty capacity table
-        max_inc = float(units.initial_inclusive.sum() + cap_inc.groupby(level="year").sum().get(y, 0.0)
-                        + conv.groupby(level="year").sum().get(y, 0.0) + centre_cap)
+        max_inc = float(
+            units.initial_inclusive.sum()
+            + cap_inc.groupby(level="year").sum().get(y, 0.0)
+            + conv.groupby(level="year").sum().get(y, 0.0)
+            + centre_cap
+        )
         if need_inc[y] > max_inc + 1e-9:
-            notes.append(f"{y}年全区至少需要普惠托位{need_inc[y]:,.0f}个（占比目标{s:.0%}），"
-                         f"但最多只能有{max_inc:,.0f}个 / {y}: the district needs at least {need_inc[y]:,.0f} "
-                         f"inclusive slots ({s:.0%} share) but can reach at most {max_inc:,.0f}")
-    if inputs.centre_slots > 0 and inputs.centre_year is not None and not (years[0] <= inputs.centre_year
-                                                                            <= years[-1]):
-        notes.append(f"区托育综合服务中心要求在{inputs.centre_year}年建成，不在规划年份{years[0]}–{years[-1]}内，"
-                     f"本次不作约束 / the district centre is due in {inputs.centre_year}, outside the planned years "
-                     f"{years[0]}–{years[-1]}; not constrained in this run")
+            notes.append(
+                f"{y}年全区至少需要普惠托位{need_inc[y]:,.0f}个（占比目标{s:.0%}），"
+                f"但最多只能有{max_inc:,.0f}个 / {y}: the district needs at least {need_inc[y]:,.0f} "
+                f"inclusive slots ({s:.0%} share) but can reach at most {max_inc:,.0f}"
+            )
+    if inputs.centre_slots > 0 and inputs.centre_year is not None and not (years[0] <= inputs.centre_year <= years[-1]):
+        notes.append(
+            f"区托育综合服务中心要求在{inputs.centre_year}年建成，不在规划年份{years[0]}–{years[-1]}内，"
+            f"本次不作约束 / the district centre is due in {inputs.centre_year}, outside the planned years "
+            f"{years[0]}–{years[-1]}; not constrained in this run"
+        )
     # Money: the committed subsidies of the existing inclusive slots come first each year; then the
     # inclusive slots required by year y must have been paid from the budgets up to y, each at
     # least at the cheapest way to add one (capital + part-year subsidy, or a conversion).
@@ -113,18 +124,23 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             break  # an unlimited year makes every later bound void
         committed = float(op.loc[(y, ex)]) * i0_all
         if b < committed - 1e-6:
-            notes.append(f"{y}年预算{wan(b)}低于2023年底存量普惠托位{i0_all:,.0f}个的运营补贴"
-                         f"{wan(committed)}，新增和转化均无资金 / budget {y} of {_yuan(b)} is below the "
-                         f"{_yuan(committed)} committed to the operating subsidies of the {i0_all:,.0f} existing "
-                         "inclusive slots: nothing is left for new or converted slots")
+            notes.append(
+                f"{y}年预算{wan(b)}低于2023年底存量普惠托位{i0_all:,.0f}个的运营补贴"
+                f"{wan(committed)}，新增和转化均无资金 / budget {y} of {_yuan(b)} is below the "
+                f"{_yuan(committed)} committed to the operating subsidies of the {i0_all:,.0f} existing "
+                "inclusive slots: nothing is left for new or converted slots"
+            )
         free_money += max(0.0, b - committed)
         # Cheapest first over the district's pools (a fractional knapsack): a valid lower bound,
         # since each slot costs at least its capital plus part of a year's subsidy in some year ≤ y.
         pools = []
         for r in allowed[allowed.kind == "inclusive"].itertuples(index=False):
             unit = min(float(r.capital_public_yuan) + f * float(op.loc[(yy, r.channel)]) for yy in years if yy <= y)
-            room = centre_cap if r.channel == "centre" else float(
-                cap.loc[(cap.channel == r.channel) & (cap.year == y), "capacity_slots"].sum())
+            room = (
+                centre_cap
+                if r.channel == "centre"
+                else float(cap.loc[(cap.channel == r.channel) & (cap.year == y), "capacity_slots"].sum())
+            )
             pools.append((unit, room))
         unit = min(inputs.conversion_cost_yuan + f * float(op.loc[(yy, ex)]) for yy in years if yy <= y)
         pools.append((unit, float(conv.groupby(level="year").sum().get(y, 0.0))))
@@ -138,18 +154,22 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
         cheapest = min((u for u, room in pools if room > 0), default=min(u for u, _ in pools))
         if to_add > 0 and free_money < floor - 1e-6:
             span = f"{years[0]}–{y}" if y != years[0] else f"{y}"
-            notes.append(f"{span}年预算扣除存量运营补贴后共{wan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
-                         f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{wan(floor)}"
-                         f"（按最便宜的渠道依次计算，每个托位最低约{cheapest:,.0f}元），将出现普惠缺口 / "
-                         f"budget {span} leaves {_yuan(free_money)} "
-                         f"after the committed subsidies of existing slots, below the {_yuan(floor)} needed at least "
-                         f"for the {to_add:,.0f} inclusive slots required by the unit targets and the "
-                         f"{inputs.share_target.get(y, 0):.0%} share, taking the cheapest ways first "
-                         f"(from {_yuan(cheapest)} a slot); "
-                         "expect inclusive shortfalls")
+            notes.append(
+                f"{span}年预算扣除存量运营补贴后共{wan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
+                f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{wan(floor)}"
+                f"（按最便宜的渠道依次计算，每个托位最低约{cheapest:,.0f}元），将出现普惠缺口 / "
+                f"budget {span} leaves {_yuan(free_money)} "
+                f"after the committed subsidies of existing slots, below the {_yuan(floor)} needed at least "
+                f"for the {to_add:,.0f} inclusive slots required by the unit targets and the "
+                f"{inputs.share_target.get(y, 0):.0%} share, taking the cheapest ways first "
+                f"(from {_yuan(cheapest)} a slot); "
+                "expect inclusive shortfalls"
+            )
     if inputs.objective == "max_slots" and all(budget.get(y) is None for y in years):
-        notes.append("目标为“托位最多”但未设预算：方案将用满各渠道产能 / objective 'max_slots' without a budget "
-                     "builds every slot the capacities allow")
+        notes.append(
+            "目标为“托位最多”但未设预算：方案将用满各渠道产能 / objective 'max_slots' without a budget "
+            "builds every slot the capacities allow"
+        )
     return notes
 
 
@@ -211,8 +231,14 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         bad.append("stock table targets differ from the inputs")
     # capacities (cumulative) and conversions
     capv = inputs.capacity.set_index(["town_id", "channel", "year"])["capacity_slots"]
-    cum_c = (a[a.channel != "centre"].groupby(["town_id", "channel", "year"])["new_slots"].sum()
-             .reindex(capv.index, fill_value=0.0).groupby(level=["town_id", "channel"]).cumsum())
+    cum_c = (
+        a[a.channel != "centre"]
+        .groupby(["town_id", "channel", "year"])["new_slots"]
+        .sum()
+        .reindex(capv.index, fill_value=0.0)
+        .groupby(level=["town_id", "channel"])
+        .cumsum()
+    )
     over = cum_c - capv
     if (over > tol).any():
         bad.append(f"channel capacity exceeded at {over[over > tol].index[0]}")
@@ -259,12 +285,20 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         served = inc[inc.year <= y]  # inclusive slots in service in y: a part-year in their first
         conv_served = conv[conv.year <= y]
         rebuilt = {
-            "capital_subsidy": float((new_y.new_slots.to_numpy()
-                                      * unit_cost.reindex(list(zip(new_y.channel, new_y.kind, strict=True)))
-                                      .to_numpy()).sum()),
+            "capital_subsidy": float(
+                (
+                    new_y.new_slots.to_numpy()
+                    * unit_cost.reindex(list(zip(new_y.channel, new_y.kind, strict=True))).to_numpy()
+                ).sum()
+            ),
             "conversion": float(conv[conv.year == y].slots.sum()) * inputs.conversion_cost_yuan,
-            "operating_subsidy_new": float((served.new_slots.to_numpy() * np.where(served.year == y, f, 1.0)
-                                            * op.reindex([(y, c) for c in served.channel]).to_numpy()).sum())
+            "operating_subsidy_new": float(
+                (
+                    served.new_slots.to_numpy()
+                    * np.where(served.year == y, f, 1.0)
+                    * op.reindex([(y, c) for c in served.channel]).to_numpy()
+                ).sum()
+            )
             + float((conv_served.slots.to_numpy() * np.where(conv_served.year == y, f, 1.0)).sum())
             * float(op.loc[(y, ex)]),
             "operating_subsidy_existing": float(op.loc[(y, ex)]) * float(units.initial_inclusive.sum()),
@@ -284,9 +318,12 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
     # whole slots: new slots, conversions and every shortfall (the share's rounded up) in whole numbers
     if getattr(result, "whole_slots", False):
         d = result.district
-        for what, col in (("new slots", a.new_slots), ("conversions", conv.slots),
-                          ("shortfalls", st[["shortfall_total", "shortfall_inclusive", "shortfall_coverage"]]),
-                          ("district shortfalls", d[["shortfall_share", "shortfall_centre"]])):
+        for what, col in (
+            ("new slots", a.new_slots),
+            ("conversions", conv.slots),
+            ("shortfalls", st[["shortfall_total", "shortfall_inclusive", "shortfall_coverage"]]),
+            ("district shortfalls", d[["shortfall_share", "shortfall_centre"]]),
+        ):
             vals = np.asarray(col, dtype=float)
             if (np.abs(vals - np.round(vals)) > 1e-6).any():
                 bad.append(f"whole slots: {what} not whole")

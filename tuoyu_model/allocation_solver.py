@@ -89,8 +89,9 @@ class BulkHiGHS(pulp.HiGHS):
             idx, val = zip(*obj_items, strict=True)
             h.changeColsCost(len(idx), np.asarray(idx, dtype=np.int32), sign * np.asarray(val, dtype=float))
         if integer:
-            h.changeColsIntegrality(len(integer), np.asarray(integer, dtype=np.int32),
-                                    np.full(len(integer), highspy.HighsVarType.kInteger))
+            h.changeColsIntegrality(
+                len(integer), np.asarray(integer, dtype=np.int32), np.full(len(integer), highspy.HighsVarType.kInteger)
+            )
         constraints = list(lp._constraints.values())
         m = len(constraints)
         starts = np.empty(m, dtype=np.int32)
@@ -107,8 +108,9 @@ class BulkHiGHS(pulp.HiGHS):
             row_lo[j] = -inf if lo is None else lo
             row_hi[j] = inf if hi is None else hi
         if m:
-            h.addRows(m, row_lo, row_hi, len(index), starts, np.asarray(index, dtype=np.int32),
-                      np.asarray(value, dtype=float))
+            h.addRows(
+                m, row_lo, row_hi, len(index), starts, np.asarray(index, dtype=np.int32), np.asarray(value, dtype=float)
+            )
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
         """Run HiGHS and keep its own wall time."""
@@ -167,8 +169,10 @@ def resolve_solver(name: str) -> tuple[str, str]:
 
     """
     if name not in SOLVERS:
-        raise SolverError(f"data/parameters/allocation.yaml: 'solver' = '{name}' is unknown; "
-                          f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)")
+        raise SolverError(
+            f"data/parameters/allocation.yaml: 'solver' = '{name}' is unknown; "
+            f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)"
+        )
     if name == "highs" and not highs_available():
         return "cbc", "HiGHS (highspy) is not installed; solved with PuLP's bundled CBC instead."
     return name, ""
@@ -202,8 +206,9 @@ def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: s
             prob.solve(solver)
             with contextlib.suppress(OSError):
                 with open(log, encoding="utf-8", errors="replace") as fh:
-                    found = re.findall(r"Total time \(CPU seconds\):\s*([\d.]+)\s*\(Wallclock seconds\):\s*([\d.]+)",
-                                       fh.read())
+                    found = re.findall(
+                        r"Total time \(CPU seconds\):\s*([\d.]+)\s*\(Wallclock seconds\):\s*([\d.]+)", fh.read()
+                    )
                 if found:
                     cbc_seconds = float(found[-1][1])
         own = cbc_seconds
@@ -213,13 +218,22 @@ def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: s
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         hint = {
             "Infeasible": "no plan meets the hard constraints (capacities, budget rows, centre site); "
-                          "check the pre-solve notes, a negative capacity or a budget below committed spending",
+            "check the pre-solve notes, a negative capacity or a budget below committed spending",
             "Unbounded": "the objective can improve without limit; with objective 'max_slots' give every "
-                         "channel a finite capacity",
+            "channel a finite capacity",
             "Not Solved": "the solver stopped before an answer; try --set solver=cbc or a smaller model",
         }.get(status, "the solver stopped early (time or iteration limit); rerun or switch solver")
-        raise SolverError(f"allocation: the {name.upper()} solve ended with status '{status}' "
-                          f"(solution '{sol_status}'), not 'Optimal'; no values were read. Cause: {hint}.")
+        raise SolverError(
+            f"allocation: the {name.upper()} solve ended with status '{status}' "
+            f"(solution '{sol_status}'), not 'Optimal'; no values were read. Cause: {hint}."
+        )
     objective = float(pulp.value(prob.objective) or 0.0)
-    return SolveRecord(status=status, solution_status=sol_status, objective=objective, wall_seconds=wall,
-                       solver_seconds=own, solver_name=name, solver_version=solver_version(name))
+    return SolveRecord(
+        status=status,
+        solution_status=sol_status,
+        objective=objective,
+        wall_seconds=wall,
+        solver_seconds=own,
+        solver_name=name,
+        solver_version=solver_version(name),
+    )

@@ -29,22 +29,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     towns = load_towns(targets=targets)
     params = default_parameters()
     sums = targets.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
-    print(f"  targets.csv: {targets.town_id.nunique()} units; columns add up to the printed 合计 (total/inclusive): "
-          + ", ".join(f"{ts} {sums.at[ts, 'total_slots']}/{sums.at[ts, 'inclusive_slots']}" for ts in TARGET_SETS))
+    print(
+        f"  targets.csv: {targets.town_id.nunique()} units; columns add up to the printed 合计 (total/inclusive): "
+        + ", ".join(f"{ts} {sums.at[ts, 'total_slots']}/{sums.at[ts, 'inclusive_slots']}" for ts in TARGET_SETS)
+    )
     labelled = {f: towns[f"{f}_source"].str.contains("ASSUMPTION|PROXY", case=False) for f in TOWN_FIGURES}
     n_flagged = sum(int(s.sum()) for s in labelled.values())
-    print(f"  towns.csv: {len(towns)} units, population {int(towns.population.sum()):,} "
-          f"({int((~labelled['population']).sum())} units sourced, {int(labelled['population'].sum())} proxies); "
-          f"{n_flagged} of {len(towns) * len(TOWN_FIGURES)} figures are labelled assumptions or proxies")
+    print(
+        f"  towns.csv: {len(towns)} units, population {int(towns.population.sum()):,} "
+        f"({int((~labelled['population']).sum())} units sourced, {int(labelled['population'].sum())} proxies); "
+        f"{n_flagged} of {len(towns) * len(TOWN_FIGURES)} figures are labelled assumptions or proxies"
+    )
     table = params.table()
     counts = table.status.value_counts().to_dict()
-    print(f"  parameters: {len(params)} in {table.file.nunique()} files ("
-          + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption", "setting"))
-          + "); 'tuoyu params' lists them with sources")
+    print(
+        f"  parameters: {len(params)} in {table.file.nunique()} files ("
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption", "setting"))
+        + "); 'tuoyu params' lists them with sources"
+    )
     names = list_scenarios()
     if "baseline" not in names:
-        raise ScenarioError(f"{display(data_dir() / 'scenarios')}: baseline.yaml is missing; it is the default "
-                            "scenario — restore it from the repository")
+        raise ScenarioError(
+            f"{display(data_dir() / 'scenarios')}: baseline.yaml is missing; it is the default "
+            "scenario — restore it from the repository"
+        )
     for name in names:
         load_scenario(name, defaults=params)
     print(f"  scenarios: {len(names)} valid ({', '.join(names)})")
@@ -71,8 +79,10 @@ def cmd_params(args: argparse.Namespace) -> int:
     table = s.parameters.table()
     for _, r in table.iterrows():
         mark = " *" if r.overridden else ""
-        print(f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']} — {r['status']}, "
-              f"{r['confidence']}: {r['source']}")
+        print(
+            f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']} — {r['status']}, "
+            f"{r['confidence']}: {r['source']}"
+        )
     if table.overridden.any():
         print("* overridden by the scenario or --set")
     return EXIT_OK
@@ -82,16 +92,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one or more scenarios and write their reports under outputs/."""
     from tuoyu_model.pipeline import run_many
 
-    return run_many(args.scenarios or ["baseline"], set_options=args.set, out=args.out,
-                    jobs=args.jobs, report=not args.no_report)
+    return run_many(
+        args.scenarios or ["baseline"], set_options=args.set, out=args.out, jobs=args.jobs, report=not args.no_report
+    )
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     """Evaluate statistics returns against the targets and write outputs/progress/<date>/."""
     from tuoyu_model.progress import run_progress
 
-    return run_progress(args.files, as_of=args.as_of, scenario=args.scenario, set_options=args.set,
-                        out=args.out, report=not args.no_report)
+    return run_progress(
+        args.files,
+        as_of=args.as_of,
+        scenario=args.scenario,
+        set_options=args.set,
+        out=args.out,
+        report=not args.no_report,
+    )
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -106,8 +123,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
     parser = argparse.ArgumentParser(
-        prog="tuoyu", description="Daxing childcare (托育) plan model: demand, costs, fee-cap pricing, "
-        "and the allocation of slots and subsidies across towns and years.")
+        prog="tuoyu",
+        description="Daxing childcare (托育) plan model: demand, costs, fee-cap pricing, "
+        "and the allocation of slots and subsidies across towns and years.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     p = sub.add_parser("validate", help="check every data and scenario file")
@@ -156,8 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tuoyu: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
-        print(f"tuoyu: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
-              "earlier outputs are unchanged", file=sys.stderr)
+        print(
+            f"tuoyu: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; earlier outputs are unchanged",
+            file=sys.stderr,
+        )
         return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # `tuoyu params | head` closed the pipe early; point stdout at devnull so the flush at

@@ -44,9 +44,17 @@ DAYS_PER_MONTH = 365 / 12
 AGE_MIX_TOLERANCE = 1e-6
 
 OPERATING_COLUMNS = [
-    "caregivers_per_slot", "health_fte_per_slot", "staff_cost_yuan", "health_cost_yuan",
-    "admin_cost_yuan", "rent_yuan", "utilities_yuan", "utilities_commercial_yuan", "other_yuan",
-    "cost_per_slot_month_yuan", "meals_yuan",
+    "caregivers_per_slot",
+    "health_fte_per_slot",
+    "staff_cost_yuan",
+    "health_cost_yuan",
+    "admin_cost_yuan",
+    "rent_yuan",
+    "utilities_yuan",
+    "utilities_commercial_yuan",
+    "other_yuan",
+    "cost_per_slot_month_yuan",
+    "meals_yuan",
 ]
 
 
@@ -81,8 +89,10 @@ def caregivers_per_class(class_size: int, children_per_caregiver: int) -> int:
 
     """
     if class_size <= 0 or children_per_caregiver <= 0:
-        raise DataError(f"class size {class_size} and children per caregiver {children_per_caregiver} "
-                        "must both be positive; check class_size and children_per_caregiver in costs.yaml")
+        raise DataError(
+            f"class size {class_size} and children per caregiver {children_per_caregiver} "
+            "must both be positive; check class_size and children_per_caregiver in costs.yaml"
+        )
     # Integer ceiling: float division would turn 21/7 into 3.0000000001 on some inputs.
     return -(-int(class_size) // int(children_per_caregiver))
 
@@ -108,13 +118,17 @@ def caregivers_per_slot_by_band(params: Mapping) -> pd.Series:
 def _age_mix(params: Mapping, channel: str) -> dict[str, float]:
     mix_all = params["age_mix"]
     if channel not in mix_all:
-        raise DataError(f"data/parameters/costs.yaml: 'age_mix' has no entry for channel '{channel}'; "
-                        f"add one with shares for {', '.join(AGE_BANDS)}")
+        raise DataError(
+            f"data/parameters/costs.yaml: 'age_mix' has no entry for channel '{channel}'; "
+            f"add one with shares for {', '.join(AGE_BANDS)}"
+        )
     mix = {b: float(mix_all[channel].get(b, 0.0)) for b in AGE_BANDS}
     total = sum(mix.values())
     if abs(total - 1.0) > AGE_MIX_TOLERANCE:
-        raise DataError(f"data/parameters/costs.yaml: 'age_mix.{channel}' adds up to {total:g}, expected 1; "
-                        "the shares of the three age bands must sum to 1")
+        raise DataError(
+            f"data/parameters/costs.yaml: 'age_mix.{channel}' adds up to {total:g}, expected 1; "
+            "the shares of the three age bands must sum to 1"
+        )
     return mix
 
 
@@ -172,8 +186,10 @@ def operating_costs(params: Mapping) -> pd.DataFrame:
         # The ratios say who must be present; shifts over a long day and leave need more employed.
         caregivers = sum(mix[b] * by_band[b] for b in AGE_BANDS) * float(params["caregiver_cover_factor"])
         slots = _by_key(params, "institution_slots", ch)
-        health = health_fte_per_institution(slots, params["children_per_health_staff"],
-                                            params["part_time_health_fte"]) / slots
+        health = (
+            health_fte_per_institution(slots, params["children_per_health_staff"], params["part_time_health_fte"])
+            / slots
+        )
         staff = caregivers * float(params["caregiver_wage"]) * oncost
         health_cost = health * float(params["health_staff_wage"]) * oncost
         # The director/admin share is applied to the caregiver bill with on-costs: it stands for
@@ -225,13 +241,20 @@ def operating_costs_by_band(params: Mapping) -> pd.DataFrame:
     ops = operating_costs(params)
     rows = []
     for ch in CHANNELS:
-        fixed = float(ops.at[ch, "cost_per_slot_month_yuan"] - ops.at[ch, "staff_cost_yuan"]
-                      - ops.at[ch, "admin_cost_yuan"])
+        fixed = float(
+            ops.at[ch, "cost_per_slot_month_yuan"] - ops.at[ch, "staff_cost_yuan"] - ops.at[ch, "admin_cost_yuan"]
+        )
         for band in AGE_BANDS:
             staff = by_band[band] * float(params["caregiver_cover_factor"]) * float(params["caregiver_wage"]) * oncost
             admin = float(params["director_admin_share"]) * staff
-            rows.append({"channel": ch, "age_band": band, "caregivers_per_slot": by_band[band],
-                         "cost_per_slot_month_yuan": fixed + staff + admin})
+            rows.append(
+                {
+                    "channel": ch,
+                    "age_band": band,
+                    "caregivers_per_slot": by_band[band],
+                    "cost_per_slot_month_yuan": fixed + staff + admin,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -308,4 +331,3 @@ def utilities_saving(params: Mapping) -> pd.DataFrame:
     out["saving_per_slot_month_yuan"] = out.utilities_commercial_yuan - out.utilities_yuan
     out["saving_per_slot_year_yuan"] = out.saving_per_slot_month_yuan * float(params["operating_months"])
     return out
-

@@ -32,14 +32,19 @@ LAST_TARGET_YEAR = max(TARGET_SET_YEAR.values())
 UNIT_KINDS = {"street": "街道", "town": "镇", "zone": "园区"}
 N_UNITS = 22
 
-TARGET_COLUMNS = ["seq", "town_id", "town", "kind", "target_set", "year", "total_slots",
-                  "inclusive_slots", "source"]
+TARGET_COLUMNS = ["seq", "town_id", "town", "kind", "target_set", "year", "total_slots", "inclusive_slots", "source"]
 TOTALS_COLUMNS = ["target_set", "total_slots", "inclusive_slots", "source"]
 # Figures in towns.csv; each has a companion ``<name>_source`` column.
-TOWN_FIGURES = ["population", "existing_slots_2023", "existing_inclusive_2023", "kindergartens",
-                "spare_kindergarten_rooms", "idle_premises", "employers"]
-TOWN_COLUMNS = (["town_id", "town", "kind"]
-                + [c for f in TOWN_FIGURES for c in (f, f"{f}_source")])
+TOWN_FIGURES = [
+    "population",
+    "existing_slots_2023",
+    "existing_inclusive_2023",
+    "kindergartens",
+    "spare_kindergarten_rooms",
+    "idle_premises",
+    "employers",
+]
+TOWN_COLUMNS = ["town_id", "town", "kind"] + [c for f in TOWN_FIGURES for c in (f, f"{f}_source")]
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -51,7 +56,8 @@ def _decode(raw: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{where}: not UTF-8 text (at byte position {exc.start}); it looks saved as GBK/ANSI — "
-            "re-save it as 'CSV UTF-8' in Excel or WPS") from None
+            "re-save it as 'CSV UTF-8' in Excel or WPS"
+        ) from None
 
 
 # Excel writes 87037 formatted as "#,##0" as "87,037"; accept that grouping, nothing looser.
@@ -105,14 +111,16 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check "
-                        "the permissions") from None
+        raise DataError(
+            f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check the permissions"
+        ) from None
     text = _decode(raw, where)
     if not text.strip():
         raise DataError(f"{where}: the file is empty; expected a header row with {', '.join(required)}")
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                         skip_blank_lines=False)
+        df = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{where}: not a well-formed CSV ({str(exc).strip()}); check quotes and commas") from None
     df.columns = [str(c).strip() for c in df.columns]
@@ -121,8 +129,10 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
         sep = next((s for s in (";", "\t") if s in df.columns[0]), None)
         if sep:
             name = "semicolons" if sep == ";" else "tabs"
-            raise DataError(f"{where}: the columns are separated by {name}, not commas; re-save it as "
-                            "'CSV UTF-8 (comma delimited)' in Excel or WPS")
+            raise DataError(
+                f"{where}: the columns are separated by {name}, not commas; re-save it as "
+                "'CSV UTF-8 (comma delimited)' in Excel or WPS"
+            )
     if missing:
         # Suggest in the user's direction: which header cell should have been this column?
         found = [c for c in df.columns if c not in required and did_you_mean(c, [missing[0]])]
@@ -145,17 +155,24 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
             if cell == "":
                 raise DataError(f"{where}: row {row}, column '{col}' is blank; expected a whole number ≥ 0")
             if pd.isna(v) or not math.isfinite(v):
-                raise DataError(f"{where}: row {row}, column '{col}' = '{cell}' is not a number; "
-                                "expected a whole number ≥ 0 (digits only, no units or words)")
+                raise DataError(
+                    f"{where}: row {row}, column '{col}' = '{cell}' is not a number; "
+                    "expected a whole number ≥ 0 (digits only, no units or words)"
+                )
             if v < 0:
-                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is negative; "
-                                "slot and population counts must be ≥ 0")
+                raise DataError(
+                    f"{where}: row {row}, column '{col}' = {cell} is negative; slot and population counts must be ≥ 0"
+                )
             if v != int(v):
-                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is not a whole number; "
-                                "counts are whole places, people or premises — correct the cell")
+                raise DataError(
+                    f"{where}: row {row}, column '{col}' = {cell} is not a whole number; "
+                    "counts are whole places, people or premises — correct the cell"
+                )
             if v > _MAX_COUNT:
-                raise DataError(f"{where}: row {row}, column '{col}' = {cell} is implausibly large; "
-                                "check the cell for a typing error")
+                raise DataError(
+                    f"{where}: row {row}, column '{col}' = {cell} is implausibly large; "
+                    "check the cell for a typing error"
+                )
         df[col] = values.astype("int64")
     return df
 
@@ -195,35 +212,49 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     for i, row in df.iterrows():
         r = i + 2
         if row.target_set not in TARGET_SETS:
-            raise DataError(f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
-                            f"{did_you_mean(row.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}")
+            raise DataError(
+                f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
+                f"{did_you_mean(row.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}"
+            )
         if row.year != TARGET_SET_YEAR[row.target_set]:
-            raise DataError(f"{where}: row {r}, column 'year' = {row.year} does not match target set "
-                            f"'{row.target_set}' (expected {TARGET_SET_YEAR[row.target_set]})")
+            raise DataError(
+                f"{where}: row {r}, column 'year' = {row.year} does not match target set "
+                f"'{row.target_set}' (expected {TARGET_SET_YEAR[row.target_set]})"
+            )
         if row.kind not in UNIT_KINDS:
             zh = {v: k for k, v in UNIT_KINDS.items()}
             hint = f" (write '{zh[row.kind]}' for {row.kind})" if row.kind in zh else ""
-            raise DataError(f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown{hint}; "
-                            f"expected one of {', '.join(UNIT_KINDS)}")
+            raise DataError(
+                f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown{hint}; "
+                f"expected one of {', '.join(UNIT_KINDS)}"
+            )
         if row.inclusive_slots > row.total_slots:
-            raise DataError(f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
-                            f"{row.inclusive_slots} > total_slots {row.total_slots}; inclusive slots "
-                            "are part of the total — check the two columns")
+            raise DataError(
+                f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
+                f"{row.inclusive_slots} > total_slots {row.total_slots}; inclusive slots "
+                "are part of the total — check the two columns"
+            )
         if not row.town:
             raise DataError(f"{where}: row {r}, column 'town' is blank; give the unit's name as the annex prints it")
         if not row.town_id.isascii() or not row.town_id.replace("_", "").isalnum():
-            raise DataError(f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
-                            "letters, digits and '_' (e.g. 'jiugong')")
+            raise DataError(
+                f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
+                "letters, digits and '_' (e.g. 'jiugong')"
+            )
     dup = df[df.duplicated(["town_id", "target_set"], keep=False)]
     if not dup.empty:
         d = dup.iloc[0]
-        raise DataError(f"{where}: unit '{d.town_id}' ({d.town}) appears more than once for target set "
-                        f"'{d.target_set}'; keep one row per unit and target set")
+        raise DataError(
+            f"{where}: unit '{d.town_id}' ({d.town}) appears more than once for target set "
+            f"'{d.target_set}'; keep one row per unit and target set"
+        )
     names = df.groupby("town_id")["town"].nunique()
     if (names > 1).any():
         bad = names[names > 1].index[0]
-        raise DataError(f"{where}: unit id '{bad}' carries different names "
-                        f"({', '.join(sorted(df.loc[df.town_id == bad, 'town'].unique()))}); use one name")
+        raise DataError(
+            f"{where}: unit id '{bad}' carries different names "
+            f"({', '.join(sorted(df.loc[df.town_id == bad, 'town'].unique()))}); use one name"
+        )
     ids = df.groupby("town")["town_id"].nunique()
     if (ids > 1).any():
         bad = ids[ids > 1].index[0]
@@ -235,29 +266,43 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
             absent = sorted(set(df.town_id) - set(have.town_id))
             # A unit missing from every target set leaves no id behind; its seq number does.
             gaps = sorted(set(range(1, N_UNITS + 1)) - set(have.seq))
-            extra = (f" (missing: {', '.join(absent)})" if absent
-                     else f" (missing seq {', '.join(map(str, gaps))})" if gaps else "")
-            raise DataError(f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra}; "
-                            "add the missing rows")
+            extra = (
+                f" (missing: {', '.join(absent)})"
+                if absent
+                else f" (missing seq {', '.join(map(str, gaps))})"
+                if gaps
+                else ""
+            )
+            raise DataError(
+                f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra}; add the missing rows"
+            )
     totals = read_csv_strict(totals_path, TOTALS_COLUMNS, ["total_slots", "inclusive_slots"])
     sums = df.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
     for _, t in totals.iterrows():
         if t.target_set not in TARGET_SETS:
-            raise DataError(f"{display(totals_path)}: unknown target set '{t.target_set}'"
-                            f"{did_you_mean(t.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}")
+            raise DataError(
+                f"{display(totals_path)}: unknown target set '{t.target_set}'"
+                f"{did_you_mean(t.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}"
+            )
     absent = [ts for ts in TARGET_SETS if (totals.target_set == ts).sum() != 1]
     if absent:
-        raise DataError(f"{display(totals_path)}: target set '{absent[0]}' must appear exactly once (the annex's "
-                        "合计 row); without it the annex cannot be checked")
+        raise DataError(
+            f"{display(totals_path)}: target set '{absent[0]}' must appear exactly once (the annex's "
+            "合计 row); without it the annex cannot be checked"
+        )
     for _, t in totals.iterrows():
         for col in ("total_slots", "inclusive_slots"):
             got = int(sums.at[t.target_set, col])
             if got != int(t[col]):
-                raise DataError(f"{where}: column '{col}' for '{t.target_set}' adds up to {got}, but the "
-                                f"annex prints 合计 {int(t[col])} ({display(totals_path)}); "
-                                "a row was mistyped — compare with the plan's annex")
-    return df.sort_values(["target_set", "seq"], key=lambda s: s.map(
-        {k: i for i, k in enumerate(TARGET_SETS)}) if s.name == "target_set" else s).reset_index(drop=True)
+                raise DataError(
+                    f"{where}: column '{col}' for '{t.target_set}' adds up to {got}, but the "
+                    f"annex prints 合计 {int(t[col])} ({display(totals_path)}); "
+                    "a row was mistyped — compare with the plan's annex"
+                )
+    return df.sort_values(
+        ["target_set", "seq"],
+        key=lambda s: s.map({k: i for i, k in enumerate(TARGET_SETS)}) if s.name == "target_set" else s,
+    ).reset_index(drop=True)
 
 
 def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
@@ -266,8 +311,12 @@ def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
     Columns are ``<target_set>_total`` and ``<target_set>_inclusive``, indexed by ``town_id``,
     in the annex's order.
     """
-    wide = targets.pivot_table(index=["seq", "town_id", "town", "kind"], columns="target_set",
-                               values=["total_slots", "inclusive_slots"], aggfunc="first")
+    wide = targets.pivot_table(
+        index=["seq", "town_id", "town", "kind"],
+        columns="target_set",
+        values=["total_slots", "inclusive_slots"],
+        aggfunc="first",
+    )
     out = pd.DataFrame(index=wide.index)
     for ts in TARGET_SETS:
         out[f"{ts}_total"] = wide[("total_slots", ts)].astype("int64")
@@ -304,31 +353,42 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
     for f in TOWN_FIGURES:
         blank = df.index[df[f"{f}_source"] == ""]
         if len(blank):
-            raise DataError(f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
-                            "needs its source (document, publisher, year) or the word 'assumption'")
+            raise DataError(
+                f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
+                "needs its source (document, publisher, year) or the word 'assumption'"
+            )
     if df.town_id.duplicated().any():
-        raise DataError(f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice; "
-                        "keep one row per unit")
+        raise DataError(
+            f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice; keep one row per unit"
+        )
     annex = targets.drop_duplicates("town_id").set_index("town_id")
     for i, row in df.iterrows():
         if row.town_id not in annex.index:
-            raise DataError(f"{where}: row {i + 2}: unit id '{row.town_id}' is not in the annex"
-                            f"{did_you_mean(row.town_id, annex.index)}")
+            raise DataError(
+                f"{where}: row {i + 2}: unit id '{row.town_id}' is not in the annex"
+                f"{did_you_mean(row.town_id, annex.index)}"
+            )
         if row.town != annex.at[row.town_id, "town"]:
-            raise DataError(f"{where}: row {i + 2}: unit '{row.town_id}' is named '{row.town}' but the annex "
-                            f"calls it '{annex.at[row.town_id, 'town']}'; use the annex's name")
+            raise DataError(
+                f"{where}: row {i + 2}: unit '{row.town_id}' is named '{row.town}' but the annex "
+                f"calls it '{annex.at[row.town_id, 'town']}'; use the annex's name"
+            )
         if row.kind != annex.at[row.town_id, "kind"]:
-            raise DataError(f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
-                            f"the annex's '{annex.at[row.town_id, 'kind']}'; use the annex's kind")
+            raise DataError(
+                f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
+                f"the annex's '{annex.at[row.town_id, 'kind']}'; use the annex's kind"
+            )
     absent = sorted(set(annex.index) - set(df.town_id))
     if absent:
         raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
     bad = df[df.existing_inclusive_2023 > df.existing_slots_2023]
     if not bad.empty:
         b = bad.iloc[0]
-        raise DataError(f"{where}: row {bad.index[0] + 2} ({b.town}): existing_inclusive_2023 "
-                        f"{b.existing_inclusive_2023} > existing_slots_2023 {b.existing_slots_2023}; "
-                        "the inclusive slots are part of the total — check the two columns")
+        raise DataError(
+            f"{where}: row {bad.index[0] + 2} ({b.town}): existing_inclusive_2023 "
+            f"{b.existing_inclusive_2023} > existing_slots_2023 {b.existing_slots_2023}; "
+            "the inclusive slots are part of the total — check the two columns"
+        )
     order = annex["seq"].to_dict()
     return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]
 
@@ -368,13 +428,17 @@ def target_set_for_year(params: Mapping, year: int) -> str:
     """
     target_set, basis = _target_rule(params, year)
     if basis == "before_plan":
-        raise ScenarioError(f"no annex target for {year}: the annex sets targets for the ends of "
-                            f"{FIRST_TARGET_YEAR} and {LAST_TARGET_YEAR}; start the years at "
-                            f"{FIRST_TARGET_YEAR} or later")
+        raise ScenarioError(
+            f"no annex target for {year}: the annex sets targets for the ends of "
+            f"{FIRST_TARGET_YEAR} and {LAST_TARGET_YEAR}; start the years at "
+            f"{FIRST_TARGET_YEAR} or later"
+        )
     if not target_set:
-        raise ScenarioError(f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
-                            f"{LAST_TARGET_YEAR}; use --set target_after_plan=hold_2025 or end the years in "
-                            f"{LAST_TARGET_YEAR}")
+        raise ScenarioError(
+            f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
+            f"{LAST_TARGET_YEAR}; use --set target_after_plan=hold_2025 or end the years in "
+            f"{LAST_TARGET_YEAR}"
+        )
     return target_set
 
 

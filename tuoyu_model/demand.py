@@ -40,11 +40,30 @@ from tuoyu_model.data import target_for_year  # the one rule for which target se
 from tuoyu_model.errors import DataError, ScenarioError
 
 DEMAND_COLUMNS = [
-    "town_id", "town", "year", "population", "births", "children_under3", "children_age_0_1",
-    "children_age_1_2", "children_age_2_3", "slots_demanded", "likely_enrolment", "target_set",
-    "target_basis", "target_total", "target_inclusive", "slots_per_1000_target", "slots_per_1000",
-    "benchmark_slots", "gap_target_minus_demand", "enrolment_fill_rate", "flag", "method",
-    "population_proxy", "circular_comparison",
+    "town_id",
+    "town",
+    "year",
+    "population",
+    "births",
+    "children_under3",
+    "children_age_0_1",
+    "children_age_1_2",
+    "children_age_2_3",
+    "slots_demanded",
+    "likely_enrolment",
+    "target_set",
+    "target_basis",
+    "target_total",
+    "target_inclusive",
+    "slots_per_1000_target",
+    "slots_per_1000",
+    "benchmark_slots",
+    "gap_target_minus_demand",
+    "enrolment_fill_rate",
+    "flag",
+    "method",
+    "population_proxy",
+    "circular_comparison",
 ]
 FLAG_LABEL_ZH = {"vacancy_risk": "空置风险", "unmet_need": "需求未满足", "": ""}
 CIRCULARITY_NOTE = (
@@ -52,8 +71,9 @@ CIRCULARITY_NOTE = (
     "their demand is proportional to their target by construction, so the demand-vs-target comparison "
     "is circular; replace the population in data/towns.csv with official figures to make it informative."
 )
-CIRCULARITY_NOTE_ZH = ("除旧宫镇、亦庄镇外，各属地人口为按2025年规划目标推算的代理值，"
-                       "需求与目标的比较存在循环论证，仅供参考。")
+CIRCULARITY_NOTE_ZH = (
+    "除旧宫镇、亦庄镇外，各属地人口为按2025年规划目标推算的代理值，需求与目标的比较存在循环论证，仅供参考。"
+)
 
 
 def _year_range(params: Mapping, name: str) -> list[int]:
@@ -92,9 +112,11 @@ def birth_rate(params: Mapping, year: int) -> float:
     if year > max(rates):
         return float(params["birth_rate_future"]) * factor
     where = getattr(params, "meta", {}).get("birth_rate", {}).get("file", "data/parameters/demand.yaml")
-    raise DataError(f"{where}: 'birth_rate' has no value for {year} (has "
-                    f"{', '.join(map(str, sorted(rates)))}); children aged 2–3 at the end of year t were born "
-                    f"in t − 2, so add '{year}: …' or start demand_years later")
+    raise DataError(
+        f"{where}: 'birth_rate' has no value for {year} (has "
+        f"{', '.join(map(str, sorted(rates)))}); children aged 2–3 at the end of year t were born "
+        f"in t − 2, so add '{year}: …' or start demand_years later"
+    )
 
 
 def population(census_population: float, params: Mapping, year: int) -> float:
@@ -133,8 +155,10 @@ def children_by_band(census_population: float, params: Mapping, year: int) -> di
     if shares is not None:
         missing = [b for b in AGE_BANDS if b not in shares]
         if missing:
-            raise ScenarioError(f"'under3_share_by_band' lacks {', '.join(missing)}; give a share of the "
-                                f"population for each of {', '.join(AGE_BANDS)}")
+            raise ScenarioError(
+                f"'under3_share_by_band' lacks {', '.join(missing)}; give a share of the "
+                f"population for each of {', '.join(AGE_BANDS)}"
+            )
         pop = population(census_population, params, year)
         out = {b: pop * float(shares[b]) for b in AGE_BANDS}
         return {"births": births, **out, "method": "age_share"}
@@ -234,18 +258,34 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
                 total = inclusive = float("nan")
             compare = wanted if measure == "slots_demanded" else likely
             per_1000 = total / pop * 1000 if pop > 0 else float("nan")
-            rows.append({
-                "town_id": town_id, "town": town.town, "year": year, "population": pop,
-                "births": c["births"], "children_under3": under3, "children_age_0_1": c["age_0_1"],
-                "children_age_1_2": c["age_1_2"], "children_age_2_3": c["age_2_3"],
-                "slots_demanded": wanted, "likely_enrolment": likely, "target_set": target_set,
-                "target_basis": basis, "target_total": total, "target_inclusive": inclusive,
-                "slots_per_1000_target": per_1000, "slots_per_1000": per_1000,
-                "benchmark_slots": pop * bench / 1000, "gap_target_minus_demand": total - wanted,
-                "enrolment_fill_rate": likely / total if total > 0 else float("nan"),
-                "flag": _flag(total, compare, tol), "method": c["method"],
-                "population_proxy": proxy, "circular_comparison": proxy,
-            })
+            rows.append(
+                {
+                    "town_id": town_id,
+                    "town": town.town,
+                    "year": year,
+                    "population": pop,
+                    "births": c["births"],
+                    "children_under3": under3,
+                    "children_age_0_1": c["age_0_1"],
+                    "children_age_1_2": c["age_1_2"],
+                    "children_age_2_3": c["age_2_3"],
+                    "slots_demanded": wanted,
+                    "likely_enrolment": likely,
+                    "target_set": target_set,
+                    "target_basis": basis,
+                    "target_total": total,
+                    "target_inclusive": inclusive,
+                    "slots_per_1000_target": per_1000,
+                    "slots_per_1000": per_1000,
+                    "benchmark_slots": pop * bench / 1000,
+                    "gap_target_minus_demand": total - wanted,
+                    "enrolment_fill_rate": likely / total if total > 0 else float("nan"),
+                    "flag": _flag(total, compare, tol),
+                    "method": c["method"],
+                    "population_proxy": proxy,
+                    "circular_comparison": proxy,
+                }
+            )
     out = pd.DataFrame(rows, columns=DEMAND_COLUMNS)
     out.attrs["method"] = str(out["method"].iloc[0]) if len(out) else ""
     out.attrs["circularity_note"] = CIRCULARITY_NOTE
@@ -273,8 +313,17 @@ def district_demand(demand: pd.DataFrame) -> pd.DataFrame:
     4700
 
     """
-    sums = demand.groupby("year")[["population", "births", "children_under3", "slots_demanded",
-                                   "likely_enrolment", "target_total", "benchmark_slots"]].sum(min_count=1)
+    sums = demand.groupby("year")[
+        [
+            "population",
+            "births",
+            "children_under3",
+            "slots_demanded",
+            "likely_enrolment",
+            "target_total",
+            "benchmark_slots",
+        ]
+    ].sum(min_count=1)
     sums["slots_per_1000_target"] = sums.target_total / sums.population * 1000
     sums["gap_target_minus_demand"] = sums.target_total - sums.slots_demanded
     return sums.reset_index()
@@ -305,9 +354,17 @@ def slots_per_1000_by_target_set(params: Mapping, towns: pd.DataFrame, targets: 
     for _, r in targets.iterrows():
         town = towns.loc[r.town_id]
         pop = population(float(town.population), params, int(r.year))
-        rows.append({"town_id": r.town_id, "town": r.town, "target_set": r.target_set, "year": int(r.year),
-                     "population": pop, "total_slots": float(r.total_slots),
-                     "population_proxy": "PROXY" in str(town.get("population_source", "")).upper()})
+        rows.append(
+            {
+                "town_id": r.town_id,
+                "town": r.town,
+                "target_set": r.target_set,
+                "year": int(r.year),
+                "population": pop,
+                "total_slots": float(r.total_slots),
+                "population_proxy": "PROXY" in str(town.get("population_source", "")).upper(),
+            }
+        )
     out = pd.DataFrame(rows)
     district = out.groupby(["target_set", "year"], as_index=False)[["population", "total_slots"]].sum()
     district["town_id"], district["town"], district["population_proxy"] = "district", "大兴区合计", False
@@ -315,5 +372,17 @@ def slots_per_1000_by_target_set(params: Mapping, towns: pd.DataFrame, targets: 
     out["slots_per_1000"] = out.total_slots / out.population * 1000
     out["benchmark"] = bench
     out["meets_benchmark"] = out.slots_per_1000 >= bench
-    return out[["town_id", "town", "target_set", "year", "population", "total_slots", "slots_per_1000",
-                "benchmark", "meets_benchmark", "population_proxy"]]
+    return out[
+        [
+            "town_id",
+            "town",
+            "target_set",
+            "year",
+            "population",
+            "total_slots",
+            "slots_per_1000",
+            "benchmark",
+            "meets_benchmark",
+            "population_proxy",
+        ]
+    ]

@@ -29,8 +29,14 @@ from tuoyu_model.outputs import VALUE_LABELS, WAN
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 110
-CHANNEL_COLOURS = {"kindergarten": "#4C72B0", "community": "#55A868", "employer": "#C44E52",
-                   "social": "#8172B2", "centre": "#CCB974", "conversion": "#64B5CD"}
+CHANNEL_COLOURS = {
+    "kindergarten": "#4C72B0",
+    "community": "#55A868",
+    "employer": "#C44E52",
+    "social": "#8172B2",
+    "centre": "#CCB974",
+    "conversion": "#64B5CD",
+}
 KIND_COLOURS = {"inclusive": "#2E7D32", "market": "#9E9E9E"}
 
 
@@ -149,13 +155,19 @@ def plot_targets_by_town(stock: pd.DataFrame, year: int) -> Figure:
         ax.barh([i - h / 2 for i in y], df["target_total"], height=h, color="#BBBBBB", label="托位目标")
         ax.barh([i - h / 2 for i in y], df["total_slots"], height=h * 0.55, color="#4C72B0", label="托位总数")
         ax.barh([i + h / 2 for i in y], df["target_inclusive"], height=h, color="#C8E6C9", label="普惠托位目标")
-        ax.barh([i + h / 2 for i in y], df["inclusive_slots"], height=h * 0.55, color="#2E7D32",
-                label="普惠托位")
+        ax.barh([i + h / 2 for i in y], df["inclusive_slots"], height=h * 0.55, color="#2E7D32", label="普惠托位")
         short = df["shortfall_total"] + df["shortfall_inclusive"]
         for i, s in zip(y, short, strict=True):
             if s > 0.5:
-                ax.annotate(f"缺口 {s:,.0f}", (max(df.loc[i, "target_total"], df.loc[i, "total_slots"]), i),
-                            xytext=(4, 0), textcoords="offset points", va="center", color="#C62828", fontsize=8)
+                ax.annotate(
+                    f"缺口 {s:,.0f}",
+                    (max(df.loc[i, "target_total"], df.loc[i, "total_slots"]), i),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    color="#C62828",
+                    fontsize=8,
+                )
         ax.set_yticks(list(y), df["town"])
         ax.invert_yaxis()
         ax.set_xlabel("托位（个）")
@@ -173,8 +185,9 @@ def plot_inclusive_share(share: pd.DataFrame) -> Figure:
         bars = ax.bar(years, share["inclusive_share"], color="#2E7D32", width=0.5, label="普惠占比（模型）")
         ax.scatter(years, share["target"], marker="_", s=900, color="#C62828", zorder=3, label="目标")
         for b, v in zip(bars, share["inclusive_share"], strict=True):
-            ax.annotate(f"{v:.1%}", (b.get_x() + b.get_width() / 2, v), xytext=(0, 3), textcoords="offset points",
-                        ha="center")
+            ax.annotate(
+                f"{v:.1%}", (b.get_x() + b.get_width() / 2, v), xytext=(0, 3), textcoords="offset points", ha="center"
+            )
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylabel("普惠托位占全部托位比例")
@@ -206,18 +219,21 @@ def plot_budget(budget: pd.DataFrame) -> Figure:
 
 def plot_new_slots(allocation: pd.DataFrame) -> Figure:
     """Stacked bars of new slots by year and channel, inclusive and market side by side."""
-    pivot = allocation.pivot_table(index=["year", "kind"], columns="channel", values="new_slots", aggfunc="sum",
-                                   sort=True).fillna(0.0)
+    pivot = allocation.pivot_table(
+        index=["year", "kind"], columns="channel", values="new_slots", aggfunc="sum", sort=True
+    ).fillna(0.0)
     with styled():
         fig = new_figure(7, 4)
         ax = fig.add_subplot()
         labels = [f"{y}\n{_label('kind', k)}" for y, k in pivot.index]
         bottom = pd.Series(0.0, index=pivot.index)
-        order = [c for c in CHANNEL_COLOURS if c in pivot.columns] + [c for c in pivot.columns
-                                                                       if c not in CHANNEL_COLOURS]
+        order = [c for c in CHANNEL_COLOURS if c in pivot.columns] + [
+            c for c in pivot.columns if c not in CHANNEL_COLOURS
+        ]
         for ch in order:
-            ax.bar(labels, pivot[ch], bottom=bottom, width=0.6, label=_label("channel", ch),
-                   color=CHANNEL_COLOURS.get(ch))
+            ax.bar(
+                labels, pivot[ch], bottom=bottom, width=0.6, label=_label("channel", ch), color=CHANNEL_COLOURS.get(ch)
+            )
             bottom = bottom + pivot[ch]
         ax.set_ylabel("新增托位（个）")
         ax.set_title("各年度新增托位（按渠道）")
@@ -237,14 +253,21 @@ def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
         names = [_label("channel", c) for c in df["channel"]]
         x = range(len(df))
         w = 0.38
-        ax.bar([i - w / 2 for i in x], df["cost_per_slot_month_yuan"], width=w, color="#8172B2",
-               label="每托位月运营成本")
+        ax.bar(
+            [i - w / 2 for i in x], df["cost_per_slot_month_yuan"], width=w, color="#8172B2", label="每托位月运营成本"
+        )
         # Revenue per slot is the fee at the occupancy rate: revenue + subsidy covers the cost.
         revenue = df["fee_yuan"] * df["occupancy"]
         occ = float(df["occupancy"].iloc[0]) if len(df) else 0.0
         ax.bar([i + w / 2 for i in x], revenue, width=w, color="#55A868", label=f"收费收入（普惠收费×入托率{occ:.0%}）")
-        ax.bar([i + w / 2 for i in x], df["subsidy_per_slot_month_yuan"], width=w, bottom=revenue,
-               color="#CCB974", label="运营补贴")
+        ax.bar(
+            [i + w / 2 for i in x],
+            df["subsidy_per_slot_month_yuan"],
+            width=w,
+            bottom=revenue,
+            color="#CCB974",
+            label="运营补贴",
+        )
         cap = float(df["fee_cap_yuan"].iloc[0]) if len(df) else 0.0
         # The cap is named in the legend, not written on the chart where it would cover a bar.
         ax.axhline(cap, color="#C62828", linestyle="--", linewidth=1, label=f"收费上限 {cap:,.0f} 元/人·月")
@@ -259,16 +282,18 @@ def plot_workforce(workforce: pd.DataFrame) -> Figure:
     """District caregivers and health staff needed by year."""
     cols = [c for c in ("caregivers_needed", "health_staff_needed", "certified_target") if c in workforce]
     by_year = workforce.groupby("year", sort=True)[cols].sum()
-    names = {"caregivers_needed": "所需保育人员", "health_staff_needed": "所需卫生保健人员",
-             "certified_target": "持证保育人员目标"}
+    names = {
+        "caregivers_needed": "所需保育人员",
+        "health_staff_needed": "所需卫生保健人员",
+        "certified_target": "持证保育人员目标",
+    }
     with styled():
         fig = new_figure(6.5, 3.8)
         ax = fig.add_subplot()
         years = [str(y) for y in by_year.index]
         w = 0.8 / max(1, len(cols))
         for k, c in enumerate(cols):
-            ax.bar([i + (k - (len(cols) - 1) / 2) * w for i in range(len(years))], by_year[c], width=w,
-                   label=names[c])
+            ax.bar([i + (k - (len(cols) - 1) / 2) * w for i in range(len(years))], by_year[c], width=w, label=names[c])
         ax.set_xticks(range(len(years)), years)
         ax.set_ylabel("人")
         ax.set_title("托育从业人员需求（全区）")

@@ -28,26 +28,54 @@ from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 # Columns of the output contract (docs/design.md); extra columns follow them.
 CONTRACT: dict[str, list[str]] = {
     "allocation": ["town_id", "town", "year", "channel", "kind", "new_slots"],
-    "stock": ["town_id", "town", "year", "total_slots", "inclusive_slots", "target_total", "target_inclusive",
-              "shortfall_total", "shortfall_inclusive"],
+    "stock": [
+        "town_id",
+        "town",
+        "year",
+        "total_slots",
+        "inclusive_slots",
+        "target_total",
+        "target_inclusive",
+        "shortfall_total",
+        "shortfall_inclusive",
+    ],
     "budget": ["year", "item", "amount_yuan"],
-    "pricing": ["year", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "cost_per_slot_month_yuan",
-                "subsidy_per_slot_month_yuan"],
+    "pricing": [
+        "year",
+        "household_monthly_income_yuan",
+        "fee_cap_yuan",
+        "fee_yuan",
+        "cost_per_slot_month_yuan",
+        "subsidy_per_slot_month_yuan",
+    ],
     "demand": ["town_id", "town", "year", "children_under3", "slots_demanded", "slots_per_1000"],
     "workforce": ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "certified_target"],
     "shadow_prices": ["constraint", "town_id", "year", "value_yuan", "meaning"],
 }
 # Tables written to tables/*.csv: the contract's, then supporting ones.
-CSV_TABLES = list(CONTRACT) + ["conversions", "family_costs", "cap_sensitivity", "operating_costs",
-                               "capital_costs"]
+CSV_TABLES = list(CONTRACT) + ["conversions", "family_costs", "cap_sensitivity", "operating_costs", "capital_costs"]
 # Columns of pricing.operating_subsidy_table, all also in pricing.pricing_table.
-SUBSIDY_COLUMNS = ["year", "channel", "cost_per_slot_month_yuan", "fee_yuan", "occupancy",
-                   "revenue_per_slot_month_yuan", "subsidy_per_slot_month_yuan", "subsidy_per_slot_year_yuan",
-                   "break_even_occupancy"]
+SUBSIDY_COLUMNS = [
+    "year",
+    "channel",
+    "cost_per_slot_month_yuan",
+    "fee_yuan",
+    "occupancy",
+    "revenue_per_slot_month_yuan",
+    "subsidy_per_slot_month_yuan",
+    "subsidy_per_slot_year_yuan",
+    "break_even_occupancy",
+]
 # Where each contract table comes from, for error messages.
-PRODUCER = {"allocation": "allocation.solve", "stock": "allocation.solve", "budget": "allocation.solve",
-            "shadow_prices": "allocation.solve", "pricing": "pricing.pricing_table",
-            "demand": "demand.demand_table", "workforce": "workforce.workforce_table"}
+PRODUCER = {
+    "allocation": "allocation.solve",
+    "stock": "allocation.solve",
+    "budget": "allocation.solve",
+    "shadow_prices": "allocation.solve",
+    "pricing": "pricing.pricing_table",
+    "demand": "demand.demand_table",
+    "workforce": "workforce.workforce_table",
+}
 
 
 @dataclass
@@ -107,13 +135,16 @@ def _contract(df: Any, name: str) -> pd.DataFrame:
     cols = CONTRACT[name]
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ReportError(f"{PRODUCER.get(name, name)}: table '{name}' lacks column '{missing[0]}' of the output "
-                          f"contract ({', '.join(cols)}); it has {', '.join(map(str, df.columns))}")
+        raise ReportError(
+            f"{PRODUCER.get(name, name)}: table '{name}' lacks column '{missing[0]}' of the output "
+            f"contract ({', '.join(cols)}); it has {', '.join(map(str, df.columns))}"
+        )
     return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
 
 
-def workforce_stock(allocation: pd.DataFrame, towns: pd.DataFrame, years: list[int],
-                    existing_channel: str) -> pd.DataFrame:
+def workforce_stock(
+    allocation: pd.DataFrame, towns: pd.DataFrame, years: list[int], existing_channel: str
+) -> pd.DataFrame:
     """Slots in service by unit, year-end and channel, for :func:`workforce.workforce_table`.
 
     Existing (end-2023) slots and converted ones are counted under ``existing_channel`` (the
@@ -171,16 +202,18 @@ def budget_by_source(budget: pd.DataFrame, params: Mapping) -> pd.DataFrame:
         if "city_yuan" in budget.columns and "district_yuan" in budget.columns:
             parts = (("city", float(r.city_yuan)), ("district", float(r.district_yuan)))
         else:
-            share = float(params["city_share_of_operating"] if "operating" in str(r.item)
-                          else params["city_share_of_capital"])
+            share = float(
+                params["city_share_of_operating"] if "operating" in str(r.item) else params["city_share_of_capital"]
+            )
             parts = (("city", float(r.amount_yuan) * share), ("district", float(r.amount_yuan) * (1.0 - share)))
         for source, amount in parts:
             rows.append({"year": int(r.year), "item": r.item, "funding_source": source, "amount_yuan": amount})
     return pd.DataFrame(rows, columns=["year", "item", "funding_source", "amount_yuan"])
 
 
-def inclusive_share_table(stock: pd.DataFrame, params: Mapping, years: list[int],
-                          district: pd.DataFrame | None = None) -> pd.DataFrame:
+def inclusive_share_table(
+    stock: pd.DataFrame, params: Mapping, years: list[int], district: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """District inclusive share by year-end against the plan's target.
 
     Returns
@@ -198,10 +231,12 @@ def inclusive_share_table(stock: pd.DataFrame, params: Mapping, years: list[int]
     by_year = stock.groupby("year")[["total_slots", "inclusive_slots"]].sum().reindex(years)
     target = params["inclusive_share_target"]
     out = by_year.reset_index()
-    out["inclusive_share"] = [i / t if t > 0 else 0.0 for i, t in zip(out.inclusive_slots, out.total_slots,
-                                                                          strict=True)]
-    out["target"] = [float(target[y]) if isinstance(target, Mapping) and y in target else float("nan")
-                     for y in out.year]
+    out["inclusive_share"] = [
+        i / t if t > 0 else 0.0 for i, t in zip(out.inclusive_slots, out.total_slots, strict=True)
+    ]
+    out["target"] = [
+        float(target[y]) if isinstance(target, Mapping) and y in target else float("nan") for y in out.year
+    ]
     if district is not None and "shortfall_share" in district.columns:
         out["shortfall_share"] = district.set_index("year")["shortfall_share"].reindex(years).fillna(0.0).to_numpy()
     return out
@@ -212,8 +247,9 @@ def _round(x: float, digits: int = 2) -> float:
     return 0.0 if v == 0 else v  # no "-0.0" in JSON
 
 
-def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.DataFrame],
-                 solver: Mapping[str, Any]) -> dict[str, Any]:
+def make_summary(
+    scenario: Scenario, years: list[int], tables: Mapping[str, pd.DataFrame], solver: Mapping[str, Any]
+) -> dict[str, Any]:
     """Compute the headline figures of a run (``summary.json``); money in yuan, shares as fractions."""
     budget, stock, alloc = tables["budget"], tables["stock"], tables["allocation"]
     share, pricing, workforce = tables["inclusive_share"], tables["pricing"], tables["workforce"]
@@ -223,12 +259,16 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
     new = alloc.groupby("year")["new_slots"].sum().reindex(years, fill_value=0.0)
     new_incl = alloc[alloc.kind == "inclusive"].groupby("year")["new_slots"].sum().reindex(years, fill_value=0.0)
     conv = tables.get("conversions")
-    conv_by_year = (conv.groupby("year")[_slot_col(conv)].sum().reindex(years, fill_value=0.0)
-                    if conv is not None and len(conv) else pd.Series(0.0, index=years))
+    conv_by_year = (
+        conv.groupby("year")[_slot_col(conv)].sum().reindex(years, fill_value=0.0)
+        if conv is not None and len(conv)
+        else pd.Series(0.0, index=years)
+    )
     last = max(years)
     # every kind of unmet target, by year: town totals, town inclusive, coverage minimum, share, centre
-    short = stock.set_index("year")[[c for c in ("shortfall_total", "shortfall_inclusive", "shortfall_coverage")
-                                     if c in stock.columns]]
+    short = stock.set_index("year")[
+        [c for c in ("shortfall_total", "shortfall_inclusive", "shortfall_coverage") if c in stock.columns]
+    ]
     district = tables.get("district")
     if district is not None and len(district):
         extra = district.set_index("year")[[c for c in ("shortfall_share", "shortfall_centre") if c in district]]
@@ -243,8 +283,9 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
         "years": years,
         "solver": dict(solver),
         "public_cost_yuan": {str(y): _round(cost[y]) for y in years} | {"total": _round(cost.sum())},
-        "public_cost_by_item_yuan": {str(y): {str(i): _round(v) for (yy, i), v in by_item.items() if yy == y}
-                                     for y in years},
+        "public_cost_by_item_yuan": {
+            str(y): {str(i): _round(v) for (yy, i), v in by_item.items() if yy == y} for y in years
+        },
         "public_cost_by_source_yuan": {str(k): _round(v) for k, v in src.items()},
         "new_slots": {str(y): _round(new[y]) for y in years} | {"total": _round(new.sum())},
         "new_inclusive_slots": {str(y): _round(new_incl[y]) for y in years},
@@ -261,8 +302,9 @@ def make_summary(scenario: Scenario, years: list[int], tables: Mapping[str, pd.D
         "household_monthly_income_yuan": {str(y): _round(v) for y, v in income.items()},
         "fee_cap_yuan": {str(y): _round(v) for y, v in caps.items()},
         "inclusive_fee_yuan": {str(y): _round(v) for y, v in fees.items()},
-        "caregivers_needed": {str(y): int(workforce.loc[workforce.year == y, "caregivers_needed"].sum())
-                              for y in years},
+        "caregivers_needed": {
+            str(y): int(workforce.loc[workforce.year == y, "caregivers_needed"].sum()) for y in years
+        },
         "last_year": last,
     }
 
@@ -284,8 +326,10 @@ def _shortfall_kinds(short: pd.DataFrame) -> dict[str, float]:
     {'total': 4.0, 'inclusive': 2.0, 'coverage': 0.0, 'share': 5.0, 'centre': 0.0, 'slots': 9.0}
 
     """
-    out = {k: _round(short[f"shortfall_{k}"].fillna(0.0).sum()) if f"shortfall_{k}" in short else 0.0
-           for k in SHORTFALL_KINDS}
+    out = {
+        k: _round(short[f"shortfall_{k}"].fillna(0.0).sum()) if f"shortfall_{k}" in short else 0.0
+        for k in SHORTFALL_KINDS
+    }
     out["slots"] = _round(out["total"] + max(out["inclusive"], out["coverage"], out["share"]) + out["centre"])
     return out
 
@@ -333,8 +377,14 @@ def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         if not isinstance(values, Mapping):
             continue
         for year, v in values.items():
-            rows.append({"label_zh": label, "year": "合计" if year == "total" else int(year),
-                         "value": round(float(v) * scale, 4), "unit_zh": unit})
+            rows.append(
+                {
+                    "label_zh": label,
+                    "year": "合计" if year == "total" else int(year),
+                    "value": round(float(v) * scale, 4),
+                    "unit_zh": unit,
+                }
+            )
     return pd.DataFrame(rows, columns=["label_zh", "year", "value", "unit_zh"])
 
 
@@ -363,20 +413,27 @@ def _timed(timings: dict[str, float], key: str, fn: Any, *args: Any) -> Any:
 
 def _solver_info(result: Any) -> dict[str, Any]:
     info = {}
-    for key, attr in (("status", "status"), ("objective_value", "objective_value"), ("name", "solver"),
-                      ("version", "solver_version"), ("integer_classes", "integer_classes"),
-                      ("rounding_cost_yuan", "rounding_cost_yuan"),
-                      ("rounding_shortfall_slots", "rounding_shortfall_slots"), ("whole_slots", "whole_slots"),
-                      ("degenerate", "degenerate"),
-                      ("centre_unit", "centre_unit")):
+    for key, attr in (
+        ("status", "status"),
+        ("objective_value", "objective_value"),
+        ("name", "solver"),
+        ("version", "solver_version"),
+        ("integer_classes", "integer_classes"),
+        ("rounding_cost_yuan", "rounding_cost_yuan"),
+        ("rounding_shortfall_slots", "rounding_shortfall_slots"),
+        ("whole_slots", "whole_slots"),
+        ("degenerate", "degenerate"),
+        ("centre_unit", "centre_unit"),
+    ):
         v = getattr(result, attr, None)
         if v is not None and not callable(v) and (isinstance(v, str | int | float | bool)):
             info[key] = _round(v) if isinstance(v, float) else v
     return info
 
 
-def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Mapping[str, Any] | None = None
-              ) -> Results:
+def run_model(
+    scenario: str | Scenario = "baseline", set_options: list[str] | Mapping[str, Any] | None = None
+) -> Results:
     """Run a scenario through demand, costs, pricing, allocation and workforce.
 
     Parameters
@@ -425,10 +482,12 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
     tables["pricing"] = _contract(_timed(timings, "pricing", pricing.pricing_table, params, years), "pricing")
     # pricing_table already holds operating_subsidy_table's columns: no second computation
     tables["subsidy"] = tables["pricing"][SUBSIDY_COLUMNS].copy()
-    tables["family_costs"] = pd.concat([pricing.family_costs(params, y).reset_index().assign(year=y)
-                                        for y in years], ignore_index=True)
-    tables["cap_sensitivity"] = pd.concat([pricing.cap_sensitivity(params, y).assign(year=y) for y in years],
-                                          ignore_index=True)
+    tables["family_costs"] = pd.concat(
+        [pricing.family_costs(params, y).reset_index().assign(year=y) for y in years], ignore_index=True
+    )
+    tables["cap_sensitivity"] = pd.concat(
+        [pricing.cap_sensitivity(params, y).assign(year=y) for y in years], ignore_index=True
+    )
 
     t1 = time.perf_counter()
     inputs = allocation.inputs_from_parameters(params, targets, towns)
@@ -442,8 +501,7 @@ def run_model(scenario: str | Scenario = "baseline", set_options: list[str] | Ma
     tables["budget_by_source"] = budget_by_source(tables["budget"], params)
 
     stock = workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
-    tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock),
-                                    "workforce")
+    tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")
     tables["inclusive_share"] = inclusive_share_table(tables["stock"], params, years, tables["district"])
     summary = make_summary(scenario, years, tables, _solver_info(result))
     summary["notes"] = [str(n) for n in getattr(result, "notes", []) or []]
@@ -500,8 +558,9 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
                 written[f"tables/{name}.csv"] = write_csv(t[name], folder / "tables" / f"{name}.csv")
         sheets = dict(t)
         sheets["budget"] = t["budget"].drop(columns=["item_zh"], errors="ignore")
-        written["results.xlsx"] = write_workbook(sheets, folder / "results.xlsx", results.scenario.title,
-                                                 notes={"summary": summary_notes(results.summary)})
+        written["results.xlsx"] = write_workbook(
+            sheets, folder / "results.xlsx", results.scenario.title, notes={"summary": summary_notes(results.summary)}
+        )
         written["summary.json"] = write_json(results.summary, folder / "summary.json")
     return written
 
@@ -535,14 +594,19 @@ def write_comparison(runs: list[Results], folder: str | Path | None = None) -> d
     # figures the scenarios share get a sentence in the report, not a chart with a meaningless axis
     shown = diff[~diff["label_zh"].isin(same_metrics(diff))]
     labels = difference_table_for_people(shown, summaries)["情景"]
-    written = {"figure:differences": save_figure(plot_differences(shown.assign(scenario=labels.to_numpy())),
-                                                 folder / "figures" / "differences.png")}
+    written = {
+        "figure:differences": save_figure(
+            plot_differences(shown.assign(scenario=labels.to_numpy())), folder / "figures" / "differences.png"
+        )
+    }
     if write_tables:
         written["tables/comparison.csv"] = write_csv(table, folder / "tables" / "comparison.csv")
         written["tables/differences.csv"] = write_csv(diff, folder / "tables" / "differences.csv")
         people, people_diff = compare_table_for_people(table, summaries), difference_table_for_people(diff, summaries)
-        sheets = [Sheet("情景比较", people, ("text", "text") + ("float2",) * (people.shape[1] - 2)),
-                  Sheet("与第一个情景之差", people_diff, ("text",) * 3 + ("float2",))]
+        sheets = [
+            Sheet("情景比较", people, ("text", "text") + ("float2",) * (people.shape[1] - 2)),
+            Sheet("与第一个情景之差", people_diff, ("text",) * 3 + ("float2",)),
+        ]
         written["comparison.xlsx"] = write_sheets(sheets, folder / "comparison.xlsx", "情景比较")
         written["summary.json"] = write_json({r.scenario.name: r.summary for r in runs}, folder / "summary.json")
     return written

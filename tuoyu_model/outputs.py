@@ -49,22 +49,40 @@ class Column:
 
 # Number formats by kind (Excel format codes).
 NUMBER_FORMATS = {
-    "int": "#,##0", "year": "0", "slots": "#,##0", "float1": "#,##0.0", "float2": "#,##0.00",
-    "wan": "#,##0.00", "yuan": "#,##0", "share": "0.0%", "text": "@", "general": "General",
+    "int": "#,##0",
+    "year": "0",
+    "slots": "#,##0",
+    "float1": "#,##0.0",
+    "float2": "#,##0.00",
+    "wan": "#,##0.00",
+    "yuan": "#,##0",
+    "share": "0.0%",
+    "text": "@",
+    "general": "General",
 }
 
 COLUMNS: dict[str, Column] = {
     # identifiers
-    "town_id": Column("属地代码"), "town": Column("属地"), "year": Column("年份", "year"),
-    "channel": Column("渠道"), "kind": Column("类型"), "item": Column("项目"),
-    "funding_source": Column("资金来源"), "age_band": Column("年龄段"),
+    "town_id": Column("属地代码"),
+    "town": Column("属地"),
+    "year": Column("年份", "year"),
+    "channel": Column("渠道"),
+    "kind": Column("类型"),
+    "item": Column("项目"),
+    "funding_source": Column("资金来源"),
+    "age_band": Column("年龄段"),
     # slots
-    "new_slots": Column("新增托位（个）", "slots"), "converted_slots": Column("转普惠托位（个）", "slots"),
-    "total_slots": Column("托位总数（个）", "slots"), "inclusive_slots": Column("普惠托位（个）", "slots"),
+    "new_slots": Column("新增托位（个）", "slots"),
+    "converted_slots": Column("转普惠托位（个）", "slots"),
+    "total_slots": Column("托位总数（个）", "slots"),
+    "inclusive_slots": Column("普惠托位（个）", "slots"),
     "market_slots": Column("市场化托位（个）", "slots"),
-    "target_total": Column("托位目标（个）", "slots"), "target_inclusive": Column("普惠托位目标（个）", "slots"),
-    "shortfall_total": Column("托位缺口（个）", "slots"), "shortfall_inclusive": Column("普惠托位缺口（个）", "slots"),
-    "slots": Column("托位（个）", "slots"), "existing_slots": Column("现有托位（个）", "slots"),
+    "target_total": Column("托位目标（个）", "slots"),
+    "target_inclusive": Column("普惠托位目标（个）", "slots"),
+    "shortfall_total": Column("托位缺口（个）", "slots"),
+    "shortfall_inclusive": Column("普惠托位缺口（个）", "slots"),
+    "slots": Column("托位（个）", "slots"),
+    "existing_slots": Column("现有托位（个）", "slots"),
     "inclusive_share": Column("普惠占比", "share"),
     # money: amounts that add up in 万元, prices per child-month in 元
     "amount_yuan": Column("金额（万元）", "wan", 1 / WAN),
@@ -82,77 +100,141 @@ COLUMNS: dict[str, Column] = {
     "revenue_per_slot_month_yuan": Column("每托位月收费收入（元，按入托率）", "yuan"),
     "subsidy_per_slot_year_yuan": Column("每托位年运营补贴（元）", "yuan"),
     "meals_yuan": Column("伙食费（元/人·月）", "yuan"),
-    "occupancy": Column("入托率", "share"), "break_even_occupancy": Column("保本入托率", "share"),
+    "occupancy": Column("入托率", "share"),
+    "break_even_occupancy": Column("保本入托率", "share"),
     # stock
     "min_inclusive": Column("普惠托位下限（个）", "slots"),
     "shortfall_coverage": Column("普惠全覆盖下限缺口（个）", "slots"),
     "converted": Column("转普惠托位（个）", "slots"),
     # demand and workforce
-    "population": Column("常住人口（人）", "int"), "births": Column("出生人数（人）", "int"),
-    "children_age_0_1": Column("0–1岁儿童（人）", "int"), "children_age_1_2": Column("1–2岁儿童（人）", "int"),
-    "children_age_2_3": Column("2–3岁儿童（人）", "int"), "likely_enrolment": Column("预计入托儿童（人）", "int"),
-    "target_set": Column("目标口径"), "target_basis": Column("目标来源"),
+    "population": Column("常住人口（人）", "int"),
+    "births": Column("出生人数（人）", "int"),
+    "children_age_0_1": Column("0–1岁儿童（人）", "int"),
+    "children_age_1_2": Column("1–2岁儿童（人）", "int"),
+    "children_age_2_3": Column("2–3岁儿童（人）", "int"),
+    "likely_enrolment": Column("预计入托儿童（人）", "int"),
+    "target_set": Column("目标口径"),
+    "target_basis": Column("目标来源"),
     "slots_per_1000_target": Column("目标每千人口托位数（个）", "float2"),
     "benchmark_slots": Column("按每千人口托位标准测算（个）", "slots"),
     "gap_target_minus_demand": Column("目标减需求（个）", "slots"),
-    "enrolment_fill_rate": Column("预计入托儿童÷目标", "share"), "flag": Column("提示"),
-    "method": Column("测算方法"), "population_proxy": Column("人口为代理值"),
+    "enrolment_fill_rate": Column("预计入托儿童÷目标", "share"),
+    "flag": Column("提示"),
+    "method": Column("测算方法"),
+    "population_proxy": Column("人口为代理值"),
     "circular_comparison": Column("需求按目标推算（与目标比较无意义）"),
     "directors_needed": Column("所需机构负责人（人）", "int"),
     "certified_now_estimate": Column("现有持证人员估计（人）", "int"),
     "certification_gap": Column("持证缺口（人）", "int"),
     "training_places_needed": Column("需培训人次（人）", "int"),
-    "children_under3": Column("3岁以下儿童（人）", "int"), "slots_demanded": Column("托位需求（个）", "slots"),
+    "children_under3": Column("3岁以下儿童（人）", "int"),
+    "slots_demanded": Column("托位需求（个）", "slots"),
     "slots_per_1000": Column("每千人口托位数（个）", "float2"),
     "caregivers_needed": Column("所需保育人员（人）", "int"),
     "health_staff_needed": Column("所需卫生保健人员（人）", "float1"),
     "certified_target": Column("持证保育人员目标（人）", "int"),
     # shadow prices
-    "constraint": Column("约束"), "meaning": Column("含义"), "meaning_en": Column("含义（英文）"),
-    "family": Column("约束类别"), "unique": Column("是否唯一"), "binding": Column("是否起作用"),
+    "constraint": Column("约束"),
+    "meaning": Column("含义"),
+    "meaning_en": Column("含义（英文）"),
+    "family": Column("约束类别"),
+    "unique": Column("是否唯一"),
+    "binding": Column("是否起作用"),
     "shortfall": Column("目标缺口（个）", "slots"),
     "value_slots": Column("目标未完成时的影子价格（缺口托位，单位见后列）", "float2"),
     "value_slots_unit": Column("缺口影子价格单位"),
-    "scenario": Column("情景"), "difference": Column("与第一个情景之差", "float2"),
+    "scenario": Column("情景"),
+    "difference": Column("与第一个情景之差", "float2"),
     # summary sheet
-    "label_zh": Column("指标"), "value": Column("数值", "float2"), "unit_zh": Column("单位"),
+    "label_zh": Column("指标"),
+    "value": Column("数值", "float2"),
+    "unit_zh": Column("单位"),
     # parameters sheet (Parameters.table())
-    "name": Column("参数名"), "label_en": Column("英文名称"), "unit": Column("单位"),
-    "source": Column("来源"), "confidence": Column("可信度"), "status": Column("性质"),
-    "overridden": Column("情景修改"), "description": Column("说明"), "file": Column("文件"),
+    "name": Column("参数名"),
+    "label_en": Column("英文名称"),
+    "unit": Column("单位"),
+    "source": Column("来源"),
+    "confidence": Column("可信度"),
+    "status": Column("性质"),
+    "overridden": Column("情景修改"),
+    "description": Column("说明"),
+    "file": Column("文件"),
 }
 
 # Units of the parameters and of the shadow prices, as people read them.
 UNIT_ZH: dict[str, str] = {
-    "yuan": "元", "weighted slot-years": "加权托位·年", "slots of shortfall per slot": "缺口托位/托位",
-    "slots of shortfall per percentage point": "缺口托位/百分点", "slots of shortfall per 万元": "缺口托位/万元",
-    "FTE": "全职当量", "births per person per year": "出生/人·年", "children per FTE": "儿童/全职当量",
-    "children per caregiver": "儿童/保育人员", "children per class": "儿童/班", "choice": "选项",
-    "date (text, YYYY-MM-DD)": "日期（YYYY-MM-DD）", "employed caregivers per required post": "在岗保育人员/岗位",
-    "months": "月", "m² per child": "平方米/儿童", "persons": "人", "ratio": "比值",
-    "ratio to average household income": "相对平均家庭收入之比", "share": "比例", "share of a year": "年内比例",
-    "share of gross wage": "占应发工资比例", "share of population": "占人口比例",
-    "share of the smallest penalty": "占最小罚金比例", "share per year": "每年比例",
-    "share per year of age": "每一岁年龄组比例", "slots": "托位", "slots per 1,000 residents": "托位/千人",
-    "true/false": "是/否", "unit id": "属地代码", "variables": "变量数", "year": "年",
-    "yuan per child per month": "元/人·月", "yuan per child per year": "元/人·年", "yuan per month": "元/月",
-    "yuan per m² per day": "元/平方米·天", "yuan per m² per month": "元/平方米·月",
-    "yuan per person per year": "元/人·年", "yuan per slot": "元/托位", "yuan per slot per month": "元/托位·月",
+    "yuan": "元",
+    "weighted slot-years": "加权托位·年",
+    "slots of shortfall per slot": "缺口托位/托位",
+    "slots of shortfall per percentage point": "缺口托位/百分点",
+    "slots of shortfall per 万元": "缺口托位/万元",
+    "FTE": "全职当量",
+    "births per person per year": "出生/人·年",
+    "children per FTE": "儿童/全职当量",
+    "children per caregiver": "儿童/保育人员",
+    "children per class": "儿童/班",
+    "choice": "选项",
+    "date (text, YYYY-MM-DD)": "日期（YYYY-MM-DD）",
+    "employed caregivers per required post": "在岗保育人员/岗位",
+    "months": "月",
+    "m² per child": "平方米/儿童",
+    "persons": "人",
+    "ratio": "比值",
+    "ratio to average household income": "相对平均家庭收入之比",
+    "share": "比例",
+    "share of a year": "年内比例",
+    "share of gross wage": "占应发工资比例",
+    "share of population": "占人口比例",
+    "share of the smallest penalty": "占最小罚金比例",
+    "share per year": "每年比例",
+    "share per year of age": "每一岁年龄组比例",
+    "slots": "托位",
+    "slots per 1,000 residents": "托位/千人",
+    "true/false": "是/否",
+    "unit id": "属地代码",
+    "variables": "变量数",
+    "year": "年",
+    "yuan per child per month": "元/人·月",
+    "yuan per child per year": "元/人·年",
+    "yuan per month": "元/月",
+    "yuan per m² per day": "元/平方米·天",
+    "yuan per m² per month": "元/平方米·月",
+    "yuan per person per year": "元/人·年",
+    "yuan per slot": "元/托位",
+    "yuan per slot per month": "元/托位·月",
     "yuan per year": "元/年",
 }
 # What one more unit of a constraint family is: the shadow price in yuan is per this.
-FAMILY_PER_ZH = {"total": "托位", "inclusive": "普惠托位", "coverage": "普惠托位", "centre": "托位",
-                 "share": "百分点", "budget": "元", "capacity": "托位", "conversion": "托位"}
+FAMILY_PER_ZH = {
+    "total": "托位",
+    "inclusive": "普惠托位",
+    "coverage": "普惠托位",
+    "centre": "托位",
+    "share": "百分点",
+    "budget": "元",
+    "capacity": "托位",
+    "conversion": "托位",
+}
 
 
 VALUE_LABELS: dict[str, dict[str, str]] = {
-    "channel": {"kindergarten": "幼儿园托班", "community": "社区托育点", "employer": "用人单位办托",
-                "social": "社会托育机构", "centre": "区托育综合服务中心", "conversion": "存量转普惠"},
+    "channel": {
+        "kindergarten": "幼儿园托班",
+        "community": "社区托育点",
+        "employer": "用人单位办托",
+        "social": "社会托育机构",
+        "centre": "区托育综合服务中心",
+        "conversion": "存量转普惠",
+    },
     "kind": {"inclusive": "普惠", "market": "市场化"},
-    "item": {"capital_subsidy": "新增托位建设补贴", "conversion": "存量托位转普惠补贴",
-             "operating_subsidy_new": "新增及转化普惠托位运营补贴",
-             "operating_subsidy_existing": "2023年底存量普惠托位运营补贴", "operating_subsidy": "运营补贴",
-             "total": "合计"},
+    "item": {
+        "capital_subsidy": "新增托位建设补贴",
+        "conversion": "存量托位转普惠补贴",
+        "operating_subsidy_new": "新增及转化普惠托位运营补贴",
+        "operating_subsidy_existing": "2023年底存量普惠托位运营补贴",
+        "operating_subsidy": "运营补贴",
+        "total": "合计",
+    },
     "funding_source": {"city": "市级", "district": "区级", "total": "合计"},
     "age_band": {"age_0_1": "乳儿班（6–12个月）", "age_1_2": "托小班（12–24个月）", "age_2_3": "托大班（24–36个月）"},
     "confidence": {"high": "高", "medium": "中", "low": "低"},
@@ -161,13 +243,24 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "target_basis": {"annex": "方案附件", "none": "无目标", "held_2025": "沿用2025年目标"},
     "flag": {"unmet_need": "需求未满足", "vacancy_risk": "空置风险", "": ""},
     "method": {"births": "按出生人数推算", "age_share": "按年龄结构比例推算"},
-    "unit": UNIT_ZH, "value_slots_unit": UNIT_ZH,
-    "family": {"total": "托位总数目标", "inclusive": "普惠托位目标", "coverage": "普惠全覆盖下限",
-               "centre": "区托育综合服务中心", "share": "全区普惠占比", "budget": "年度预算",
-               "conversion": "存量转普惠产能", "capacity_kindergarten": "产能：幼儿园托班",
-               "capacity_community": "产能：社区托育点", "capacity_employer": "产能：用人单位办托",
-               "capacity_social": "产能：社会托育机构", "capacity_centre": "产能：区托育综合服务中心"},
+    "unit": UNIT_ZH,
+    "value_slots_unit": UNIT_ZH,
+    "family": {
+        "total": "托位总数目标",
+        "inclusive": "普惠托位目标",
+        "coverage": "普惠全覆盖下限",
+        "centre": "区托育综合服务中心",
+        "share": "全区普惠占比",
+        "budget": "年度预算",
+        "conversion": "存量转普惠产能",
+        "capacity_kindergarten": "产能：幼儿园托班",
+        "capacity_community": "产能：社区托育点",
+        "capacity_employer": "产能：用人单位办托",
+        "capacity_social": "产能：社会托育机构",
+        "capacity_centre": "产能：区托育综合服务中心",
+    },
 }
+
 
 def unit_zh(unit: Any) -> Any:
     """Return a unit in Chinese (:data:`UNIT_ZH`); unknown units are returned as given.
@@ -200,8 +293,14 @@ def shadow_unit_zh(family: str, unit: str) -> str:
 
 # Sheet name -> table key in Results.tables, in workbook order.
 SHEETS: list[tuple[str, str]] = [
-    ("摘要", "summary"), ("托位分配", "allocation"), ("存量与目标", "stock"), ("资金", "budget"),
-    ("价格", "pricing"), ("需求", "demand"), ("队伍建设", "workforce"), ("影子价格", "shadow_prices"),
+    ("摘要", "summary"),
+    ("托位分配", "allocation"),
+    ("存量与目标", "stock"),
+    ("资金", "budget"),
+    ("价格", "pricing"),
+    ("需求", "demand"),
+    ("队伍建设", "workforce"),
+    ("影子价格", "shadow_prices"),
     ("参数", "parameters"),
 ]
 
@@ -270,8 +369,12 @@ def round_for_csv(df: pd.DataFrame) -> pd.DataFrame:
             continue
         s = s.round(MONEY_DECIMALS if str(col).endswith("_yuan") else OTHER_DECIMALS) + 0.0
         finite = s[np.isfinite(s)]
-        if len(finite) and len(finite) == s.notna().sum() and (finite == finite.round()).all() \
-                and finite.abs().max() < 2**53:
+        if (
+            len(finite)
+            and len(finite) == s.notna().sum()
+            and (finite == finite.round()).all()
+            and finite.abs().max() < 2**53
+        ):
             s = s.astype("Int64")
         out[col] = s
     return out
@@ -364,9 +467,15 @@ def _cell_text(value: Any, fmt: str) -> str:
 # Keys and codes inside parameter values, as people read them (channels, kinds, age bands,
 # households, a period's first/last year); years become 2024年 (see :func:`parameter_text`).
 PARAMETER_WORDS_ZH: dict[str, str] = {
-    **VALUE_LABELS["channel"], **VALUE_LABELS["kind"], **TARGET_SET_LABEL_ZH,
+    **VALUE_LABELS["channel"],
+    **VALUE_LABELS["kind"],
+    **TARGET_SET_LABEL_ZH,
     **{k: v.split("（")[0] for k, v in VALUE_LABELS["age_band"].items()},
-    "low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭", "first": "首年", "last": "末年",
+    "low": "低收入家庭",
+    "middle": "中等收入家庭",
+    "high": "高收入家庭",
+    "first": "首年",
+    "last": "末年",
 }
 
 
@@ -397,8 +506,13 @@ def parameter_text(value: Any, name: str = "", unit: str = "", _depth: int = 0) 
 
     """
     if isinstance(value, Mapping):
-        inner = [(PARAMETER_WORDS_ZH.get(k, k) if not isinstance(k, int) else f"{k}年",
-                  parameter_text(v, name, unit, _depth + 1)) for k, v in value.items()]
+        inner = [
+            (
+                PARAMETER_WORDS_ZH.get(k, k) if not isinstance(k, int) else f"{k}年",
+                parameter_text(v, name, unit, _depth + 1),
+            )
+            for k, v in value.items()
+        ]
         if _depth:
             return "，".join(f"{k} {v}" for k, v in inner)
         return "；".join(f"{k}：{v}" for k, v in inner)
@@ -421,9 +535,15 @@ def parameters_for_people(params: Any) -> pd.DataFrame:
     t["value"] = [parameter_text(params.data[n], n, str(params.meta[n]["unit"])) for n in t["name"]]
     return t
 
+
 # The solver's status and name as people read them; summary.json keeps PuLP's English status.
-SOLVER_STATUS_ZH = {"Optimal": "最优解", "Not Solved": "未求解", "Infeasible": "无可行解",
-                    "Unbounded": "无界（模型有误）", "Undefined": "未得出确定结果"}
+SOLVER_STATUS_ZH = {
+    "Optimal": "最优解",
+    "Not Solved": "未求解",
+    "Infeasible": "无可行解",
+    "Unbounded": "无界（模型有误）",
+    "Undefined": "未得出确定结果",
+}
 SOLVER_NAME = {"highs": "HiGHS", "highs_cmd": "HiGHS", "cbc": "CBC", "pulp_cbc_cmd": "CBC", "coin_cmd": "CBC"}
 
 
@@ -442,6 +562,7 @@ def solver_zh(solver: Mapping[str, Any]) -> str:
     text = SOLVER_STATUS_ZH.get(status, status)
     name = str(solver.get("name", ""))
     return f"{text}（求解器 {SOLVER_NAME.get(name.lower(), name)}）" if name else text
+
 
 # Decimals of a number shown to people, by its unit: slots and people whole, 万元 with two,
 # percentages with one, yuan whole (the fee cap 3,288.48 元 shows as 3,288 everywhere).
@@ -569,8 +690,9 @@ def _whole(values: pd.Series) -> bool:
     return len(v) > 0 and bool((v == v.round()).all())
 
 
-def people_sheet(name: str, df: pd.DataFrame, columns: Mapping[str, Column] | None = None,
-                 notes: Sequence[str] = ()) -> Sheet:
+def people_sheet(
+    name: str, df: pd.DataFrame, columns: Mapping[str, Column] | None = None, notes: Sequence[str] = ()
+) -> Sheet:
     """Return a contract table as a :class:`Sheet`: :func:`for_people` and the formats of :data:`COLUMNS`.
 
     ``columns`` overrides the display of some column ids for this sheet. A column of decimals
@@ -613,8 +735,12 @@ def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
                 ws.write_string(i, j, "是" if value else "否", text_fmt)
             elif isinstance(value, numbers.Number):
                 ws.write_number(i, j, float(value), fmt)
-            elif kind != "text" and isinstance(value, str) and _NUMBER.match(value.strip()) \
-                    and not value.strip().endswith("%"):
+            elif (
+                kind != "text"
+                and isinstance(value, str)
+                and _NUMBER.match(value.strip())
+                and not value.strip().endswith("%")
+            ):
                 ws.write_number(i, j, float(value), fmt)  # a number given as text is still a number
             else:
                 text = str(value)
@@ -644,12 +770,14 @@ def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # strings_to_formulas/urls off: every str is written as text, exactly as given.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     wb.set_properties({"title": title, "created": WORKBOOK_TIME, "author": "tuoyu-model"})
     formats = {k: wb.add_format({"num_format": v, "valign": "top"}) for k, v in NUMBER_FORMATS.items()}
-    formats["header"] = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
-                                       "border": 1})
+    formats["header"] = wb.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+    )
     formats["quoted"] = wb.add_format({"quote_prefix": True, "num_format": "@", "valign": "top"})
     for sheet in sheets:
         _write_sheet(wb, sheet, formats)
@@ -676,13 +804,16 @@ def _summary_sheet(name: str, df: pd.DataFrame, notes: Sequence[str]) -> Sheet:
     if "value" not in df or "unit_zh" not in df:
         return sheet
     j = list(df.columns).index("value")
-    cells = {(i, j): SUMMARY_UNIT_FORMATS.get(u, "yuan" if str(u).startswith("元") else "float2")
-             for i, u in enumerate(df["unit_zh"])}
+    cells = {
+        (i, j): SUMMARY_UNIT_FORMATS.get(u, "yuan" if str(u).startswith("元") else "float2")
+        for i, u in enumerate(df["unit_zh"])
+    }
     return Sheet(sheet.name, sheet.table, sheet.formats, cells, sheet.notes)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = "",
-                   notes: Mapping[str, Sequence[str]] | None = None) -> Path:
+def write_workbook(
+    tables: Mapping[str, pd.DataFrame], path: Path, title: str = "", notes: Mapping[str, Sequence[str]] | None = None
+) -> Path:
     """Write the results workbook: one sheet per entry of :data:`SHEETS`, Chinese headers.
 
     Parameters
@@ -705,8 +836,9 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, title: str = 
     """
     missing = [key for _, key in SHEETS if key not in tables]
     if missing:
-        raise ReportError(f"{display(path)}: no table '{missing[0]}' to write; the workbook needs "
-                          f"{', '.join(k for _, k in SHEETS)}")
+        raise ReportError(
+            f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {', '.join(k for _, k in SHEETS)}"
+        )
     notes = notes or {}
     sheets = []
     for name, key in SHEETS:

@@ -74,7 +74,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             break
         if duplicate:
             raise _DuplicateKeyError(
-                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark)
+                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark
+            )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
@@ -82,7 +83,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 # YAML 1.1 reads 5e6 and 1e-3 as text (it wants 5.0e+6); people write them, so read them as floats.
 _StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
 
 
 def read_yaml(path: Path) -> Any:
@@ -114,8 +116,11 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        fix = ("keep one of them" if isinstance(exc, _DuplicateKeyError)
-               else "check the indentation (spaces, not tabs), the colons and the brackets")
+        fix = (
+            "keep one of them"
+            if isinstance(exc, _DuplicateKeyError)
+            else "check the indentation (spaces, not tabs), the colons and the brackets"
+        )
         raise DataError(f"{where}:{line} invalid YAML: {problem}; {fix}") from None
 
 
@@ -142,14 +147,16 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
         if not isinstance(v, str):
             raise DataError(f"{where}: '{at}' = {v!r} must be text")
         if "choices" in entry and v not in entry["choices"]:
-            raise DataError(f"{where}: '{at}' = '{v}' is not allowed{did_you_mean(v, entry['choices'])}; "
-                            f"expected one of {', '.join(map(str, entry['choices']))}")
+            raise DataError(
+                f"{where}: '{at}' = '{v}' is not allowed{did_you_mean(v, entry['choices'])}; "
+                f"expected one of {', '.join(map(str, entry['choices']))}"
+            )
         return
     if isinstance(v, bool) or not isinstance(v, int | float):
-        hint = (" — write a share as a decimal, e.g. 0.2 for 20%" if isinstance(v, str) and v.strip().endswith("%")
-                else "")
-        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in "
-                        f"{entry.get('unit', '')}{hint}")
+        hint = (
+            " — write a share as a decimal, e.g. 0.2 for 20%" if isinstance(v, str) and v.strip().endswith("%") else ""
+        )
+        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}{hint}")
     if isinstance(v, float) and not math.isfinite(v):
         raise DataError(f"{where}: '{at}' = {v} is not a finite number")
     if kind == "integer" and v != int(v):
@@ -157,8 +164,10 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
     lo, hi = entry.get("min"), entry.get("max")
     if lo is not None and v < lo or hi is not None and v > hi:
         rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}]"
-        raise DataError(f"{where}: '{at}' = {v} is out of range {rng} ({entry.get('unit', '')}); "
-                        "check the unit (e.g. a share is 0.2, not 20)")
+        raise DataError(
+            f"{where}: '{at}' = {v} is out of range {rng} ({entry.get('unit', '')}); "
+            "check the unit (e.g. a share is 0.2, not 20)"
+        )
 
 
 def _is_year(key: Any) -> bool:
@@ -169,8 +178,10 @@ def _check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
     if entry.get("index") == "year" and isinstance(value, Mapping):
         for key in value:
             if not _is_year(key):
-                raise DataError(f"{where}: '{name}' is given by year, but has the key '{key}'; "
-                                f"use years such as 2024 (between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})")
+                raise DataError(
+                    f"{where}: '{name}' is given by year, but has the key '{key}'; "
+                    f"use years such as 2024 (between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})"
+                )
     for key, leaf in _leaves(value):
         _check_leaf(where, name, key, leaf, entry)
 
@@ -185,15 +196,15 @@ def _check_metadata(where: str, name: str, entry: Mapping) -> None:
         if not isinstance(entry[key], str):
             raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be text")
     if not _is_year(entry["year"]):
-        raise DataError(f"{where}: '{name}.year' = {entry['year']!r} must be the year of the source, "
-                        "e.g. 2024")
+        raise DataError(f"{where}: '{name}.year' = {entry['year']!r} must be the year of the source, e.g. 2024")
     for key in ("min", "max"):
         if key in entry and not _is_number(entry[key]):
             raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be a number (a bound on the value)")
     if "min" in entry and "max" in entry and entry["min"] > entry["max"]:
         raise DataError(f"{where}: '{name}' has min {entry['min']} > max {entry['max']}; swap them")
-    if "choices" in entry and (not isinstance(entry["choices"], list)
-                               or not all(isinstance(c, str) for c in entry["choices"])):
+    if "choices" in entry and (
+        not isinstance(entry["choices"], list) or not all(isinstance(c, str) for c in entry["choices"])
+    ):
         raise DataError(f"{where}: '{name}.choices' must be a list of texts, e.g. [gap, flat]")
     if "index" in entry and not isinstance(entry["index"], str):
         raise DataError(f"{where}: '{name}.index' = {entry['index']!r} must be a word such as year or channel")
@@ -208,24 +219,33 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
         raise DataError(f"{where}: '{name}' must be a mapping with {', '.join(ENTRY_REQUIRED)}")
     for key in entry:
         if key not in ENTRY_REQUIRED and key not in ENTRY_OPTIONAL and key != "nullable":
-            raise DataError(f"{where}: '{name}' has unknown key '{key}'"
-                            f"{did_you_mean(key, ENTRY_REQUIRED + ENTRY_OPTIONAL)}; allowed: "
-                            f"{', '.join(ENTRY_REQUIRED + ENTRY_OPTIONAL)}")
+            raise DataError(
+                f"{where}: '{name}' has unknown key '{key}'"
+                f"{did_you_mean(key, ENTRY_REQUIRED + ENTRY_OPTIONAL)}; allowed: "
+                f"{', '.join(ENTRY_REQUIRED + ENTRY_OPTIONAL)}"
+            )
     for key in ENTRY_REQUIRED:
         if key not in entry or entry[key] in (None, "") and key != "value":
-            raise DataError(f"{where}: '{name}' lacks '{key}'; every parameter needs "
-                            f"{', '.join(ENTRY_REQUIRED)}")
+            raise DataError(f"{where}: '{name}' lacks '{key}'; every parameter needs {', '.join(ENTRY_REQUIRED)}")
     label = entry["label"]
-    if (not isinstance(label, Mapping) or set(label) != {"zh", "en"}
-            or not all(isinstance(t, str) and t.strip() for t in label.values())):
-        raise DataError(f"{where}: '{name}.label' must have exactly a 'zh' and an 'en' text, "
-                        "e.g. {zh: 户均人口, en: Household size}")
+    if (
+        not isinstance(label, Mapping)
+        or set(label) != {"zh", "en"}
+        or not all(isinstance(t, str) and t.strip() for t in label.values())
+    ):
+        raise DataError(
+            f"{where}: '{name}.label' must have exactly a 'zh' and an 'en' text, "
+            "e.g. {zh: 户均人口, en: Household size}"
+        )
     if entry["confidence"] not in CONFIDENCE:
-        raise DataError(f"{where}: '{name}.confidence' = '{entry['confidence']}' must be one of "
-                        f"{', '.join(CONFIDENCE)}")
+        raise DataError(
+            f"{where}: '{name}.confidence' = '{entry['confidence']}' must be one of {', '.join(CONFIDENCE)}"
+        )
     if entry["status"] not in STATUS:
-        raise DataError(f"{where}: '{name}.status' = '{entry['status']}' must be one of {', '.join(STATUS)}"
-                        f"{did_you_mean(entry['status'], STATUS)}")
+        raise DataError(
+            f"{where}: '{name}.status' = '{entry['status']}' must be one of {', '.join(STATUS)}"
+            f"{did_you_mean(entry['status'], STATUS)}"
+        )
     if entry.get("type", "number") not in TYPES:
         raise DataError(f"{where}: '{name}.type' = '{entry['type']}' must be one of {', '.join(TYPES)}")
     _check_metadata(where, name, entry)
@@ -246,8 +266,9 @@ def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
     ignored = sorted(folder.glob("*.yml"))
     if ignored:
         # Only *.yaml is read; a .yml file would be silently left out of the model.
-        raise DataError(f"{display(ignored[0])}: parameter files must end in .yaml; rename it to "
-                        f"{ignored[0].stem}.yaml")
+        raise DataError(
+            f"{display(ignored[0])}: parameter files must end in .yaml; rename it to {ignored[0].stem}.yaml"
+        )
     if not files:
         raise DataError(f"{display(folder)}: no parameter files (*.yaml) found")
     out: dict[str, dict] = {}
@@ -259,8 +280,9 @@ def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
         for name, entry in content.items():
             _check_entry(where, name, entry)
             if name in out:
-                raise DataError(f"{where}: parameter '{name}' is already defined in {out[name]['file']}; "
-                                "keep one definition")
+                raise DataError(
+                    f"{where}: parameter '{name}' is already defined in {out[name]['file']}; keep one definition"
+                )
             out[name] = {**entry, "file": where}
     return out
 
@@ -277,8 +299,9 @@ def parse_cli_value(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except yaml.YAMLError:
-        raise ScenarioError(f"--set: cannot read value '{text}'; use a number, true/false, text or "
-                            "{key: value}") from None
+        raise ScenarioError(
+            f"--set: cannot read value '{text}'; use a number, true/false, text or {{key: value}}"
+        ) from None
 
 
 def _coerce_key(key: Any, template: Mapping) -> Any:
@@ -301,13 +324,14 @@ def _merge(where: str, name: str, default: Any, override: Any, entry: Mapping) -
         for k, v in override.items():
             k2 = _coerce_key(k, default)
             if k2 not in default and entry.get("index") != "year":
-                raise ScenarioError(f"{where}: '{name}' has no key '{k}'{did_you_mean(k, default)}; "
-                                    f"keys: {', '.join(map(str, default))}")
+                raise ScenarioError(
+                    f"{where}: '{name}' has no key '{k}'{did_you_mean(k, default)}; "
+                    f"keys: {', '.join(map(str, default))}"
+                )
             merged[k2] = _merge(where, f"{name}.{k}", default.get(k2), v, entry) if k2 in default else v
         return merged
     if isinstance(default, Mapping) != isinstance(override, Mapping) and default is not None:
-        shape = (f"a mapping (by {entry.get('index', 'key')})" if isinstance(default, Mapping)
-                 else "a single value")
+        shape = f"a mapping (by {entry.get('index', 'key')})" if isinstance(default, Mapping) else "a single value"
         raise ScenarioError(f"{where}: '{name}' = {override!r} has the wrong shape; expected {shape}")
     return override
 
@@ -351,8 +375,10 @@ class Parameters(Mapping):
             return value
         key = _coerce_key(year, value)
         if key not in value:
-            raise DataError(f"{self.meta[name]['file']}: '{name}' has no value for {year} "
-                            f"(has {', '.join(map(str, value))}); add '{year}: …' or override it in the scenario")
+            raise DataError(
+                f"{self.meta[name]['file']}: '{name}' has no value for {year} "
+                f"(has {', '.join(map(str, value))}); add '{year}: …' or override it in the scenario"
+            )
         return value[key]
 
     def table(self) -> pd.DataFrame:
@@ -363,13 +389,22 @@ class Parameters(Mapping):
         """
         rows = []
         for name, m in self.meta.items():
-            rows.append({
-                "name": name, "label_zh": m["label"]["zh"], "label_en": m["label"]["en"],
-                "value": _fmt(self.data[name]), "unit": m["unit"], "source": m["source"],
-                "year": m["year"], "confidence": m["confidence"], "status": m["status"],
-                "overridden": self.overridden.get(name, ""), "description": m["description"],
-                "file": m["file"],
-            })
+            rows.append(
+                {
+                    "name": name,
+                    "label_zh": m["label"]["zh"],
+                    "label_en": m["label"]["en"],
+                    "value": _fmt(self.data[name]),
+                    "unit": m["unit"],
+                    "source": m["source"],
+                    "year": m["year"],
+                    "confidence": m["confidence"],
+                    "status": m["status"],
+                    "overridden": self.overridden.get(name, ""),
+                    "description": m["description"],
+                    "file": m["file"],
+                }
+            )
         return pd.DataFrame(rows)
 
     def to_jsonable(self) -> dict[str, Any]:
@@ -402,8 +437,9 @@ def apply_overrides(params: Parameters, overrides: Mapping[str, Any], where: str
     overridden = dict(params.overridden)
     for name, new in overrides.items():
         if name not in params.meta:
-            raise ScenarioError(f"{where}: unknown parameter '{name}'{did_you_mean(name, params.meta)}; "
-                                "run 'tuoyu params' for the list")
+            raise ScenarioError(
+                f"{where}: unknown parameter '{name}'{did_you_mean(name, params.meta)}; run 'tuoyu params' for the list"
+            )
         entry = params.meta[name]
         merged = _merge(where, name, values[name], new, entry)
         try:
@@ -432,8 +468,11 @@ class Scenario:
     @property
     def hash(self) -> str:
         """SHA-256 (first 16 hex digits) of the scenario's resolved parameters and header."""
-        blob = json.dumps({"name": self.name, "title": self.title, "params": self.parameters.to_jsonable()},
-                          sort_keys=True, ensure_ascii=False)
+        blob = json.dumps(
+            {"name": self.name, "title": self.title, "params": self.parameters.to_jsonable()},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
@@ -455,8 +494,10 @@ def check_scenario_name(name: str, where: str) -> None:
 
     """
     if not name or name.startswith(".") or any(c in name for c in '/\\:*?"<>|') or name != name.strip():
-        raise ScenarioError(f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
-                            "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)")
+        raise ScenarioError(
+            f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
+            "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)"
+        )
 
 
 def scenario_path(name_or_path: str) -> Path:
@@ -472,14 +513,18 @@ def scenario_path(name_or_path: str) -> Path:
     if p.suffix in (".yaml", ".yml") and p.is_file():
         return p.resolve()
     if p.suffix in (".yaml", ".yml") and (len(p.parts) > 1 or p.exists()):
-        raise ScenarioError(f"scenario file '{name_or_path}' not found (looked in {p.resolve().parent}); "
-                            "check the path, or give the name of a file in data/scenarios/ without .yaml")
+        raise ScenarioError(
+            f"scenario file '{name_or_path}' not found (looked in {p.resolve().parent}); "
+            "check the path, or give the name of a file in data/scenarios/ without .yaml"
+        )
     folder = data_dir() / "scenarios"
     known = sorted(f.stem for f in folder.glob("*.yaml"))
     if p.suffix not in (".yaml", ".yml") and name_or_path in known:
         return folder / f"{name_or_path}.yaml"
-    raise ScenarioError(f"scenario '{name_or_path}' not found{did_you_mean(name_or_path, known)}; "
-                        f"known scenarios: {', '.join(known)} (or give a path to a .yaml file)")
+    raise ScenarioError(
+        f"scenario '{name_or_path}' not found{did_you_mean(name_or_path, known)}; "
+        f"known scenarios: {', '.join(known)} (or give a path to a .yaml file)"
+    )
 
 
 def list_scenarios() -> list[str]:
@@ -504,23 +549,29 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
         key, text = item.split("=", 1)
         parts = [p.strip() for p in key.split(".")]
         if not all(parts):
-            raise ScenarioError(f"--set '{item}': the name before '=' is empty or has an empty part; "
-                                "e.g. --set household_size=3 or --set budget.2025=5e7")
+            raise ScenarioError(
+                f"--set '{item}': the name before '=' is empty or has an empty part; "
+                "e.g. --set household_size=3 or --set budget.2025=5e7"
+            )
         target = out
         for depth, part in enumerate(parts[:-1]):
             target = target.setdefault(part, {})
             if not isinstance(target, dict):
-                raise ScenarioError(f"--set '{item}': '{'.'.join(parts[:depth + 1])}' was already set to a "
-                                    "single value by an earlier --set; give one or the other")
+                raise ScenarioError(
+                    f"--set '{item}': '{'.'.join(parts[: depth + 1])}' was already set to a "
+                    "single value by an earlier --set; give one or the other"
+                )
         if isinstance(target.get(parts[-1]), dict):
-            raise ScenarioError(f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; "
-                                "give one or the other")
+            raise ScenarioError(
+                f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; give one or the other"
+            )
         target[parts[-1]] = parse_cli_value(text)
     return out
 
 
-def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, Any] | None = None,
-                  defaults: Parameters | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str = "baseline", cli_overrides: Mapping[str, Any] | None = None, defaults: Parameters | None = None
+) -> Scenario:
     """Load a scenario and resolve its parameters (defaults ← scenario overrides ← ``--set``).
 
     Parameters
@@ -559,8 +610,9 @@ def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, An
     for key in content:
         if key not in SCENARIO_REQUIRED + SCENARIO_OPTIONAL:
             hint = did_you_mean(key, SCENARIO_REQUIRED + SCENARIO_OPTIONAL)
-            raise ScenarioError(f"{where}: unknown key '{key}'{hint}; "
-                                f"a scenario has {', '.join(SCENARIO_REQUIRED + SCENARIO_OPTIONAL)}")
+            raise ScenarioError(
+                f"{where}: unknown key '{key}'{hint}; a scenario has {', '.join(SCENARIO_REQUIRED + SCENARIO_OPTIONAL)}"
+            )
     for key in SCENARIO_REQUIRED:
         if key not in content:
             raise ScenarioError(f"{where}: missing '{key}'; a scenario needs {', '.join(SCENARIO_REQUIRED)}")
@@ -580,6 +632,14 @@ def load_scenario(name_or_path: str = "baseline", cli_overrides: Mapping[str, An
     if cli_overrides:
         params = apply_overrides(params, cli_overrides, "--set")
     name = path.stem
-    return Scenario(name=name, title=str(content["title"]), description=str(content["description"]).strip(),
-                    not_modelled=not_modelled, overrides=dict(overrides), parameters=params, path=where,
-                    title_en=str(content.get("title_en", "")), cli_overrides=dict(cli_overrides or {}))
+    return Scenario(
+        name=name,
+        title=str(content["title"]),
+        description=str(content["description"]).strip(),
+        not_modelled=not_modelled,
+        overrides=dict(overrides),
+        parameters=params,
+        path=where,
+        title_en=str(content.get("title_en", "")),
+        cli_overrides=dict(cli_overrides or {}),
+    )

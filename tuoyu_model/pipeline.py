@@ -46,8 +46,24 @@ from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, ou
 REPORT_NOTEBOOK = "scenario_report.ipynb"
 COMPARE_NOTEBOOK = "compare_scenarios.ipynb"
 CELL_TIMEOUT_S = 900
-PACKAGES = ("tuoyu-model", "numpy", "pandas", "pulp", "highspy", "matplotlib", "mplfonts", "xlsxwriter",
-            "openpyxl", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "pyyaml")
+PACKAGES = (
+    "tuoyu-model",
+    "numpy",
+    "pandas",
+    "pulp",
+    "highspy",
+    "matplotlib",
+    "mplfonts",
+    "xlsxwriter",
+    "openpyxl",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "jupyter_client",
+    "pyyaml",
+)
 # Keys of papermill's notebook metadata that change from run to run (or name the temporary folder).
 _PAPERMILL_RUN_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
 
@@ -71,15 +87,23 @@ def safe_output_dir(base: Path, name: str) -> Path:
 
     """
     bad = '/\\:*?"<>|\0'
-    if (not name or name in (".", "..") or any(c in name for c in bad) or name.startswith(".")
-            or any(ord(c) < 32 for c in name) or len(name) > 120):
-        raise ScenarioError(f"scenario name '{name}' cannot be used as an output folder; "
-                            "use letters, digits, '_' and '-'")
+    if (
+        not name
+        or name in (".", "..")
+        or any(c in name for c in bad)
+        or name.startswith(".")
+        or any(ord(c) < 32 for c in name)
+        or len(name) > 120
+    ):
+        raise ScenarioError(
+            f"scenario name '{name}' cannot be used as an output folder; use letters, digits, '_' and '-'"
+        )
     base = Path(base).resolve()
     final = (base / name).resolve()
     if final.parent != base:
-        raise ScenarioError(f"scenario name '{name}' would write outside {display(base)}; "
-                            "use letters, digits, '_' and '-'")
+        raise ScenarioError(
+            f"scenario name '{name}' would write outside {display(base)}; use letters, digits, '_' and '-'"
+        )
     return final
 
 
@@ -122,8 +146,9 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
             raise PermissionError("not writable")
     except (OSError, RuntimeError) as exc:
         reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScenarioError(f"{option} {out if out else display(base)}: cannot create the folder ({reason}); "
-                            "give a writable folder") from None
+        raise ScenarioError(
+            f"{option} {out if out else display(base)}: cannot create the folder ({reason}); give a writable folder"
+        ) from None
     return base
 
 
@@ -264,10 +289,20 @@ def versions() -> dict[str, str]:
 def git_commit() -> dict[str, Any]:
     """Return the checkout's commit and whether it has uncommitted changes (None outside a git checkout)."""
     try:
-        commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": bool(dirty)}
@@ -304,8 +339,12 @@ def _kernel_manager_class() -> type:
 
         @property
         def kernel_spec(self) -> KernelSpec:
-            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                              display_name="Python 3 (ipykernel)", language="python", resource_dir="")
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (ipykernel)",
+                language="python",
+                resource_dir="",
+            )
 
     return CurrentPythonKernelManager
 
@@ -348,13 +387,21 @@ def _failure_message(exc: Exception, nb_path: Path, notebook: Path) -> str:
         cells = nbformat.read(nb_path, as_version=4).cells
         # papermill inserts an error banner cell, so its cell_index is off by one: find the cell
         # that holds the error output instead.
-        failed = [i for i, c in enumerate(cells) if c.cell_type == "code"
-                  and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        failed = [
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+        ]
         idx = failed[0] if failed else int(getattr(exc, "cell_index", -1))
         section = _section_of(cells, idx) if idx >= 0 else ""
         # papermill puts an error banner cell first: count code cells as the user sees them
-        code = [i for i, c in enumerate(cells) if c.cell_type == "code" and "injected-parameters" not in
-                c.metadata.get("tags", []) and "parameters" not in c.metadata.get("tags", [])]
+        code = [
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "code"
+            and "injected-parameters" not in c.metadata.get("tags", [])
+            and "parameters" not in c.metadata.get("tags", [])
+        ]
         if idx in code:
             where = f"code cell {code.index(idx) + 1}"
         if section:
@@ -382,17 +429,28 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
     KERNEL_LOG = tempfile.TemporaryFile()
     try:
         papermill.execute_notebook(
-            str(notebook), str(out_nb), parameters=parameters, cwd=str(cwd), kernel_name="python3",
-            kernel_manager_class=_kernel_manager_class(), progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_S, start_timeout=120)
+            str(notebook),
+            str(out_nb),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name="python3",
+            kernel_manager_class=_kernel_manager_class(),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_S,
+            start_timeout=120,
+        )
     except papermill.PapermillExecutionError as exc:
         raise ReportError(_failure_message(exc, out_nb, notebook)) from None
     except Exception as exc:  # noqa: BLE001 - kernel start-up, timeouts: one line for the user
         first = (str(exc).strip().splitlines() or [""])[0]
         tail = _kernel_log_tail()
-        raise ReportError(f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}"
-                          f"{f' (kernel: {tail})' if tail else ''}; "
-                          f"check that ipykernel is installed in {sys.executable}") from None
+        raise ReportError(
+            f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}"
+            f"{f' (kernel: {tail})' if tail else ''}; "
+            f"check that ipykernel is installed in {sys.executable}"
+        ) from None
     finally:
         KERNEL_LOG.close()
         KERNEL_LOG = None
@@ -400,8 +458,12 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
     import nbformat
 
     nb = nbformat.read(out_nb, as_version=4)
-    cells = {c.metadata.get("tags", ["cell"])[0] if c.metadata.get("tags") else f"cell{i}":
-             float(c.metadata.get("papermill", {}).get("duration") or 0.0) for i, c in enumerate(nb.cells)}
+    cells = {
+        c.metadata.get("tags", ["cell"])[0] if c.metadata.get("tags") else f"cell{i}": float(
+            c.metadata.get("papermill", {}).get("duration") or 0.0
+        )
+        for i, c in enumerate(nb.cells)
+    }
     busy = sum(cells.values())
     return {"papermill_total": total, "kernel_startup_and_overhead": total - busy, **cells}
 
@@ -436,8 +498,9 @@ def export_html(nb: Any, path: Path, title: str) -> Path:
     """Export an executed notebook to HTML with the code and prompts hidden."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     Path(path).write_text(body, encoding="utf-8")
     return Path(path)
@@ -471,8 +534,16 @@ def _scenario_argument(scenario: Scenario) -> str:
     return scenario.name if path.resolve() == shipped else str(path.resolve())
 
 
-def build_manifest(kind: str, folder: Path, *, started: float, seconds: float, inputs: Mapping[str, str],
-                   timings: Mapping[str, float] | None = None, **fields: Any) -> dict[str, Any]:
+def build_manifest(
+    kind: str,
+    folder: Path,
+    *,
+    started: float,
+    seconds: float,
+    inputs: Mapping[str, str],
+    timings: Mapping[str, float] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """Describe a run: what it is, what it read, what it wrote, with which code.
 
     The one manifest of the package (``tuoyu run``, ``tuoyu compare``, ``tuoyu progress``):
@@ -493,8 +564,11 @@ def build_manifest(kind: str, folder: Path, *, started: float, seconds: float, i
     ('2d711642b726', '1970-01-01T00:00:00Z')
 
     """
-    files = {p.relative_to(folder).as_posix(): sha256_file(p)
-             for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    files = {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
     return {
         "kind": kind,
         **fields,
@@ -503,22 +577,38 @@ def build_manifest(kind: str, folder: Path, *, started: float, seconds: float, i
         "git": git_commit(),
         # The fields below change from run to run (time and versions); everything else is fixed.
         "versions": versions(),
-        "run": {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                "seconds": round(seconds, 3), "timings_s": {k: round(v, 3) for k, v in (timings or {}).items()},
-                "python": sys.executable, "platform": platform.platform()},
+        "run": {
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "seconds": round(seconds, 3),
+            "timings_s": {k: round(v, 3) for k, v in (timings or {}).items()},
+            "python": sys.executable,
+            "platform": platform.platform(),
+        },
     }
 
 
 def scenario_fields(scenario: Scenario, set_options: list[str]) -> dict[str, Any]:
     """Describe a scenario for a manifest: name, title, hash, file, overrides, resolved parameters."""
-    return {"scenario": scenario.name, "title": scenario.title, "scenario_hash": scenario.hash,
-            "scenario_file": _label(scenario_file(scenario)), "set_options": list(set_options),
-            "overridden": dict(sorted(scenario.parameters.overridden.items())),
-            "parameters": scenario.parameters.to_jsonable()}
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "scenario_hash": scenario.hash,
+        "scenario_file": _label(scenario_file(scenario)),
+        "set_options": list(set_options),
+        "overridden": dict(sorted(scenario.parameters.overridden.items())),
+        "parameters": scenario.parameters.to_jsonable(),
+    }
 
 
-def write_manifest(folder: Path, scenario: Scenario, set_options: list[str], started: float, seconds: float,
-                   timings: dict[str, float], notebook: Path | None) -> Path:
+def write_manifest(
+    folder: Path,
+    scenario: Scenario,
+    set_options: list[str],
+    started: float,
+    seconds: float,
+    timings: dict[str, float],
+    notebook: Path | None,
+) -> Path:
     """Write a scenario run's ``manifest.json`` (:func:`build_manifest`, kind ``scenario``)."""
     import json
 
@@ -526,14 +616,22 @@ def write_manifest(folder: Path, scenario: Scenario, set_options: list[str], sta
 
     summary_path = folder / "summary.json"
     solver = json.loads(summary_path.read_text("utf-8")).get("solver", {}) if summary_path.is_file() else {}
-    manifest = build_manifest("scenario", folder, started=started, seconds=seconds, timings=timings,
-                              inputs=input_files(scenario, notebook), **scenario_fields(scenario, set_options),
-                              solver=solver)
+    manifest = build_manifest(
+        "scenario",
+        folder,
+        started=started,
+        seconds=seconds,
+        timings=timings,
+        inputs=input_files(scenario, notebook),
+        **scenario_fields(scenario, set_options),
+        solver=solver,
+    )
     return write_json(manifest, folder / "manifest.json")
 
 
-def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out: str | Path | None = None,
-                 report: bool = True) -> RunRecord:
+def run_scenario(
+    name: str | Scenario, set_options: list[str] | None = None, out: str | Path | None = None, report: bool = True
+) -> RunRecord:
     """Run one scenario into ``<out>/<scenario>/`` atomically; return where and how long.
 
     Parameters
@@ -584,8 +682,9 @@ def run_scenario(name: str | Scenario, set_options: list[str] | None = None, out
         write_manifest(tmp, scenario, set_options, started, seconds, timings, notebook if report else None)
         if not report and (final / "report.html").is_file():
             # the folder is replaced whole: a report of the previous run would not match the new tables
-            notes.append("此前的 report.html / report.ipynb 已删除（与新表格不再一致）；"
-                         "需要报告时去掉 --no-report 重新运行")
+            notes.append(
+                "此前的 report.html / report.ipynb 已删除（与新表格不再一致）；需要报告时去掉 --no-report 重新运行"
+            )
         shortfall = _final_shortfall(tmp / "summary.json")
         publish_dir(tmp, final)
     except TuoyuError as exc:
@@ -607,8 +706,17 @@ def _final_shortfall(summary_path: Path) -> tuple[int, float] | None:
     return (int(s["last_year"]), slots) if slots >= 0.5 else None
 
 
-CONTRACT_FILES = ("results.xlsx", "summary.json", "tables/allocation.csv", "tables/stock.csv", "tables/budget.csv",
-                  "tables/pricing.csv", "tables/demand.csv", "tables/workforce.csv", "tables/shadow_prices.csv")
+CONTRACT_FILES = (
+    "results.xlsx",
+    "summary.json",
+    "tables/allocation.csv",
+    "tables/stock.csv",
+    "tables/budget.csv",
+    "tables/pricing.csv",
+    "tables/demand.csv",
+    "tables/workforce.csv",
+    "tables/shadow_prices.csv",
+)
 
 
 def _check_contract(folder: Path, report: bool) -> None:
@@ -652,8 +760,9 @@ def _worker(scenario: Scenario, set_options: list[str], out: str | None, report:
     return run_scenario(scenario, set_options, out, report)
 
 
-def run_many(names: list[str], set_options: list[str] | None = None, out: str | None = None,
-             jobs: int = 0, report: bool = True) -> int:
+def run_many(
+    names: list[str], set_options: list[str] | None = None, out: str | None = None, jobs: int = 0, report: bool = True
+) -> int:
     """Run each scenario into ``<out>/<scenario>/``, in parallel; print progress; return the exit status.
 
     All scenarios are validated first (a typo stops everything before anything is written). A
@@ -663,8 +772,9 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     set_options = list(set_options or [])
     overrides = parse_set_options(set_options)
     if jobs < 0:
-        raise ScenarioError(f"--jobs {jobs}: expected 0 (one per core) or a positive number of scenarios "
-                            "run at once; e.g. --jobs 2")
+        raise ScenarioError(
+            f"--jobs {jobs}: expected 0 (one per core) or a positive number of scenarios run at once; e.g. --jobs 2"
+        )
     names = list(dict.fromkeys(names))
     validate_inputs()
     scenarios = {n: load_scenario(n, overrides) for n in names}  # loaded once, run as loaded
@@ -674,8 +784,10 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(names)))
     what = "reports" if report else "tables"
-    print(f"running {len(names)} scenario{'s' * (len(names) > 1)} ({what}) on {jobs} worker"
-          f"{'s' * (jobs > 1)}…", flush=True)
+    print(
+        f"running {len(names)} scenario{'s' * (len(names) > 1)} ({what}) on {jobs} worker{'s' * (jobs > 1)}…",
+        flush=True,
+    )
     failures = 0
     t0 = time.perf_counter()
 
@@ -718,8 +830,9 @@ def run_many(names: list[str], set_options: list[str] | None = None, out: str | 
     return 0 if failures == 0 else 2
 
 
-def run_compare(names: list[str], set_options: list[str] | None = None, out: str | None = None,
-                report: bool = True) -> RunRecord:
+def run_compare(
+    names: list[str], set_options: list[str] | None = None, out: str | None = None, report: bool = True
+) -> RunRecord:
     """Compare scenarios side by side into ``<out>/compare__A__B…/`` atomically.
 
     Executes ``notebooks/compare_scenarios.ipynb`` (headline figures of every scenario, and each
@@ -739,8 +852,10 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
 
     names = list(dict.fromkeys(names))
     if len(names) < 2:
-        raise ScenarioError(f"compare needs at least two different scenarios, got {', '.join(names) or 'none'}; "
-                            "e.g. tuoyu compare baseline budget_cut_20")
+        raise ScenarioError(
+            f"compare needs at least two different scenarios, got {', '.join(names) or 'none'}; "
+            "e.g. tuoyu compare baseline budget_cut_20"
+        )
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
     overrides = parse_set_options(set_options)
@@ -754,8 +869,11 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
     notebook = notebooks_dir() / COMPARE_NOTEBOOK
     try:
         if report:
-            params = {"scenarios": [_scenario_argument(s) for s in scenarios], "set_options": set_options,
-                      "output_dir": "."}
+            params = {
+                "scenarios": [_scenario_argument(s) for s in scenarios],
+                "set_options": set_options,
+                "output_dir": ".",
+            }
             timings = execute_notebook(notebook, tmp / "report.ipynb", params, cwd=tmp)
             nb = clean_notebook(tmp / "report.ipynb", notebook)
             export_html(nb, tmp / "report.html", "情景比较：" + "、".join(s.name for s in scenarios))
@@ -763,11 +881,19 @@ def run_compare(names: list[str], set_options: list[str] | None = None, out: str
             write_comparison([run_model(s) for s in scenarios], tmp)
             timings = {}
         inputs = {k: v for s in scenarios for k, v in input_files(s, notebook if report else None).items()}
-        write_json(build_manifest("compare", tmp, started=started, seconds=time.perf_counter() - t0,
-                                  timings=timings, inputs=inputs,
-                                  scenarios=[{"name": s.name, "title": s.title, "scenario_hash": s.hash}
-                                             for s in scenarios], set_options=set_options),
-                   tmp / "manifest.json")
+        write_json(
+            build_manifest(
+                "compare",
+                tmp,
+                started=started,
+                seconds=time.perf_counter() - t0,
+                timings=timings,
+                inputs=inputs,
+                scenarios=[{"name": s.name, "title": s.title, "scenario_hash": s.hash} for s in scenarios],
+                set_options=set_options,
+            ),
+            tmp / "manifest.json",
+        )
         publish_dir(tmp, final)
     except TuoyuError as exc:
         raise type(exc)(f"compare: {exc}; the previous outputs in {display(final)}/ are unchanged") from None

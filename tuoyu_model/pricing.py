@@ -29,13 +29,31 @@ INCOME_MEASURE_LABEL_ZH = {"all": "全体居民", "urban": "城镇居民", "rura
 HOUSEHOLD_LABEL_ZH = {"low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭"}
 SUBSIDY_RULES = ("gap", "flat")
 
-SUBSIDY_COLUMNS = ["year", "channel", "cost_per_slot_month_yuan", "fee_yuan", "occupancy",
-                   "revenue_per_slot_month_yuan", "subsidy_per_slot_month_yuan", "subsidy_per_slot_year_yuan",
-                   "break_even_occupancy"]
-PRICING_COLUMNS = ["year", "channel", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan",
-                   "cost_per_slot_month_yuan", "subsidy_per_slot_month_yuan", "occupancy",
-                   "revenue_per_slot_month_yuan", "subsidy_per_slot_year_yuan", "break_even_occupancy",
-                   "meals_yuan"]
+SUBSIDY_COLUMNS = [
+    "year",
+    "channel",
+    "cost_per_slot_month_yuan",
+    "fee_yuan",
+    "occupancy",
+    "revenue_per_slot_month_yuan",
+    "subsidy_per_slot_month_yuan",
+    "subsidy_per_slot_year_yuan",
+    "break_even_occupancy",
+]
+PRICING_COLUMNS = [
+    "year",
+    "channel",
+    "household_monthly_income_yuan",
+    "fee_cap_yuan",
+    "fee_yuan",
+    "cost_per_slot_month_yuan",
+    "subsidy_per_slot_month_yuan",
+    "occupancy",
+    "revenue_per_slot_month_yuan",
+    "subsidy_per_slot_year_yuan",
+    "break_even_occupancy",
+    "meals_yuan",
+]
 
 
 def _file(params: Mapping, name: str) -> str:
@@ -73,13 +91,16 @@ def income_per_capita(params: Mapping, year: int, measure: str | None = None) ->
     series = params[name]
     key = next((k for k in series if str(k) == str(year)), None)
     if key is None:
-        raise DataError(f"{_file(params, name)}: '{name}' has no value for {year} "
-                        f"(has {', '.join(map(str, series))}); add '{year}: …' from the statistical communiqué")
+        raise DataError(
+            f"{_file(params, name)}: '{name}' has no value for {year} "
+            f"(has {', '.join(map(str, series))}); add '{year}: …' from the statistical communiqué"
+        )
     return float(series[key])
 
 
-def household_monthly_income(params: Mapping, year: int, household_size: float | None = None,
-                             measure: str | None = None) -> float:
+def household_monthly_income(
+    params: Mapping, year: int, household_size: float | None = None, measure: str | None = None
+) -> float:
     """Household monthly disposable income that sets the fee cap of ``year`` (yuan per month).
 
     Per-capita income of ``year − 1`` × ``district_income_ratio`` × household size / 12.
@@ -110,8 +131,9 @@ def household_monthly_income(params: Mapping, year: int, household_size: float |
     try:
         per_capita = income_per_capita(params, year - 1, measure)
     except DataError as exc:
-        raise DataError(f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, "
-                        f"which is missing: {exc}") from None
+        raise DataError(
+            f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, which is missing: {exc}"
+        ) from None
     size = float(params["household_size"] if household_size is None else household_size)
     return per_capita * float(params["district_income_ratio"]) * size / 12
 
@@ -163,9 +185,11 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     if set_price is None:
         return cap * float(params["inclusive_fee_share_of_cap"])
     if float(set_price) > cap:
-        raise ScenarioError(f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
-                            f"{cap:,.2f} (20% rule, fee_cap_share); lower the price or leave it empty to charge "
-                            "the cap × inclusive_fee_share_of_cap")
+        raise ScenarioError(
+            f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
+            f"{cap:,.2f} (20% rule, fee_cap_share); lower the price or leave it empty to charge "
+            "the cap × inclusive_fee_share_of_cap"
+        )
     return float(set_price)
 
 
@@ -240,12 +264,19 @@ def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFra
         for ch in CHANNELS:
             cost = float(ops.at[ch, "cost_per_slot_month_yuan"])
             sub = operating_subsidy(cost, fee, occupancy, rule, flat)
-            rows.append({
-                "year": int(year), "channel": ch, "cost_per_slot_month_yuan": cost, "fee_yuan": fee,
-                "occupancy": occupancy, "revenue_per_slot_month_yuan": fee * occupancy,
-                "subsidy_per_slot_month_yuan": sub, "subsidy_per_slot_year_yuan": sub * months,
-                "break_even_occupancy": cost / fee if fee > 0 else float("nan"),
-            })
+            rows.append(
+                {
+                    "year": int(year),
+                    "channel": ch,
+                    "cost_per_slot_month_yuan": cost,
+                    "fee_yuan": fee,
+                    "occupancy": occupancy,
+                    "revenue_per_slot_month_yuan": fee * occupancy,
+                    "subsidy_per_slot_month_yuan": sub,
+                    "subsidy_per_slot_year_yuan": sub * months,
+                    "break_even_occupancy": cost / fee if fee > 0 else float("nan"),
+                }
+            )
     return pd.DataFrame(rows, columns=SUBSIDY_COLUMNS)
 
 
@@ -316,14 +347,20 @@ def family_costs(params: Mapping, year: int) -> pd.DataFrame:
         income = average * float(mult)
         rate = float(params["marginal_tax_rate"][hh]) if hh in params["marginal_tax_rate"] else None
         if rate is None:
-            raise DataError(f"{_file(params, 'marginal_tax_rate')}: 'marginal_tax_rate' has no value for "
-                            f"household '{hh}' (listed in household_income_multiplier); add '{hh}: …'")
+            raise DataError(
+                f"{_file(params, 'marginal_tax_rate')}: 'marginal_tax_rate' has no value for "
+                f"household '{hh}' (listed in household_income_multiplier); add '{hh}: …'"
+            )
         saving = deduction * rate
         net = fee + meals - allowance - saving
         rows[hh] = {
             "household_label_zh": HOUSEHOLD_LABEL_ZH.get(hh, hh),
-            "household_monthly_income_yuan": income, "fee_yuan": fee, "meals_yuan": meals,
-            "allowance_monthly_yuan": allowance, "marginal_tax_rate": rate, "tax_saving_monthly_yuan": saving,
+            "household_monthly_income_yuan": income,
+            "fee_yuan": fee,
+            "meals_yuan": meals,
+            "allowance_monthly_yuan": allowance,
+            "marginal_tax_rate": rate,
+            "tax_saving_monthly_yuan": saving,
             "net_monthly_cost_yuan": net,
             "fee_share_of_income": fee / income if income > 0 else float("nan"),
             "net_share_of_income": net / income if income > 0 else float("nan"),
@@ -363,13 +400,18 @@ def cap_sensitivity(params: Mapping, year: int) -> pd.DataFrame:
         for measure in INCOME_MEASURES:
             income = household_monthly_income(params, year, household_size=float(size), measure=measure)
             cap = share * income
-            rows.append({
-                "household_size": float(size), "income_measure": measure,
-                "income_measure_label_zh": INCOME_MEASURE_LABEL_ZH[measure], "income_year": year - 1,
-                "income_per_capita_yuan": income_per_capita(params, year - 1, measure),
-                "household_monthly_income_yuan": income, "fee_cap_yuan": cap,
-                "ratio_to_scenario_cap": cap / own if own > 0 else float("nan"),
-            })
+            rows.append(
+                {
+                    "household_size": float(size),
+                    "income_measure": measure,
+                    "income_measure_label_zh": INCOME_MEASURE_LABEL_ZH[measure],
+                    "income_year": year - 1,
+                    "income_per_capita_yuan": income_per_capita(params, year - 1, measure),
+                    "household_monthly_income_yuan": income,
+                    "fee_cap_yuan": cap,
+                    "ratio_to_scenario_cap": cap / own if own > 0 else float("nan"),
+                }
+            )
     return pd.DataFrame(rows)
 
 

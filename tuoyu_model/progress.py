@@ -151,8 +151,9 @@ def year_end_target_set(year: int, params: Mapping) -> str:
     return target_set_for_year(params, year)
 
 
-def projection_table(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFrame, params: Mapping,
-                     as_of: dt.date | None = None) -> pd.DataFrame:
+def projection_table(
+    progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFrame, params: Mapping, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Project each unit's slots linearly to 31 December and flag units at risk of missing the target.
 
     The trend is the change between the unit's last two reports; with a single report it is the
@@ -205,9 +206,15 @@ def projection_table(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.Da
     rows = []
     for u in _units(targets).itertuples():
         own = progress[(progress.town_id == u.town_id) & (progress.date <= pd.Timestamp(as_of))].sort_values("date")
-        row = {"town_id": u.town_id, "town": u.town, "reported": not own.empty, "year": year, "target_set": ts,
-               "target_total": int(target.at[u.town_id, "total_slots"]),
-               "target_inclusive": int(target.at[u.town_id, "inclusive_slots"])}
+        row = {
+            "town_id": u.town_id,
+            "town": u.town,
+            "reported": not own.empty,
+            "year": year,
+            "target_set": ts,
+            "target_total": int(target.at[u.town_id, "total_slots"]),
+            "target_inclusive": int(target.at[u.town_id, "inclusive_slots"]),
+        }
         if own.empty:
             rows.append({**row, "status": "not_reported"})
             continue
@@ -231,19 +238,49 @@ def projection_table(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.Da
         comp_t, comp_i = proj_t / row["target_total"], proj_i / row["target_inclusive"]
         at_risk = bool(comp_t < threshold - _EPS or comp_i < threshold - _EPS)
         status = "done" if gap_t == 0 and gap_i == 0 else "at_risk" if at_risk else "on_track"
-        rows.append({**row, "status": status, "date": last.date, "basis": basis,
-                     "total_slots": int(last.total_slots), "inclusive_slots": int(last.inclusive_slots),
-                     "rate_total_per_month": rate_t, "rate_inclusive_per_month": rate_i,
-                     "projected_total": proj_t, "projected_inclusive": proj_i,
-                     "projected_completion_total": comp_t, "projected_completion_inclusive": comp_i,
-                     "needed_total_per_month": gap_t / left if left > 0 else float(gap_t),
-                     "needed_inclusive_per_month": gap_i / left if left > 0 else float(gap_i),
-                     "at_risk": at_risk})
-    cols = ["town_id", "town", "reported", "status", "status_zh", "year", "target_set", "date", "basis",
-            "total_slots", "inclusive_slots", "rate_total_per_month", "rate_inclusive_per_month",
-            "projected_total", "projected_inclusive", "target_total", "target_inclusive",
-            "projected_completion_total", "projected_completion_inclusive", "needed_total_per_month",
-            "needed_inclusive_per_month", "at_risk"]
+        rows.append(
+            {
+                **row,
+                "status": status,
+                "date": last.date,
+                "basis": basis,
+                "total_slots": int(last.total_slots),
+                "inclusive_slots": int(last.inclusive_slots),
+                "rate_total_per_month": rate_t,
+                "rate_inclusive_per_month": rate_i,
+                "projected_total": proj_t,
+                "projected_inclusive": proj_i,
+                "projected_completion_total": comp_t,
+                "projected_completion_inclusive": comp_i,
+                "needed_total_per_month": gap_t / left if left > 0 else float(gap_t),
+                "needed_inclusive_per_month": gap_i / left if left > 0 else float(gap_i),
+                "at_risk": at_risk,
+            }
+        )
+    cols = [
+        "town_id",
+        "town",
+        "reported",
+        "status",
+        "status_zh",
+        "year",
+        "target_set",
+        "date",
+        "basis",
+        "total_slots",
+        "inclusive_slots",
+        "rate_total_per_month",
+        "rate_inclusive_per_month",
+        "projected_total",
+        "projected_inclusive",
+        "target_total",
+        "target_inclusive",
+        "projected_completion_total",
+        "projected_completion_inclusive",
+        "needed_total_per_month",
+        "needed_inclusive_per_month",
+        "at_risk",
+    ]
     out = pd.DataFrame(rows)
     out["status_zh"] = out.status.map(STATUS_ZH)
     out["at_risk"] = out["at_risk"].astype("boolean")
@@ -291,12 +328,15 @@ def workforce_progress(progress: pd.DataFrame, targets: pd.DataFrame, params: Ma
     out["certified_share"] = _ratio(out.certified_caregivers, out.caregivers)
     out["certified_needed"] = [
         max(0, _ceil_people(cert * c) - k) if r else np.nan
-        for r, c, k in zip(out.reported, out.caregivers, out.certified_caregivers, strict=True)]
+        for r, c, k in zip(out.reported, out.caregivers, out.certified_caregivers, strict=True)
+    ]
     trainees = out.institutions + out.caregivers
     trained = out.directors_trained + out.caregivers_trained
     out["training_coverage"] = _ratio(trained, trainees)
-    out["training_needed"] = [max(0, _ceil_people(train * n) - k) if r else np.nan
-                              for r, n, k in zip(out.reported, trainees, trained, strict=True)]
+    out["training_needed"] = [
+        max(0, _ceil_people(train * n) - k) if r else np.nan
+        for r, n, k in zip(out.reported, trainees, trained, strict=True)
+    ]
     out["health_staff_needed"] = (out.institutions - out.health_staff).clip(lower=0)
     out["meets_certified"] = (out.certified_needed == 0).where(out.reported)
     out["meets_training"] = (out.training_needed == 0).where(out.reported)
@@ -319,8 +359,9 @@ class ProgressResult:
     scenario_title: str = ""
 
 
-def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame], params: Mapping,
-                     as_of: dt.date) -> dict:
+def district_summary(
+    progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame], params: Mapping, as_of: dt.date
+) -> dict:
     """Headline figures of the district for the summary and the report.
 
     Totals add up reported units only; ``units_not_reported`` lists the others by name.
@@ -335,12 +376,15 @@ def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
     for ts in TARGET_SETS:
         c = comp[comp.target_set == ts]
         c_rep = c[c.reported]
-        by_set[ts] = {"label_zh": TARGET_SET_LABEL_ZH[ts], "target_total_all_units": int(c.target_total.sum()),
-                      "target_total_reported_units": int(c_rep.target_total.sum()),
-                      "completion_total_reported_units": total / c_rep.target_total.sum() if len(c_rep) else None,
-                      "completion_total_all_units": total / c.target_total.sum(),
-                      "completion_inclusive_all_units": inclusive / c.target_inclusive.sum(),
-                      "units_done": int(((c_rep.gap_total == 0) & (c_rep.gap_inclusive == 0)).sum())}
+        by_set[ts] = {
+            "label_zh": TARGET_SET_LABEL_ZH[ts],
+            "target_total_all_units": int(c.target_total.sum()),
+            "target_total_reported_units": int(c_rep.target_total.sum()),
+            "completion_total_reported_units": total / c_rep.target_total.sum() if len(c_rep) else None,
+            "completion_total_all_units": total / c.target_total.sum(),
+            "completion_inclusive_all_units": inclusive / c.target_inclusive.sum(),
+            "units_done": int(((c_rep.gap_total == 0) & (c_rep.gap_inclusive == 0)).sum()),
+        }
     wr = wf[wf.reported]
     caregivers = wr.caregivers.sum()
     trainees = wr.institutions.sum() + caregivers
@@ -348,10 +392,12 @@ def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
     share_target = params.by_year("inclusive_share_target", year) if hasattr(params, "by_year") else None
     return {
         "as_of": as_of.isoformat(),
-        "units_reported": int(cov.reported.sum()), "units_total": len(cov),
+        "units_reported": int(cov.reported.sum()),
+        "units_total": len(cov),
         "units_not_reported": cov.loc[~cov.reported, "town"].tolist(),
         "report_dates": sorted({d.date().isoformat() for d in progress.date}),
-        "total_slots": total, "inclusive_slots": inclusive,
+        "total_slots": total,
+        "inclusive_slots": inclusive,
         "inclusive_share": inclusive / total if total else None,
         "inclusive_share_target": share_target,
         "by_target_set": by_set,
@@ -363,14 +409,20 @@ def district_summary(progress: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
         "certified_share": float(wr.certified_caregivers.sum() / caregivers) if caregivers else None,
         "certified_share_target": params["certified_share_target"],
         "training_coverage": float((wr.directors_trained.sum() + wr.caregivers_trained.sum()) / trainees)
-        if trainees else None,
+        if trainees
+        else None,
         "training_coverage_target": params["training_coverage_target"],
         "health_staff_needed": int(wr.health_staff_needed.sum()),
     }
 
 
-def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object = "baseline",
-             set_options: list[str] | None = None, with_replan: bool = True) -> ProgressResult:
+def evaluate(
+    files: Sequence[Path | str],
+    as_of: object = None,
+    scenario: object = "baseline",
+    set_options: list[str] | None = None,
+    with_replan: bool = True,
+) -> ProgressResult:
     """Read the returns and build every progress table (and the re-plan when possible).
 
     Parameters
@@ -423,9 +475,17 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
         rp = replan(progress, params, targets, towns, as_of_date)
         tables.update(rp)
         summary["replan"] = replan_summary(rp)
-    return ProgressResult(as_of=as_of_date, progress=progress, tables=tables, summary=summary,
-                          files=[str(f) for f in files], scenario=s.name, scenario_hash=s.hash, notes=notes,
-                          scenario_title=s.title.split("：")[0] + (MODIFIED_MARK if s.cli_overrides else ""))
+    return ProgressResult(
+        as_of=as_of_date,
+        progress=progress,
+        tables=tables,
+        summary=summary,
+        files=[str(f) for f in files],
+        scenario=s.name,
+        scenario_hash=s.hash,
+        notes=notes,
+        scenario_title=s.title.split("：")[0] + (MODIFIED_MARK if s.cli_overrides else ""),
+    )
 
 
 # --- writing outputs/progress/<date>/ ---------------------------------------------------------
@@ -433,32 +493,50 @@ def evaluate(files: Sequence[Path | str], as_of: object = None, scenario: object
 # Chinese headers (with units) of the progress tables; ids not listed here fall back to
 # tuoyu_model.outputs.COLUMNS.
 PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
-    "date": ("统计日期", "text"), "reported": ("是否报送", "text"), "target_set": ("目标口径", "text"),
+    "date": ("统计日期", "text"),
+    "reported": ("是否报送", "text"),
+    "target_set": ("目标口径", "text"),
     "year": ("年份", "year"),
-    "institutions_kindergarten": ("幼儿园托班（个）", "int"), "institutions_community": ("社区托育点（个）", "int"),
-    "institutions_employer": ("用人单位办托（个）", "int"), "institutions_social": ("社会托育机构（个）", "int"),
-    "institutions_centre": ("区托育综合服务中心（个）", "int"), "institutions": ("托育机构合计（个）", "int"),
-    "caregivers": ("保育人员（人）", "int"), "certified_caregivers": ("持证保育人员（人）", "int"),
-    "directors_trained": ("已培训负责人（人）", "int"), "caregivers_trained": ("已培训保育人员（人）", "int"),
+    "institutions_kindergarten": ("幼儿园托班（个）", "int"),
+    "institutions_community": ("社区托育点（个）", "int"),
+    "institutions_employer": ("用人单位办托（个）", "int"),
+    "institutions_social": ("社会托育机构（个）", "int"),
+    "institutions_centre": ("区托育综合服务中心（个）", "int"),
+    "institutions": ("托育机构合计（个）", "int"),
+    "caregivers": ("保育人员（人）", "int"),
+    "certified_caregivers": ("持证保育人员（人）", "int"),
+    "directors_trained": ("已培训负责人（人）", "int"),
+    "caregivers_trained": ("已培训保育人员（人）", "int"),
     "health_staff": ("卫生保健人员（人）", "int"),
-    "source_file": ("来源文件", "text"), "source_sheet": ("工作表", "text"), "source_row": ("行号", "int"),
-    "completion_total": ("托位完成率", "share"), "completion_inclusive": ("普惠托位完成率", "share"),
-    "gap_total": ("托位缺口（个）", "slots"), "gap_inclusive": ("普惠托位缺口（个）", "slots"),
-    "inclusive_service": ("有普惠服务", "text"), "min_inclusive_slots": ("普惠托位下限（个）", "slots"),
-    "covered": ("达到普惠覆盖下限", "text"), "status_zh": ("进度判断", "text"), "status": ("进度代码", "text"),
+    "source_file": ("来源文件", "text"),
+    "source_sheet": ("工作表", "text"),
+    "source_row": ("行号", "int"),
+    "completion_total": ("托位完成率", "share"),
+    "completion_inclusive": ("普惠托位完成率", "share"),
+    "gap_total": ("托位缺口（个）", "slots"),
+    "gap_inclusive": ("普惠托位缺口（个）", "slots"),
+    "inclusive_service": ("有普惠服务", "text"),
+    "min_inclusive_slots": ("普惠托位下限（个）", "slots"),
+    "covered": ("达到普惠覆盖下限", "text"),
+    "status_zh": ("进度判断", "text"),
+    "status": ("进度代码", "text"),
     "basis": ("趋势依据", "text"),
     "rate_total_per_month": ("近期月均新增托位（个/月）", "float1"),
     "rate_inclusive_per_month": ("近期月均新增普惠托位（个/月）", "float1"),
-    "projected_total": ("预计年底托位（个）", "slots"), "projected_inclusive": ("预计年底普惠托位（个）", "slots"),
+    "projected_total": ("预计年底托位（个）", "slots"),
+    "projected_inclusive": ("预计年底普惠托位（个）", "slots"),
     "projected_completion_total": ("预计年底托位完成率", "share"),
     "projected_completion_inclusive": ("预计年底普惠完成率", "share"),
     "needed_total_per_month": ("完成目标需月均新增托位（个/月）", "float1"),
     "needed_inclusive_per_month": ("完成目标需月均新增普惠托位（个/月）", "float1"),
     "at_risk": ("滞后风险", "text"),
-    "certified_share": ("持证上岗率", "share"), "certified_needed": ("达标尚需持证（人）", "int"),
-    "training_coverage": ("培训覆盖率", "share"), "training_needed": ("达标尚需培训（人）", "int"),
+    "certified_share": ("持证上岗率", "share"),
+    "certified_needed": ("达标尚需持证（人）", "int"),
+    "training_coverage": ("培训覆盖率", "share"),
+    "training_needed": ("达标尚需培训（人）", "int"),
     "health_staff_needed": ("尚缺卫生保健人员（人）", "int"),
-    "meets_certified": ("持证率达标", "text"), "meets_training": ("培训达标", "text"),
+    "meets_certified": ("持证率达标", "text"),
+    "meets_training": ("培训达标", "text"),
     "meets_health": ("卫生保健配备达标", "text"),
     "built_since_2023": ("2023年底以来已建托位（个）", "slots"),
     "built_in_replan_years": ("再规划年份内已建托位（个）", "slots"),
@@ -482,10 +560,14 @@ VALUE_ZH = {
 VALUE_ZH.update({k: v for k, v in VALUE_LABELS.items() if k in ("channel", "kind")})
 # (sheet name, table key, csv name) in workbook order.
 PROGRESS_SHEETS = [
-    ("完成情况", "completion", "completion.csv"), ("滞后预警", "projection", "projection.csv"),
-    ("普惠覆盖", "coverage", "coverage.csv"), ("队伍建设", "workforce", "workforce.csv"),
-    ("未报送属地", "not_reported", "not_reported.csv"), ("再规划对比", "replan_changes", "replan_changes.csv"),
-    ("再规划分配", "replan_allocation", "replan_allocation.csv"), ("报送数据", "progress", "progress_reports.csv"),
+    ("完成情况", "completion", "completion.csv"),
+    ("滞后预警", "projection", "projection.csv"),
+    ("普惠覆盖", "coverage", "coverage.csv"),
+    ("队伍建设", "workforce", "workforce.csv"),
+    ("未报送属地", "not_reported", "not_reported.csv"),
+    ("再规划对比", "replan_changes", "replan_changes.csv"),
+    ("再规划分配", "replan_allocation", "replan_allocation.csv"),
+    ("报送数据", "progress", "progress_reports.csv"),
 ]
 
 
@@ -540,8 +622,11 @@ def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, titl
 
     summary = tables["summary"]
     sheets = [Sheet("摘要", summary, ("text",) * len(summary.columns))]
-    sheets += [Sheet(name, for_people_progress(tables[key]), tuple(_formats_of(tables[key])))
-               for name, key, _ in PROGRESS_SHEETS if key in tables]
+    sheets += [
+        Sheet(name, for_people_progress(tables[key]), tuple(_formats_of(tables[key])))
+        for name, key, _ in PROGRESS_SHEETS
+        if key in tables
+    ]
     return write_sheets(sheets, path, title)
 
 
@@ -554,31 +639,43 @@ def summary_lines(result: ProgressResult) -> list[str]:
     s = result.summary
     ts = s["year_end_target_set"]
     year_end = s["by_target_set"][ts]
-    lines = [f"截至{result.as_of:%Y年%m月%d日}：{s['units_reported']}/{s['units_total']}个属地报送，"
-             f"在营托位{s['total_slots']:,}个，其中普惠{s['inclusive_slots']:,}个（占比{_pct(s['inclusive_share'])}"
-             + (f"，年度目标{_pct(s['inclusive_share_target'])}）。" if s.get("inclusive_share_target") is not None
-                else "）。"),
-             f"{year_end['label_zh']}：全区完成{_pct(year_end['completion_total_all_units'])}"
-             f"（已报送属地完成{_pct(year_end['completion_total_reported_units'])}），"
-             f"{year_end['units_done']}个属地已达标。"]
+    lines = [
+        f"截至{result.as_of:%Y年%m月%d日}：{s['units_reported']}/{s['units_total']}个属地报送，"
+        f"在营托位{s['total_slots']:,}个，其中普惠{s['inclusive_slots']:,}个（占比{_pct(s['inclusive_share'])}"
+        + (
+            f"，年度目标{_pct(s['inclusive_share_target'])}）。"
+            if s.get("inclusive_share_target") is not None
+            else "）。"
+        ),
+        f"{year_end['label_zh']}：全区完成{_pct(year_end['completion_total_all_units'])}"
+        f"（已报送属地完成{_pct(year_end['completion_total_reported_units'])}），"
+        f"{year_end['units_done']}个属地已达标。",
+    ]
     if s["units_at_risk"]:
-        lines.append(f"按近期进度年底可能完不成目标的属地（{len(s['units_at_risk'])}个）："
-                     + "、".join(s["units_at_risk"]) + "。")
+        lines.append(
+            f"按近期进度年底可能完不成目标的属地（{len(s['units_at_risk'])}个）："
+            + "、".join(s["units_at_risk"])
+            + "。"
+        )
     else:
         lines.append("按近期进度，已报送属地均可按期完成年度目标。")
     if s["units_not_reported"]:
         lines.append(f"未报送（未计为0）：{'、'.join(s['units_not_reported'])}。")
     if s["units_without_inclusive_service"]:
         lines.append(f"尚无普惠托位的属地：{'、'.join(s['units_without_inclusive_service'])}。")
-    lines.append(f"队伍建设：持证上岗率{_pct(s['certified_share'])}（目标{_pct(s['certified_share_target'])}），"
-                 f"培训覆盖率{_pct(s['training_coverage'])}（目标{_pct(s['training_coverage_target'])}），"
-                 f"尚缺卫生保健人员{s['health_staff_needed']}人。")
+    lines.append(
+        f"队伍建设：持证上岗率{_pct(s['certified_share'])}（目标{_pct(s['certified_share_target'])}），"
+        f"培训覆盖率{_pct(s['training_coverage'])}（目标{_pct(s['training_coverage_target'])}），"
+        f"尚缺卫生保健人员{s['health_staff_needed']}人。"
+    )
     if "replan" in s:
         r = s["replan"]
-        lines.append(f"再规划（{r['first_year']}—{r['last_year']}年，从报送存量起算）：还需新增托位"
-                     f"{r['new_slots_replan']:,.0f}个（原方案扣除已建{r['built_in_replan_years']:,.0f}个后尚需"
-                     f"{r['new_slots_original']:,.0f}个），建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
-                     f"（原方案尚需{r['capital_original_yuan'] / 1e4:,.1f}万元）。")
+        lines.append(
+            f"再规划（{r['first_year']}—{r['last_year']}年，从报送存量起算）：还需新增托位"
+            f"{r['new_slots_replan']:,.0f}个（原方案扣除已建{r['built_in_replan_years']:,.0f}个后尚需"
+            f"{r['new_slots_original']:,.0f}个），建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
+            f"（原方案尚需{r['capital_original_yuan'] / 1e4:,.1f}万元）。"
+        )
     lines.extend(result.notes)
     return lines
 
@@ -593,42 +690,54 @@ def recommendations(result: ProgressResult) -> list[str]:
     out = []
     proj = t["projection"]
     for r in proj[proj.status == "at_risk"].itertuples():
-        out.append(f"{r.town}：距{TARGET_SET_LABEL_ZH[r.target_set]}尚差托位"
-                   f"{max(0, r.target_total - r.total_slots):,.0f}个、"
-                   f"普惠托位{max(0, r.target_inclusive - r.inclusive_slots):,.0f}个；年底前需月均新增托位"
-                   f"{r.needed_total_per_month:,.1f}个（近期月均{r.rate_total_per_month:,.1f}个），"
-                   "建议区卫生健康委、区教委约谈督导，优先挖掘幼儿园托班和闲置国有房屋资源。")
+        out.append(
+            f"{r.town}：距{TARGET_SET_LABEL_ZH[r.target_set]}尚差托位"
+            f"{max(0, r.target_total - r.total_slots):,.0f}个、"
+            f"普惠托位{max(0, r.target_inclusive - r.inclusive_slots):,.0f}个；年底前需月均新增托位"
+            f"{r.needed_total_per_month:,.1f}个（近期月均{r.rate_total_per_month:,.1f}个），"
+            "建议区卫生健康委、区教委约谈督导，优先挖掘幼儿园托班和闲置国有房屋资源。"
+        )
     miss = t["not_reported"]
     if len(miss):
         out.append(f"督促{'、'.join(miss.town)}按季度报送统计表（模板见 data/templates/），未报送属地未计入完成数。")
     cov = t["coverage"]
     low = cov[cov.reported & (cov.covered == False)]  # noqa: E712 - a nullable boolean column
     if len(low):
-        out.append(f"{'、'.join(low.town)}普惠托位不足{int(low.min_inclusive_slots.iloc[0])}个，"
-                   "需落实“普惠托育服务街道（镇）全覆盖”，可通过存量托位转普惠或幼儿园托班尽快补齐。")
+        out.append(
+            f"{'、'.join(low.town)}普惠托位不足{int(low.min_inclusive_slots.iloc[0])}个，"
+            "需落实“普惠托育服务街道（镇）全覆盖”，可通过存量托位转普惠或幼儿园托班尽快补齐。"
+        )
     wf = t["workforce"]
     wr = wf[wf.reported]
     if wr.certified_needed.sum() > 0:
-        out.append(f"保育人员持证：还需{int(wr.certified_needed.sum())}人取得育婴员、保育师等证书方可达到"
-                   f"{_pct(result.summary['certified_share_target'])}，重点在"
-                   f"{'、'.join(wr.sort_values('certified_needed', ascending=False).town.head(3))}。")
+        out.append(
+            f"保育人员持证：还需{int(wr.certified_needed.sum())}人取得育婴员、保育师等证书方可达到"
+            f"{_pct(result.summary['certified_share_target'])}，重点在"
+            f"{'、'.join(wr.sort_values('certified_needed', ascending=False).town.head(3))}。"
+        )
     if wr.training_needed.sum() > 0:
         out.append(f"培训：还需培训机构负责人和保育人员{int(wr.training_needed.sum())}人次以实现培训全覆盖。")
     if wr.health_staff_needed.sum() > 0:
-        out.append(f"卫生保健：{'、'.join(wr[wr.health_staff_needed > 0].town)}尚有机构未配备卫生保健人员，"
-                   f"共缺{int(wr.health_staff_needed.sum())}人。")
+        out.append(
+            f"卫生保健：{'、'.join(wr[wr.health_staff_needed > 0].town)}尚有机构未配备卫生保健人员，"
+            f"共缺{int(wr.health_staff_needed.sum())}人。"
+        )
     if "replan_changes" in t:
         ch = t["replan_changes"]
         more = ch[ch.new_slots_change > 0.5].sort_values("new_slots_change", ascending=False)
         r = result.summary["replan"]
-        out.append(f"按报送存量重新测算（{r['first_year']}—{r['last_year']}年），剩余期内需新增托位"
-                   f"{r['new_slots_replan']:,.0f}个、建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
-                   f"（原方案扣除已建部分后尚需{r['new_slots_original']:,.0f}个、"
-                   f"{r['capital_original_yuan'] / 1e4:,.1f}万元）。"
-                   + (f"需较原方案多建的属地：{'、'.join(more.town.head(5))}。" if len(more) else ""))
+        out.append(
+            f"按报送存量重新测算（{r['first_year']}—{r['last_year']}年），剩余期内需新增托位"
+            f"{r['new_slots_replan']:,.0f}个、建设及转普惠补贴{r['capital_replan_yuan'] / 1e4:,.1f}万元"
+            f"（原方案扣除已建部分后尚需{r['new_slots_original']:,.0f}个、"
+            f"{r['capital_original_yuan'] / 1e4:,.1f}万元）。"
+            + (f"需较原方案多建的属地：{'、'.join(more.town.head(5))}。" if len(more) else "")
+        )
         if r["shortfall_total_replan"] > 0.5 or r["shortfall_inclusive_replan"] > 0.5:
-            out.append(f"在现有渠道容量和预算下仍有缺口：托位{r['shortfall_total_replan']:,.0f}个、普惠托位"
-                       f"{r['shortfall_inclusive_replan']:,.0f}个，需增加场地供给或资金。")
+            out.append(
+                f"在现有渠道容量和预算下仍有缺口：托位{r['shortfall_total_replan']:,.0f}个、普惠托位"
+                f"{r['shortfall_inclusive_replan']:,.0f}个，需增加场地供给或资金。"
+            )
     if not out:
         out.append("各项指标均按进度推进，建议保持现有工作安排并按季度继续监测。")
     return out
@@ -679,14 +788,23 @@ def write_progress_outputs(result: ProgressResult, folder: Path) -> None:
                 if pd.api.types.is_datetime64_any_dtype(df[c]):
                     df[c] = df[c].dt.strftime("%Y-%m-%d")
             write_csv(df, folder / "tables" / name)
-    write_progress_workbook({**result.tables, "summary": summary_table(result)}, folder / "results.xlsx",
-                            title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）")
+    write_progress_workbook(
+        {**result.tables, "summary": summary_table(result)},
+        folder / "results.xlsx",
+        title=f"大兴区托育服务进展评估（截至{result.as_of.isoformat()}）",
+    )
     plot_completion(result.tables["projection"], folder / "figures" / "completion.png")
-    write_json({**result.summary, "scenario": result.scenario,
-                "scenario_zh": scenario_heading(result.scenario_title, result.scenario),
-                "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
-                "summary_zh": summary_lines(result),
-                "recommendations_zh": recommendations(result)}, folder / "summary.json")
+    write_json(
+        {
+            **result.summary,
+            "scenario": result.scenario,
+            "scenario_zh": scenario_heading(result.scenario_title, result.scenario),
+            "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
+            "summary_zh": summary_lines(result),
+            "recommendations_zh": recommendations(result),
+        },
+        folder / "summary.json",
+    )
 
 
 def scenario_heading(title: str, name: str) -> str:
@@ -726,8 +844,9 @@ def execute_report(folder: Path, as_of: str, files: Sequence[str] = ()) -> None:
 
     nb_in = notebooks_dir() / REPORT_NOTEBOOK
     nb_out = folder / "report.ipynb"
-    execute_notebook(nb_in, nb_out, {"files": [display(Path(f)) for f in files], "as_of": as_of,
-                                     "results_dir": "."}, cwd=folder)
+    execute_notebook(
+        nb_in, nb_out, {"files": [display(Path(f)) for f in files], "as_of": as_of, "results_dir": "."}, cwd=folder
+    )
     nb = clean_notebook(nb_out, nb_in)
     export_html(nb, folder / "report.html", f"大兴区托育服务进展评估（截至{as_of}）")
 
@@ -759,13 +878,19 @@ def load_progress_outputs(folder: str | Path) -> tuple[dict[str, pd.DataFrame], 
     for _, key, name in PROGRESS_SHEETS:
         path = folder / "tables" / name
         if path.is_file():
-            tables[key] = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                                      dtype={"date": str, "town_id": str})
+            tables[key] = pd.read_csv(
+                path, encoding="utf-8-sig", keep_default_na=False, na_values=[""], dtype={"date": str, "town_id": str}
+            )
     return tables, json.loads((folder / "summary.json").read_text("utf-8"))
 
 
-def report_folder(files: Sequence[str], as_of: object = None, scenario: str = "baseline",
-                  set_options: list[str] | None = None, results_dir: str | Path = "") -> Path:
+def report_folder(
+    files: Sequence[str],
+    as_of: object = None,
+    scenario: str = "baseline",
+    set_options: list[str] | None = None,
+    results_dir: str | Path = "",
+) -> Path:
     """Return the folder the report notebook shows: ``results_dir``, or a fresh evaluation's outputs.
 
     Without ``results_dir`` (the notebook run on its own) the returns are evaluated and written
@@ -781,8 +906,14 @@ def report_folder(files: Sequence[str], as_of: object = None, scenario: str = "b
     return folder
 
 
-def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str = "baseline",
-                 set_options: list[str] | None = None, out: str | None = None, report: bool = True) -> int:
+def run_progress(
+    files: Sequence[str],
+    as_of: str | None = None,
+    scenario: str = "baseline",
+    set_options: list[str] | None = None,
+    out: str | None = None,
+    report: bool = True,
+) -> int:
     """``tuoyu progress``: evaluate the returns, print a Chinese summary, write ``<out>/progress/<date>/``.
 
     The folder is written in a temporary sibling and swapped in only when everything
@@ -833,10 +964,20 @@ def run_progress(files: Sequence[str], as_of: str | None = None, scenario: str =
             execute_report(tmp, result.as_of.isoformat(), result.files)
             notebook, timings["report"] = notebooks_dir() / REPORT_NOTEBOOK, time.perf_counter() - t2
         returns = {display(Path(f)): sha256_file(Path(f)) for f in result.files}
-        write_json(build_manifest("progress", tmp, started=started, seconds=time.perf_counter() - t0,
-                                  timings=timings, inputs=input_files(s, notebook), as_of=result.as_of.isoformat(),
-                                  progress_files=returns, **scenario_fields(s, set_options)),
-                   tmp / "manifest.json")
+        write_json(
+            build_manifest(
+                "progress",
+                tmp,
+                started=started,
+                seconds=time.perf_counter() - t0,
+                timings=timings,
+                inputs=input_files(s, notebook),
+                as_of=result.as_of.isoformat(),
+                progress_files=returns,
+                **scenario_fields(s, set_options),
+            ),
+            tmp / "manifest.json",
+        )
         publish_dir(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -870,15 +1011,27 @@ def _unit_money(allocation: pd.DataFrame, conversions: pd.DataFrame, inputs: obj
     """Public capital money (new slots and conversions) by unit, yuan, from a plan's tables."""
     cost = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
     a = allocation
-    money = (a.new_slots * [cost.get((c, k), 0.0) for c, k in zip(a.channel, a.kind, strict=True)]).groupby(
-        a.town_id).sum() if len(a) else pd.Series(dtype=float)
-    conv = conversions.groupby("town_id")["slots"].sum() * inputs.conversion_cost_yuan \
-        if len(conversions) else pd.Series(dtype=float)
+    money = (
+        (a.new_slots * [cost.get((c, k), 0.0) for c, k in zip(a.channel, a.kind, strict=True)]).groupby(a.town_id).sum()
+        if len(a)
+        else pd.Series(dtype=float)
+    )
+    conv = (
+        conversions.groupby("town_id")["slots"].sum() * inputs.conversion_cost_yuan
+        if len(conversions)
+        else pd.Series(dtype=float)
+    )
     return money.add(conv, fill_value=0.0).reindex(inputs.units.index).fillna(0.0)
 
 
-def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns: pd.DataFrame,
-           as_of: dt.date, stock: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def replan(
+    progress: pd.DataFrame,
+    params: Mapping,
+    targets: pd.DataFrame,
+    towns: pd.DataFrame,
+    as_of: dt.date,
+    stock: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """Re-solve the allocation for the rest of the period from the reported stock, and compare.
 
     The original plan solves the scenario from the end-2023 stock; the re-plan solves the years
@@ -931,9 +1084,9 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):
         rp_params = apply_overrides(params, {"district_centre_slots": 0}, "progress returns (centre in service)")
     original_inputs = inputs_from_parameters(params, targets, towns)
-    inputs = inputs_from_parameters(rp_params, targets, towns, initial_stock=start[["town_id", "total_slots",
-                                                                                   "inclusive_slots"]],
-                                    first_year=first)
+    inputs = inputs_from_parameters(
+        rp_params, targets, towns, initial_stock=start[["town_id", "total_slots", "inclusive_slots"]], first_year=first
+    )
     original = solve(original_inputs)  # solve() silences HiGHS' native banner itself
     result = solve(inputs)
     years = inputs.years
@@ -969,11 +1122,20 @@ def replan(progress: pd.DataFrame, params: Mapping, targets: pd.DataFrame, towns
     end = result.stock[result.stock.year == last].set_index("town_id")
     ch["shortfall_total_replan"] = end.shortfall_total
     ch["shortfall_inclusive_replan"] = end.shortfall_inclusive
-    budget = pd.concat([original.budget[original.budget.year.isin(years)].assign(plan="original"),
-                        result.budget.assign(plan="replan")], ignore_index=True)
+    budget = pd.concat(
+        [
+            original.budget[original.budget.year.isin(years)].assign(plan="original"),
+            result.budget.assign(plan="replan"),
+        ],
+        ignore_index=True,
+    )
     budget = budget[["plan", "year", "item", "item_zh", "amount_yuan"]]
-    return {"replan_changes": ch.reset_index(), "replan_allocation": result.allocation,
-            "replan_stock": result.stock, "replan_budget": budget}
+    return {
+        "replan_changes": ch.reset_index(),
+        "replan_allocation": result.allocation,
+        "replan_stock": result.stock,
+        "replan_budget": budget,
+    }
 
 
 def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
@@ -994,16 +1156,20 @@ def replan_summary(tables: Mapping[str, pd.DataFrame]) -> dict:
         return float(part.amount_yuan.sum())
 
     years = sorted(b.loc[b.plan == "replan", "year"].unique())
-    return {"first_year": int(years[0]), "last_year": int(years[-1]),
-            "new_slots_original": float(ch.new_slots_original.sum()),
-            "new_slots_replan": float(ch.new_slots_replan.sum()),
-            "built_in_replan_years": float(ch.built_in_replan_years.sum()),
-            "capital_original_yuan": float(ch.capital_original_yuan.sum()),
-            "capital_replan_yuan": float(ch.capital_replan_yuan.sum()),
-            "public_cost_original_yuan": money("original"), "public_cost_replan_yuan": money("replan"),
-            "new_money_original_yuan": money("original", new_items),
-            "new_money_replan_yuan": money("replan", new_items),
-            "shortfall_total_replan": float(ch.shortfall_total_replan.sum()),
-            "shortfall_inclusive_replan": float(ch.shortfall_inclusive_replan.sum()),
-            "units_more_slots": ch.loc[ch.new_slots_change > 0.5, "town"].tolist(),
-            "units_fewer_slots": ch.loc[ch.new_slots_change < -0.5, "town"].tolist()}
+    return {
+        "first_year": int(years[0]),
+        "last_year": int(years[-1]),
+        "new_slots_original": float(ch.new_slots_original.sum()),
+        "new_slots_replan": float(ch.new_slots_replan.sum()),
+        "built_in_replan_years": float(ch.built_in_replan_years.sum()),
+        "capital_original_yuan": float(ch.capital_original_yuan.sum()),
+        "capital_replan_yuan": float(ch.capital_replan_yuan.sum()),
+        "public_cost_original_yuan": money("original"),
+        "public_cost_replan_yuan": money("replan"),
+        "new_money_original_yuan": money("original", new_items),
+        "new_money_replan_yuan": money("replan", new_items),
+        "shortfall_total_replan": float(ch.shortfall_total_replan.sum()),
+        "shortfall_inclusive_replan": float(ch.shortfall_inclusive_replan.sum()),
+        "units_more_slots": ch.loc[ch.new_slots_change > 0.5, "town"].tolist(),
+        "units_fewer_slots": ch.loc[ch.new_slots_change < -0.5, "town"].tolist(),
+    }

@@ -34,9 +34,12 @@ from tuoyu_model.errors import DataError
 from tuoyu_model.paths import display
 
 INSTITUTION_COLUMNS = [f"institutions_{c}" for c in CHANNELS]
-COUNT_COLUMNS = (["total_slots", "inclusive_slots"] + INSTITUTION_COLUMNS
-                 + ["caregivers", "certified_caregivers", "directors_trained", "caregivers_trained", "health_staff"])
-PROGRESS_COLUMNS = (["town_id", "town", "date"] + COUNT_COLUMNS + ["source_file", "source_sheet", "source_row"])
+COUNT_COLUMNS = (
+    ["total_slots", "inclusive_slots"]
+    + INSTITUTION_COLUMNS
+    + ["caregivers", "certified_caregivers", "directors_trained", "caregivers_trained", "health_staff"]
+)
+PROGRESS_COLUMNS = ["town_id", "town", "date"] + COUNT_COLUMNS + ["source_file", "source_sheet", "source_row"]
 
 # The template's headers (two levels: group, column); the flat csv header is group-less.
 HEADER_ZH = {
@@ -57,8 +60,15 @@ _ALIASES = {
     "date": ["统计日期", "日期", "填报日期", "截至日期", "截止日期", "报告日期", "统计时点"],
     "total_slots": ["托位总数", "托位数托位总数", "托位数", "在营托位数", "总托位数", "托位合计"],
     "inclusive_slots": ["普惠托位数", "托位数普惠托位数", "普惠托位", "托位总数普惠托位数"],
-    **{f"institutions_{c}": [CHANNEL_LABEL_ZH[c], f"托育机构数{CHANNEL_LABEL_ZH[c]}",
-                             f"{CHANNEL_LABEL_ZH[c]}机构数", f"{CHANNEL_LABEL_ZH[c]}数"] for c in CHANNELS},
+    **{
+        f"institutions_{c}": [
+            CHANNEL_LABEL_ZH[c],
+            f"托育机构数{CHANNEL_LABEL_ZH[c]}",
+            f"{CHANNEL_LABEL_ZH[c]}机构数",
+            f"{CHANNEL_LABEL_ZH[c]}数",
+        ]
+        for c in CHANNELS
+    },
     "caregivers": ["保育人员数", "保育人员保育人员数", "保育人员", "保育人员总数"],
     "certified_caregivers": ["持证保育人员数", "保育人员持证保育人员数", "持证人数", "持证保育人员"],
     "directors_trained": ["已培训机构负责人数", "已培训人员已培训机构负责人数", "负责人已培训", "已培训负责人数"],
@@ -174,8 +184,7 @@ def match_unit(raw: object, lookup: dict[str, tuple[str, str]], where: str) -> t
             return lookup[key]
     valid = sorted({t for _, t in lookup.values()})
     close = difflib.get_close_matches(name, valid, n=3, cutoff=0.3)
-    close = close or difflib.get_close_matches(_strip_suffix(name), [_strip_suffix(v) for v in valid], n=3,
-                                               cutoff=0.3)
+    close = close or difflib.get_close_matches(_strip_suffix(name), [_strip_suffix(v) for v in valid], n=3, cutoff=0.3)
     close_full = [next(v for v in valid if v.startswith(c)) for c in close] if close else []
     hint = f"closest valid names: {', '.join(close_full)}" if close_full else f"valid names: {', '.join(valid)}"
     raise DataError(f"{where}: unknown unit '{raw}'; {hint} (names as in the plan's annex, data/targets.csv)")
@@ -208,8 +217,9 @@ def parse_count(value: object, where: str) -> int:
         try:
             number = float(text)
         except ValueError:
-            raise DataError(f"{where} = '{shown}' is not a number; expected a whole number ≥ 0 "
-                            "(no words or units in number cells)") from None
+            raise DataError(
+                f"{where} = '{shown}' is not a number; expected a whole number ≥ 0 (no words or units in number cells)"
+            ) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise DataError(f"{where} = '{shown}' is not a number; expected a whole number ≥ 0")
     if number < 0:
@@ -297,8 +307,10 @@ def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]]]]:
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise DataError(f"{display(path)}: cannot open as an xlsx workbook ({type(exc).__name__}); "
-                        "save it from Excel or WPS as .xlsx") from None
+        raise DataError(
+            f"{display(path)}: cannot open as an xlsx workbook ({type(exc).__name__}); "
+            "save it from Excel or WPS as .xlsx"
+        ) from None
     sheets = []
     for ws in wb.worksheets:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -348,8 +360,9 @@ def _map_columns(top: list[object], sub: list[object] | None) -> dict[str, int]:
     return fields
 
 
-def parse_grid(rows: list[list[object]], file: str, sheet: str, lookup: dict[str, tuple[str, str]],
-               as_of: dt.date | None = None) -> list[dict]:
+def parse_grid(
+    rows: list[list[object]], file: str, sheet: str, lookup: dict[str, tuple[str, str]], as_of: dt.date | None = None
+) -> list[dict]:
     """Turn one sheet's rows into records, one per unit row, checking every cell.
 
     Parameters
@@ -376,20 +389,25 @@ def parse_grid(rows: list[list[object]], file: str, sheet: str, lookup: dict[str
 
     """
     if not any(_cell_text(v) for r in rows for v in r):
-        raise DataError(f"{_where(file, sheet)}: the sheet is empty; expected a header row "
-                        "(镇街, 统计日期, 托位总数 …) and one row per unit — "
-                        "fill in data/templates/progress_template.xlsx")
+        raise DataError(
+            f"{_where(file, sheet)}: the sheet is empty; expected a header row "
+            "(镇街, 统计日期, 托位总数 …) and one row per unit — "
+            "fill in data/templates/progress_template.xlsx"
+        )
     h = _find_header(rows)
     if h is None:
-        raise DataError(f"{_where(file, sheet)}: no header row with a unit column (镇街 or 属地) in the first "
-                        f"{_HEADER_SCAN_ROWS} rows; use the headers of data/templates/progress_template.xlsx")
+        raise DataError(
+            f"{_where(file, sheet)}: no header row with a unit column (镇街 or 属地) in the first "
+            f"{_HEADER_SCAN_ROWS} rows; use the headers of data/templates/progress_template.xlsx"
+        )
     town_col = next(j for j, v in enumerate(rows[h]) if _ALIAS_INDEX.get(_norm_header(v)) == "town")
     first = h + 1
     sub = None
     if first < len(rows):
         nxt = rows[first]
-        if _cell_text(nxt[town_col] if town_col < len(nxt) else None) in ("", _cell_text(rows[h][town_col])) and \
-                any(_cell_text(v) for v in nxt):
+        if _cell_text(nxt[town_col] if town_col < len(nxt) else None) in ("", _cell_text(rows[h][town_col])) and any(
+            _cell_text(v) for v in nxt
+        ):
             sub, first = nxt, first + 1
     fields = _map_columns(rows[h], sub)
     missing = [f for f in REQUIRED_FIELDS if f not in fields]
@@ -401,8 +419,10 @@ def parse_grid(rows: list[list[object]], file: str, sheet: str, lookup: dict[str
         shown = f"{group} › {name}" if group else name
         found = [str(v).strip() for v in (sub or rows[h]) if v is not None and str(v).strip()]
         extra = " (or give --as-of)" if f == "date" else ""
-        raise DataError(f"{_where(file, sheet, h + 1)}: missing column '{shown}' ({f}){extra}; "
-                        f"found: {', '.join(found)}; use the headers of data/templates/progress_template.xlsx")
+        raise DataError(
+            f"{_where(file, sheet, h + 1)}: missing column '{shown}' ({f}){extra}; "
+            f"found: {', '.join(found)}; use the headers of data/templates/progress_template.xlsx"
+        )
 
     def cell(row: list[object], j: int) -> object:
         return row[j] if j < len(row) else None
@@ -446,18 +466,23 @@ def parse_grid(rows: list[list[object]], file: str, sheet: str, lookup: dict[str
 def _check_parts(rec: dict, file: str, sheet: str, r: int, fields: dict[str, int]) -> None:
     """Check that a part (inclusive, certified, trained) does not exceed its whole."""
     institutions = sum(rec[c] for c in INSTITUTION_COLUMNS)
-    for part, whole, value in (("inclusive_slots", "total_slots", rec["total_slots"]),
-                               ("certified_caregivers", "caregivers", rec["caregivers"]),
-                               ("caregivers_trained", "caregivers", rec["caregivers"]),
-                               ("directors_trained", "institutions", institutions)):
+    for part, whole, value in (
+        ("inclusive_slots", "total_slots", rec["total_slots"]),
+        ("certified_caregivers", "caregivers", rec["caregivers"]),
+        ("caregivers_trained", "caregivers", rec["caregivers"]),
+        ("directors_trained", "institutions", institutions),
+    ):
         if rec[part] > value:
             whole_zh = "托育机构数合计" if whole == "institutions" else HEADER_ZH[whole][1]
-            raise DataError(f"{_where(file, sheet, r, fields[part], HEADER_ZH[part][1])} = {rec[part]} is more than "
-                            f"{whole_zh} ({value}) in the same row; it is part of it — check the two cells")
+            raise DataError(
+                f"{_where(file, sheet, r, fields[part], HEADER_ZH[part][1])} = {rec[part]} is more than "
+                f"{whole_zh} ({value}) in the same row; it is part of it — check the two cells"
+            )
 
 
-def _check_total_row(total_row: tuple[int, list[object]], records: list[dict], fields: dict[str, int],
-                     file: str, sheet: str) -> None:
+def _check_total_row(
+    total_row: tuple[int, list[object]], records: list[dict], fields: dict[str, int], file: str, sheet: str
+) -> None:
     i, row = total_row
     for f in COUNT_COLUMNS:
         j = fields[f]
@@ -468,8 +493,10 @@ def _check_total_row(total_row: tuple[int, list[object]], records: list[dict], f
         printed = parse_count(v, where)
         got = sum(r[f] for r in records)
         if printed != got:
-            raise DataError(f"{where}: 合计 = {printed} but the rows above add up to {got}; "
-                            "a row or the total was mistyped — correct it and send the file again")
+            raise DataError(
+                f"{where}: 合计 = {printed} but the rows above add up to {got}; "
+                "a row or the total was mistyped — correct it and send the file again"
+            )
 
 
 def read_progress_file(path: Path, lookup: dict[str, tuple[str, str]], as_of: dt.date | None = None) -> list[dict]:
@@ -496,8 +523,10 @@ def read_progress_file(path: Path, lookup: dict[str, tuple[str, str]], as_of: dt
             name, rows = sheets[0]
             return parse_grid(rows, file, name, lookup, as_of)
         return [rec for name, rows in usable for rec in parse_grid(rows, file, name, lookup, as_of)]
-    raise DataError(f"{file}: unknown file type '{path.suffix}'; send .xlsx or .csv (an old .xls: "
-                    "open it in Excel or WPS and save as .xlsx)")
+    raise DataError(
+        f"{file}: unknown file type '{path.suffix}'; send .xlsx or .csv (an old .xls: "
+        "open it in Excel or WPS and save as .xlsx)"
+    )
 
 
 def _to_date(value: object) -> dt.date | None:
@@ -510,8 +539,9 @@ def _to_date(value: object) -> dt.date | None:
     return parse_date(value, f"--as-of '{value}'")
 
 
-def read_progress(paths: Sequence[Path | str] | Path | str, as_of: object = None,
-                  targets: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_progress(
+    paths: Sequence[Path | str] | Path | str, as_of: object = None, targets: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Read and merge progress returns into one tidy table.
 
     Parameters
@@ -590,9 +620,11 @@ def _drop_duplicates(df: pd.DataFrame) -> pd.DataFrame:
             c = diff[0]
             a = _where(first.source_file, first.source_sheet, first.source_row)
             b = _where(row.source_file, row.source_sheet, row.source_row)
-            raise DataError(f"{b}, column '{HEADER_ZH[c][1]}': {row.town} is reported twice for {row.date} with "
-                            f"different numbers ({c} {first[c]} in {a}; {row[c]} here); keep one return per "
-                            "unit and date")
+            raise DataError(
+                f"{b}, column '{HEADER_ZH[c][1]}': {row.town} is reported twice for {row.date} with "
+                f"different numbers ({c} {first[c]} in {a}; {row[c]} here); keep one return per "
+                "unit and date"
+            )
     return df.loc[keep]
 
 
@@ -638,9 +670,17 @@ def flat_header(field: str) -> str:
     return name + unit.group(0) if unit and "（" not in name else name
 
 
-def write_return_xlsx(path: Path, records: Sequence[dict], *, title: str | None = None,
-                      total_row: bool = False, notes: Sequence[str] = (), sheet: str = "填报表",
-                      notes_sheet: Sequence[tuple[str, str]] = (), date_as_text: bool = False) -> Path:
+def write_return_xlsx(
+    path: Path,
+    records: Sequence[dict],
+    *,
+    title: str | None = None,
+    total_row: bool = False,
+    notes: Sequence[str] = (),
+    sheet: str = "填报表",
+    notes_sheet: Sequence[tuple[str, str]] = (),
+    date_as_text: bool = False,
+) -> Path:
     """Write a return in the annex's layout: optional title, two-row merged header, rows, 合计, notes.
 
     Used for the template in ``data/templates/`` and the test fixtures, so both match what the
@@ -798,26 +838,41 @@ def write_return_csv(path: Path, records: Sequence[dict], encoding: str = "utf-8
 # Explanations for the template's notes sheet (填报说明), per column.
 TEMPLATE_NOTES = {
     "town": "属地名称，按工作方案附件填写（如“旧宫镇”“兴丰街道”；写“旧宫”“兴丰”也可识别）。"
-            " Unit name as in the plan's annex (the 街道/镇 suffix may be left out).",
+    " Unit name as in the plan's annex (the 街道/镇 suffix may be left out).",
     "date": "统计时点，如 2024-06-30 或 2024年6月30日；每季度末填报一次。 Report date (quarter end).",
     "total_slots": "截至统计日期已投入使用的托位总数（个），含普惠与市场化托位。 Slots in service, all kinds.",
     "inclusive_slots": "其中纳入普惠托育服务的托位数（个），不得大于托位总数。 Inclusive slots (part of the total).",
-    **{f"institutions_{c}": f"{CHANNEL_LABEL_ZH[c]}的机构（点）数（个），没有填 0。 Institutions: {c}."
-       for c in CHANNELS},
+    **{
+        f"institutions_{c}": f"{CHANNEL_LABEL_ZH[c]}的机构（点）数（个），没有填 0。 Institutions: {c}."
+        for c in CHANNELS
+    },
     "caregivers": "在岗保育人员总数（人）。 Caregivers in post.",
-    "certified_caregivers": ("其中持育婴员、保育师等证书上岗的人数（人），目标不低于 90%。"
-                             " Certified caregivers (goal ≥ 90%)."),
+    "certified_caregivers": (
+        "其中持育婴员、保育师等证书上岗的人数（人），目标不低于 90%。 Certified caregivers (goal ≥ 90%)."
+    ),
     "directors_trained": "已参加培训的托育机构负责人人数（人），目标全覆盖；每个机构按 1 名负责人计。"
-                         " Directors trained (goal: all; one director per institution).",
+    " Directors trained (goal: all; one director per institution).",
     "caregivers_trained": "已参加岗位培训的保育人员人数（人），目标全覆盖。 Caregivers trained (goal: all).",
-    "health_staff": ("考核合格的专（兼）职卫生保健人员数（人），每个机构至少 1 名。"
-                     " Qualified health staff (≥ 1 per institution)."),
+    "health_staff": (
+        "考核合格的专（兼）职卫生保健人员数（人），每个机构至少 1 名。 Qualified health staff (≥ 1 per institution)."
+    ),
 }
-TEMPLATE_EXAMPLE = {"town": "旧宫镇", "date": dt.date(2024, 6, 30), "total_slots": 320, "inclusive_slots": 96,
-                    "institutions_kindergarten": 3, "institutions_community": 1, "institutions_employer": 1,
-                    "institutions_social": 4, "institutions_centre": 0, "caregivers": 64,
-                    "certified_caregivers": 50, "directors_trained": 8, "caregivers_trained": 55,
-                    "health_staff": 9}
+TEMPLATE_EXAMPLE = {
+    "town": "旧宫镇",
+    "date": dt.date(2024, 6, 30),
+    "total_slots": 320,
+    "inclusive_slots": 96,
+    "institutions_kindergarten": 3,
+    "institutions_community": 1,
+    "institutions_employer": 1,
+    "institutions_social": 4,
+    "institutions_centre": 0,
+    "caregivers": 64,
+    "certified_caregivers": 50,
+    "directors_trained": 8,
+    "caregivers_trained": 55,
+    "health_staff": 9,
+}
 
 
 def write_templates(folder: Path) -> list[Path]:
@@ -833,11 +888,22 @@ def write_templates(folder: Path) -> list[Path]:
 
     """
     folder = Path(folder)
-    notes = [(f"{HEADER_ZH[f][0]} › {HEADER_ZH[f][1]}" if HEADER_ZH[f][0] else HEADER_ZH[f][1], TEMPLATE_NOTES[f])
-             for f in HEADER_ZH]
-    notes.append(("合计行 / 注", "表下可保留“合计”行和“注：”说明，读取时合计行用于核对，不计入属地。"
-                  " A 合计 row and notes under the table are allowed; the total is checked, not counted."))
-    xlsx = write_return_xlsx(folder / "progress_template.xlsx", [TEMPLATE_EXAMPLE],
-                             title="大兴区托育服务进展统计表（示例行请替换为本属地数据）",
-                             notes=["注：示例行为虚构数据，请替换。每个属地一行；没有的项目填 0。"], notes_sheet=notes)
+    notes = [
+        (f"{HEADER_ZH[f][0]} › {HEADER_ZH[f][1]}" if HEADER_ZH[f][0] else HEADER_ZH[f][1], TEMPLATE_NOTES[f])
+        for f in HEADER_ZH
+    ]
+    notes.append(
+        (
+            "合计行 / 注",
+            "表下可保留“合计”行和“注：”说明，读取时合计行用于核对，不计入属地。"
+            " A 合计 row and notes under the table are allowed; the total is checked, not counted.",
+        )
+    )
+    xlsx = write_return_xlsx(
+        folder / "progress_template.xlsx",
+        [TEMPLATE_EXAMPLE],
+        title="大兴区托育服务进展统计表（示例行请替换为本属地数据）",
+        notes=["注：示例行为虚构数据，请替换。每个属地一行；没有的项目填 0。"],
+        notes_sheet=notes,
+    )
     return [xlsx, write_return_csv(folder / "progress_template.csv", [TEMPLATE_EXAMPLE])]

@@ -23,8 +23,13 @@ from tuoyu_model.outputs import (
     unit_zh,
 )
 
-STATUS_MARK = {"assumption": "⚠ 假设", "proxy": "⚠ 代理值", "derived": "推算", "sourced": "有出处",
-               "setting": "模型设置"}
+STATUS_MARK = {
+    "assumption": "⚠ 假设",
+    "proxy": "⚠ 代理值",
+    "derived": "推算",
+    "sourced": "有出处",
+    "setting": "模型设置",
+}
 
 
 def _cjk(text: str) -> bool:
@@ -43,8 +48,7 @@ def wan(yuan: float, digits: int = 1) -> str:
     return f"{yuan / WAN:,.{digits}f}万元"
 
 
-def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False,
-               formats: Mapping[str, int] | None = None) -> Any:
+def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False, formats: Mapping[str, int] | None = None) -> Any:
     """Return an IPython HTML table; every number shown by :func:`tuoyu_model.outputs.text_for_people`.
 
     Decimals follow the unit (row's ``单位`` or the header's brackets: 个/人/元 none, 万元 two,
@@ -83,15 +87,18 @@ def scenario_markdown(results: Any) -> str:
     meta = s.parameters.meta
     lines = [f"**情景：{report_title(s)}**（`{s.name}`）", ""]
     if s.cli_overrides:
-        lines += ["**本次运行修改的参数**（命令行 `--set`，以下结果均按修改后的取值计算；"
-                  "情景说明中的数字以此为准）：", ""]
+        lines += [
+            "**本次运行修改的参数**（命令行 `--set`，以下结果均按修改后的取值计算；情景说明中的数字以此为准）：",
+            "",
+        ]
         lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {s.parameters[n]}" for n in s.cli_overrides]
         lines += [""]
     lines += [s.description]
     changed = {n: w for n, w in s.parameters.overridden.items() if n not in s.cli_overrides}
     if changed:
-        items = [f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）"
-                 for n, where in changed.items()]
+        items = [
+            f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）" for n, where in changed.items()
+        ]
         lines += ["", "情景对默认参数的修改：", ""] + [f"- {x}" for x in items]
     return "\n".join(lines)
 
@@ -138,14 +145,16 @@ def headline_markdown(results: Any) -> str:
     years = [str(y) for y in results.years]
     cost = "，".join(f"{y}年{wan(s['public_cost_yuan'][y])}" for y in years)
     new = "，".join(f"{y}年{s['new_slots'][y]:,.0f}个" for y in years)
-    share = "，".join(f"{y}年底{s['inclusive_share'][y]:.1%}（目标{s['inclusive_share_target'][y]:.0%}）"
-                     for y in years)
+    share = "，".join(
+        f"{y}年底{s['inclusive_share'][y]:.1%}（目标{s['inclusive_share_target'][y]:.0%}）" for y in years
+    )
     caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
     solver = s.get("solver", {})
     lines = [
         f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
         f"- **新增托位**：{new}；存量转普惠"
-        + "，".join(f"{y}年{s['converted_slots'][y]:,.0f}个" for y in years) + "。",
+        + "，".join(f"{y}年{s['converted_slots'][y]:,.0f}个" for y in years)
+        + "。",
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
         f"- **收费上限**（上一年度家庭月可支配收入的20%口径，按本情景参数）：{caps}/人·月。",
@@ -169,9 +178,14 @@ def summary_table_for_people(results: Any) -> pd.DataFrame:
 
     """
     t = results.tables["summary"]
-    return pd.DataFrame({"指标": t["label_zh"], "年份": t["year"].astype(str),
-                         "数值": [people_number(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
-                         "单位": t["unit_zh"]})
+    return pd.DataFrame(
+        {
+            "指标": t["label_zh"],
+            "年份": t["year"].astype(str),
+            "数值": [people_number(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
+            "单位": t["unit_zh"],
+        }
+    )
 
 
 def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
@@ -195,20 +209,36 @@ def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
         return f"- **目标缺口**：{last}年底全部托位目标均可完成{tail}。"
     k = summary.get("shortfall_by_kind_by_year", {}).get(last, {})
     parts = [f"托位总数缺口{k.get('total', 0):,.0f}个", f"普惠托位缺口{k.get('inclusive', 0):,.0f}个"]
-    parts += [f"{label}{k[key]:,.0f}个" for key, label in (("coverage", "普惠全覆盖下限差"),
-                                                         ("share", "全区普惠占比差"),
-                                                         ("centre", "区托育综合服务中心缺"))
-              if k.get(key, 0) >= 0.5]
-    return (f"- **目标缺口**：{last}年底仍有**{final:,.0f}个**托位目标未能完成（{'，'.join(parts)}；"
-            f"普惠各项目标相互重叠，只计最大者）{tail}，详见“托位目标与缺口”。")
+    parts += [
+        f"{label}{k[key]:,.0f}个"
+        for key, label in (
+            ("coverage", "普惠全覆盖下限差"),
+            ("share", "全区普惠占比差"),
+            ("centre", "区托育综合服务中心缺"),
+        )
+        if k.get(key, 0) >= 0.5
+    ]
+    return (
+        f"- **目标缺口**：{last}年底仍有**{final:,.0f}个**托位目标未能完成（{'，'.join(parts)}；"
+        f"普惠各项目标相互重叠，只计最大者）{tail}，详见“托位目标与缺口”。"
+    )
 
 
 def town_gap_table(results: Any, year: int | None = None) -> pd.DataFrame:
     """Slots reached against targets by town at the end of ``year`` (default the last), for people."""
     year = year or max(results.years)
     stock = results["stock"]
-    df = stock[stock.year == year][["town", "target_total", "total_slots", "shortfall_total", "target_inclusive",
-                                    "inclusive_slots", "shortfall_inclusive"]]
+    df = stock[stock.year == year][
+        [
+            "town",
+            "target_total",
+            "total_slots",
+            "shortfall_total",
+            "target_inclusive",
+            "inclusive_slots",
+            "shortfall_inclusive",
+        ]
+    ]
     total = df.drop(columns="town").sum().to_frame().T.assign(town="全区合计")[df.columns]
     return for_people(pd.concat([df, total], ignore_index=True))
 
@@ -233,8 +263,12 @@ def budget_table(results: Any) -> pd.DataFrame:
     b = results["budget_by_source"].copy()
     b["item"] = b["item"].map(lambda v: VALUE_LABELS["item"].get(v, v))
     b["funding_source"] = b["funding_source"].map(lambda v: VALUE_LABELS["funding_source"].get(v, v))
-    pivot = b.pivot_table(index=["year", "item"], columns="funding_source", values="amount_yuan", aggfunc="sum",
-                          sort=False).fillna(0.0) / WAN
+    pivot = (
+        b.pivot_table(
+            index=["year", "item"], columns="funding_source", values="amount_yuan", aggfunc="sum", sort=False
+        ).fillna(0.0)
+        / WAN
+    )
     pivot["合计"] = pivot.sum(axis=1)
     pivot = pivot.reset_index().rename(columns={"year": "年份", "item": "项目"})
     pivot.columns.name = None
@@ -245,8 +279,18 @@ def pricing_table_for_people(results: Any, year: int | None = None) -> pd.DataFr
     """Per channel: fee cap, fee, occupancy, fee revenue per slot, monthly cost and subsidy (= cost − revenue)."""
     year = year or max(results.years)
     p = results["pricing"]
-    p = p[p.year == year][["channel", "household_monthly_income_yuan", "fee_cap_yuan", "fee_yuan", "occupancy",
-                           "revenue_per_slot_month_yuan", "cost_per_slot_month_yuan", "subsidy_per_slot_month_yuan"]]
+    p = p[p.year == year][
+        [
+            "channel",
+            "household_monthly_income_yuan",
+            "fee_cap_yuan",
+            "fee_yuan",
+            "occupancy",
+            "revenue_per_slot_month_yuan",
+            "cost_per_slot_month_yuan",
+            "subsidy_per_slot_month_yuan",
+        ]
+    ]
     out = for_people(p.assign(occupancy=p["occupancy"] * 100))
     # subsidy = cost − fee × occupancy: the revenue column makes the arithmetic visible
     return out.rename(columns={"入托率": "入托率（%）"})
@@ -257,11 +301,17 @@ def family_table(results: Any, year: int | None = None) -> pd.DataFrame:
     year = year or max(results.years)
     f = results["family_costs"]
     f = f[f.year == year]
-    cols = {"household_label_zh": "家庭类型", "household_monthly_income_yuan": "家庭月可支配收入（元）",
-            "fee_yuan": "普惠收费（元/月）", "meals_yuan": "伙食费（元/月）",
-            "allowance_monthly_yuan": "育儿补贴（元/月）", "tax_saving_monthly_yuan": "个税专项附加扣除节税（元/月）",
-            "net_monthly_cost_yuan": "家庭实际负担（元/月）", "net_share_of_income": "实际负担占收入（%）",
-            "market_net_monthly_cost_yuan": "市场化机构实际负担（元/月）"}
+    cols = {
+        "household_label_zh": "家庭类型",
+        "household_monthly_income_yuan": "家庭月可支配收入（元）",
+        "fee_yuan": "普惠收费（元/月）",
+        "meals_yuan": "伙食费（元/月）",
+        "allowance_monthly_yuan": "育儿补贴（元/月）",
+        "tax_saving_monthly_yuan": "个税专项附加扣除节税（元/月）",
+        "net_monthly_cost_yuan": "家庭实际负担（元/月）",
+        "net_share_of_income": "实际负担占收入（%）",
+        "market_net_monthly_cost_yuan": "市场化机构实际负担（元/月）",
+    }
     out = f[[c for c in cols if c in f.columns]].rename(columns=cols)
     if "实际负担占收入（%）" in out:
         out["实际负担占收入（%）"] = out["实际负担占收入（%）"] * 100
@@ -273,8 +323,9 @@ def cap_table(results: Any, year: int | None = None) -> pd.DataFrame:
     year = year or max(results.years)
     c = results["cap_sensitivity"]
     c = c[c.year == year]
-    pivot = c.pivot_table(index="household_size", columns="income_measure_label_zh", values="fee_cap_yuan",
-                          sort=False).reset_index()
+    pivot = c.pivot_table(
+        index="household_size", columns="income_measure_label_zh", values="fee_cap_yuan", sort=False
+    ).reset_index()
     pivot.columns.name = None
     pivot["household_size"] = pivot["household_size"].map(lambda v: f"{v:g}")
     return pivot.rename(columns={"household_size": "户均人口（人）"})
@@ -288,12 +339,14 @@ def fee_cap_markdown(results: Any) -> str:
     from tuoyu_model.pricing import INCOME_MEASURE_LABEL_ZH
 
     measure = INCOME_MEASURE_LABEL_ZH.get(p["income_measure"], p["income_measure"])
-    return (f"收费上限 = 上一年度{measure}人均可支配收入× 户均人口 {p['household_size']} ÷ 12"
-            f" × {float(p['fee_cap_share']):.0%}。{year}年家庭月可支配收入 "
-            f"{s['household_monthly_income_yuan'][year]:,.0f} 元，"
-            f"收费上限 {s['fee_cap_yuan'][year]:,.0f} 元/人·月，"
-            f"普惠收费 {s['inclusive_fee_yuan'][year]:,.0f} 元/人·月。"
-            "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。")
+    return (
+        f"收费上限 = 上一年度{measure}人均可支配收入× 户均人口 {p['household_size']} ÷ 12"
+        f" × {float(p['fee_cap_share']):.0%}。{year}年家庭月可支配收入 "
+        f"{s['household_monthly_income_yuan'][year]:,.0f} 元，"
+        f"收费上限 {s['fee_cap_yuan'][year]:,.0f} 元/人·月，"
+        f"普惠收费 {s['inclusive_fee_yuan'][year]:,.0f} 元/人·月。"
+        "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。"
+    )
 
 
 # Shadow-price families in the order the report shows them: (family or prefix, heading). Values
@@ -393,15 +446,19 @@ def shadow_price_groups(results: Any, limit: int = 5, tolerance: float = 1.0) ->
         out.append((_budget_heading(heading, sentences) if key == "budget" else heading, sentences))
     unmet = sp[is_unmet]
     if len(unmet):
-        unmet = unmet.loc[pd.to_numeric(unmet["shortfall"], errors="coerce").sort_values(
-            ascending=False, kind="stable").index]
+        unmet = unmet.loc[
+            pd.to_numeric(unmet["shortfall"], errors="coerce").sort_values(ascending=False, kind="stable").index
+        ]
         if "value_slots" in unmet:
             unmet = unmet.assign(meaning=[_with_value_slots(r) for r in unmet.itertuples(index=False)])
         # district targets (share, centre, coverage of the district) are always shown; units up to the limit
         district = unmet[unmet["town_id"].isna() | (unmet["town_id"].astype(str).isin(["", "district"]))]
         towns_part = _merge_towns(unmet.drop(district.index), towns)
-        rest = [f"其余{len(towns_part) - limit}个属地见 {SHADOW_PRICES_CSV} 或 Excel {SHADOW_PRICES_SHEET}表"
-                ] if len(towns_part) > limit else []
+        rest = (
+            [f"其余{len(towns_part) - limit}个属地见 {SHADOW_PRICES_CSV} 或 Excel {SHADOW_PRICES_SHEET}表"]
+            if len(towns_part) > limit
+            else []
+        )
         out.append((PENALTY_HEADING, _merge_towns(district, towns) + towns_part[:limit] + rest))
     return out
 
@@ -442,8 +499,7 @@ def shadow_price_markdown(results: Any, limit: int = 5) -> str:
     groups = shadow_price_groups(results, limit)
     if not groups:
         return "没有起作用的约束。"
-    return "\n\n".join(f"**{heading}**\n\n" + "\n".join(f"- {s}" for s in sentences)
-                         for heading, sentences in groups)
+    return "\n\n".join(f"**{heading}**\n\n" + "\n".join(f"- {s}" for s in sentences) for heading, sentences in groups)
 
 
 def shadow_price_sentences(results: Any, limit: int = 5, tolerance: float = 1.0) -> list[str]:
@@ -456,8 +512,12 @@ def workforce_table_for_people(results: Any) -> pd.DataFrame:
     w = results["workforce"]
     cols = [c for c in w.columns if c not in ("town_id", "town", "year")]
     by_year = w.groupby("year", as_index=False)[cols].sum()
-    names = {"directors_needed": "所需机构负责人（人）", "certified_now_estimate": "现有持证人员估计（人）",
-             "certification_gap": "持证缺口（人）", "training_places_needed": "需培训人次（人）"}
+    names = {
+        "directors_needed": "所需机构负责人（人）",
+        "certified_now_estimate": "现有持证人员估计（人）",
+        "certification_gap": "持证缺口（人）",
+        "training_places_needed": "需培训人次（人）",
+    }
     return for_people(by_year).rename(columns=names)
 
 
@@ -467,16 +527,18 @@ def assumptions_table(results: Any) -> pd.DataFrame:
     Generated from the parameter metadata (``data/parameters/*.yaml``), never written by hand.
     """
     t = parameters_for_people(results.scenario.parameters)
-    out = pd.DataFrame({
-        "性质": t["status"].map(lambda s: STATUS_MARK.get(s, s)),
-        "参数": t["label_zh"] + "（" + t["name"] + "）",
-        "取值": t["value"],
-        "单位": t["unit"].map(unit_zh),
-        "来源": t["source"],
-        "年份": t["year"],
-        "可信度": t["confidence"].map(lambda c: VALUE_LABELS["confidence"].get(c, c)),
-        "情景修改": t["overridden"].map(lambda w: "是" if w else ""),
-    })
+    out = pd.DataFrame(
+        {
+            "性质": t["status"].map(lambda s: STATUS_MARK.get(s, s)),
+            "参数": t["label_zh"] + "（" + t["name"] + "）",
+            "取值": t["value"],
+            "单位": t["unit"].map(unit_zh),
+            "来源": t["source"],
+            "年份": t["year"],
+            "可信度": t["confidence"].map(lambda c: VALUE_LABELS["confidence"].get(c, c)),
+            "情景修改": t["overridden"].map(lambda w: "是" if w else ""),
+        }
+    )
     order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3, "setting": 4}
     return out.iloc[t["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
 
@@ -489,11 +551,13 @@ def assumptions_markdown(results: Any) -> str:
     counts = t["status"].value_counts()
     towns = results["towns"]  # the unit data the run read, not the file as it is now
     flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
-    return (f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
-            f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
-            f"模型设置（如惩罚系数、求解器）{counts.get('setting', 0)} 个。"
-            f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
-            "可用官方数据替换。")
+    return (
+        f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
+        f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
+        f"模型设置（如惩罚系数、求解器）{counts.get('setting', 0)} 个。"
+        f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
+        "可用官方数据替换。"
+    )
 
 
 def not_modelled_markdown(results: Any) -> str:
@@ -535,8 +599,9 @@ def difference_table(table: pd.DataFrame) -> pd.DataFrame:
     for _, r in table.iterrows():
         d = r.to_dict()
         for n in names[1:]:
-            rows.append({"label_zh": d["label_zh"], "unit_zh": d["unit_zh"], "scenario": n,
-                         "difference": d[n] - d[names[0]]})
+            rows.append(
+                {"label_zh": d["label_zh"], "unit_zh": d["unit_zh"], "scenario": n, "difference": d[n] - d[names[0]]}
+            )
     return pd.DataFrame(rows, columns=["label_zh", "unit_zh", "scenario", "difference"])
 
 
@@ -596,4 +661,5 @@ def difference_table_for_people(diff: pd.DataFrame, summaries: Sequence[Mapping[
     labels = {s["scenario"]: scenario_label(s) for s in summaries}
     first = scenario_label(summaries[0])
     return diff.assign(scenario=diff["scenario"].map(lambda n: labels.get(n, n))).rename(
-        columns={"label_zh": "指标", "unit_zh": "单位", "scenario": "情景", "difference": f"与{first}之差"})
+        columns={"label_zh": "指标", "unit_zh": "单位", "scenario": "情景", "difference": f"与{first}之差"}
+    )

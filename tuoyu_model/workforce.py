@@ -22,8 +22,18 @@ import pandas as pd
 from tuoyu_model.costs import CHANNELS, operating_costs
 from tuoyu_model.errors import DataError
 
-WORKFORCE_COLUMNS = ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "directors_needed",
-                     "certified_target", "certified_now_estimate", "certification_gap", "training_places_needed"]
+WORKFORCE_COLUMNS = [
+    "town_id",
+    "town",
+    "year",
+    "caregivers_needed",
+    "health_staff_needed",
+    "directors_needed",
+    "certified_target",
+    "certified_now_estimate",
+    "certification_gap",
+    "training_places_needed",
+]
 STOCK_COLUMNS = ["town_id", "town", "year", "channel", "slots"]
 # Slots come out of a linear program as floats such as 19.999999997; this tolerance keeps
 # rounding-up from adding a whole person for solver noise.
@@ -81,10 +91,12 @@ def workforce_table(params: Mapping, stock: pd.DataFrame) -> pd.DataFrame:
     by_channel = stock.groupby(["town_id", "town", "year", "channel"], as_index=False, sort=False)["slots"].sum()
     by_channel["caregivers"] = by_channel.slots * by_channel.channel.map(ops.caregivers_per_slot)
     by_channel["health"] = by_channel.slots * by_channel.channel.map(ops.health_fte_per_slot)
-    by_channel["directors"] = [_ceil(s / float(inst[c]))
-                               for s, c in zip(by_channel.slots, by_channel.channel, strict=True)]
+    by_channel["directors"] = [
+        _ceil(s / float(inst[c])) for s, c in zip(by_channel.slots, by_channel.channel, strict=True)
+    ]
     grouped = by_channel.groupby(["town_id", "town", "year"], as_index=False, sort=False)[
-        ["caregivers", "health", "directors"]].sum()
+        ["caregivers", "health", "directors"]
+    ].sum()
     certified_share = float(params["certified_share_target"])
     certified_now = float(params["certified_share_current"])
     coverage = float(params["training_coverage_target"])
@@ -96,10 +108,18 @@ def workforce_table(params: Mapping, stock: pd.DataFrame) -> pd.DataFrame:
         target = _ceil(certified_share * caregivers)
         now = int(math.floor(certified_now * caregivers + SLOT_NOISE))
         people = caregivers + directors
-        rows.append({
-            "town_id": r.town_id, "town": r.town, "year": int(r.year), "caregivers_needed": caregivers,
-            "health_staff_needed": _ceil(r.health), "directors_needed": directors, "certified_target": target,
-            "certified_now_estimate": now, "certification_gap": max(0, target - now),
-            "training_places_needed": _ceil(max(0.0, coverage - trained_now) * people),
-        })
+        rows.append(
+            {
+                "town_id": r.town_id,
+                "town": r.town,
+                "year": int(r.year),
+                "caregivers_needed": caregivers,
+                "health_staff_needed": _ceil(r.health),
+                "directors_needed": directors,
+                "certified_target": target,
+                "certified_now_estimate": now,
+                "certification_gap": max(0, target - now),
+                "training_places_needed": _ceil(max(0.0, coverage - trained_now) * people),
+            }
+        )
     return pd.DataFrame(rows, columns=WORKFORCE_COLUMNS)

@@ -69,34 +69,58 @@ def synthetic_inputs(n_units: int, n_years: int, seed: int = SEED) -> Allocation
     pop = rng.lognormal(np.log(80_000), 0.6, n_units).round()
     s0 = np.floor(pop / 1000 * rng.uniform(0.8, 1.6, n_units))
     i0 = np.floor(s0 * rng.uniform(0.0, 0.1, n_units))
-    units = pd.DataFrame({"town": [f"单位{k}" for k in range(n_units)], "initial_total": s0,
-                          "initial_inclusive": i0}, index=pd.Index(ids, name="town_id"))
+    units = pd.DataFrame(
+        {"town": [f"单位{k}" for k in range(n_units)], "initial_total": s0, "initial_inclusive": i0},
+        index=pd.Index(ids, name="town_id"),
+    )
     final_total = np.ceil(pop / 1000 * rng.uniform(2.0, 4.5, n_units))
     shares = np.linspace(0.3, 0.6, n_years) if n_years > 1 else np.array([0.6])
     rows = []
     for j, y in enumerate(years):
         step = (j + 1) / n_years
         total = np.maximum(s0, np.ceil(s0 + (final_total - s0) * step))
-        rows.append(pd.DataFrame({"town_id": ids, "year": y, "target_total": total,
-                                  "target_inclusive": np.ceil(total * shares[j]),
-                                  "min_inclusive": 20.0 if j == n_years - 1 else 0.0}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "town_id": ids,
+                    "year": y,
+                    "target_total": total,
+                    "target_inclusive": np.ceil(total * shares[j]),
+                    "min_inclusive": 20.0 if j == n_years - 1 else 0.0,
+                }
+            )
+        )
     targets = pd.concat(rows, ignore_index=True)
-    per_unit = {"kindergarten": pop / 8000 * 0.6 * 20, "community": np.ceil(pop / 40_000) * 30,
-                "employer": np.ceil(pop / 20_000) * 10, "social": pop / 1000 * 2.0}
+    per_unit = {
+        "kindergarten": pop / 8000 * 0.6 * 20,
+        "community": np.ceil(pop / 40_000) * 30,
+        "employer": np.ceil(pop / 20_000) * 10,
+        "social": pop / 1000 * 2.0,
+    }
     cap_rows, conv_rows = [], []
     for j, y in enumerate(years):
         built = min(1.0, 0.6 + 0.4 * j / max(1, n_years - 1)) if n_years > 1 else 1.0
         for c, v in per_unit.items():
-            cap_rows.append(pd.DataFrame({"town_id": ids, "channel": c, "year": y,
-                                          "capacity_slots": np.round(v * built, 1)}))
-        conv_rows.append(pd.DataFrame({"town_id": ids, "year": y,
-                                       "capacity_slots": np.round(0.5 * (s0 - i0) * built, 1)}))
+            cap_rows.append(
+                pd.DataFrame({"town_id": ids, "channel": c, "year": y, "capacity_slots": np.round(v * built, 1)})
+            )
+        conv_rows.append(
+            pd.DataFrame({"town_id": ids, "year": y, "capacity_slots": np.round(0.5 * (s0 - i0) * built, 1)})
+        )
     last = base.operating_subsidy[base.operating_subsidy.year == base.years[-1]]
     ops = pd.concat([last.assign(year=y) for y in years], ignore_index=True)
-    return replace(base, units=units, years=years, targets=targets, capacity=pd.concat(cap_rows, ignore_index=True),
-                   conversion_capacity=pd.concat(conv_rows, ignore_index=True), operating_subsidy=ops,
-                   share_target=dict(zip(years, shares.tolist(), strict=True)), budget=dict.fromkeys(years),
-                   centre_year=years[-1])
+    return replace(
+        base,
+        units=units,
+        years=years,
+        targets=targets,
+        capacity=pd.concat(cap_rows, ignore_index=True),
+        conversion_capacity=pd.concat(conv_rows, ignore_index=True),
+        operating_subsidy=ops,
+        share_target=dict(zip(years, shares.tolist(), strict=True)),
+        budget=dict.fromkeys(years),
+        centre_year=years[-1],
+    )
 
 
 def run_case(n_units: int, n_years: int, solver: str) -> dict:
@@ -119,8 +143,11 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
         if best is None:
             best = [model.build_seconds, solved.record.wall_seconds, solved.record.solver_seconds]
         else:
-            best = [min(best[0], model.build_seconds), min(best[1], solved.record.wall_seconds),
-                    min(best[2], solved.record.solver_seconds)]
+            best = [
+                min(best[0], model.build_seconds),
+                min(best[1], solved.record.wall_seconds),
+                min(best[2], solved.record.solver_seconds),
+            ]
     relax = None
     if n_units == 0:  # the relaxation of the baseline MILP, timed the same way
         for _ in range(repeats):
@@ -129,14 +156,34 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
             pair = [lp.build_seconds, lp_solved.record.wall_seconds, lp_solved.record.solver_seconds]
             relax = pair if relax is None else [min(a, b) for a, b in zip(relax, pair, strict=True)]
     t0 = time.perf_counter()
-    res = _result(solved, solved, dict(inp.budget), dict.fromkeys(inp.years, "none"), [], model.build_seconds,
-                  solved.record.wall_seconds, solved.record.solver_seconds, None, None)
+    res = _result(
+        solved,
+        solved,
+        dict(inp.budget),
+        dict.fromkeys(inp.years, "none"),
+        [],
+        model.build_seconds,
+        solved.record.wall_seconds,
+        solved.record.solver_seconds,
+        None,
+        None,
+    )
     tables = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = {"units": len(inp.units), "years": len(inp.years), "variables": len(model.prob.variables()),
-           "constraints": len(model.rows.cons), "build": best[0], "solve": best[1], "solver": best[2],
-           "tables": tables, "peak_mb": peak_mb, "repeats": repeats,
-           "objective": res.objective_value, "status": res.status}
+    out = {
+        "units": len(inp.units),
+        "years": len(inp.years),
+        "variables": len(model.prob.variables()),
+        "constraints": len(model.rows.cons),
+        "build": best[0],
+        "solve": best[1],
+        "solver": best[2],
+        "tables": tables,
+        "peak_mb": peak_mb,
+        "repeats": repeats,
+        "objective": res.objective_value,
+        "status": res.status,
+    }
     out["mip"] = bool(model.integer)
     if relax is not None:
         out["lp_build"], out["lp_solve"], out["lp_solver"] = relax
@@ -160,28 +207,40 @@ def main() -> None:
     if args.full:
         cases.append((40000, 7))
     print(f"allocation LP benchmark, solver {args.solver} (seconds; each case in its own process)")
-    head = (f"{'case':>20} {'vars':>9} {'rows':>9} {'build':>8} {'solve':>8} {'solver':>8} "
-            f"{'build/solver':>12} {'tables':>8} {'peak MB':>8}")
+    head = (
+        f"{'case':>20} {'vars':>9} {'rows':>9} {'build':>8} {'solve':>8} {'solver':>8} "
+        f"{'build/solver':>12} {'tables':>8} {'peak MB':>8}"
+    )
     print(head)
     for n, y in cases:
-        proc = subprocess.run([sys.executable, __file__, "--case", str(n), str(y), "--solver", args.solver],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--case", str(n), str(y), "--solver", args.solver],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             print(f"{n} × {y}: failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr else proc.returncode}")
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         name = ("baseline 22×2 " + ("MILP" if r["mip"] else "LP")) if n == 0 else f"{n:,}×{y} LP"
         ratio = r["build"] / r["solver"] if r["solver"] and r["solver"] == r["solver"] else float("nan")
-        print(f"{name:>20} {r['variables']:>9,} {r['constraints']:>9,} {r['build']:>8.3f} {r['solve']:>8.3f} "
-              f"{r['solver']:>8.3f} {ratio:>12.2f} {r['tables']:>8.3f} {r['peak_mb']:>8.0f}")
+        print(
+            f"{name:>20} {r['variables']:>9,} {r['constraints']:>9,} {r['build']:>8.3f} {r['solve']:>8.3f} "
+            f"{r['solver']:>8.3f} {ratio:>12.2f} {r['tables']:>8.3f} {r['peak_mb']:>8.0f}"
+        )
         if n == 0 and "lp_build" in r:
-            print(f"{'':>20} build+solve: MILP {r['build'] + r['solve']:.3f} s (goal ≤ 0.1), its LP relaxation "
-                  f"{r['lp_build'] + r['lp_solve']:.3f} s (build {r['lp_build']:.3f} + solve {r['lp_solve']:.3f}, "
-                  f"solver {r['lp_solver']:.3f})")
+            print(
+                f"{'':>20} build+solve: MILP {r['build'] + r['solve']:.3f} s (goal ≤ 0.1), its LP relaxation "
+                f"{r['lp_build'] + r['lp_solve']:.3f} s (build {r['lp_build']:.3f} + solve {r['lp_solve']:.3f}, "
+                f"solver {r['lp_solver']:.3f})"
+            )
         if n == 0:
-            print(f"{'':>20} baseline through solve(): {r['end_to_end']:.3f} s end to end "
-                  f"(build {r['solve_api_build']:.3f} + solve {r['solve_api_solve']:.3f}, MILP and "
-                  "relaxation; the rest is the pre-solve check, tables and sentences)")
+            print(
+                f"{'':>20} baseline through solve(): {r['end_to_end']:.3f} s end to end "
+                f"(build {r['solve_api_build']:.3f} + solve {r['solve_api_solve']:.3f}, MILP and "
+                "relaxation; the rest is the pre-solve check, tables and sentences)"
+            )
     print(f"machine: {sys.platform}, Python {sys.version.split()[0]}; channels {', '.join(CHANNELS)}")
 
 

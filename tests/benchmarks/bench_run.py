@@ -53,8 +53,19 @@ def empty_notebook_seconds(tmp: Path) -> float:
 def papermill_cli_seconds(tmp: Path) -> float:
     """The ``papermill`` command executing the same empty notebook (a fresh process, cold imports)."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "papermill", str(tmp / "empty.ipynb"), str(tmp / "empty_cli.ipynb"),
-                    "--no-progress-bar"], cwd=str(tmp), check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(tmp / "empty.ipynb"),
+            str(tmp / "empty_cli.ipynb"),
+            "--no-progress-bar",
+        ],
+        cwd=str(tmp),
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t0
 
 
@@ -81,8 +92,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="tuoyu-bench-"))
     cores = os.cpu_count() or 1
-    print(f"machine: {cores} cores (two CPU-bound processes run {cpu_parallelism():.2f}× as fast as one after "
-          f"the other), Python {sys.version.split()[0]}")
+    print(
+        f"machine: {cores} cores (two CPU-bound processes run {cpu_parallelism():.2f}× as fast as one after "
+        f"the other), Python {sys.version.split()[0]}"
+    )
 
     run_model("baseline")  # warm the imports and caches for the in-process timings
     model = []
@@ -93,8 +106,13 @@ def main() -> None:
     excel = []
     for i in range(args.repeat):
         t0 = time.perf_counter()
-        write_workbook({k: results.tables[k] if k != "budget" else results.tables["budget"].drop(columns="item_zh")
-                        for _, k in SHEETS}, tmp / f"x{i}.xlsx")
+        write_workbook(
+            {
+                k: results.tables[k] if k != "budget" else results.tables["budget"].drop(columns="item_zh")
+                for _, k in SHEETS
+            },
+            tmp / f"x{i}.xlsx",
+        )
         excel.append(time.perf_counter() - t0)
     empty = [empty_notebook_seconds(tmp) for _ in range(args.repeat)]
     empty_cli = [papermill_cli_seconds(tmp) for _ in range(args.repeat)]
@@ -107,8 +125,11 @@ def main() -> None:
         parts.append(manifest["run"]["timings_s"])
     med = statistics.median
     t = {k: med(p.get(k, 0.0) for p in parts) for k in parts[0]}
-    shown = sum(v for k, v in t.items() if k not in ("papermill_total", "kernel_startup_and_overhead", "setup",
-                                                      "model", "write", "html_export"))
+    shown = sum(
+        v
+        for k, v in t.items()
+        if k not in ("papermill_total", "kernel_startup_and_overhead", "setup", "model", "write", "html_export")
+    )
     reference = med(empty) + med(model)
     reference_cli = med(empty_cli) + med(model)
     print(f"\ntuoyu run baseline, end to end (fresh process, median of {args.repeat}): {med(e2e):6.2f} s")

@@ -54,15 +54,23 @@ def main() -> None:
         ("load_targets (66 rows, totals checked)", lambda: load_targets()),
         ("load_towns (22 units)", lambda: load_towns(targets=targets)),
         ("default_parameters (all YAML files)", lambda: default_parameters()),
-        (f"load_scenario x {len(list_scenarios())} (shared defaults)",
-         lambda: [load_scenario(n, defaults=defaults) for n in list_scenarios()]),
+        (
+            f"load_scenario x {len(list_scenarios())} (shared defaults)",
+            lambda: [load_scenario(n, defaults=defaults) for n in list_scenarios()],
+        ),
         ("tuoyu validate, in-process", quiet_validate),
-        ("python -m tuoyu_model validate (fresh process)",
-         lambda: subprocess.run([sys.executable, "-m", "tuoyu_model", "validate"], capture_output=True, check=True)),
-        ("python -c 'import pandas' (fresh process)",
-         lambda: subprocess.run([sys.executable, "-c", "import pandas"], capture_output=True, check=True)),
-        ("python -c 'pass' (fresh process)",
-         lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True)),
+        (
+            "python -m tuoyu_model validate (fresh process)",
+            lambda: subprocess.run([sys.executable, "-m", "tuoyu_model", "validate"], capture_output=True, check=True),
+        ),
+        (
+            "python -c 'import pandas' (fresh process)",
+            lambda: subprocess.run([sys.executable, "-c", "import pandas"], capture_output=True, check=True),
+        ),
+        (
+            "python -c 'pass' (fresh process)",
+            lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True),
+        ),
     ]
     print(f"median of {repeat} runs")
     for label, fn in rows:
