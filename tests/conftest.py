@@ -1,10 +1,19 @@
-"""Shared test settings: floating-point errors raise (warnings already do, via pyproject)."""
+"""Shared test settings: floating-point errors raise (warnings already do, via pyproject); CI derandomises hypothesis."""
+
+import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 # A division by zero or an overflow in the model is a bug, not a NaN to carry along.
 np.seterr(all="raise")
+
+# Under CI the property tests are derandomised: the same examples on every run, so a red CI is
+# reproducible and never a matter of luck. Locally they explore (the default profile).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

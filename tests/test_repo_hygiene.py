@@ -128,6 +128,7 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in lines, f".ci/run does not run the README's test command: {test_command}"
 
 
+@pytest.mark.slow
 def test_first_quick_start_command_writes_the_baseline_report(tmp_path):
     """The README's first command, pasted into a fresh copy with a new venv, writes the full report.
 

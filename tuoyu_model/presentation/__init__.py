@@ -1,0 +1,1 @@
+"""Presentation: the Chinese vocabulary, sentences, report and figures (numbers in, words out)."""
