@@ -1,4 +1,4 @@
-"""Shared test settings: floating-point errors raise (warnings already do, via pyproject); CI derandomises hypothesis."""
+"""Shared test settings: floating-point errors raise (warnings via pyproject); CI derandomises hypothesis."""
 
 import os
 
