@@ -120,6 +120,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the what-if explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
+    from tuoyu_model.explore.serve import serve
+
+    return serve(args.scenario, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
     parser = argparse.ArgumentParser(
@@ -158,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/); writes <DIR>/progress/<date>/")
     p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
     p.set_defaults(func=cmd_progress)
+    p = sub.add_parser(
+        "explore", help="what-if explorer in the browser (Voilà on 127.0.0.1; needs the 'explore' extra)"
+    )
+    p.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO", help="starting scenario")
+    p.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: the first free from 8866)")
+    p.set_defaults(func=cmd_explore)
     return parser
 
 
