@@ -91,6 +91,8 @@ class Control:
         The parameter takes whole numbers only.
     choices : tuple of str
         The allowed texts of a choice parameter (then the control is a list, not a number).
+    example : any
+        The shipped value, quoted as an example when what was typed is not a number.
 
     """
 
@@ -106,6 +108,7 @@ class Control:
     upper: float | None = None
     integer: bool = False
     choices: tuple[str, ...] = ()
+    example: Any = None
 
     def read(self, params: Mapping) -> Any:
         """Return this control's value in ``params`` (parameter units; ``None`` when not set)."""
@@ -168,7 +171,7 @@ class Control:
         except ValueError:
             shown = math.nan
         if not math.isfinite(shown):
-            example = self.text(self.upper if self.upper is not None and self.factor < 1 else None) or "3,000"
+            example = self.text(self.example) or "3,000"
             raise ScenarioError(f"“{raw}”不是数字：{self.label}请填写以{self.unit}计的数字，例如{example}")
         value = shown / self.factor
         if self.lower is not None and value < self.lower - 1e-12:
@@ -202,6 +205,7 @@ def _control(name: str, sub: Any, meta: Mapping, group: str) -> Control:
         upper=meta.get("max"),
         integer=meta.get("type") == "integer",
         choices=tuple(meta.get("choices", ())) if meta.get("type") == "text" else (),
+        example=meta["value"] if sub is None or not isinstance(meta["value"], Mapping) else meta["value"].get(sub),
     )
 
 
