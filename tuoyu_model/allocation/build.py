@@ -211,6 +211,7 @@ def create_model(
     m = AllocationModel(pulp.LpProblem("tuoyu_allocation", pulp.LpMinimize), inputs, integer)
     m.budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
     m.data = prepare(inputs, integer)
+    add_committed_spending(m)
     add_centre_sites(m)
     add_slot_variables(m)
     add_conversion_variables(m)
@@ -280,15 +281,22 @@ def prepare(inputs: AllocationInputs, integer: bool) -> _Data:
     )
 
 
+def add_committed_spending(m: AllocationModel) -> None:
+    """Record each year's operating subsidy committed to the existing inclusive slots (yuan).
+
+    Not a decision: a constant of the objective (min_cost) and taken off each budget row.
+    """
+    inp, d = m.inputs, m.data
+    m.committed = {y: d.op[(y, inp.existing_channel)] * sum(d.I0.values()) for y in d.years}
+
+
 def add_centre_sites(m: AllocationModel) -> None:
     """Give the district centre its capacity in its host, or a binary site choice per unit.
 
     With ``district_centre_unit: auto`` in whole classes every unit may host it and binaries
-    ``site_<unit>`` choose one; otherwise the host is :func:`centre_host_rule`'s. The commitment
-    of the existing inclusive slots (``committed``) is set here too, as the budget rows need it.
+    ``site_<unit>`` choose one; otherwise the host is :func:`centre_host_rule`'s.
     """
     inp, d = m.inputs, m.data
-    m.committed = {y: d.op[(y, inp.existing_channel)] * sum(d.I0.values()) for y in d.years}
     m.centre_host = host = centre_host_rule(inp)
     if host is None:
         return

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tuoyu_model.costs import CHANNELS, capital_costs, conversion_cost
+from tuoyu_model import costs
 from tuoyu_model.data import load_targets, load_towns, target_set_for_year
 from tuoyu_model.errors import DataError, ScenarioError
 from tuoyu_model.pricing import pricing_table
@@ -85,7 +85,7 @@ class AllocationInputs:
     inclusive_weight: float = 2.0
     integer_classes: bool = False
     whole_slots: bool = True
-    slots_per_class: dict[str, int] = field(default_factory=lambda: {c: 1 for c in CHANNELS})
+    slots_per_class: dict[str, int] = field(default_factory=lambda: {c: 1 for c in costs.CHANNELS})
     solver: str = "highs"
     mip_rel_gap: float = 1e-6
     highs_method: str = "auto"
@@ -192,7 +192,7 @@ def inputs_from_tables(
     unit_costs = pd.DataFrame(
         [
             {"channel": c, "kind": k, "capital_public_yuan": float(cc.loc[c, f"public_capital_{k}_yuan"])}
-            for c in CHANNELS
+            for c in costs.CHANNELS
             for k in KINDS
             if allowed[c][k]
         ]
@@ -201,7 +201,7 @@ def inputs_from_tables(
     # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
     mix, class_size = params["age_mix"], params["class_size"]
     per_class = {
-        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in CHANNELS
+        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
     }
     return AllocationInputs(
         units=units,
@@ -211,7 +211,7 @@ def inputs_from_tables(
         conversion_capacity=conversion_capacity,
         unit_costs=unit_costs,
         operating_subsidy=ops.reset_index(drop=True),
-        conversion_cost_yuan=float(conversion_cost(params)),
+        conversion_cost_yuan=float(costs.conversion_cost(params)),
         share_target={y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
         budget=_budget_by_year(params, years),
         budget_share_of_need=float(params["budget_share_of_need"]),
@@ -267,7 +267,7 @@ def inputs_from_parameters(
     for y in years:  # a year without annex targets is the error to report, before pricing's
         target_set_for_year(params, y)
     return inputs_from_tables(
-        params, targets, towns, capital_costs(params), pricing_table(params, years), initial_stock, first_year
+        params, targets, towns, costs.capital_costs(params), pricing_table(params, years), initial_stock, first_year
     )
 
 
@@ -439,7 +439,9 @@ def toy_inputs() -> AllocationInputs:
         ),
         conversion_capacity=pd.DataFrame({"town_id": ["a", "b"], "year": 2024, "capacity_slots": [0.0, 0.0]}),
         unit_costs=pd.DataFrame({"channel": ["community"], "kind": ["inclusive"], "capital_public_yuan": [100.0]}),
-        operating_subsidy=pd.DataFrame({"year": 2024, "channel": list(CHANNELS), "subsidy_per_slot_year_yuan": 0.0}),
+        operating_subsidy=pd.DataFrame(
+            {"year": 2024, "channel": list(costs.CHANNELS), "subsidy_per_slot_year_yuan": 0.0}
+        ),
         conversion_cost_yuan=0.0,
         share_target={2024: 0.0},
         budget={2024: None},
