@@ -227,7 +227,7 @@ def main() -> None:
             print(
                 f"{'':>20} baseline through solve(): {r['end_to_end']:.3f} s end to end "
                 f"(build {r['solve_api_build']:.3f} + solve {r['solve_api_solve']:.3f}, MILP and "
-                "relaxation; the rest is the pre-solve check, tables and sentences)"
+                "relaxation; the rest is the pre-solve check and the tables)"
             )
     print(f"machine: {sys.platform}, Python {sys.version.split()[0]}; channels {', '.join(CHANNELS)}")
 
