@@ -21,9 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from tuoyu_model.allocation import SHORTFALL_KINDS, funding_sources, inputs_from_tables, slots_missing
+from tuoyu_model.allocation import solve as solve_allocation
 from tuoyu_model.errors import ReportError
 from tuoyu_model.outputs import parameters_for_people
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
+from tuoyu_model.presentation import sentences
 
 # Columns of the output contract (docs/design.md); extra columns follow them.
 CONTRACT: dict[str, list[str]] = {
@@ -175,40 +178,19 @@ def workforce_stock(
     return pd.DataFrame(rows, columns=["town_id", "town", "year", "channel", "slots"])
 
 
-def budget_by_source(budget: pd.DataFrame, params: Mapping) -> pd.DataFrame:
-    """Public money by year, item and funding source (city 市级 / district 区级), without totals.
+def budget_by_source(budget: pd.DataFrame) -> pd.DataFrame:
+    """Public money by year, item and funding source (city 市级 / district 区级).
 
-    Uses the allocation's ``city_yuan``/``district_yuan`` split when present; otherwise capital
-    and conversion items use ``city_share_of_capital`` and operating items
-    ``city_share_of_operating``. Rows with item ``total`` are dropped (they would count twice).
+    The allocation's own split (``city_yuan``/``district_yuan``, :func:`tuoyu_model.allocation.funding_sources`),
+    never a second one.
 
     Returns
     -------
     pandas.DataFrame
         ``year, item, funding_source, amount_yuan``.
 
-    Examples
-    --------
-    >>> b = pd.DataFrame({"year": [2025, 2025], "item": ["capital_subsidy", "operating_subsidy"],
-    ...                   "amount_yuan": [100.0, 40.0]})
-    >>> p = {"city_share_of_capital": 0.5, "city_share_of_operating": 0.25}
-    >>> budget_by_source(b, p)[["item", "funding_source", "amount_yuan"]].values.tolist()
-    [['capital_subsidy', 'city', 50.0], ['capital_subsidy', 'district', 50.0], \
-['operating_subsidy', 'city', 10.0], ['operating_subsidy', 'district', 30.0]]
-
     """
-    rows = []
-    for r in budget.itertuples(index=False):
-        if "city_yuan" in budget.columns and "district_yuan" in budget.columns:
-            parts = (("city", float(r.city_yuan)), ("district", float(r.district_yuan)))
-        else:
-            share = float(
-                params["city_share_of_operating"] if "operating" in str(r.item) else params["city_share_of_capital"]
-            )
-            parts = (("city", float(r.amount_yuan) * share), ("district", float(r.amount_yuan) * (1.0 - share)))
-        for source, amount in parts:
-            rows.append({"year": int(r.year), "item": r.item, "funding_source": source, "amount_yuan": amount})
-    return pd.DataFrame(rows, columns=["year", "item", "funding_source", "amount_yuan"])
+    return funding_sources(budget)
 
 
 def inclusive_share_table(
@@ -309,15 +291,10 @@ def make_summary(
     }
 
 
-SHORTFALL_KINDS = ("total", "inclusive", "coverage", "share", "centre")
-
-
 def _shortfall_kinds(short: pd.DataFrame) -> dict[str, float]:
     """One year-end's shortfalls by kind (slots), and ``slots``: the slots missing counted once.
 
-    The inclusive targets overlap: a missing inclusive slot of a unit also counts against the
-    unit's coverage minimum and the district's share, so ``slots`` takes the largest of the
-    three, plus the town totals and the district centre.
+    ``slots`` by the allocation's one rule, :func:`tuoyu_model.allocation.slots_missing`.
 
     Examples
     --------
@@ -330,7 +307,7 @@ def _shortfall_kinds(short: pd.DataFrame) -> dict[str, float]:
         k: _round(short[f"shortfall_{k}"].fillna(0.0).sum()) if f"shortfall_{k}" in short else 0.0
         for k in SHORTFALL_KINDS
     }
-    out["slots"] = _round(out["total"] + max(out["inclusive"], out["coverage"], out["share"]) + out["centre"])
+    out["slots"] = _round(slots_missing(out))
     return out
 
 
@@ -472,7 +449,7 @@ def run_model(
     years = plan_years(params)
     timings["load"] = time.perf_counter() - t0
 
-    from tuoyu_model import allocation, costs, demand, pricing, workforce
+    from tuoyu_model import costs, demand, pricing, workforce
 
     tables: dict[str, pd.DataFrame] = {}
     tables["demand"] = _contract(_timed(timings, "demand", demand.demand_table, params, towns, targets), "demand")
@@ -490,21 +467,28 @@ def run_model(
     )
 
     t1 = time.perf_counter()
-    inputs = allocation.inputs_from_parameters(params, targets, towns)
-    result = allocation.solve(inputs)  # silences HiGHS' native banner itself
+    inputs = inputs_from_tables(params, targets, towns, tables["capital_costs"], tables["pricing"])
+    result = solve_allocation(inputs)  # silences HiGHS' native banner itself
     timings["allocation"] = time.perf_counter() - t1
+    # Words for the numbers (to move to the writers): shadow-price sentences, budget item names.
+    shadow = sentences.shadow_price_sentences(result.shadow_prices, result.shadow_reading)
+    worded = {
+        "shadow_prices": shadow,
+        "binding": shadow[shadow.binding],
+        "budget": sentences.budget_item_labels(result.budget),
+    }
     for name in ("allocation", "stock", "budget", "shadow_prices"):
-        tables[name] = _contract(getattr(result, name, None), name)
+        tables[name] = _contract(worded.get(name, getattr(result, name, None)), name)
     for name in ("conversions", "binding", "district", "budget_limits"):
-        df = getattr(result, name, None)
+        df = worded.get(name, getattr(result, name, None))
         tables[name] = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else pd.DataFrame()
-    tables["budget_by_source"] = budget_by_source(tables["budget"], params)
+    tables["budget_by_source"] = budget_by_source(tables["budget"])
 
     stock = workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")
     tables["inclusive_share"] = inclusive_share_table(tables["stock"], params, years, tables["district"])
     summary = make_summary(scenario, years, tables, _solver_info(result))
-    summary["notes"] = [str(n) for n in getattr(result, "notes", []) or []]
+    summary["notes"] = [sentences.note_text(n) for n in result.notes]
     tables["summary"] = summary_table(summary)
     tables["parameters"] = parameters_for_people(params)  # values as people read them (参数 sheet, report)
     tables["towns"] = towns.reset_index()  # the unit data this run used (for the report's notes)

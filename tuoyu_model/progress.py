@@ -33,6 +33,7 @@ from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, 
 from tuoyu_model.errors import DataError
 from tuoyu_model.outputs import VALUE_LABELS
 from tuoyu_model.paths import display, notebooks_dir
+from tuoyu_model.presentation.sentences import budget_item_labels
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
 # Floating shares like 0.9 × 30 = 27.000000000000004 must not round up to 28 people.
@@ -1129,7 +1130,7 @@ def replan(
         ],
         ignore_index=True,
     )
-    budget = budget[["plan", "year", "item", "item_zh", "amount_yuan"]]
+    budget = budget_item_labels(budget)[["plan", "year", "item", "item_zh", "amount_yuan"]]
     return {
         "replan_changes": ch.reset_index(),
         "replan_allocation": result.allocation,
