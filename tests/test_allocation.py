@@ -498,9 +498,10 @@ def test_channels_and_labels_have_one_definition():
     # allocation uses costs' channel ids and Chinese labels, not copies that could drift apart
     import tuoyu_model.allocation as allocation
     import tuoyu_model.costs as costs
+    from tuoyu_model.presentation import vocabulary
 
     assert allocation.CHANNELS is costs.CHANNELS
-    assert allocation.CHANNEL_LABEL_ZH is costs.CHANNEL_LABEL_ZH
+    assert allocation.CHANNEL_LABEL_ZH is vocabulary.CHANNEL_LABEL_ZH
     assert not hasattr(allocation, "CHANNEL_ZH")
 
 
@@ -807,7 +808,7 @@ def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
 
 def test_every_slots_unit_has_a_chinese_name(shipped):
     # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
-    from tuoyu_model.outputs import UNIT_ZH
+    from tuoyu_model.presentation.vocabulary import UNIT_ZH
 
     for _, results in shipped.values():
         for r in results.values():

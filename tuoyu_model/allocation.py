@@ -63,8 +63,11 @@ import pandas as pd
 import pulp
 
 from tuoyu_model.allocation_solver import SolveRecord, resolve_solver, run_solver
-from tuoyu_model.costs import CHANNEL_LABEL_ZH, CHANNELS
+from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import DataError, ScenarioError, SolverError
+
+# channel names of the sentences, until they move to presentation/sentences.py (issue 9)
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 
 KINDS = ("inclusive", "market")
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
