@@ -202,3 +202,31 @@ def test_the_compare_report_names_each_scenario_once():
 def test_the_budget_heading_names_the_unit_its_sentences_use():
     rows = [("budget-district-2025", None, 2025, 0.35, "2025年每增加1万元预算，可减少约0.6个托位缺口", "budget", True)]
     assert "年度预算（每万元）" in dict(shadow_price_groups(results(rows)))
+
+
+def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_states():
+    # The headline once printed "20%" as a fixed string: with --set fee_cap_share=0.25 it said
+    # 20% while the pricing section said 25%. Render every piece the scenario notebook shows
+    # (read from the notebook, so a new section is covered too) and look for the old share.
+    import json
+    import re
+
+    from tuoyu_model.paths import notebooks_dir
+    from tuoyu_model.presentation import report, tables
+    from tuoyu_model.results import run_model
+
+    r = run_model("baseline", ["fee_cap_share=0.25"])
+    cells = json.loads((notebooks_dir() / "scenario_report.ipynb").read_text("utf-8"))["cells"]
+    source = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    calls = sorted(set(re.findall(r"\b([RT])\.(\w+)\(results\)", source)))
+    assert len(calls) >= 15  # every markdown and table piece of the report
+    rendered = []
+    for module, name in calls:
+        out = getattr(report if module == "R" else tables, name)(r)
+        rendered.append(out if isinstance(out, str) else report.html_table(out).data)
+    text = "\n".join(rendered)
+    assert "20%" not in text and "20.0%" not in text
+    assert "上一年度家庭月可支配收入的25%" in report.headline_markdown(r)
+    assert "× 25%" in report.fee_cap_markdown(r)
+    cap = r["pricing"].query("year == 2025")["fee_cap_yuan"].iloc[0]
+    assert cap == pytest.approx(0.25 * r["pricing"].query("year == 2025")["household_monthly_income_yuan"].iloc[0])

@@ -121,6 +121,30 @@ def report_style() -> Any:
     return HTML(f"<style>{REPORT_CSS}</style>")
 
 
+def fee_cap_share(results: Results) -> float:
+    """Return the fee cap as a share of household monthly income, read from the pricing table (last year).
+
+    The share the run used (``fee_cap_share`` after the scenario and ``--set``), so the report
+    never states a share of its own.
+    """
+    p = results["pricing"]
+    row = p[p.year == max(results.years)].iloc[0]
+    return float(row["fee_cap_yuan"]) / float(row["household_monthly_income_yuan"])
+
+
+def percent_text(share: float) -> str:
+    """Return a share as people read it in a sentence: whole percents plain, else one decimal.
+
+    Examples
+    --------
+    >>> percent_text(0.2), percent_text(0.25000000000000006), percent_text(0.225)
+    ('20%', '25%', '22.5%')
+
+    """
+    pct = round(share * 100, 1)
+    return f"{pct:.0f}%" if pct == round(pct) else f"{pct:.1f}%"
+
+
 def headline_markdown(results: Results) -> str:
     """Write the 摘要 paragraph: public money by year, slots, inclusive share, shortfalls, fee cap."""
     s = results.summary
@@ -131,6 +155,7 @@ def headline_markdown(results: Results) -> str:
         f"{y}年底{s['inclusive_share'][y]:.1%}（目标{s['inclusive_share_target'][y]:.0%}）" for y in years
     )
     caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
+    cap_share = percent_text(fee_cap_share(results))
     solver = s.get("solver", {})
     lines = [
         f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
@@ -139,7 +164,7 @@ def headline_markdown(results: Results) -> str:
         + "。",
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
-        f"- **收费上限**（上一年度家庭月可支配收入的20%口径，按本情景参数）：{caps}/人·月。",
+        f"- **收费上限**（上一年度家庭月可支配收入的{cap_share}，按本情景参数）：{caps}/人·月。",
         f"- **求解状态**：{solver_zh(solver)}。",
     ]
     return "\n".join(lines)
@@ -189,7 +214,7 @@ def fee_cap_markdown(results: Results) -> str:
     measure = INCOME_MEASURE_LABEL_ZH.get(p["income_measure"], p["income_measure"])
     return (
         f"收费上限 = 上一年度{measure}人均可支配收入× 户均人口 {p['household_size']} ÷ 12"
-        f" × {float(p['fee_cap_share']):.0%}。{year}年家庭月可支配收入 "
+        f" × {percent_text(fee_cap_share(results))}。{year}年家庭月可支配收入 "
         f"{s['household_monthly_income_yuan'][year]:,.0f} 元，"
         f"收费上限 {s['fee_cap_yuan'][year]:,.0f} 元/人·月，"
         f"普惠收费 {s['inclusive_fee_yuan'][year]:,.0f} 元/人·月。"
