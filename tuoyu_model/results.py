@@ -349,7 +349,7 @@ def _timed(timings: dict[str, float], key: str, fn: Any, *args: Any) -> Any:
     return out
 
 
-def _solver_info(result: Any) -> dict[str, Any]:
+def _solver_info(result: allocation.AllocationResult) -> dict[str, Any]:
     info = {}
     for key, attr in (
         ("status", "status"),

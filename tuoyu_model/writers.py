@@ -303,7 +303,7 @@ def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
     cells; text a spreadsheet would read as a formula (:func:`needs_escape`) is written as
     text with the quote prefix set.
     """
-    import xlsxwriter
+    import xlsxwriter  # lazy: only runs that write a workbook load it
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

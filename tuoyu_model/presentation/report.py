@@ -40,7 +40,7 @@ def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False, formats: 
     % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
     Missing values are blank cells.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML  # lazy: only the notebooks need IPython
 
     text = text_for_people(df.reset_index() if index else df, digits, formats)
     return HTML(text.to_html(index=False, na_rep="", border=0, classes="tuoyu-table", justify="left"))
@@ -116,7 +116,7 @@ table.tuoyu-table td.wrap { white-space: normal; min-width: 16em; }
 
 def report_style() -> Any:
     """Return the report's stylesheet as HTML: Chinese fonts, tables that keep words whole, a print layout."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # lazy: only the notebooks need IPython
 
     return HTML(f"<style>{REPORT_CSS}</style>")
 
