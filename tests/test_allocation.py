@@ -530,9 +530,10 @@ def test_channels_and_labels_have_one_definition():
     import tuoyu_model.allocation as allocation
     import tuoyu_model.costs as costs
     import tuoyu_model.presentation.sentences as sentences
+    from tuoyu_model.presentation import vocabulary
 
     assert allocation.CHANNELS is costs.CHANNELS
-    assert sentences.CHANNEL_LABEL_ZH is costs.CHANNEL_LABEL_ZH
+    assert sentences.CHANNEL_LABEL_ZH is vocabulary.CHANNEL_LABEL_ZH
     assert not hasattr(allocation, "CHANNEL_ZH") and not hasattr(allocation, "CHANNEL_LABEL_ZH")
 
 
@@ -839,7 +840,7 @@ def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
 
 def test_every_slots_unit_has_a_chinese_name(shipped):
     # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
-    from tuoyu_model.outputs import UNIT_ZH
+    from tuoyu_model.presentation.vocabulary import UNIT_ZH
 
     for _, results in shipped.values():
         for r in results.values():

@@ -21,11 +21,6 @@ from tuoyu_model.paths import data_dir, display
 
 TARGET_SETS = ("floor_2024", "high_quality_2025", "plan_2025")
 TARGET_SET_YEAR = {"floor_2024": 2024, "high_quality_2025": 2025, "plan_2025": 2025}
-TARGET_SET_LABEL_ZH = {
-    "floor_2024": "2024年底线目标",
-    "high_quality_2025": "2025年高质量发展目标",
-    "plan_2025": "2025年规划目标",
-}
 # The annex sets targets for these year-ends only; later years follow ``target_after_plan``.
 FIRST_TARGET_YEAR = min(TARGET_SET_YEAR.values())
 LAST_TARGET_YEAR = max(TARGET_SET_YEAR.values())

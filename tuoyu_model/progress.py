@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.costs import DAYS_PER_MONTH
-from tuoyu_model.data import TARGET_SET_LABEL_ZH, TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
+from tuoyu_model.data import TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
 from tuoyu_model.errors import DataError
-from tuoyu_model.outputs import VALUE_LABELS
 from tuoyu_model.paths import display, notebooks_dir
 from tuoyu_model.presentation.sentences import budget_item_labels
+from tuoyu_model.presentation.vocabulary import TARGET_SET_LABEL_ZH, VALUE_LABELS
 from tuoyu_model.progress_io import INSTITUTION_COLUMNS, not_reported, parse_date, read_progress
 
 # Floating shares like 0.9 × 30 = 27.000000000000004 must not round up to 28 people.
@@ -454,7 +454,7 @@ def evaluate(
     """
     from tuoyu_model.data import load_targets, load_towns
     from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
-    from tuoyu_model.report import MODIFIED_MARK
+    from tuoyu_model.presentation.vocabulary import MODIFIED_MARK
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, parse_set_options(set_options))
     params = s.parameters
@@ -492,7 +492,7 @@ def evaluate(
 # --- writing outputs/progress/<date>/ ---------------------------------------------------------
 
 # Chinese headers (with units) of the progress tables; ids not listed here fall back to
-# tuoyu_model.outputs.COLUMNS.
+# tuoyu_model.presentation.vocabulary.COLUMNS.
 PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "date": ("统计日期", "text"),
     "reported": ("是否报送", "text"),
@@ -585,7 +585,8 @@ def for_people_progress(df: pd.DataFrame, percent: bool = False) -> pd.DataFrame
     [{'属地': '旧宫镇', '托位完成率': 0.5, '滞后风险': '是'}]
 
     """
-    from tuoyu_model.outputs import WAN, column
+    from tuoyu_model.presentation.tables import column
+    from tuoyu_model.presentation.vocabulary import WAN
 
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
@@ -608,7 +609,7 @@ def for_people_progress(df: pd.DataFrame, percent: bool = False) -> pd.DataFrame
 
 
 def _formats_of(df: pd.DataFrame) -> list[str]:
-    from tuoyu_model.outputs import column
+    from tuoyu_model.presentation.tables import column
 
     return [PROGRESS_HEADERS.get(c, (None, column(c).fmt))[1] for c in df.columns]
 
@@ -617,9 +618,9 @@ def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, titl
     """Write the progress workbook: a 摘要 sheet then one sheet per table of :data:`PROGRESS_SHEETS`.
 
     Tables are shown by :func:`for_people_progress` and written by the package's one workbook
-    writer (:func:`tuoyu_model.outputs.write_sheets`: fixed timestamps, formula escaping).
+    writer (:func:`tuoyu_model.writers.write_sheets`: fixed timestamps, formula escaping).
     """
-    from tuoyu_model.outputs import Sheet, write_sheets
+    from tuoyu_model.writers import Sheet, write_sheets
 
     summary = tables["summary"]
     sheets = [Sheet("摘要", summary, ("text",) * len(summary.columns))]
@@ -751,7 +752,7 @@ def summary_table(result: ProgressResult) -> pd.DataFrame:
 
 def plot_completion(projection: pd.DataFrame, path: Path) -> Path:
     """Save a bar chart of each reporting unit's completion now and projected at year-end (PNG)."""
-    from tuoyu_model.figures import new_figure, save_figure, styled
+    from tuoyu_model.presentation.figures import new_figure, save_figure, styled
 
     with styled():
         fig = new_figure(9, 5)
@@ -780,7 +781,7 @@ def write_progress_outputs(result: ProgressResult, folder: Path) -> None:
     shows them without evaluating the returns again. The manifest is written by
     :func:`run_progress` once the report is in the folder too.
     """
-    from tuoyu_model.outputs import write_csv, write_json
+    from tuoyu_model.writers import write_csv, write_json
 
     for _, key, name in PROGRESS_SHEETS:
         if key in result.tables:
@@ -819,7 +820,7 @@ def scenario_heading(title: str, name: str) -> str:
     'baseline'
 
     """
-    from tuoyu_model.report import scenario_label
+    from tuoyu_model.presentation.compare import scenario_label
 
     return scenario_label({"scenario": name, "title": title})
 
@@ -933,7 +934,6 @@ def run_progress(
     """
     import time
 
-    from tuoyu_model.outputs import write_json
     from tuoyu_model.parameters import load_scenario, parse_set_options
     from tuoyu_model.pipeline import (
         build_manifest,
@@ -946,6 +946,7 @@ def run_progress(
         sha256_file,
         shown,
     )
+    from tuoyu_model.writers import write_json
 
     started, t0 = time.time(), time.perf_counter()
     set_options = list(set_options or [])

@@ -29,9 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tuoyu_model.costs import CHANNEL_LABEL_ZH, CHANNELS  # one definition of the channels
+from tuoyu_model.costs import CHANNELS  # one definition of the channels
 from tuoyu_model.errors import DataError
 from tuoyu_model.paths import display
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 
 INSTITUTION_COLUMNS = [f"institutions_{c}" for c in CHANNELS]
 COUNT_COLUMNS = (

@@ -15,27 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
-from tuoyu_model.costs import CHANNEL_LABEL_ZH
-
-WAN = 10_000.0  # yuan per 万元: tables and the report speak 万元
-BUDGET_ITEM_ZH = {
-    "capital_subsidy": "新增托位建设补贴",
-    "conversion": "存量托位转普惠补贴",
-    "operating_subsidy_new": "新增及转化普惠托位运营补贴",
-    "operating_subsidy_existing": "2023年底存量普惠托位运营补贴",
-}
-
-
-def wan(yuan: float) -> str:
-    """Money for a sentence people read: 万元 with two decimals (tables and the report speak 万元).
-
-    Examples
-    --------
-    >>> wan(34_300_057), wan(214.29)
-    ('3,430.01万元', '0.02万元')
-
-    """
-    return f"{yuan / WAN:,.2f}万元"
+from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
 
 
 def _yuan(x: float) -> str:
@@ -307,7 +287,7 @@ def _solver_fallback(asked: str, used: str) -> str:
 def _budget_share_of_need(share: float, budget_yuan: dict) -> str:
     return (
         f"预算按无约束方案支出的{share:.0%}确定："
-        + "，".join(f"{y}年{wan(b)}" for y, b in budget_yuan.items())
+        + "，".join(f"{y}年{wan(b, 2)}" for y, b in budget_yuan.items())
         + " / budget set to "
         f"{share:.0%} of the unconstrained plan's spending: "
         + ", ".join(f"{y} ¥{b:,.0f}" for y, b in budget_yuan.items())
@@ -351,8 +331,8 @@ def _centre_outside_years(centre_year: int, first_year: int, last_year: int) -> 
 
 def _budget_below_committed(year: int, budget_yuan: float, committed_yuan: float, existing_inclusive: float) -> str:
     return (
-        f"{year}年预算{wan(budget_yuan)}低于2023年底存量普惠托位{existing_inclusive:,.0f}个的运营补贴"
-        f"{wan(committed_yuan)}，新增和转化均无资金 / budget {year} of {_yuan(budget_yuan)} is below the "
+        f"{year}年预算{wan(budget_yuan, 2)}低于2023年底存量普惠托位{existing_inclusive:,.0f}个的运营补贴"
+        f"{wan(committed_yuan, 2)}，新增和转化均无资金 / budget {year} of {_yuan(budget_yuan)} is below the "
         f"{_yuan(committed_yuan)} committed to the operating subsidies of the {existing_inclusive:,.0f} existing "
         "inclusive slots: nothing is left for new or converted slots"
     )
@@ -363,8 +343,8 @@ def _budget_below_need(
 ) -> str:
     span = f"{first_year}–{year}" if year != first_year else f"{year}"
     return (
-        f"{span}年预算扣除存量运营补贴后共{wan(free_yuan)}，低于新增{slots:,.0f}个普惠托位"
-        f"（单位目标及{share:.0%}占比要求）至少所需的{wan(need_yuan)}"
+        f"{span}年预算扣除存量运营补贴后共{wan(free_yuan, 2)}，低于新增{slots:,.0f}个普惠托位"
+        f"（单位目标及{share:.0%}占比要求）至少所需的{wan(need_yuan, 2)}"
         f"（按最便宜的渠道依次计算，每个托位最低约{cheapest_yuan:,.0f}元），将出现普惠缺口 / "
         f"budget {span} leaves {_yuan(free_yuan)} "
         f"after the committed subsidies of existing slots, below the {_yuan(need_yuan)} needed at least "
@@ -386,7 +366,7 @@ def _rounding(whole_classes: bool, money_yuan: float, slots: float, last_year: i
     """Say what whole slots or whole classes cost, in public money and in slots of shortfall."""
     what_zh, what_en = ("按整班建设", "whole classes") if whole_classes else ("托位取整数", "whole slots")
     up_zh, up_en = ("增加", "raise") if money_yuan >= 0 else ("减少", "lower")
-    zh = f"{what_zh}使财政资金比线性规划（允许小数托位）{up_zh}{wan(abs(money_yuan))}（取整代价，不含缺口罚金）"
+    zh = f"{what_zh}使财政资金比线性规划（允许小数托位）{up_zh}{wan(abs(money_yuan), 2)}（取整代价，不含缺口罚金）"
     en = (
         f"{what_en} {up_en} public spending by ¥{abs(money_yuan):,.0f} over the linear program with fractional "
         "slots (the cost of rounding, without shortfall penalties)"
