@@ -5,6 +5,7 @@ import json
 import math
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -211,8 +212,6 @@ def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_pat
     assert "data/towns.csv" in manifest["input_files"] and "data/scenarios/baseline.yaml" in manifest["input_files"]
     assert set(manifest["outputs"]) >= {"results.xlsx", "summary.json", "figures/completion.png"}
     assert manifest["parameters"]["target_set_2025"] == "high_quality_2025"
-    import openpyxl
-
     wb = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
     assert wb.sheetnames[:5] == ["摘要", "完成情况", "滞后预警", "普惠覆盖", "队伍建设"]
     assert "托位完成率" in [c.value for c in next(wb["完成情况"].iter_rows(max_row=1))]
@@ -306,3 +305,27 @@ def test_replan_solves_only_the_replan_and_reads_the_scenarios_own_plan(targets,
 def test_replan_without_the_original_plans_tables_says_which(targets, towns, good):
     with pytest.raises(KeyError, match="lacks the tables conversions, stock, budget"):
         replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2024, 6, 30), {"allocation": None})
+
+
+def test_the_progress_code_writes_no_goal_or_unit_conversion_of_its_own():
+    # The goals are workforce.yaml's and 万元 is the package's one WAN: none written again here.
+    import tuoyu_model
+
+    package = Path(tuoyu_model.__file__).parent
+    files = [*(package / "progress").glob("*.py"), package / "presentation" / "progress_report.py"]
+    assert len(files) >= 9
+    for path in files:
+        text = path.read_text("utf-8")
+        assert "1e4" not in text and "10_000" not in text and "WAN =" not in text, path.name
+        assert "90%" not in text and "100%" not in text, path.name
+
+
+def test_the_template_notes_follow_the_workforce_goals(tmp_path):
+    from tuoyu_model.progress import write_templates
+
+    params = apply_overrides(default_parameters(), {"certified_share_target": 0.85}, "test")
+    xlsx, _ = write_templates(tmp_path, params)
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    notes = " ".join(str(c) for row in wb["填报说明"].iter_rows(values_only=True) for c in row if c)
+    wb.close()
+    assert "目标不低于 85%" in notes and "goal ≥ 85%" in notes and "90%" not in notes
