@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.data import TARGET_SET_LABEL_ZH
 from tuoyu_model.presentation.compare import scenario_label
 from tuoyu_model.presentation.figures import new_figure, save_figure, styled
-from tuoyu_model.presentation.vocabulary import WAN
+from tuoyu_model.presentation.vocabulary import TARGET_SET_LABEL_ZH, WAN
 
 
 def pct(x: float | None) -> str:
