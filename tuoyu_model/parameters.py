@@ -11,13 +11,18 @@ Every number the model uses lives in ``data/parameters/*.yaml``, one entry per p
       year: 2024
       confidence: high            # high | medium | low
       status: sourced             # sourced | derived | proxy | assumption | setting
-      min: 0                      # optional bounds, checked on every leaf value
+      min: 0                      # bounds, checked on every leaf value; required for numbers
       max: 1
+      max_reason: ...             # why, where max is over 1,000x the largest shipped value
       type: number                # number (default) | integer | bool | text
       choices: [...]              # for text parameters
 
 Loading is strict (the OpenFisca habit): unknown keys, duplicate keys, missing metadata, wrong
-types and out-of-range values are errors naming the file and the key. A scenario
+types and out-of-range values are errors naming the file and the key. Every number has an upper
+bound by one rule (``max`` at most :data:`MAX_MULTIPLE` times the largest value shipped, or a
+``max_reason``), so no finite typing error (``1e308``) reaches the solver as ``inf``; a
+``{first, last}`` pair (``index: span``) must not run backwards. The files are read by
+:mod:`tuoyu_model.yaml_reader` (no aliases, bounded nesting and size). A scenario
 (``data/scenarios/*.yaml``) has a title, a description, what it does not model, and
 ``overrides`` by parameter name; an unknown name gets a did-you-mean suggestion.
 """
