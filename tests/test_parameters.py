@@ -529,3 +529,15 @@ def test_any_override_is_applied_or_refused_with_a_scenario_error(name, value):
         assert "data/scenarios/x.yaml" in str(exc) and "\n" not in str(exc)
     else:
         assert p.overridden == {name: "data/scenarios/x.yaml"}
+
+
+def test_yaml_is_read_only_through_the_one_reader():
+    # A second loader would miss the alias, depth and size bounds (issue 14).
+    from tuoyu_model.paths import PACKAGE_DIR
+
+    readers = sorted(
+        p.relative_to(PACKAGE_DIR).as_posix()
+        for p in PACKAGE_DIR.rglob("*.py")
+        if re.search(r"^\s*(import yaml|from yaml import)", p.read_text("utf-8"), re.MULTILINE)
+    )
+    assert readers == ["yaml_reader.py"]

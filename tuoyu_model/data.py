@@ -218,11 +218,11 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     totals_path = Path(totals_path) if totals_path else data_dir() / "targets_totals.csv"
     where = display(path)
     df = read_csv_strict(path, TARGET_COLUMNS)
-    for i, row in df.iterrows():
-        cell = next((c for c in ("seq", "town_id", "town") if _TOTAL_ROW.match(row[c])), None)
-        if cell:
+    for cell in ("town", "town_id", "seq"):
+        total = df.index[df[cell].str.fullmatch(_TOTAL_ROW)]
+        if len(total):
             raise DataError(
-                f"{where}: 第 {i + 2} 行（{cell} = '{row[cell]}'）是附件的合计行，不是一个单位；"
+                f"{where}: 第 {total[0] + 2} 行（{cell} = '{df.at[total[0], cell]}'）是附件的合计行，不是一个单位；"
                 f"请删除这一行（合计由 {display(totals_path)} 核对）"
             )
     df = parse_integer_columns(df, ["seq", "year", "total_slots", "inclusive_slots"], where)
