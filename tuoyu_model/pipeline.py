@@ -41,7 +41,15 @@ from typing import Any
 
 from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options, scenario_path
-from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, outputs_dir
+from tuoyu_model.paths import (
+    MAX_OUTPUT_NAME_BYTES,
+    PROJECT_ROOT,
+    check_name_length,
+    data_dir,
+    display,
+    notebooks_dir,
+    outputs_dir,
+)
 
 REPORT_NOTEBOOK = "scenario_report.ipynb"
 COMPARE_NOTEBOOK = "compare_scenarios.ipynb"
@@ -93,11 +101,11 @@ def safe_output_dir(base: Path, name: str) -> Path:
         or any(c in name for c in bad)
         or name.startswith(".")
         or any(ord(c) < 32 for c in name)
-        or len(name) > 120
     ):
         raise ScenarioError(
             f"scenario name '{name}' cannot be used as an output folder; use letters, digits, '_' and '-'"
         )
+    check_name_length(name, "输出文件夹", MAX_OUTPUT_NAME_BYTES, "请比较较少的情景或使用较短的情景名")
     base = Path(base).resolve()
     final = (base / name).resolve()
     if final.parent != base:

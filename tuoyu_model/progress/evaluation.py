@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.costs import DAYS_PER_MONTH
-from tuoyu_model.data import TARGET_SET_YEAR, TARGET_SETS, target_set_for_year
+from tuoyu_model.data import TARGET_SETS, target_set_for_year, target_set_years
 from tuoyu_model.presentation.vocabulary import TARGET_SET_LABEL_ZH
 from tuoyu_model.progress.cells import INSTITUTION_COLUMNS, parse_date
 from tuoyu_model.progress.returns import annex_units, latest_reports
@@ -69,11 +69,12 @@ def completion_table(progress: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFr
     """
     latest = latest_reports(progress, targets)
     rows = []
+    due = target_set_years(targets)
     for ts in TARGET_SETS:
         t = targets[targets.target_set == ts].set_index("town_id")
         part = latest[["seq", "town_id", "town", "reported", "date", "total_slots", "inclusive_slots"]].copy()
         part.insert(3, "target_set", ts)
-        part.insert(4, "year", TARGET_SET_YEAR[ts])
+        part.insert(4, "year", due[ts])
         part["target_total"] = part.town_id.map(t.total_slots)
         part["target_inclusive"] = part.town_id.map(t.inclusive_slots)
         part["completion_total"] = _ratio(part.total_slots, part.target_total)
