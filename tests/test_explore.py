@@ -13,9 +13,9 @@ from tuoyu_model import cli
 from tuoyu_model.explore import serve
 from tuoyu_model.explore.app import ExploreApp
 from tuoyu_model.explore.session import ExploreSession, headline
-from tuoyu_model.model import run_model
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT
+from tuoyu_model.results import run_model
 
 MONEY_TOL = 0.01  # yuan: both sides round each budget item to the fen
 

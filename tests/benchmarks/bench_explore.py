@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from tuoyu_model.explore.app import headline_html, unit_chart_html  # noqa: E402
 from tuoyu_model.explore.session import ExploreSession  # noqa: E402
-from tuoyu_model.model import run_model  # noqa: E402
+from tuoyu_model.results import run_model  # noqa: E402
 
 GOAL = 0.5  # s, issue 15: a control change → updated numbers on screen
 # (control, value typed, the same as a --set); budgets in 万元, shares in %

@@ -17,10 +17,10 @@ import math
 import os
 from typing import Any
 
-from tuoyu_model.costs import CHANNEL_LABEL_ZH
 from tuoyu_model.errors import TuoyuError
 from tuoyu_model.explore.session import Control, ExploreSession, headline
 from tuoyu_model.paths import display
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 
 # `tuoyu explore SCENARIO` hands the scenario to the notebook's kernel through this variable
 # (Voilà runs the notebook as it is stored; the parameters cell keeps its default otherwise).

@@ -31,19 +31,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from tuoyu_model import allocation, pricing
-from tuoyu_model.allocation_solver import resolve_solver
-from tuoyu_model.costs import CHANNEL_LABEL_ZH
+from tuoyu_model import pricing
+from tuoyu_model.allocation.build import create_model
+from tuoyu_model.allocation.inputs import AllocationInputs, _budget_by_year, _year_value, inputs_from_parameters
+from tuoyu_model.allocation.read import final_shortfall, money_table, stock_table
+from tuoyu_model.allocation.solve import solve_model, year_spending
+from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ScenarioError, TuoyuError
-from tuoyu_model.model import plan_years
-from tuoyu_model.outputs import people_number, unit_zh
 from tuoyu_model.parameters import Parameters, Scenario, apply_overrides, load_scenario
 from tuoyu_model.paths import PROJECT_ROOT, data_dir, display
+from tuoyu_model.presentation.tables import people_number
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, WAN, unit_zh
+from tuoyu_model.results import plan_years
+from tuoyu_model.yaml_reader import dump_yaml
 
-WAN = 10_000.0  # yuan per 万元: money is typed and shown in 万元
 WHERE = "情景探索"  # where an override comes from, in messages and Parameters.overridden
 
 # The parameters the explorer offers, in display order, under their group heading. A name the
@@ -332,11 +335,11 @@ SUBSIDY_PARAMETERS = (
 
 def plan_inputs(
     params: Parameters,
-    start: allocation.AllocationInputs,
+    start: AllocationInputs,
     changed: set[str],
     targets: pd.DataFrame,
     towns: pd.DataFrame,
-) -> tuple[allocation.AllocationInputs, pd.DataFrame]:
+) -> tuple[AllocationInputs, pd.DataFrame]:
     """Allocation inputs for ``params`` from the starting inputs, and the operating subsidy table.
 
     ``changed`` names the parameters that differ from the start; only the fields they feed are
@@ -345,10 +348,10 @@ def plan_inputs(
     years = list(start.years)
     subsidy = pricing.operating_subsidy_table(params, years)
     if not changed <= set(BUDGET_FIELDS) | set(SUBSIDY_PARAMETERS):
-        return allocation.inputs_from_parameters(params, targets, towns), subsidy
+        return inputs_from_parameters(params, targets, towns), subsidy
     fields: dict[str, Any] = {
-        "budget": allocation._budget_by_year(params, years),
-        "share_target": {y: float(allocation._year_value(params, "inclusive_share_target", y)) for y in years},
+        "budget": _budget_by_year(params, years),
+        "share_target": {y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
     }
     if changed & set(SUBSIDY_PARAMETERS):
         fields["operating_subsidy"] = subsidy[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()
@@ -359,7 +362,7 @@ def solve_plan(
     params: Parameters,
     targets: pd.DataFrame,
     towns: pd.DataFrame,
-    start: allocation.AllocationInputs | None = None,
+    start: AllocationInputs | None = None,
     changed: set[str] | None = None,
 ) -> Plan:
     """Plan ``params`` as ``tuoyu run`` does, reading only the explorer's numbers.
@@ -385,7 +388,7 @@ def solve_plan(
     t0 = time.perf_counter()
     years = plan_years(params)
     if start is None:
-        inputs = allocation.inputs_from_parameters(params, targets, towns)
+        inputs = inputs_from_parameters(params, targets, towns)
         subsidy = pricing.operating_subsidy_table(params, years)
     else:
         inputs, subsidy = plan_inputs(params, start, changed or set(), targets, towns)
@@ -393,19 +396,19 @@ def solve_plan(
     budget = dict(inputs.budget)
     if inputs.budget_share_of_need != 1 and any(budget.get(y) is None for y in inputs.years):
         # the same rule as allocation.solve: a share of what the plan without budget spends
-        free = allocation._solve_model(allocation.create_model(inputs, {y: None for y in inputs.years}), solver)
-        need = allocation._year_spending(free)
+        free = solve_model(create_model(inputs, {y: None for y in inputs.years}), solver)
+        need = year_spending(free)
         budget = {y: inputs.budget_share_of_need * need[y] if budget.get(y) is None else budget[y] for y in years}
-    model = allocation.create_model(inputs, budget)
-    solved = allocation._solve_model(model, solver)
-    money = allocation._money_tables(model, solved.x, solved.v)
+    model = create_model(inputs, budget)
+    solved = solve_model(model, solver)
+    money = money_table(model, solved.x, solved.v)
     cost = money.groupby("year")["amount_yuan"].sum()
     sums = _district_slots(model, solved.x, solved.v, years)
     return Plan(
         years=years,
         public_cost_yuan={y: float(cost.get(y, 0.0)) for y in years},
         budget_yuan={y: budget.get(y) for y in years},
-        shortfall_final_slots=float(allocation._final_shortfall(inputs, solved.short)),
+        shortfall_final_slots=float(final_shortfall(inputs, solved.short)),
         inclusive_share={
             y: float(sums.at[y, "inclusive_slots"] / sums.at[y, "total_slots"]) if sums.at[y, "total_slots"] else 0.0
             for y in years
@@ -414,7 +417,7 @@ def solve_plan(
         fee_cap_yuan={y: pricing.fee_cap(params, y) for y in years},
         fee_yuan={y: pricing.inclusive_fee(params, y) for y in years},
         subsidy=subsidy[["year", "channel", "subsidy_per_slot_month_yuan"]].reset_index(drop=True),
-        read_stock=lambda: allocation._stock_table(model, solved.x, solved.v, solved.short),
+        read_stock=lambda: stock_table(model, solved.x, solved.v, solved.short),
         seconds=time.perf_counter() - t0,
     )
 
@@ -533,7 +536,7 @@ class ExploreSession:
         self.controls = {c.key: c for c in controls_for(self.start.parameters, self.years)}
         self.values: dict[Control, Any] = {}
         self.params = self.start.parameters
-        self.start_inputs = allocation.inputs_from_parameters(self.params, self.targets, self.towns)
+        self.start_inputs = inputs_from_parameters(self.params, self.targets, self.towns)
         self.start_plan = solve_plan(self.params, self.targets, self.towns, self.start_inputs, set())
         self.plan = self.start_plan
 
@@ -611,7 +614,7 @@ class ExploreSession:
         final = folder / f"{name}.yaml"
         if final.exists():
             raise ScenarioError(f"已有同名情景文件 {display(final)}，为免覆盖请换一个名称")
-        text = yaml.safe_dump(self.scenario_content(name), allow_unicode=True, sort_keys=False, width=100)
+        text = dump_yaml(self.scenario_content(name))
         scratch = Path(tempfile.mkdtemp(prefix=".explore-", dir=folder))
         try:
             draft = scratch / final.name
