@@ -245,3 +245,46 @@ def test_the_notebook_runs_under_papermill_and_shows_the_app(tmp_path):
     assert [o.get("output_type") for o in app.outputs] == ["execute_result"]
     assert "application/vnd.jupyter.widget-view+json" in app.outputs[0]["data"]
     assert nb.metadata["papermill"]["parameters"] == {"scenario": "household_3"}
+
+
+def test_controls_follow_parameters_that_later_rounds_add():
+    # issue 10's rationing rule and priority order, issue 11's income area and income ratio by
+    # measure: a control appears once its parameter exists, with the parameter's own checks.
+    from tuoyu_model.explore.session import controls_for
+    from tuoyu_model.parameters import Parameters
+
+    base = load_scenario("baseline").parameters
+    common = {"source": "x", "year": 2025, "confidence": "high", "status": "setting", "file": "allocation.yaml"}
+    meta = dict(base.meta)
+    meta["rationing_rule"] = {
+        **common,
+        "label": {"zh": "缺口分配规则", "en": "Rationing rule"},
+        "unit": "choice",
+        "value": "equity",
+        "type": "text",
+        "choices": ["equity", "least_cost"],
+    }
+    meta["requirement_priority"] = {
+        **common,
+        "label": {"zh": "规划要求优先次序", "en": "Priority"},
+        "unit": "order",
+        "value": "coverage+centre > share > total+inclusive",
+        "type": "text",
+    }
+    ratio = {"all": 0.7283, "urban": 0.7773, "rural": 1.0054}
+    meta["district_income_ratio"] = {**base.meta["district_income_ratio"], "value": ratio, "index": "income_measure"}
+    data = {**base.data, "rationing_rule": "equity", "district_income_ratio": ratio}
+    data["requirement_priority"] = meta["requirement_priority"]["value"]
+    controls = {c.key: c for c in controls_for(Parameters(data, meta), [2024, 2025])}
+    rule = controls["rationing_rule"]
+    assert rule.choices == ("equity", "least_cost") and rule.parse("least_cost") == "least_cost"
+    with pytest.raises(Exception, match="请从以下选项中选择"):
+        rule.parse("random")
+    order = controls["requirement_priority"]
+    assert order.free_text and order.parse(" share > total ") == "share > total"
+    with pytest.raises(Exception, match="不能为空"):
+        order.parse("")
+    # only the income measure in use (income_measure: all) gets a control, named in Chinese
+    ratios = [k for k in controls if k.startswith("district_income_ratio")]
+    assert ratios == ["district_income_ratio.all"]
+    assert controls["district_income_ratio.all"].label == "大兴相对北京收入系数（全体居民）"

@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from tuoyu_model.errors import TuoyuError
-from tuoyu_model.explore.session import Control, ExploreSession, headline
+from tuoyu_model.explore.session import CHOICE_LABEL_ZH, Control, ExploreSession, headline
 from tuoyu_model.paths import display
 from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 
@@ -143,8 +143,12 @@ class ExploreApp:
             message = w.HTML().add_class("tuoyu-error")
             self.messages[key] = message
             box = f"tuoyu-control-{_css_key(key)}"
-            if c.choices:
-                field = w.Dropdown(options=list(c.choices), value=value, layout=w.Layout(width="150px"))
+            if c.choices or c.free_text:
+                if c.choices:
+                    options = [(CHOICE_LABEL_ZH.get(o, o), o) for o in c.choices]
+                    field = w.Dropdown(options=options, value=value, layout=w.Layout(width="280px"))
+                else:
+                    field = w.Text(value=str(value), continuous_update=False, layout=w.Layout(width="280px"))
                 field.observe(lambda ch, k=key: self._typed(k, ch["new"]), names="value")
                 parts = [field]
             else:
@@ -211,7 +215,7 @@ class ExploreApp:
         self._quiet = True
         try:
             for key, c in self.session.controls.items():
-                self.texts[key].value = c.text(self.session.value(key)) if not c.choices else self.session.value(key)
+                self.texts[key].value = self.session.value(key) if c.choices else c.text(self.session.value(key))
                 self.messages[key].value = ""
                 self._sync(key)
         finally:

@@ -43,7 +43,7 @@ from tuoyu_model.errors import ScenarioError, TuoyuError
 from tuoyu_model.parameters import Parameters, Scenario, apply_overrides, load_scenario
 from tuoyu_model.paths import PROJECT_ROOT, data_dir, display
 from tuoyu_model.presentation.tables import people_number
-from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, WAN, unit_zh
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, VALUE_LABELS, WAN, unit_zh
 from tuoyu_model.results import plan_years
 from tuoyu_model.yaml_reader import dump_yaml
 
@@ -63,8 +63,17 @@ CONTROL_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("occupancy_rate", "运营"),
     ("caregiver_wage", "运营"),
     ("capital_cost", "建设成本"),
-    ("rationing_rule", "缺口分配规则"),
+    ("income_area", "收入与家庭"),  # issue 11: whose income sets the cap
+    ("rationing_rule", "缺口分配"),  # issue 10: who is short when money cannot meet every target
+    ("requirement_priority", "缺口分配"),  # issue 10: which requirement is met first
 )
+# Chinese names of the choices a choice control offers (a choice not listed shows as it is).
+CHOICE_LABEL_ZH: dict[str, str] = {
+    "equity": "公平优先（各属地缺口占目标的比例尽量小）",
+    "least_cost": "成本最低",
+    "daxing": "大兴区本区收入",
+    "beijing": "北京市收入",
+}
 # How a unit is typed and shown: (unit shown, factor: shown = value × factor); others as unit_zh.
 SHOWN_UNITS: dict[str, tuple[str, float]] = {"yuan per year": ("万元", 1 / WAN), "share": ("%", 100.0)}
 SHOWN_DIGITS = 4  # decimals a control's text keeps (1 yuan of a 万元 figure, 0.0001 point of a share)
@@ -96,6 +105,9 @@ class Control:
         The allowed texts of a choice parameter (then the control is a list, not a number).
     example : any
         The shipped value, quoted as an example when what was typed is not a number.
+    free_text : bool
+        A text parameter without a list of choices (an order such as ``a > b``): passed to the
+        parameter checks as typed.
 
     """
 
@@ -112,6 +124,7 @@ class Control:
     integer: bool = False
     choices: tuple[str, ...] = ()
     example: Any = None
+    free_text: bool = False
 
     def read(self, params: Mapping) -> Any:
         """Return this control's value in ``params`` (parameter units; ``None`` when not set)."""
@@ -130,7 +143,7 @@ class Control:
         """
         if value is None:
             return ""
-        if self.choices:
+        if self.choices or self.free_text:
             return str(value)
         shown = round(float(value) * self.factor, SHOWN_DIGITS)
         return f"{shown:,.{SHOWN_DIGITS}f}".rstrip("0").rstrip(".")
@@ -164,6 +177,10 @@ class Control:
             if raw not in self.choices:
                 raise ScenarioError(f"{self.label}请从以下选项中选择：{'、'.join(self.choices)}")
             return raw
+        if self.free_text:
+            if not raw:
+                raise ScenarioError(f"{self.label}不能为空，例如{self.example}")
+            return raw
         clean = raw.replace(",", "").replace("，", "").removesuffix(self.unit).strip()
         if not clean:
             if self.nullable:
@@ -193,7 +210,8 @@ def _control(name: str, sub: Any, meta: Mapping, group: str) -> Control:
     if isinstance(sub, int):
         label = f"{sub}年{label}"
     elif sub is not None:
-        label = f"{label}（{CHANNEL_LABEL_ZH.get(str(sub), str(sub))}）"
+        names = {**CHANNEL_LABEL_ZH, **VALUE_LABELS.get(str(meta.get("index")), {})}
+        label = f"{label}（{names.get(str(sub), str(sub))}）"
     unit, factor = SHOWN_UNITS.get(str(meta["unit"]), (str(unit_zh(meta["unit"])), 1.0))
     return Control(
         key=name if sub is None else f"{name}.{sub}",
@@ -208,6 +226,7 @@ def _control(name: str, sub: Any, meta: Mapping, group: str) -> Control:
         upper=meta.get("max"),
         integer=meta.get("type") == "integer",
         choices=tuple(meta.get("choices", ())) if meta.get("type") == "text" else (),
+        free_text=meta.get("type") == "text" and not meta.get("choices"),
         example=meta["value"] if sub is None or not isinstance(meta["value"], Mapping) else meta["value"].get(sub),
     )
 
@@ -235,6 +254,8 @@ def controls_for(params: Parameters, years: Sequence[int]) -> list[Control]:
         meta, value = params.meta[name], params[name]
         if isinstance(value, Mapping):
             subs = [y for y in years if meta.get("index") == "year"] or list(value)
+            if meta.get("index") == "income_measure" and params.data.get("income_measure") in value:
+                subs = [params["income_measure"]]  # only the measure in use moves the answer
             out.extend(_control(name, sub, meta, group) for sub in subs)
         else:
             out.append(_control(name, None, meta, group))
