@@ -288,3 +288,50 @@ def test_controls_follow_parameters_that_later_rounds_add():
     ratios = [k for k in controls if k.startswith("district_income_ratio")]
     assert ratios == ["district_income_ratio.all"]
     assert controls["district_income_ratio.all"].label == "大兴相对北京收入系数（全体居民）"
+
+
+def test_tuoyu_explore_stops_cleanly_on_ctrl_c(data_copy):
+    # Ctrl-C in a terminal reaches the whole foreground process group: the server says it stopped,
+    # exits 0, and nothing listens on the port any more.
+    import os
+    import selectors
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuoyu_model", "explore", "household_3", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        line = proc.stdout.readline() if sel.select(timeout=180) else ""
+        sel.close()
+        assert line.startswith("情景探索已启动：请在浏览器中打开 http://127.0.0.1:"), (line, proc.poll())
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, err
+    assert "情景探索已停止" in out and "Traceback" not in err
+
+    def listening():
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    deadline = time.monotonic() + 10
+    while listening() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not listening()

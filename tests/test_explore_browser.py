@@ -189,6 +189,7 @@ def test_tuoyu_explore_in_headless_chromium(server, browser):
     page = browser.find_element(By.TAG_NAME, "body").text
     assert "大兴区托育服务规划：情景探索" in page and "目标缺口" in page and "财政资金" in page
     assert "explore_app(" not in page  # code hidden
+    assert browser.title == "大兴区托育服务规划：情景探索"
     assert text_of(browser, "#tuoyu-shortfall") == "0个"
 
     # moving the budget control: the slider's handle, by keyboard (ends at 0万元: a large shortfall)
