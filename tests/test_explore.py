@@ -335,3 +335,18 @@ def test_tuoyu_explore_stops_cleanly_on_ctrl_c(data_copy):
     while listening() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not listening()
+
+
+def test_a_scenario_file_reaches_the_kernel_as_a_full_path_and_our_python_runs_it(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "mine.yaml").write_bytes((PROJECT_ROOT / "data" / "scenarios" / "household_3.yaml").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert serve.kernel_scenario("mine.yaml") == str(tmp_path / "mine.yaml")
+    assert serve.kernel_scenario("household_3") == "household_3"
+    cmd = serve.voila_command(PROJECT_ROOT / "notebooks" / "explore.ipynb", 8866)
+    assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port_retries=0" in cmd
+    manager = next(a.split("=", 1)[1] for a in cmd if a.startswith("--VoilaConfiguration.kernel_spec_manager_class="))
+    module, _, name = manager.rpartition(".")
+    spec = getattr(__import__(module, fromlist=[name]), name)().get_kernel_spec("python3")
+    assert spec.argv[0] == sys.executable

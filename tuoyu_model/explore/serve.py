@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.explore.app import SCENARIO_VARIABLE
-from tuoyu_model.parameters import load_scenario
+from tuoyu_model.parameters import load_scenario, scenario_path
 from tuoyu_model.paths import notebooks_dir
 
 HOST = "127.0.0.1"  # loopback only: the explorer is never reachable from another machine
@@ -71,7 +71,7 @@ def _listening(port: int) -> bool:
 
 
 def voila_command(notebook: Path, port: int) -> list[str]:
-    """Return the Voilà command line: loopback only, the given port or nothing, no browser, code hidden."""
+    """Return the Voilà command line: loopback only, that port or nothing, no browser, code hidden, our kernel."""
     return [
         sys.executable,
         "-m",
@@ -83,7 +83,23 @@ def voila_command(notebook: Path, port: int) -> list[str]:
         "--no-browser",
         "--strip_sources=True",
         "--show_tracebacks=False",
+        "--VoilaConfiguration.kernel_spec_manager_class=tuoyu_model.explore.kernels.CurrentPythonKernelSpecManager",
     ]
+
+
+def kernel_scenario(scenario: str) -> str:
+    """Check ``scenario`` and return it as the kernel must get it: a name, or a file's full path.
+
+    The kernel runs in ``notebooks/``, so a relative path would point elsewhere there.
+
+    Raises
+    ------
+    ScenarioError
+        An unknown or invalid scenario (one line now, not an error page later).
+
+    """
+    start = load_scenario(scenario)
+    return scenario if start.name == scenario else str(scenario_path(scenario))
 
 
 def _tail(log: Path, lines: int = 3) -> str:
@@ -117,7 +133,7 @@ def serve(scenario: str = "baseline", port: int | None = None) -> int:
     if missing_packages():
         print(f"tuoyu: {INSTALL_HINT}", file=sys.stderr)
         return 2
-    load_scenario(scenario)  # a bad scenario is one line now, not an error page later
+    scenario = kernel_scenario(scenario)
     port = choose_port(port)
     notebook = notebooks_dir() / "explore.ipynb"
     scratch = Path(tempfile.mkdtemp(prefix="tuoyu-explore-"))
