@@ -292,3 +292,18 @@ def test_validate_prints_the_counts(data_copy, capsys):
     counts = status_counts().set_index(["group", "status"])["count"]
     assert f"figures by status: {counts['towns', 'sourced']} sourced, " in out
     assert f"{counts['parameters', 'setting']} setting (of " in out
+
+
+def test_a_figure_typed_over_todays_value_is_named_not_silently_dropped(template, data_copy, tmp_path, capsys):
+    wb = openpyxl.load_workbook(template)
+    ws = wb[SHEET_NAME]
+    r = _row_of(ws, "旧宫镇")
+    c = _columns(ws)[("幼儿园数（所）", "现值")]
+    ws.cell(r, c).value = 31
+    wb.save(tmp_path / "over.xlsx")
+    before = _hashes(data_copy)
+    assert main(["data", "import", str(tmp_path / "over.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert f"单元格 {openpyxl.utils.get_column_letter(c)}{r}（幼儿园数（所） › 现值）为“31”" in out
+    assert "未导入；新数请填在“新值”列" in out and "未改动" in out
+    assert _hashes(data_copy) == before

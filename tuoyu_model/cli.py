@@ -140,6 +140,8 @@ def cmd_data_import(args: argparse.Namespace) -> int:
 
     result = import_workbooks(args.files)
     print(f"读取 {len(args.files)} 个工作簿：{'、'.join(display(p) for p in args.files)}")
+    for note in result.notes:
+        print(note)
     if not result.changes:
         print(f"没有需要更新的数字（新值均为空，或与现值和来源相同）；{display(data_dir() / 'towns.csv')} 未改动")
         return EXIT_OK

@@ -280,8 +280,13 @@ def _lookup(towns: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _read_one(path: Path, towns: pd.DataFrame | None) -> list[Given]:
-    """Read one filled workbook; with ``towns=None`` only say whether anything is filled (names unchecked)."""
+def _read_one(path: Path, towns: pd.DataFrame | None, notes: list[str] | None = None) -> list[Given]:
+    """Read one filled workbook; with ``towns=None`` only say whether anything is filled (names unchecked).
+
+    ``notes`` collects a line for every 现值 cell that differs from ``towns.csv`` while its 新值
+    is empty: a figure typed over the reference value would otherwise be dropped unseen (a
+    template made before an earlier import differs too, harmlessly, so it is a note, not an error).
+    """
     path = Path(path)
     file = display(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -327,6 +332,12 @@ def _read_one(path: Path, towns: pd.DataFrame | None) -> list[Given]:
             src_text = " ".join(str(src).split()) if src is not None else ""
             where_new = f"{at}，第 {r} 行，单元格 {cell_name(r, jn + 1)}（{FIGURE_LABEL_ZH[f]} › 新值）"
             if new_blank and not src_text:
+                jv = index[f"{f}:value"]
+                if towns is not None and notes is not None and row[jv] != towns.at[town_id, f]:
+                    notes.append(
+                        f"注意：{at}，第 {r} 行，单元格 {cell_name(r, jv + 1)}（{FIGURE_LABEL_ZH[f]} › 现值）"
+                        f"为“{row[jv]}”，与 data/towns.csv 的 {towns.at[town_id, f]:,} 不同，未导入；新数请填在“新值”列"
+                    )
                 continue
             if towns is None:
                 return [Given("", f, 0, "", where_new)]
@@ -396,7 +407,7 @@ def _check_source(text: str, value: int, where: str) -> None:
         raise DataError(f"{where}：来源以“{text[0]}”开头，Excel 会把它当作公式；请去掉开头的符号")
 
 
-def read_filled(paths: Sequence[Path], towns: pd.DataFrame) -> list[Change]:
+def read_filled(paths: Sequence[Path], towns: pd.DataFrame, notes: list[str] | None = None) -> list[Change]:
     """Read filled workbooks and return the figures that change, refusing anything doubtful.
 
     Parameters
@@ -405,6 +416,8 @@ def read_filled(paths: Sequence[Path], towns: pd.DataFrame) -> list[Change]:
         Filled copies of the template (one per street, or one for all).
     towns : DataFrame
         The current ``towns.csv`` as :func:`tuoyu_model.data.load_towns` returns it.
+    notes : list of str, optional
+        Receives a Chinese line per 现值 cell that differs from ``towns.csv`` (not imported).
 
     Returns
     -------
@@ -424,7 +437,7 @@ def read_filled(paths: Sequence[Path], towns: pd.DataFrame) -> list[Change]:
     """
     given: dict[tuple[str, str], Given] = {}
     for path in paths:
-        for g in _read_one(path, towns):
+        for g in _read_one(path, towns, notes):
             first = given.setdefault((g.town_id, g.figure), g)
             if (first.value, first.source) != (g.value, g.source):
                 raise DataError(
@@ -489,11 +502,12 @@ def rewrite_towns_csv(raw: bytes, changes: Sequence[Change]) -> bytes:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What ``tuoyu data import`` did: the changes, and the files written (none without changes)."""
+    """What ``tuoyu data import`` did: the changes, the files written (none without changes), the notes."""
 
     changes: list[Change]
     written: Path | None
     backup: Path | None
+    notes: list[str]
 
 
 def import_workbooks(paths: Sequence[Path], csv_path: Path | None = None) -> ImportResult:
@@ -512,9 +526,10 @@ def import_workbooks(paths: Sequence[Path], csv_path: Path | None = None) -> Imp
     csv_path = Path(csv_path) if csv_path else data_dir() / "towns.csv"
     targets = load_targets()
     towns = load_towns(csv_path, targets=targets)
-    changes = read_filled(paths, towns)
+    notes: list[str] = []
+    changes = read_filled(paths, towns, notes)
     if not changes:
-        return ImportResult([], None, None)
+        return ImportResult([], None, None, notes)
     raw = csv_path.read_bytes()
     new = rewrite_towns_csv(raw, changes)
     tmp = csv_path.with_name(f".{csv_path.name}.{os.getpid()}.tmp")
@@ -539,7 +554,7 @@ def import_workbooks(paths: Sequence[Path], csv_path: Path | None = None) -> Imp
         ) from None
     finally:
         tmp.unlink(missing_ok=True)
-    return ImportResult(changes, csv_path, backup)
+    return ImportResult(changes, csv_path, backup, notes)
 
 
 def _backup_name(folder: Path, csv_path: Path) -> Path:
