@@ -397,6 +397,63 @@ CASES = [
         ("'.' cannot be used as an output folder",),
         ("params", "{data}/scenarios/..yaml"),
     ),
+    # --- workbooks read by `tuoyu data import` (copied into data/, the path given) ---
+    Case(
+        "workbook-renamed-csv",
+        "workbook_renamed_csv.xlsx",
+        "workbook_renamed_csv.xlsx",
+        ("不是 xlsx 工作簿", "CSV", "另存为"),
+        ("data", "import", "{data}/workbook_renamed_csv.xlsx"),
+    ),
+    Case(
+        "workbook-empty",
+        "workbook_empty.xlsx",
+        "workbook_empty.xlsx",
+        ("空文件",),
+        ("data", "import", "{data}/workbook_empty.xlsx"),
+    ),
+    Case(
+        "workbook-truncated",
+        "workbook_truncated.xlsx",
+        "workbook_truncated.xlsx",
+        ("不完整", "截断"),
+        ("data", "import", "{data}/workbook_truncated.xlsx"),
+    ),
+    Case(
+        "workbook-password-cfb",
+        "workbook_password_cfb.xlsx",
+        "workbook_password_cfb.xlsx",
+        ("加密", "删除密码"),
+        ("data", "import", "{data}/workbook_password_cfb.xlsx"),
+    ),
+    Case(
+        "workbook-encrypted-entry",
+        "workbook_encrypted_entry.xlsx",
+        "workbook_encrypted_entry.xlsx",
+        ("已加密",),
+        ("data", "import", "{data}/workbook_encrypted_entry.xlsx"),
+    ),
+    Case(
+        "workbook-stray-cell",
+        "workbook_stray_cell.xlsx",
+        "workbook_stray_cell.xlsx",
+        ("XFD1048576", "Ctrl+End"),
+        ("data", "import", "{data}/workbook_stray_cell.xlsx"),
+    ),
+    Case(
+        "workbook-renamed-sheet",
+        "workbook_renamed_sheet.xlsx",
+        "workbook_renamed_sheet.xlsx",
+        ("没有名为“各属地数据”的工作表", "Sheet1"),
+        ("data", "import", "{data}/workbook_renamed_sheet.xlsx"),
+    ),
+    Case(
+        "workbook-merged-new-values",
+        "workbook_merged_new_values.xlsx",
+        "workbook_merged_new_values.xlsx",
+        ("G3:H3", "合并单元格", "取消合并"),
+        ("data", "import", "{data}/workbook_merged_new_values.xlsx"),
+    ),
     # --- command-line mistakes ---
     Case(
         "set-without-equals",
@@ -495,6 +552,8 @@ SUBPROCESS_IDS = (
     "targets-total-row-kept",
     "set-rent-1e308",
     "set-nested-400-levels",
+    "workbook-stray-cell",
+    "workbook-password-cfb",
 )
 SUBPROCESS_CASES = [c for c in CASES if c.id in SUBPROCESS_IDS]
 
