@@ -123,7 +123,7 @@ def test_one_changed_figure_changes_exactly_that_cell_and_its_source(template, d
     assert figure_status(towns.at["xingfeng", "population_source"]) == "sourced"
     counts = status_counts().set_index(["group", "status"])["count"]
     assert (counts["towns", "sourced"], counts["towns", "proxy"]) == (3, 19)
-    from tuoyu_model.model import run_model
+    from tuoyu_model.results import run_model
 
     results = run_model("baseline")
     demand = results["demand"].set_index(["town_id", "year"])

@@ -1,7 +1,7 @@
 """``tuoyu progress``: evaluate the returns, re-plan, and publish ``outputs/progress/<date>/``.
 
 :func:`evaluate` reads the returns and builds every table (the re-plan from the scenario's own
-result, solved once by :func:`~tuoyu_model.model.run_model`); :func:`write_progress_outputs`
+result, solved once by :func:`~tuoyu_model.results.run_model`); :func:`write_progress_outputs`
 writes them under the output contract; :func:`run_progress` publishes the folder atomically
 with its manifest and the report notebook.
 """
