@@ -2,7 +2,7 @@
 
 Modules: ``data`` (the plan's annex and unit attributes), ``parameters`` (parameters with
 provenance, scenarios), ``demand``, ``costs``, ``pricing``, ``allocation`` (the PuLP linear
-program), ``pipeline`` (runs a scenario into the output contract), ``cli`` (the ``tuoyu`` command).
+program), ``runs`` (runs scenarios into the output contract), ``cli`` (the ``tuoyu`` command).
 """
 
 __version__ = "0.1.0"

@@ -832,7 +832,7 @@ def execute_report(folder: Path, as_of: str, files: Sequence[str] = ()) -> None:
     The notebook shows what :func:`write_progress_outputs` wrote there (``results_dir = "."``):
     nothing is evaluated or drawn twice. ``files`` are passed on only to be recorded in the
     notebook's parameters. Uses the scenario report's notebook helpers
-    (:func:`tuoyu_model.pipeline.execute_notebook`, ``clean_notebook``, ``export_html``).
+    (:func:`tuoyu_model.runs.notebook.execute_notebook`, ``clean_notebook``, ``export_html``).
 
     Raises
     ------
@@ -840,7 +840,7 @@ def execute_report(folder: Path, as_of: str, files: Sequence[str] = ()) -> None:
         The notebook failed; the message names the cell and the error.
 
     """
-    from tuoyu_model.pipeline import clean_notebook, execute_notebook, export_html
+    from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 
     nb_in = notebooks_dir() / REPORT_NOTEBOOK
     nb_out = folder / "report.ipynb"
@@ -934,17 +934,8 @@ def run_progress(
 
     from tuoyu_model.outputs import write_json
     from tuoyu_model.parameters import load_scenario, parse_set_options
-    from tuoyu_model.pipeline import (
-        build_manifest,
-        input_files,
-        make_temp_dir,
-        output_base,
-        publish_dir,
-        safe_output_dir,
-        scenario_fields,
-        sha256_file,
-        shown,
-    )
+    from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, sha256_file
+    from tuoyu_model.runs.publish import make_temp_dir, output_base, publish_dir, safe_output_dir, shown
 
     started, t0 = time.time(), time.perf_counter()
     set_options = list(set_options or [])
