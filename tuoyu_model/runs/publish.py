@@ -21,8 +21,8 @@ import errno
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -106,6 +106,7 @@ def refused_base(base: Path) -> str:
     '系统目录'
     >>> refused_base(PROJECT_ROOT / "data" / "scenarios")
     '本项目的 data/ 文件夹'
+    >>> import tempfile
     >>> refused_base(Path(tempfile.gettempdir()) / "tuoyu-outputs")
     ''
 
@@ -310,27 +311,32 @@ def _process_alive(pid: int) -> bool:
 
 
 def make_temp_dir(base: Path, name: str) -> Path:
-    """Create the temporary folder of a run, ``base/.<name>.tmp-<pid>-…``, after removing stale ones."""
+    """Create the temporary folder of a run, ``base/.<name>.tmp-<pid>-…``, after removing stale ones.
+
+    Made with ``mkdir``, so the user's umask gives it the permissions of any folder they make
+    (colleagues on a shared server read the outputs as it allows; ``mkdtemp`` would make 0700,
+    and changing the umask to read it is not thread-safe).
+    """
     remove_stale_dirs(base)
-    return Path(tempfile.mkdtemp(prefix=f".{name[:60]}.tmp-{os.getpid()}-", dir=base))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    prefix = f".{name[:60]}.tmp-{os.getpid()}-"
+    while True:
+        path = Path(base) / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue  # 48 random bits taken: draw again
+        return path
 
 
 def publish_lock(base: Path) -> filelock.FileLock:
     """Return the lock that serialises publishing into ``base`` (the file ``base/.tuoyu.lock``, kept)."""
-    return filelock.FileLock(Path(base) / LOCK_NAME, timeout=LOCK_TIMEOUT_S, mode=0o666 & ~_umask())
+    return filelock.FileLock(Path(base) / LOCK_NAME, timeout=LOCK_TIMEOUT_S)
 
 
 def publish_dir(tmp: Path, final: Path) -> None:
-    """Mark ``tmp`` as ours, give it ``mkdir``'s permissions, and swap it in for ``final`` under the lock.
+    """Mark ``tmp`` as ours and swap it in for ``final`` under the lock of ``final``'s folder.
 
-    Colleagues on a shared server can read the outputs as the user's umask allows (mkdtemp
-    makes 0700). ``final`` is checked again under the lock (another run may have changed it).
+    ``final`` is checked again under the lock (another run may have changed it meanwhile).
 
     Raises
     ------
@@ -341,7 +347,6 @@ def publish_dir(tmp: Path, final: Path) -> None:
     """
     tmp, final = Path(tmp), Path(final)
     (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    os.chmod(tmp, 0o777 & ~_umask())
     try:
         with publish_lock(final.parent):
             check_replaceable(final)
@@ -427,6 +432,7 @@ def publishing(
 
     Examples
     --------
+    >>> import tempfile
     >>> base = output_base(tempfile.mkdtemp())
     >>> with publishing(base / "demo", lambda folder: {"kind": "demo"}) as tmp:
     ...     _ = (tmp / "a.csv").write_text("x")
