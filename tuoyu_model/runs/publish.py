@@ -267,7 +267,8 @@ def check_replaceable(final: Path) -> None:
             names = sorted(p.name for p in final.iterdir())
         except OSError:
             names = []
-        held = f"，其中有 {'、'.join(names[:3])}{' 等' if len(names) > 3 else ''} {len(names)} 项" if names else ""
+        more = f" 等 {len(names)} 项" if len(names) > 3 else ""
+        held = f"，其中有 {'、'.join(names[:3])}{more}" if names else ""
         raise ScenarioError(
             f"{where}/ 已存在，但不是本程序写的输出文件夹（没有 {MARKER} 标记或本程序的 manifest.json{held}），"
             "为免删除其中的文件已停止；请把它移走或改名，或用 --out 指定另一个文件夹"
