@@ -109,6 +109,24 @@ def test_a_marker_that_is_a_symlink_does_not_count(tmp_path):
     assert not is_ours(folder)
 
 
+def test_a_folder_swapped_by_another_run_during_the_check_is_not_refused(tmp_path, monkeypatch):
+    # Checked before the work without the lock: another run may be moving the folder aside right
+    # then (seen once in 300 threaded publications as "已存在且是一个文件").
+    final = tmp_path / "baseline"
+    final.mkdir()
+    (final / MARKER).write_text("tuoyu-model\n")
+    real = publish.is_ours
+
+    def moved_meanwhile(folder):
+        if final.exists():
+            final.rename(tmp_path / ".baseline.old-1-1")  # the other run's swap, half done
+            return False
+        return real(folder)
+
+    monkeypatch.setattr(publish, "is_ours", moved_meanwhile)
+    publish.check_replaceable(final)  # absent now: nothing to refuse
+
+
 # --- never follow a symlink ---
 
 

@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -243,6 +244,9 @@ def is_ours(folder: Path) -> bool:
 def check_replaceable(final: Path) -> None:
     """Refuse to replace ``final`` unless it is absent or a real folder this package wrote.
 
+    Safe without the lock while another run swaps ``final``: a folder that changes under the
+    check (moved aside, replaced) is looked at again; under the lock it cannot change.
+
     Raises
     ------
     ScenarioError
@@ -252,27 +256,41 @@ def check_replaceable(final: Path) -> None:
     """
     final = Path(final)
     where = shown(final)
-    if final.is_symlink():
-        raise ScenarioError(
-            f"{where} 是一个符号链接，本程序不会替换链接或它指向的文件夹；请删除这个链接，或用 --out 指定另一个文件夹"
-        )
-    if not final.exists():
-        return
-    if not final.is_dir():
-        raise ScenarioError(
-            f"{where} 已存在且是一个文件，不是本程序的输出文件夹；请把它移走，或用 --out 指定另一个文件夹"
-        )
-    if not is_ours(final):
-        try:
-            names = sorted(p.name for p in final.iterdir())
-        except OSError:
-            names = []
-        more = f" 等 {len(names)} 项" if len(names) > 3 else ""
-        held = f"，其中有 {'、'.join(names[:3])}{more}" if names else ""
-        raise ScenarioError(
-            f"{where}/ 已存在，但不是本程序写的输出文件夹（没有 {MARKER} 标记或本程序的 manifest.json{held}），"
-            "为免删除其中的文件已停止；请把它移走或改名，或用 --out 指定另一个文件夹"
-        )
+    for _ in range(10):
+        before = _lstat(final)
+        if before is None:
+            return
+        if stat.S_ISLNK(before.st_mode):
+            raise ScenarioError(
+                f"{where} 是一个符号链接，本程序不会替换链接或它指向的文件夹；"
+                "请删除这个链接，或用 --out 指定另一个文件夹"
+            )
+        if not stat.S_ISDIR(before.st_mode):
+            raise ScenarioError(
+                f"{where} 已存在且是一个文件，不是本程序的输出文件夹；请把它移走，或用 --out 指定另一个文件夹"
+            )
+        if is_ours(final):
+            return
+        after = _lstat(final)
+        if after is not None and (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino):
+            break  # the same folder throughout: not ours
+    try:
+        names = sorted(p.name for p in final.iterdir())
+    except OSError:
+        names = []
+    more = f" 等 {len(names)} 项" if len(names) > 3 else ""
+    held = f"，其中有 {'、'.join(names[:3])}{more}" if names else ""
+    raise ScenarioError(
+        f"{where}/ 已存在，但不是本程序写的输出文件夹（没有 {MARKER} 标记或本程序的 manifest.json{held}），"
+        "为免删除其中的文件已停止；请把它移走或改名，或用 --out 指定另一个文件夹"
+    )
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
 
 
 def remove_stale_dirs(base: Path, pattern: re.Pattern[str] = TEMP_NAME) -> list[Path]:
