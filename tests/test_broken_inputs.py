@@ -528,6 +528,28 @@ CASES = [
         ("--set take_up_rate", "YAML 别名"),
         ("params", "--set", "take_up_rate={a: &x [1], b: *x}"),
     ),
+    # --- an output folder that is not this package's (``../outputs``: beside the data copy) ---
+    Case(
+        "output-folder-foreign-manifest",
+        "output_foreign_manifest.json",
+        "../outputs/baseline/manifest.json",
+        ("outputs/baseline/", "不是本程序写的输出文件夹", "--out"),
+        ("run", "--no-report", "baseline"),
+    ),
+    Case(
+        "output-folder-foreign-marker",
+        "output_foreign_marker.txt",
+        "../outputs/baseline/.tuoyu-output",
+        ("outputs/baseline/", "不是本程序写的输出文件夹", "--out"),
+        ("run", "--no-report", "baseline"),
+    ),
+    Case(
+        "output-folder-users-notes",
+        "output_users_notes.txt",
+        "../outputs/compare__baseline__household_3/笔记.txt",
+        ("outputs/compare__baseline__household_3/", "不是本程序写的输出文件夹", "移走"),
+        ("compare", "--no-report", "baseline", "household_3"),
+    ),
 ]
 
 
@@ -565,6 +587,7 @@ def _prepare(data: Path, case: Case) -> list[str]:
         if case.file is None:
             target.unlink()
         else:
+            target.parent.mkdir(parents=True, exist_ok=True)  # an output folder beside the data copy
             shutil.copyfile(BROKEN / case.file, target)
     return [a.replace("{data}", str(data)) for a in case.args]
 

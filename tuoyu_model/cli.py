@@ -96,7 +96,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one or more scenarios and write their reports under outputs/."""
-    from tuoyu_model.pipeline import run_many
+    from tuoyu_model.runs.parallel import run_many
 
     return run_many(
         args.scenarios or ["baseline"], set_options=args.set, out=args.out, jobs=args.jobs, report=not args.no_report
@@ -119,7 +119,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios' headline figures side by side, with charts of the differences."""
-    from tuoyu_model.pipeline import run_compare, shown
+    from tuoyu_model.runs.compare import run_compare
+    from tuoyu_model.runs.publish import shown
 
     rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
     print(f"compare: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s")
@@ -292,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tuoyu``; returns the exit status."""
     _degrade_unencodable_output()
     parser = build_parser()
-    from tuoyu_model.pipeline import Terminated, raise_terminated
+    from tuoyu_model.runs.signals import Terminated, raise_terminated
 
     # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
     previous = signal.signal(signal.SIGTERM, raise_terminated)
