@@ -236,7 +236,7 @@ def test_reused_inputs_equal_a_full_rebuild_for_every_control(scenario):
 def test_the_notebook_runs_under_papermill_and_shows_the_app(tmp_path):
     import nbformat
 
-    from tuoyu_model.pipeline import execute_notebook
+    from tuoyu_model.runs.notebook import execute_notebook
 
     out = tmp_path / "explore.ipynb"
     execute_notebook(PROJECT_ROOT / "notebooks" / "explore.ipynb", out, {"scenario": "household_3"}, tmp_path)

@@ -3,7 +3,7 @@
 A user's own ``python3`` kernelspec may point at another Python (one without this package, or an
 older copy of it); ``tuoyu explore`` hands Voilà this spec manager
 (``--VoilaConfiguration.kernel_spec_manager_class``) so the page always runs the library that
-``tuoyu`` itself runs, as :func:`tuoyu_model.pipeline.execute_notebook` does for the reports.
+``tuoyu`` itself runs, as :func:`tuoyu_model.runs.notebook.execute_notebook` does for the reports.
 """
 
 from __future__ import annotations
