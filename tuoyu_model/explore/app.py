@@ -257,6 +257,7 @@ def headline_html(plan: Any, years: list[int]) -> str:
     head = "".join(f"<th>{y}年</th>" for y in years)
     rows = [
         "<tr><td>财政资金</td>" + "".join(cell(f"public_cost_{y}") for y in years) + "</tr>",
+        "<tr><td>年度预算</td>" + "".join(cell(f"budget_{y}") for y in years) + "</tr>",
         "<tr><td>财政资金合计</td>" + f"<td colspan='{len(years)}' id='tuoyu-public-cost-total'>"
         f"{html.escape(h['public_cost_total'])}</td></tr>",
         f"<tr><td>{last}年底目标缺口</td><td colspan='{len(years)}' id='tuoyu-shortfall'>"

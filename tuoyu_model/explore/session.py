@@ -468,10 +468,12 @@ def _wan(yuan: float | None) -> str:
 def headline(plan: Plan) -> dict[str, str]:
     """Return the headline figures as the report formats them, keyed for the page.
 
-    Keys: ``public_cost_<year>``, ``public_cost_total``, ``shortfall``, ``inclusive_share_<year>``,
-    ``fee_cap_<year>``, ``fee_<year>``, ``subsidy_<year>_<channel>``.
+    Keys: ``public_cost_<year>``, ``budget_<year>`` (the limit the plan kept to),
+    ``public_cost_total``, ``shortfall``, ``inclusive_share_<year>``, ``fee_cap_<year>``,
+    ``fee_<year>``, ``subsidy_<year>_<channel>``.
     """
     out = {f"public_cost_{y}": _wan(plan.public_cost_yuan[y]) for y in plan.years}
+    out |= {f"budget_{y}": _wan(plan.budget_yuan[y]) for y in plan.years}
     out["public_cost_total"] = _wan(plan.public_cost_total_yuan)
     out["shortfall"] = f"{people_number(plan.shortfall_final_slots, '个')}个"
     for y in plan.years:
