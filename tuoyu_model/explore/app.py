@@ -190,6 +190,8 @@ class ExploreApp:
     def _typed(self, key: str, text: Any) -> None:
         if self._quiet:
             return
+        # shown at once: a budget that forces choices can keep the whole-slot solve busy for seconds
+        self.status.value = "正在重新测算…（预算不足、需要取舍时，整数托位规划可能需要数秒）"
         message = self.session.set(key, text)
         self.messages[key].value = "" if message is None else f"⚠ {html.escape(message)}"
         if message is None:
