@@ -361,3 +361,14 @@ def test_the_budget_row_shows_the_limit_each_year_kept_to():
         assert s.plan.budget_yuan[y] == pytest.approx(ref[y], abs=MONEY_TOL)
         assert h[f"budget_{y}"] == f"{ref[y] / 1e4:,.2f}万元"
     assert headline(ExploreSession("baseline").plan)["budget_2025"] == "不设上限"
+
+
+def test_a_choice_in_its_list_matches_the_run_and_is_said_in_chinese(baseline_app):
+    app = baseline_app
+    app.texts["income_area"].value = "beijing"
+    ref = run_model("baseline", ["income_area=beijing"]).summary
+    assert app.session.plan.public_cost_total_yuan == pytest.approx(ref["public_cost_yuan"]["total"], abs=2 * MONEY_TOL)
+    assert cell(app.headline.value, "fee-cap-2025") == f"{ref['fee_cap_yuan']['2025']:,.0f}元/人·月"
+    assert "收费上限所用收入地区由大兴区本区收入改为北京市收入" in app.sentence.value
+    app._reset()
+    assert app.texts["income_area"].value == "daxing"

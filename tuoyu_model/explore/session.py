@@ -58,12 +58,12 @@ CONTROL_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("inclusive_share_target", "普惠托位占比目标"),
     ("fee_cap_share", "收费"),
     ("inclusive_fee_share_of_cap", "收费"),
+    ("income_area", "收入与家庭"),  # issue 11: whose income sets the cap
     ("district_income_ratio", "收入与家庭"),
     ("household_size", "收入与家庭"),
     ("occupancy_rate", "运营"),
     ("caregiver_wage", "运营"),
     ("capital_cost", "建设成本"),
-    ("income_area", "收入与家庭"),  # issue 11: whose income sets the cap
     ("rationing_rule", "缺口分配"),  # issue 10: who is short when money cannot meet every target
     ("requirement_priority", "缺口分配"),  # issue 10: which requirement is met first
 )
@@ -147,6 +147,25 @@ class Control:
             return str(value)
         shown = round(float(value) * self.factor, SHOWN_DIGITS)
         return f"{shown:,.{SHOWN_DIGITS}f}".rstrip("0").rstrip(".")
+
+    def said(self, value: Any) -> str:
+        """Return ``value`` as a sentence says it: with its unit, a choice's Chinese name, 不设上限.
+
+        Examples
+        --------
+        >>> Control("budget.2025", "budget", 2025, "", "", "万元", 1e-4, nullable=True).said(3e7)
+        '3,000万元'
+        >>> Control("income_area", "income_area", None, "", "", "选项", choices=("daxing", "beijing")).said("beijing")
+        '北京市收入'
+
+        """
+        if value is None:
+            return "不设上限"
+        if self.choices:
+            return CHOICE_LABEL_ZH.get(str(value), str(value))
+        if self.free_text:
+            return f"“{value}”"
+        return f"{self.text(value)}{self.unit}"
 
     def parse(self, text: Any) -> Any:
         """Turn what was typed into a parameter value; a Chinese message when it cannot be one.
@@ -500,11 +519,7 @@ def change_sentence(start: Plan, plan: Plan, changes: Sequence[tuple[Control, An
     """
     if not changes:
         return f"当前设置与起始情景“{start_title}”相同。"
-    said = "，".join(
-        f"{c.label}由{c.text(old) or '不设上限'}{c.unit if c.text(old) else ''}改为"
-        f"{c.text(new) or '不设上限'}{c.unit if c.text(new) else ''}"
-        for c, old, new in changes
-    )
+    said = "，".join(f"{c.label}由{c.said(old)}改为{c.said(new)}" for c, old, new in changes)
     last = max(plan.years)
 
     def wan(yuan: float) -> str:
