@@ -149,3 +149,22 @@ def test_take_up_is_read_by_no_part_of_the_allocation(evaluator):
     read = evaluator.slow_reads | evaluator.costs_reads | evaluator.subsidy_reads
     assert "take_up_rate" not in read
     assert "caregiver_wage" in evaluator.subsidy_reads and "capital_cost" in evaluator.costs_reads
+
+
+def test_arrays_from_the_cached_structure_equal_a_fresh_build(evaluator):
+    """Points reuse the structure of the first (same tables); their arrays equal a build from copies."""
+    import copy
+
+    for values in (
+        {"inclusive_share_target.2025": 0.55},
+        {"caregiver_wage": 6500, "capital_cost.community": 41000},
+        {"budget.2025": 3.0e7, "budget.2024": 2.5e7},
+        {"new_slot_service_fraction": 0.25, "penalty_shortfall_share": 2.0e7},
+    ):
+        inputs = evaluator.inputs(evaluator.point_parameters(values))
+        assert inputs.capacity is evaluator.base.capacity  # the same tables: the cached structure is used
+        cached, fresh = model_arrays(inputs), model_arrays(copy.deepcopy(inputs))
+        for key in ("names", "row_family", "row_year", "short_keys"):
+            assert getattr(cached, key) == getattr(fresh, key), key
+        for key in ("lower", "upper", "cost", "row_lower", "row_upper", "starts", "index", "value", "integer"):
+            assert np.array_equal(getattr(cached, key), getattr(fresh, key)), (values, key)

@@ -107,46 +107,98 @@ class ModelArrays:
         return h.hexdigest()
 
 
-def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None) -> ModelArrays:
-    """Return the allocation problem of ``inputs`` as arrays; same arguments as :func:`create_model`.
+@dataclass
+class _Static:
+    """The part of a problem that only the slow inputs (units, targets, capacities) and the flags decide."""
 
-    Every coefficient is computed in the order :func:`create_model` computes it, so the arrays
-    equal those PuLP hands to HiGHS bit for bit (``tests/test_sweep_lp.py``).
-    """
-    integer = (inputs.integer_classes or inputs.whole_slots) if integer is None else integer
+    keep: tuple  # the input objects the key names by id, held so their ids stay theirs
+    years: list
+    xm: list  # (town, year, channel, kind, slots per variable)
+    vm: list  # (town, year)
+    xcol: list
+    vcol: list
+    short_keys: list
+    short_col: dict
+    names: list
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    head: tuple  # rows before the share rows: (starts, index, value, lo, hi, family, town, year)
+    share_terms: dict  # year -> [(column, slots per variable or None for a conversion, kind)], in row order
+    tail: tuple  # centre and centre-site rows
+    S0_all: float
+    I0_all: float
+    x_idx: np.ndarray
+    v_idx: np.ndarray
+    short_idx: np.ndarray
+    site_idx: dict
+    x_meta: dict
+    v_meta: dict
+
+
+_STATIC: dict = {}  # structure key -> _Static (a sweep has one or two structures per worker)
+_STATIC_KEEP = 8
+
+
+class _Rows:
+    """Rows as addRows takes them, built in order."""
+
+    def __init__(self) -> None:
+        self.starts: list = []
+        self.index: list = []
+        self.value: list = []
+        self.lo: list = []
+        self.hi: list = []
+        self.family: list = []
+        self.town: list = []
+        self.year: list = []
+
+    def add(self, pairs: list, sense: str, rhs: float, family: str, town: str, year: int) -> None:
+        self.starts.append(len(self.index))
+        self.index.extend(c for c, _ in pairs)
+        self.value.extend(v for _, v in pairs)
+        self.lo.append(rhs if sense in ("G", "E") else -INF)
+        self.hi.append(rhs if sense in ("L", "E") else INF)
+        self.family.append(family)
+        self.town.append(town)
+        self.year.append(year)
+
+    def block(self) -> tuple:
+        return (self.starts, self.index, self.value, self.lo, self.hi, self.family, self.town, self.year)
+
+
+def _static_key(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> tuple:
+    uc = inputs.unit_costs
+    return (
+        id(inputs.units),
+        id(inputs.targets),
+        id(inputs.capacity),
+        id(inputs.conversion_capacity),
+        tuple(int(y) for y in inputs.years),
+        bool(integer),
+        bool(inputs.integer_classes),
+        inputs.centre_unit,
+        inputs.centre_year,
+        float(inputs.centre_slots),
+        tuple(sorted(inputs.slots_per_class.items())),
+        tuple(zip(uc["channel"].tolist(), uc["kind"].tolist(), strict=True)),
+        tuple(y for y in inputs.years if inputs.share_target.get(y, 0) > 0),
+        tuple(y for y in inputs.years if budget_rhs.get(y) is not None),
+    )
+
+
+def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Static:
+    """Return the structure and the rows that do not change with costs, share targets or budgets (cached)."""
+    key = _static_key(inputs, budget_rhs, integer)
+    keep = (inputs.units, inputs.targets, inputs.capacity, inputs.conversion_capacity)
+    hit = _STATIC.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit.keep, keep, strict=True)):
+        return hit
     classes = integer and inputs.integer_classes
-    budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
     years = [int(y) for y in inputs.years]
-    ypos = {y: j for j, y in enumerate(years)}
     units = list(inputs.units.index)
     S0 = inputs.units["initial_total"].to_dict()
     I0 = inputs.units["initial_inclusive"].to_dict()
-    f = inputs.service_fraction
-    ex = inputs.existing_channel
-    ops = inputs.operating_subsidy
-    op = {
-        (int(y), c): float(v)
-        for y, c, v in zip(
-            ops["year"].tolist(), ops["channel"].tolist(), ops["subsidy_per_slot_year_yuan"].tolist(), strict=True
-        )
-    }
-    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
-    if missing:
-        raise DataError(
-            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
-            "(pricing.operating_subsidy_table); give one row per year and channel"
-        )
-
-    def phi(tau: int, t: int) -> float:
-        return f if t == tau else 1.0
-
-    committed = {y: op[(y, ex)] * sum(I0.values()) for y in years}
-    maximise = inputs.objective == "max_slots"
-    if inputs.objective not in ("min_cost", "max_slots"):
-        raise DataError(
-            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
-        )
-    w_inc = inputs.inclusive_weight
     cp = inputs.capacity
     cap = {
         (i, c, int(y)): float(v)
@@ -170,23 +222,19 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
                 cap[(i, "centre", y)] = ccap
         if choose:
             sites = list(units)
-    uc = inputs.unit_costs
-    allowed = [
-        (c, k, float(a))
-        for c, k, a in zip(uc["channel"].tolist(), uc["kind"].tolist(), uc["capital_public_yuan"].tolist(), strict=True)
-    ]
+    allowed = list(zip(inputs.unit_costs["channel"].tolist(), inputs.unit_costs["kind"].tolist(), strict=True))
 
     # --- columns in creation order (sorted by name below, as PuLP orders them) ----------------------
     xm = []
     for i in units:
-        for c, k, a in allowed:
+        for c, k in allowed:
             if max((cap.get((i, c, y), 0.0) for y in years), default=0.0) <= TOL:
                 continue
             q = inputs.slots_per_class.get(c, 1) if classes else 1
             for y in years:
                 if cap.get((i, c, y), 0.0) <= TOL:
                     continue
-                xm.append((i, y, c, k, float(q), a))
+                xm.append((i, y, c, k, float(q)))
     conv = inputs.conversion_capacity
     vcap = {
         (i, int(y)): float(v)
@@ -207,9 +255,8 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             short_keys.append(("inclusive", i, y))
             if MI[(i, y)] > TI[(i, y)]:
                 short_keys.append(("coverage", i, y))
-    for y in years:
-        if inputs.share_target.get(y, 0) > 0:
-            short_keys.append(("share", "district", y))
+    share_years = [y for y in years if inputs.share_target.get(y, 0) > 0]
+    short_keys += [("share", "district", y) for y in share_years]
     cy = None
     if host is not None:
         cy = inputs.centre_year
@@ -218,7 +265,7 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         else:
             short_keys.append(("centre", "district", cy))
 
-    names = [f"x_{i}_{y}_{c}_{k}" for i, y, c, k, _q, _a in xm]
+    names = [f"x_{i}_{y}_{c}_{k}" for i, y, c, k, _q in xm]
     names += [f"v_{i}_{y}" for i, y in vm]
     names += [f"u_{fam}_{i}_{y}" if i != "district" else f"u_{fam}_{y}" for fam, i, y in short_keys]
     names += [f"site_{i}" for i in sites]
@@ -231,47 +278,21 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     short_idx = pos[nx + nv : nx + nv + ns]
     site_idx = {i: int(p) for i, p in zip(sites, pos[nx + nv + ns :], strict=True)}
     n = len(names)
-    lower = np.zeros(n)
     upper = np.full(n, INF)
     for p in site_idx.values():
         upper[p] = 1.0
-    int_mask = np.zeros(n, dtype=bool)
-    if integer:
-        int_mask[:] = True  # x, v and u are integer in whole-slot mode; the sites too
     short_col = dict(zip(short_keys, short_idx.tolist(), strict=True))
 
-    # --- rows, in create_model's order ---------------------------------------------------------
-    r_lo: list = []
-    r_hi: list = []
-    starts: list = []
-    index: list = []
-    value: list = []
-    fam_l: list = []
-    town_l: list = []
-    year_l: list = []
-
-    def add(pairs: list, sense: str, rhs: float, family: str, town: str, year: int) -> None:
-        starts.append(len(index))
-        merged: dict = {}
-        for col, coef in pairs:  # PuLP sums a variable named twice in one expression
-            merged[col] = merged.get(col, 0) + coef if col in merged else coef
-        index.extend(merged)
-        value.extend(merged.values())
-        r_lo.append(rhs if sense in ("G", "E") else -INF)
-        r_hi.append(rhs if sense in ("L", "E") else INF)
-        fam_l.append(family)
-        town_l.append(town)
-        year_l.append(year)
-
-    xcol = x_idx.tolist()
-    vcol = v_idx.tolist()
+    # --- rows that do not depend on costs, share targets or budgets, in create_model's order -------
+    head, tail = _Rows(), _Rows()
+    xcol, vcol = x_idx.tolist(), v_idx.tolist()
     by_unit_x: dict = {i: [] for i in units}
-    for col, (i, y, c, k, q, _a) in zip(xcol, xm, strict=True):
+    for col, (i, y, c, k, q) in zip(xcol, xm, strict=True):
         by_unit_x[i].append((col, y, c, k, q))
     by_unit_v: dict = {i: [] for i in units}
     for col, (i, y) in zip(vcol, vm, strict=True):
         by_unit_v[i].append((col, y))
-    share_pairs: dict = {y: [] for y in years}
+    share_terms: dict = {y: [] for y in share_years}
     centre_pairs: list = []
     for i in units:
         xs, vs = by_unit_x[i], by_unit_v[i]
@@ -279,16 +300,13 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             tot = [(col, q) for col, tau, _c, _k, q in xs if tau <= y]
             inc = [(col, q) for col, tau, _c, k, q in xs if tau <= y and k == "inclusive"]
             inc += [(col, 1.0) for col, tau in vs if tau <= y]
-            add(tot + [(short_col[("total", i, y)], 1.0)], "G", T[(i, y)] - S0[i], "total", i, y)
-            add(inc + [(short_col[("inclusive", i, y)], 1.0)], "G", TI[(i, y)] - I0[i], "inclusive", i, y)
+            head.add(tot + [(short_col[("total", i, y)], 1.0)], "G", T[(i, y)] - S0[i], "total", i, y)
+            head.add(inc + [(short_col[("inclusive", i, y)], 1.0)], "G", TI[(i, y)] - I0[i], "inclusive", i, y)
             if ("coverage", i, y) in short_col:
-                add(inc + [(short_col[("coverage", i, y)], 1.0)], "G", MI[(i, y)] - I0[i], "coverage", i, y)
-            s = inputs.share_target.get(y, 0)
-            if s > 0:
-                share_pairs[y].extend(
-                    (col, q * ((1 - s) if k == "inclusive" else -s)) for col, tau, _c, k, q in xs if tau <= y
-                )
-                share_pairs[y].extend((col, 1.0) for col, tau in vs if tau <= y)
+                head.add(inc + [(short_col[("coverage", i, y)], 1.0)], "G", MI[(i, y)] - I0[i], "coverage", i, y)
+            if y in share_terms:
+                share_terms[y].extend((col, q, k) for col, tau, _c, k, q in xs if tau <= y)
+                share_terms[y].extend((col, None, "") for col, tau in vs if tau <= y)
         for c in CHANNELS:
             cx = [(col, tau, q) for col, tau, cc, _k, q in xs if cc == c]
             if not cx:
@@ -296,44 +314,122 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             for y in years:
                 pairs = [(col, q) for col, tau, q in cx if tau <= y]
                 if c == "centre" and site_idx:
-                    add(pairs + [(site_idx[i], -cap[(i, c, y)])], "L", 0.0, f"capacity_{c}", i, y)
+                    head.add(pairs + [(site_idx[i], -cap[(i, c, y)])], "L", 0.0, f"capacity_{c}", i, y)
                 elif pairs:
-                    add(pairs, "L", cap.get((i, c, y), 0.0), f"capacity_{c}", i, y)
+                    head.add(pairs, "L", cap.get((i, c, y), 0.0), f"capacity_{c}", i, y)
             if c == "centre" and cy is not None:
                 centre_pairs.extend((col, q) for col, tau, q in cx if tau <= cy)
         for y in years:
             pairs = [(col, 1.0) for col, tau in vs if tau <= y]
             if pairs:
-                add(pairs, "L", vcap[(i, y)], "conversion", i, y)
-    S0_all, I0_all = sum(S0.values()), sum(I0.values())
-    for y in years:
-        s = inputs.share_target.get(y, 0)
-        if s > 0:
-            add(
-                share_pairs[y] + [(short_col[("share", "district", y)], 1.0)],
-                "G",
-                s * S0_all - I0_all,
-                "share",
-                "district",
-                y,
-            )
+                head.add(pairs, "L", vcap[(i, y)], "conversion", i, y)
     if cy is not None:
-        add(
-            centre_pairs + [(short_col[("centre", "district", cy)], 1.0)],
-            "G",
-            inputs.centre_slots,
-            "centre",
-            "district",
-            cy,
-        )
+        pairs = centre_pairs + [(short_col[("centre", "district", cy)], 1.0)]
+        tail.add(pairs, "G", inputs.centre_slots, "centre", "district", cy)
     if site_idx:
-        add([(z, 1.0) for z in site_idx.values()], "E", 1.0, "centre_site", "district", inputs.centre_year)
+        tail.add([(z, 1.0) for z in site_idx.values()], "E", 1.0, "centre_site", "district", inputs.centre_year)
+    st = _Static(
+        keep=keep,
+        years=years,
+        xm=xm,
+        vm=vm,
+        xcol=xcol,
+        vcol=vcol,
+        short_keys=short_keys,
+        short_col=short_col,
+        names=[clean[j] for j in order],
+        lower=np.zeros(n),
+        upper=upper,
+        integer=np.full(n, bool(integer)),  # x, v and u are integer in whole-slot mode; the sites too
+        head=head.block(),
+        share_terms=share_terms,
+        tail=tail.block(),
+        S0_all=sum(S0.values()),
+        I0_all=sum(I0.values()),
+        x_idx=x_idx,
+        v_idx=v_idx,
+        short_idx=short_idx,
+        site_idx=site_idx,
+        x_meta={
+            "town": np.array([m[0] for m in xm], dtype=object),
+            "year": np.array([m[1] for m in xm], dtype=np.int64),
+            "channel": np.array([m[2] for m in xm], dtype=object),
+            "kind": np.array([m[3] for m in xm], dtype=object),
+            "scale": np.array([m[4] for m in xm], dtype=float),
+        },
+        v_meta={
+            "town": np.array([m[0] for m in vm], dtype=object),
+            "year": np.array([m[1] for m in vm], dtype=np.int64),
+        },
+    )
+    if len(_STATIC) >= _STATIC_KEEP:
+        _STATIC.pop(next(iter(_STATIC)))
+    _STATIC[key] = st
+    return st
+
+
+def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None) -> ModelArrays:
+    """Return the allocation problem of ``inputs`` as arrays; same arguments as :func:`create_model`.
+
+    Every coefficient is computed in the order :func:`create_model` computes it, so the arrays
+    equal those PuLP hands to HiGHS bit for bit (``tests/test_sweep_lp.py``). The structure and
+    the rows that only the units, targets and capacities decide are built once and reused while
+    those tables are the same objects (as they are across a sweep's points); the share rows, the
+    money (objective, budget rows) and the penalties are computed for every call.
+    """
+    integer = (inputs.integer_classes or inputs.whole_slots) if integer is None else integer
+    budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
+    st = _static(inputs, budget_rhs, integer)
+    years = st.years
+    ypos = {y: j for j, y in enumerate(years)}
+    f = inputs.service_fraction
+    ex = inputs.existing_channel
+    ops = inputs.operating_subsidy
+    op = {
+        (int(y), c): float(v)
+        for y, c, v in zip(
+            ops["year"].tolist(), ops["channel"].tolist(), ops["subsidy_per_slot_year_yuan"].tolist(), strict=True
+        )
+    }
+    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    if missing:
+        raise DataError(
+            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
+            "(pricing.operating_subsidy_table); give one row per year and channel"
+        )
+    if inputs.objective not in ("min_cost", "max_slots"):
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
+        )
+    maximise = inputs.objective == "max_slots"
+    w_inc = inputs.inclusive_weight
+    capital = {
+        (c, k): float(a)
+        for c, k, a in zip(
+            inputs.unit_costs["channel"].tolist(),
+            inputs.unit_costs["kind"].tolist(),
+            inputs.unit_costs["capital_public_yuan"].tolist(),
+            strict=True,
+        )
+    }
+
+    def phi(tau: int, t: int) -> float:
+        return f if t == tau else 1.0
+
+    committed = {y: op[(y, ex)] * st.I0_all for y in years}
+    share = _Rows()
+    for y, terms in st.share_terms.items():
+        s = inputs.share_target.get(y, 0)
+        pairs = [(col, 1.0 if q is None else q * ((1 - s) if k == "inclusive" else -s)) for col, q, k in terms]
+        pairs.append((st.short_col[("share", "district", y)], 1.0))
+        share.add(pairs, "G", s * st.S0_all - st.I0_all, "share", "district", y)
 
     # --- money and objective, as create_model computes them --------------------------------------
+    n = len(st.names)
     spend: dict = {y: [] for y in years}
     cost = np.zeros(n)
-    in_obj = np.zeros(n, dtype=bool)
-    for col, (_i, tau, c, k, q, a) in zip(xcol, xm, strict=True):
+    for col, (_i, tau, c, k, q) in zip(st.xcol, st.xm, strict=True):
+        a = capital[(c, k)]
         cst = q * (a + inputs.tie_break)
         for y in years[ypos[tau] :]:
             money = q * (a if y == tau else 0.0)
@@ -346,9 +442,8 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         if maximise:
             cst = -q * (len(years) - ypos[tau]) * (w_inc if k == "inclusive" else 1.0)
         cost[col] = cst
-        in_obj[col] = True
     g = inputs.conversion_cost_yuan
-    for col, (_i, tau) in zip(vcol, vm, strict=True):
+    for col, (_i, tau) in zip(st.vcol, st.vm, strict=True):
         cst = g
         for y in years[ypos[tau] :]:
             money = (g if y == tau else 0.0) + op[(y, ex)] * phi(tau, y)
@@ -358,50 +453,52 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         if maximise:
             cst = -(w_inc - 1.0) * (len(years) - ypos[tau])
         cost[col] = cst
-        in_obj[col] = True
     pen = dict(inputs.penalties)
     pen["centre"] = inputs.penalties["coverage"]
-    for key, col in short_col.items():
+    for key, col in st.short_col.items():
         cost[col] = pen[key[0]]
-        in_obj[col] = True
+    in_obj = np.ones(n, dtype=bool)
+    for p in st.site_idx.values():
+        in_obj[p] = False  # the sites are not in the objective
+    budget = _Rows()
     for y in years:
         b = budget_rhs.get(y)
         if b is not None:
-            add(spend[y], "L", max(0.0, b - committed[y]), "budget", "district", y)
+            budget.add(spend[y], "L", max(0.0, b - committed[y]), "budget", "district", y)
+
+    blocks = [st.head, share.block(), st.tail, budget.block()]
+    starts, offset = [], 0
+    for blk in blocks:
+        starts.extend(s + offset for s in blk[0])
+        offset += len(blk[1])
+
+    def cat(j: int) -> list:
+        return [v for blk in blocks for v in blk[j]]
+
     return ModelArrays(
-        names=[clean[j] for j in order],
-        lower=lower,
-        upper=upper,
+        names=st.names,
+        lower=st.lower,
+        upper=st.upper,
         cost=cost,
         in_objective=in_obj,
-        integer=int_mask,
-        row_lower=np.asarray(r_lo, dtype=float),
-        row_upper=np.asarray(r_hi, dtype=float),
+        integer=st.integer,
+        row_lower=np.asarray(cat(3), dtype=float),
+        row_upper=np.asarray(cat(4), dtype=float),
         starts=np.asarray(starts, dtype=np.int32),
-        index=np.asarray(index, dtype=np.int32),
-        value=np.asarray(value, dtype=float),
-        row_family=fam_l,
-        row_town=town_l,
-        row_year=year_l,
+        index=np.asarray(cat(1), dtype=np.int32),
+        value=np.asarray(cat(2), dtype=float),
+        row_family=cat(5),
+        row_town=cat(6),
+        row_year=cat(7),
         mip=bool(integer),
-        x_idx=x_idx,
-        v_idx=v_idx,
-        x_meta={
-            "town": np.array([m[0] for m in xm], dtype=object),
-            "year": np.array([m[1] for m in xm], dtype=np.int64),
-            "channel": np.array([m[2] for m in xm], dtype=object),
-            "kind": np.array([m[3] for m in xm], dtype=object),
-            "scale": np.array([m[4] for m in xm], dtype=float),
-            "capital": np.array([m[5] for m in xm], dtype=float),
-        },
-        v_meta={
-            "town": np.array([m[0] for m in vm], dtype=object),
-            "year": np.array([m[1] for m in vm], dtype=np.int64),
-        },
-        short_keys=short_keys,
-        short_idx=short_idx,
+        x_idx=st.x_idx,
+        v_idx=st.v_idx,
+        x_meta=st.x_meta | {"capital": np.array([capital[(m[2], m[3])] for m in st.xm], dtype=float)},
+        v_meta=st.v_meta,
+        short_keys=st.short_keys,
+        short_idx=st.short_idx,
         committed=committed,
-        site_idx=site_idx,
+        site_idx=st.site_idx,
     )
 
 
