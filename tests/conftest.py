@@ -1,4 +1,7 @@
-"""Shared test settings: floating-point errors raise (warnings already do, via pyproject); CI derandomises hypothesis."""
+"""Shared test settings: floating-point errors raise (warnings already do, via pyproject).
+
+Under CI, hypothesis is derandomised.
+"""
 
 import os
 

@@ -9,18 +9,31 @@ from tuoyu_model.allocation import (
     CHANNELS,
     PENALTY_KEYS,
     AllocationInputs,
+    Note,
+    check_solution,
     create_model,
+    highs_available,
     inputs_from_parameters,
+    presolve_notes,
     solve,
 )
-from tuoyu_model.allocation_check import check_solution, presolve_notes
-from tuoyu_model.allocation_solver import highs_available
 from tuoyu_model.errors import ScenarioError, SolverError
 from tuoyu_model.parameters import list_scenarios, load_scenario
+from tuoyu_model.presentation.sentences import note_text, shadow_price_sentences
 
 REL = 1e-6  # relative tolerance on objective values and yuan amounts
 SLOTS = 1e-6  # absolute tolerance on slot counts
 SOLVERS = ["highs", "cbc"] if highs_available() else ["cbc"]
+
+
+def texts(r):
+    """The result's notes as people read them."""
+    return [note_text(n) for n in r.notes]
+
+
+def worded(r):
+    """The result's shadow prices with their sentences."""
+    return shadow_price_sentences(r.shadow_prices, r.shadow_reading)
 
 
 def make_inputs(
@@ -91,7 +104,7 @@ def make_inputs(
 
 
 def shadow(result, constraint):
-    sp = result.shadow_prices.set_index("constraint")
+    sp = worded(result).set_index("constraint")
     return float(sp.at[constraint, "value_yuan"])
 
 
@@ -163,7 +176,7 @@ def test_hand_lp_two_years_with_operating_subsidy(solver):
     # either: the split is not unique, only the sum is — and the table must say so.
     both = shadow(r, "inclusive-a-2025") + shadow(r, "total-a-2025")
     assert both == pytest.approx(1_060.0, rel=REL)
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     if solver == "highs":  # HiGHS's ranging sees the one-sided validity exactly
         assert not sp.at["inclusive-a-2025", "unique"] and not sp.at["total-a-2025", "unique"]
     assert check_solution(r, inp) == []
@@ -221,14 +234,14 @@ def test_whole_slots_change_the_hand_optimum(solver):
     # public money from the budget tables, which are kept to the cent
     assert r.rounding_cost_yuan == pytest.approx(5_500 - 1_000 - 30_000 / 7, abs=0.01)
     assert shadow(r, "share-district-2024") == pytest.approx(300 / 0.7 * 0.01 * (100 + 100 / 7), rel=1e-5)
-    notes = " ".join(r.notes)
+    notes = " ".join(texts(r))
     # public money only: 214.29 yuan = 0.02万元 (no target is missed, so no slots of shortfall added)
     assert r.rounding_shortfall_slots == pytest.approx(0, abs=SLOTS)
     assert "增加0.02万元（取整代价，不含缺口罚金）" in notes and "public spending by ¥214 over the linear" in notes
     assert "元（取整代价）" not in notes and "¥" not in notes.split(" / ")[0]
-    assert sum("线性松弛" in n for n in r.notes) == 1  # said once, in both languages
+    assert sum("线性松弛" in n for n in texts(r)) == 1  # said once, in both languages
     assert "duals of the linear relaxation" in notes
-    assert not r.shadow_prices.meaning.str.contains("松弛").any()
+    assert not worded(r).meaning.str.contains("松弛").any()
     assert check_solution(r, inp) == []
 
 
@@ -250,11 +263,11 @@ def test_unreachable_target_becomes_the_hand_computed_shortfall(solver):
     assert row.shortfall_inclusive == pytest.approx(20, abs=SLOTS)
     assert r.objective_value == pytest.approx(50_003_000, rel=REL)
     assert r.status == "Optimal"
-    notes = " ".join(r.notes)
+    notes = " ".join(texts(r))
     assert "target 100 slots" in notes and "at most 70" in notes
     assert "50 inclusive slots required" in notes and "at most 30" in notes
     # the sentence says the target is not met and by how much, in both languages
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     assert sp.at["total-a-2024", "meaning"].startswith("2024年单位a托位目标未完成，缺30个托位（罚金计入目标函数）")
     assert sp.at["inclusive-a-2024", "meaning"].startswith("2024年单位a普惠托位目标未完成，缺20个普惠托位")
     assert "not met: 30 slots short" in sp.at["total-a-2024", "meaning_en"]
@@ -352,7 +365,7 @@ def test_rounding_cost_is_public_money_and_slots_never_penalties():
     assert r.rounding_cost_yuan == pytest.approx(1_800 - 2_500, rel=REL)
     assert r.rounding_shortfall_slots == pytest.approx(7, abs=SLOTS)
     assert r.objective_value - r.lp_objective_value == pytest.approx(7 * 1e6 - 700, rel=REL)
-    note = next(n for n in r.notes if "取整代价" in n)
+    note = next(n for n in texts(r) if "取整代价" in n)
     # −700 yuan = 0.07万元 saved; 7 more slots short at end-2024
     assert (
         "按整班建设使财政资金比线性规划（允许小数托位）减少0.07万元（取整代价，不含缺口罚金），2024年底托位缺口多7个"
@@ -417,7 +430,7 @@ def test_baseline_meets_every_target_and_the_shares(shipped):
         "shortfall_total",
         "shortfall_inclusive",
     ]
-    assert list(r.shadow_prices.columns[:5]) == ["constraint", "town_id", "year", "value_yuan", "meaning"]
+    assert list(worded(r).columns[:5]) == ["constraint", "town_id", "year", "value_yuan", "meaning"]
     # tidy: the items only, no total rows mixed in
     items = {"capital_subsidy", "conversion", "operating_subsidy_new", "operating_subsidy_existing"}
     assert items == set(r.budget.item)
@@ -425,7 +438,7 @@ def test_baseline_meets_every_target_and_the_shares(shipped):
 
 def test_shadow_price_sentences(shipped):
     r = shipped["baseline"][1][SOLVERS[0]]
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     # 旧宫镇 hosts the district centre, so it passes its inclusive target and the row is slack
     row = sp.loc["inclusive-jiugong-2025"]
     assert row.meaning.startswith("2025年旧宫镇") and not row.binding
@@ -436,7 +449,7 @@ def test_shadow_price_sentences(shipped):
         town = r.stock.set_index("town_id").town[p.town_id].iloc[0]
         assert p.meaning.startswith(f"{p.year}年{town}每增加1个普惠托位需财政资金约{p.value_yuan:,.0f}元"), name
     # the budget-cut scenario prices the budget row in slots of shortfall per 万元 (targets are unmet)
-    b = shipped["budget_cut_20"][1][SOLVERS[0]].shadow_prices
+    b = worded(shipped["budget_cut_20"][1][SOLVERS[0]])
     assert "每增加1万元预算，可减少约" in b[b.family == "budget"].meaning.iloc[0]
 
 
@@ -448,7 +461,7 @@ def test_budget_cut_spends_within_80_percent_and_reports_shortfalls(shipped):
     spent = r.budget.groupby("year").amount_yuan.sum()
     assert (spent <= lim.budget_yuan * (1 + 1e-9) + 1).all()
     assert float(r.stock.shortfall_inclusive.sum()) > 0
-    assert any("80%" in n for n in r.notes)
+    assert any("80%" in n for n in texts(r))
     budget_rows = r.shadow_prices[r.shadow_prices.family == "budget"]
     assert (budget_rows.value_yuan > 0).all()
 
@@ -470,7 +483,7 @@ def test_replan_from_reported_stock():
 
 def test_presolve_explains_a_budget_below_committed_subsidies():
     inp = inputs_from_parameters(load_scenario("baseline").parameters)
-    notes = presolve_notes(inp, {2024: 1000.0, 2025: None})
+    notes = [note_text(n) for n in presolve_notes(inp, {2024: 1000.0, 2025: None})]
     assert any("committed to the operating subsidies" in n and "¥1,000" in n for n in notes)
 
 
@@ -479,12 +492,30 @@ def test_presolve_explains_a_budget_below_the_share_requirement():
     # in 2024 for the 1,268 inclusive slots still missing; even the cheapest ways first
     # (662 conversions at ¥3,000 + half a year of subsidy, then new slots from ¥10,000) cost more.
     inp = inputs_from_parameters(load_scenario("baseline").parameters)
-    notes = presolve_notes(inp, {2024: 5e6, 2025: 5e6})
+    notes = [note_text(n) for n in presolve_notes(inp, {2024: 5e6, 2025: 5e6})]
     hit = [n for n in notes if n.startswith("2024年预算")]
     assert hit and "1,268 inclusive slots" in hit[0] and "30% share" in hit[0]
     r = solve(replace(inp, budget={2024: 5e6, 2025: 5e6}))
     assert float(r.stock.shortfall_inclusive.sum()) > 0
     assert check_solution(r, inp) == []
+
+
+def test_the_allocation_returns_numbers_and_codes_not_sentences(shipped):
+    # the words are presentation's (presentation/sentences.py): no table of the allocation holds a
+    # Chinese character beyond the unit names, its notes are records, and the worded table only adds
+    inp, results = shipped["budget_cut_20"]
+    r = results[SOLVERS[0]]
+    for name in ("allocation", "conversions", "stock", "budget", "budget_limits", "district", "shadow_prices"):
+        table = getattr(r, name).drop(columns=["town"], errors="ignore")
+        worded_columns = [c for c in table.columns if table[c].astype(str).str.contains("[\u4e00-\u9fff]").any()]
+        assert worded_columns == [], name
+    assert r.notes and all(isinstance(n, Note) for n in r.notes)
+    assert {"meaning", "meaning_en", "value_slots_unit", "item_zh"}.isdisjoint(
+        set(r.shadow_prices.columns) | set(r.budget.columns)
+    )
+    sp = worded(r)
+    assert [c for c in sp.columns if c not in r.shadow_prices.columns] == ["meaning", "meaning_en", "value_slots_unit"]
+    pd.testing.assert_frame_equal(sp[list(r.shadow_prices.columns)], r.shadow_prices)
 
 
 def test_build_is_reproducible():
@@ -495,13 +526,15 @@ def test_build_is_reproducible():
 
 
 def test_channels_and_labels_have_one_definition():
-    # allocation uses costs' channel ids and Chinese labels, not copies that could drift apart
+    # allocation uses costs' channel ids, its sentences costs' Chinese labels: no copies to drift apart
     import tuoyu_model.allocation as allocation
     import tuoyu_model.costs as costs
+    import tuoyu_model.presentation.sentences as sentences
+    from tuoyu_model.presentation import vocabulary
 
     assert allocation.CHANNELS is costs.CHANNELS
-    assert allocation.CHANNEL_LABEL_ZH is costs.CHANNEL_LABEL_ZH
-    assert not hasattr(allocation, "CHANNEL_ZH")
+    assert sentences.CHANNEL_LABEL_ZH is vocabulary.CHANNEL_LABEL_ZH
+    assert not hasattr(allocation, "CHANNEL_ZH") and not hasattr(allocation, "CHANNEL_LABEL_ZH")
 
 
 # ---- the first planned year and the stock it starts from ------------------------------------------
@@ -593,7 +626,7 @@ def test_max_slots_duals_are_slot_years_not_yuan(solver):
         solver=solver,
         whole_slots=False,
     )
-    sp = solve(inp).shadow_prices.set_index("constraint")
+    sp = worded(solve(inp)).set_index("constraint")
     assert (sp.unit == "weighted slot-years").all()
     assert sp.value_yuan.isna().all()  # value_yuan never holds anything but yuan
     assert sp.at["budget-district-2024", "value"] == pytest.approx(0.025, rel=REL)
@@ -606,7 +639,7 @@ def test_max_slots_duals_are_slot_years_not_yuan(solver):
 
 
 def test_min_cost_duals_are_yuan():
-    sp = solve(lp_two_channels()).shadow_prices
+    sp = worded(solve(lp_two_channels()))
     assert (sp.unit == "yuan").all()
     assert sp.value_yuan.to_numpy() == pytest.approx(sp.value.to_numpy())
 
@@ -625,7 +658,7 @@ def test_not_met_is_read_from_the_shortfall_not_the_dual_size(solver):
         solver=solver,
     )
     r = solve(inp)
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     assert sp.at["share-district-2024", "shortfall"] == pytest.approx(3, abs=SLOTS)
     assert sp.at["share-district-2024", "value_yuan"] == pytest.approx(100_000, rel=REL)
     meaning = sp.at["share-district-2024", "meaning"]
@@ -636,7 +669,7 @@ def test_not_met_is_read_from_the_shortfall_not_the_dual_size(solver):
 
 def test_target_sentences_state_the_horizon_and_the_share(shipped):
     r = shipped["baseline"][1][SOLVERS[0]]
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     share = sp.loc["share-district-2025"]
     assert share.binding and share.value_yuan > 0  # the 2025 share row binds in the baseline
     priced = sp[(sp.family == "inclusive") & (sp.year == 2025) & (sp.value_yuan > 0)]
@@ -693,7 +726,7 @@ def test_shipped_scenarios_plan_in_whole_slots(shipped, name):
             .ravel(),
         ):
             assert (col == col.round()).all(), name
-        assert sum("线性松弛" in n for n in r.notes) == 1 and sum("取整代价" in n for n in r.notes) == 1
+        assert sum("线性松弛" in n for n in texts(r)) == 1 and sum("取整代价" in n for n in texts(r)) == 1
 
 
 @pytest.mark.parametrize(
@@ -722,7 +755,7 @@ def test_budget_dual_in_slots_of_shortfall_hand_case(solver, penalties, gap_zh, 
     inp = replace(inp, penalties={**inp.penalties, **penalties})
     r = solve(inp)
     assert float(r.allocation.new_slots.sum()) == 5
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     row = sp.loc["budget-district-2024"]
     assert row.unit == "yuan" and row.value == pytest.approx(n * 1e6 / 1e4, rel=REL)
     assert row.value_slots == pytest.approx(n, rel=REL)
@@ -736,7 +769,7 @@ def test_budget_dual_in_slots_of_shortfall_hand_case(solver, penalties, gap_zh, 
 def test_budget_cut_20_reads_in_slots_of_shortfall(shipped):
     inp, results = shipped["budget_cut_20"]
     r = results[SOLVERS[0]]
-    sp = r.shadow_prices.set_index("constraint")
+    sp = worded(r).set_index("constraint")
     penalty = inp.penalties["inclusive"]  # all four penalties are equal in allocation.yaml
     assert len({*inp.penalties.values()}) == 1
     for y in (2024, 2025):
@@ -764,7 +797,7 @@ def test_budget_cut_20_rounding_cost_is_within_the_budget(shipped):
         assert abs(r.rounding_cost_yuan) <= budget
         assert abs(r.rounding_cost_yuan) < abs(r.objective_value - r.lp_objective_value)
         assert r.rounding_shortfall_slots is not None and r.rounding_shortfall_slots >= -SLOTS
-        note = next(n for n in r.notes if "取整代价" in n).split(" / ")[0]
+        note = next(n for n in texts(r) if "取整代价" in n).split(" / ")[0]
         assert "目标函数值" not in note and "（含缺口罚金）" not in note
         assert f"{abs(r.rounding_cost_yuan) / 10_000:,.2f}万元" in note
 
@@ -774,14 +807,14 @@ def test_notes_speak_wan_yuan_and_name_the_workbook_column(shipped):
     # column they can see in the workbook (是否唯一), not the CSV name 'unique'.
     inp, results = shipped["budget_cut_20"]
     r = results[SOLVERS[0]]
-    zh = [n.split(" / ")[0] for n in r.notes]
+    zh = [n.split(" / ")[0] for n in texts(r)]
     assert not any("¥" in n for n in zh), zh
     assert any("2024年" in n and "万元" in n and n.startswith("预算按无约束方案支出的80%确定") for n in zh)
     presolve = next(n for n in zh if "预算扣除存量运营补贴后共" in n)
     assert "万元，低于新增" in presolve and "每个托位最低约" in presolve
     if r.degenerate:
         assert any("（见影子价格表“是否唯一”列）" in n for n in zh)
-        assert any("see column 'unique'" in n for n in r.notes)
+        assert any("see column 'unique'" in n for n in texts(r))
     assert not any("unique列" in n for n in zh)
 
 
@@ -798,7 +831,7 @@ def test_centre_unit_is_none_when_no_centre_slot_is_built(shipped):
 @pytest.mark.parametrize("name", ["baseline", "budget_cut_20"])
 def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
     # "not exhausted" exactly on the rows whose slack is positive (binding False), in both languages
-    sp = shipped[name][1][SOLVERS[0]].shadow_prices
+    sp = worded(shipped[name][1][SOLVERS[0]])
     cap = sp[sp.family.str.startswith("capacity") | (sp.family == "conversion")]
     said = cap.meaning.str.contains("产能未用满")
     assert (said == ~cap.binding.astype(bool)).all(), cap[said == cap.binding.astype(bool)].constraint.tolist()
@@ -807,11 +840,11 @@ def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
 
 def test_every_slots_unit_has_a_chinese_name(shipped):
     # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
-    from tuoyu_model.outputs import UNIT_ZH
+    from tuoyu_model.presentation.vocabulary import UNIT_ZH
 
     for _, results in shipped.values():
         for r in results.values():
-            sp = r.shadow_prices
+            sp = worded(r)
             units = set(sp.value_slots_unit) - {""}
             assert units <= set(UNIT_ZH), units - set(UNIT_ZH)
             priced = sp[(sp.family == "budget") & sp.value_slots.notna()]
@@ -823,10 +856,10 @@ def test_budget_cut_20_says_the_centre_is_not_built(shipped):
     for r in results.values():
         d = r.district.set_index("year")
         assert d.at[2025, "centre_slots"] == 0 and d.at[2025, "shortfall_centre"] == inp.centre_slots
-        hit = [n for n in r.notes if n.startswith("区托育综合服务中心未建成：2025年缺100个托位（预算不足时")]
+        hit = [n for n in texts(r) if n.startswith("区托育综合服务中心未建成：2025年缺100个托位（预算不足时")]
         assert len(hit) == 1 and "the district centre is not built: 100 slots short in 2025" in hit[0]
     base = shipped["baseline"][1][SOLVERS[0]]
-    assert not any("区托育综合服务中心未" in n for n in base.notes)
+    assert not any("区托育综合服务中心未" in n for n in texts(base))
 
 
 def test_centre_shortfall_carries_to_later_years():
@@ -845,7 +878,7 @@ def test_centre_shortfall_carries_to_later_years():
     )
     r = solve(inp)
     assert r.district.shortfall_centre.tolist() == [10.0, 10.0]
-    assert any(n.startswith("区托育综合服务中心未建成：2024年缺10个托位") for n in r.notes)
+    assert any(n.startswith("区托育综合服务中心未建成：2024年缺10个托位") for n in texts(r))
     assert check_solution(r, inp) == []
 
 
@@ -860,7 +893,7 @@ def test_units_without_any_inclusive_slot_are_named():
     )
     inp = replace(inp, targets=inp.targets.assign(min_inclusive=20.0))
     r = solve(inp)
-    hit = [n for n in r.notes if n.startswith("普惠托育全覆盖未实现")]
+    hit = [n for n in texts(r) if n.startswith("普惠托育全覆盖未实现")]
     assert hit == [
         "普惠托育全覆盖未实现：2024年末单位b（1个属地）没有普惠托位 / inclusive coverage of every unit is "
         "missed: at end-2024 b (1 units) have no inclusive slot"

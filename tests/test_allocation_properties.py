@@ -7,9 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_allocation import make_inputs
-from tuoyu_model.allocation import CHANNELS, solve
-from tuoyu_model.allocation_check import check_solution
-from tuoyu_model.allocation_solver import highs_available
+from tuoyu_model.allocation import CHANNELS, check_solution, highs_available, solve
 
 PENALTY = 1e9  # large, so a shortfall never trades against a bounded amount of money
 REL = 1e-6

@@ -169,3 +169,130 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
     assert proc.returncode == status
     assert err == f"tuoyu: {word}; earlier outputs are unchanged\n"  # no kernel log lines
     assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
+
+
+# --- argparse mistakes: one Chinese line naming --help, exit 2, no usage block (issue 14) ---
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--bogus"], ("无法识别的参数 --bogus", "'tuoyu --help'")),
+        (["run", "--bogus"], ("tuoyu run: 无法识别的参数 --bogus", "'tuoyu run --help'")),
+        (["run", "--jobs", "abc"], ("--jobs 的值 'abc' 不是整数", "'tuoyu run --help'")),
+        (["run", "--out"], ("--out 后面要跟一个值", "'tuoyu run --help'")),
+        ([], ("缺少参数 COMMAND", "'tuoyu --help'")),
+        (["rn"], ("'rn'", "是否想输入 'run'", "'tuoyu --help'")),
+        (["compare"], ("tuoyu compare: 缺少参数 SCENARIO", "'tuoyu compare --help'")),
+    ],
+)
+def test_command_line_mistakes_are_one_chinese_line_naming_help(capsys, args, words):
+    assert main(args) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1 and "usage:" not in out.err
+    assert out.err.startswith("tuoyu: error: ")
+    for w in words:
+        assert w in out.err, out.err
+
+
+def test_subcommand_help_still_prints_the_usage_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0
+    assert "--no-report" in capsys.readouterr().out
+
+
+# --- what the user sees, as subprocesses: ASCII-only consoles and argparse mistakes ---
+
+
+def _one_line_exit_2(proc) -> str:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    return proc.stderr
+
+
+ASCII_CONSOLES = {
+    "LC_ALL=C,PYTHONUTF8=0": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""},
+    "PYTHONIOENCODING=ascii": {"PYTHONIOENCODING": "ascii"},
+}
+
+
+@pytest.mark.parametrize("env", ASCII_CONSOLES.values(), ids=ASCII_CONSOLES)
+def test_an_ascii_only_console_gets_escapes_never_a_crash(tmp_path, env):
+    ok = _run_module(["validate"], cwd=tmp_path, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "Traceback" not in ok.stderr and ok.stderr == ""
+    assert "\\u5408\\u8ba1" in ok.stdout  # 合计, degraded to an escape
+    assert ok.stdout.rstrip().endswith("OK")
+    bad = _run_module(["params", "--set", "rent=1e308"], cwd=tmp_path, env=env)
+    assert "'rent' = 1e+308" in _one_line_exit_2(bad)
+    assert not any(tmp_path.iterdir())
+
+
+def test_argparse_mistakes_as_a_subprocess(tmp_path):
+    err = _one_line_exit_2(_run_module(["run", "--jobs", "abc"], cwd=tmp_path))
+    assert err == "tuoyu: error: tuoyu run: --jobs 的值 'abc' 不是整数；运行 'tuoyu run --help' 查看用法\n"
+    err = _one_line_exit_2(_run_module(["--bogus"], cwd=tmp_path))
+    assert "无法识别的参数 --bogus" in err
+    assert not any(tmp_path.iterdir())
+
+
+# --- scenario names: the real limit is bytes of the output folder name, not characters ---
+
+
+def test_the_name_limit_adds_up_to_the_file_systems_255_bytes(tmp_path):
+    from tuoyu_model.paths import MAX_SCENARIO_NAME_BYTES, NAME_MAX, SET_SUFFIX_BYTES, SWAP_NAME_BYTES
+
+    assert os.pathconf(tmp_path, "PC_NAME_MAX") == NAME_MAX
+    name = "托" * (MAX_SCENARIO_NAME_BYTES // 3)
+    folder = f"{name}__set-{'0' * 8}"
+    assert len(folder.encode()) == MAX_SCENARIO_NAME_BYTES + SET_SUFFIX_BYTES
+    # The longest name a run gives it while swapping it in: the largest pid and nanosecond count.
+    swap = f".{folder}.old-{4_194_304}-{2**64 - 1}"
+    assert len(swap.encode()) == MAX_SCENARIO_NAME_BYTES + SET_SUFFIX_BYTES + SWAP_NAME_BYTES == NAME_MAX
+    (tmp_path / swap).mkdir()  # fits
+    with pytest.raises(OSError, match="File name too long"):
+        (tmp_path / (swap + "x")).mkdir()
+
+
+def _scenario_named(data_copy, name: str) -> str:
+    path = data_copy / "scenarios" / f"{name}.yaml"
+    path.write_text((data_copy / "scenarios" / "household_3.yaml").read_text("utf-8"), encoding="utf-8")
+    return name
+
+
+def test_a_scenario_name_at_the_limit_runs_and_reruns_with_set(data_copy, capsys):
+    from tuoyu_model.paths import MAX_SCENARIO_NAME_BYTES
+
+    name = _scenario_named(data_copy, "托" * (MAX_SCENARIO_NAME_BYTES // 3))
+    for _ in range(2):  # the rerun replaces the folder: the longest name it makes must fit too
+        assert main(["run", name, "--no-report", "--set", "household_size=3.5"]) == 0, capsys.readouterr().err
+    outputs = data_copy.parent / "outputs"
+    assert [p.name.startswith(name + "__set-") for p in outputs.iterdir()] == [True]
+
+
+@pytest.mark.parametrize("name", ["托" * 70, "a" * 208, "x" * 130 + "托" * 26])
+def test_a_scenario_name_over_the_limit_is_refused_with_the_reason(data_copy, capsys, name):
+    _scenario_named(data_copy, name)
+    assert main(["run", name, "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    for w in (f"有 {len(name.encode())} 字节", "超过上限 207 字节", "255 字节", "__set-<哈希>"):
+        assert w in err, err
+    assert not (data_copy.parent / "outputs").exists() or not any((data_copy.parent / "outputs").iterdir())
+
+
+def test_a_130_letter_name_runs(data_copy, capsys):
+    # It was refused before, as if it held a forbidden character; 130 bytes fit.
+    name = _scenario_named(data_copy, "a" * 130)
+    assert main(["params", name]) == 0, capsys.readouterr().err
+
+
+def test_a_comparison_folder_over_the_limit_is_refused_before_anything_runs(data_copy, capsys):
+    names = [_scenario_named(data_copy, c * 100) for c in "abc"]
+    assert main(["compare", *names, "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "输出文件夹: 名称 'compare__aaa" in err and "超过上限 221 字节" in err
+    assert not (data_copy.parent / "outputs").exists() or not any((data_copy.parent / "outputs").iterdir())

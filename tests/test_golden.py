@@ -1,7 +1,8 @@
 """Golden outputs: every shipped scenario's tables and summary, byte for byte.
 
 Each shipped scenario (``data/scenarios/*.yaml``) is run through the model (tables only, no
-report) and its ``tables/*.csv`` and ``summary.json`` are compared with the committed copies in
+report), its ``tables/*.csv`` and ``summary.json`` are written by the function a run writes them
+with (:func:`tuoyu_model.writers.write_tables`) and compared with the committed copies in
 ``tests/golden/<scenario>/``. The fields that legitimately change between machines and releases
 (the solver's version string) are left out of the summary. From the first commit of these files
 on, a change to any shipped scenario's numbers is a visible diff that has to be made on purpose:
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tuoyu_model.model import CSV_TABLES, run_model
-from tuoyu_model.outputs import write_csv, write_json
 from tuoyu_model.parameters import list_scenarios
+from tuoyu_model.results import run_model
+from tuoyu_model.writers import write_tables
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("TUOYU_UPDATE_GOLDEN") == "1"
@@ -43,12 +44,7 @@ def stable_summary(summary: dict) -> dict:
 def golden_files(scenario: str, folder: Path) -> list[Path]:
     """Write the scenario's golden files into ``folder``; return their paths."""
     results = run_model(scenario)
-    written = []
-    for name in CSV_TABLES:
-        if name in results.tables:
-            written.append(write_csv(results.tables[name], folder / "tables" / f"{name}.csv"))
-    written.append(write_json(stable_summary(results.summary), folder / "summary.json"))
-    return written
+    return list(write_tables(results, folder, summary=stable_summary(results.summary)).values())
 
 
 def shipped() -> list[str]:

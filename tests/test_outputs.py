@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from tuoyu_model.errors import ReportError
-from tuoyu_model.figures import font_name, new_figure, save_figure, styled
-from tuoyu_model.outputs import SHEETS, escape_formula, for_people, write_csv, write_workbook
+from tuoyu_model.presentation.figures import font_name, new_figure, save_figure, styled
+from tuoyu_model.presentation.tables import for_people
+from tuoyu_model.presentation.vocabulary import SHEETS
+from tuoyu_model.writers import escape_formula, write_csv, write_workbook
 
 MONEY_TOL = 1e-9  # 万元 conversions are exact divisions by 10,000
 
@@ -316,13 +318,13 @@ def test_shadow_price_sheet_has_the_unit_of_each_row_in_chinese(tmp_path):
     ],
 )
 def test_people_numbers_by_unit(value, unit, text):
-    from tuoyu_model.outputs import people_number
+    from tuoyu_model.presentation.tables import people_number
 
     assert people_number(value, unit) == text
 
 
 def test_tables_for_people_format_by_row_unit_or_header_unit_and_blank_missing():
-    from tuoyu_model.outputs import text_for_people
+    from tuoyu_model.presentation.tables import text_for_people
 
     compare = pd.DataFrame(
         {
@@ -347,8 +349,7 @@ def test_tables_for_people_format_by_row_unit_or_header_unit_and_blank_missing()
 
 
 def test_solver_status_in_chinese_for_people_english_kept_in_summary_json():
-    from tuoyu_model.model import summary_notes
-    from tuoyu_model.outputs import solver_zh
+    from tuoyu_model.presentation.tables import solver_zh, summary_notes
 
     summary = {"solver": {"status": "Optimal", "name": "highs"}, "notes": []}
     assert summary_notes(summary) == ["求解状态：最优解（求解器 HiGHS）"]  # workbook 摘要 note
@@ -357,7 +358,7 @@ def test_solver_status_in_chinese_for_people_english_kept_in_summary_json():
 
 
 def test_pricing_chart_names_the_fee_cap_in_the_legend_not_over_the_bars():
-    from tuoyu_model.figures import plot_pricing
+    from tuoyu_model.presentation.figures import plot_pricing
 
     # two channels; cap 3,288.48 yuan shows as whole yuan like every table
     pricing = pd.DataFrame(
@@ -393,14 +394,14 @@ def test_pricing_chart_names_the_fee_cap_in_the_legend_not_over_the_bars():
     ],
 )
 def test_parameter_values_are_written_for_people(name, value, unit, text):
-    from tuoyu_model.outputs import parameter_text
+    from tuoyu_model.presentation.tables import parameter_text
 
     assert parameter_text(value, name, unit) == text
 
 
 def test_parameters_sheet_shows_the_people_values():
-    from tuoyu_model.outputs import parameters_for_people
     from tuoyu_model.parameters import default_parameters
+    from tuoyu_model.presentation.tables import parameters_for_people
 
     t = parameters_for_people(default_parameters()).set_index("name")["value"]
     assert t["budget"] == "2024年：不设上限；2025年：不设上限"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import time
 from collections.abc import Mapping
 
 import pytest
@@ -15,7 +17,9 @@ from tuoyu_model.errors import DataError, ScenarioError, TuoyuError
 from tuoyu_model.parameters import (
     CONFIDENCE,
     ENTRY_REQUIRED,
+    MAX_MULTIPLE,
     STATUS,
+    _leaves,
     apply_overrides,
     default_parameters,
     list_scenarios,
@@ -24,6 +28,7 @@ from tuoyu_model.parameters import (
     parse_set_options,
     read_yaml,
 )
+from tuoyu_model.yaml_reader import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml
 
 
 def _load_shipped():
@@ -133,6 +138,163 @@ def test_yaml_reads_exponent_notation_as_numbers(tmp_path):
     f = tmp_path / "x.yaml"
     f.write_text("a: 5e6\nb: 1.5E-3\nc: '5e6'\nd: 2024\ne: -2e+2\n", encoding="utf-8")
     assert read_yaml(f) == {"a": 5e6, "b": 1.5e-3, "c": "5e6", "d": 2024, "e": -200.0}
+
+
+# --- the one YAML reader: no aliases, bounded nesting and size (issue 14) ---
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def _nested(levels: int, kind: str = "list") -> str:
+    return ("[" * levels + "1" + "]" * levels) if kind == "list" else ("{a: " * levels + "1" + "}" * levels)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (_alias_bomb(), ["第 1 行", "YAML 别名", "不支持锚点和别名"]),
+        ("a: &x 1\nb: *x\n", ["YAML 别名"]),  # even one alias: the formats never need them
+        ("a: &x {k: 1}\nb: {<<: *x}\n", ["YAML 别名"]),  # a merge key is an alias too
+        ("value: " + _nested(400) + "\n", ["第 1 行", f"嵌套超过 {MAX_YAML_DEPTH} 层"]),
+        ("value: " + _nested(400, "map") + "\n", [f"嵌套超过 {MAX_YAML_DEPTH} 层"]),
+        ("value: " + _nested(100_000) + "\n", [f"嵌套超过 {MAX_YAML_DEPTH} 层"]),  # past libyaml's own 1,000
+        ("a: " + "9" * 5000 + "\n", ["超过 4,300 位"]),
+    ],
+    ids=["billion-laughs", "one-alias", "merge-key", "400-lists", "400-mappings", "100k-lists", "5000-digits"],
+)
+def test_hostile_yaml_is_refused_in_one_line_at_once(text, words):
+    t0 = time.perf_counter()
+    with pytest.raises(DataError) as exc:
+        parse_yaml(text, "data/parameters/x.yaml")
+    assert time.perf_counter() - t0 < 2.0  # the bomb expanded would take hours; the refusal is instant
+    message = str(exc.value)
+    assert message.startswith("data/parameters/x.yaml: ") and "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_nesting_up_to_the_limit_is_read_and_one_more_is_refused():
+    assert parse_yaml(_nested(MAX_YAML_DEPTH - 1), "x.yaml") is not None  # the leaf is the last level
+    with pytest.raises(DataError, match="嵌套超过"):
+        parse_yaml(_nested(MAX_YAML_DEPTH), "x.yaml")
+
+
+def test_the_depth_limit_leaves_room_over_every_shipped_file():
+    from tuoyu_model.paths import PROJECT_ROOT
+
+    for f in sorted((PROJECT_ROOT / "data").rglob("*.yaml")):
+        read_yaml(f)  # raises if a shipped file came near the limit
+
+
+def test_parameter_file_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path):
+    padding = "# " + "x" * 98 + "\n"
+    big = tmp_path / "big.yaml"
+    big.write_text(GOOD_ENTRY + padding * (MAX_YAML_BYTES // len(padding) + 1), encoding="utf-8")
+    assert big.stat().st_size > MAX_YAML_BYTES
+    t0 = time.perf_counter()
+    with pytest.raises(DataError) as exc:
+        load_parameter_files(tmp_path)
+    assert time.perf_counter() - t0 < 1.0
+    for word in ("big.yaml", f"超过上限 {MAX_YAML_BYTES:,} 字节", "1 MiB", "16 KB"):
+        assert word in str(exc.value)
+    # Just under the cap it is read (the cap refuses only what no real file is).
+    big.write_text(GOOD_ENTRY + padding * ((MAX_YAML_BYTES - len(GOOD_ENTRY)) // len(padding)), encoding="utf-8")
+    assert load_parameter_files(tmp_path)["good_share"]["value"] == 0.2
+
+
+def test_the_size_cap_is_far_above_every_shipped_file():
+    from tuoyu_model.paths import PROJECT_ROOT
+
+    largest = max(f.stat().st_size for f in (PROJECT_ROOT / "data").rglob("*.yaml"))
+    assert largest * 20 < MAX_YAML_BYTES
+
+
+def test_scenario_and_set_value_over_the_cap_are_scenario_errors(data_copy):
+    (data_copy / "scenarios" / "big.yaml").write_text(
+        "title: 大\ndescription: d\nnot_modelled: []\noverrides: {}\n" + "#" * MAX_YAML_BYTES, encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match="big.yaml: 文件有 .* 字节，超过上限"):
+        load_scenario("big")
+    with pytest.raises(ScenarioError, match="--set household_size: 内容有 .* 字节，超过上限"):
+        parse_set_options(["household_size=" + "1" * (MAX_YAML_BYTES + 1)])
+
+
+@pytest.mark.parametrize(
+    "item, words",
+    [
+        ("take_up_rate=" + _nested(400), ["--set take_up_rate", "嵌套超过"]),
+        ("take_up_rate={a: &x [1], b: *x}", ["--set take_up_rate", "YAML 别名"]),
+    ],
+)
+def test_set_values_go_through_the_same_reader(item, words):
+    with pytest.raises(ScenarioError) as exc:
+        parse_set_options([item])
+    for word in words:
+        assert word in str(exc.value)
+
+
+# --- every number has an upper bound with a reason (issue 14) ---
+
+NUMERIC = sorted(n for n, m in META.items() if m.get("type", "number") in ("number", "integer"))
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_number_has_an_upper_bound_by_the_documented_rule(name):
+    m = META[name]
+    assert "min" in m and "max" in m
+    largest = max((abs(v) for _, v in _leaves(m["value"]) if v is not None), default=0)
+    if "max_reason" in m:
+        assert re.search(r"[\u4e00-\u9fff]", m["max_reason"]), "the reason appears in a Chinese message"
+    else:
+        assert 0 < largest and m["max"] <= MAX_MULTIPLE * largest, (
+            f"{name}: max {m['max']} is over {MAX_MULTIPLE}x the largest shipped value {largest}; "
+            "lower it or say why in max_reason"
+        )
+
+
+def test_no_product_of_parameters_within_their_bounds_can_overflow():
+    # The model multiplies parameters with each other and with counts from the CSVs (at most
+    # 10^12): with every parameter at its ceiling, the product of all of them is still finite.
+    from tuoyu_model.data import _MAX_COUNT
+
+    digits = sum(math.log10(max(abs(META[n]["max"]), 1)) for n in NUMERIC)
+    assert digits + 3 * math.log10(_MAX_COUNT) < math.log10(sys.float_info.max)
+
+
+def test_a_number_without_max_is_refused(tmp_path):
+    (tmp_path / "p.yaml").write_text(GOOD_ENTRY.replace("  max: 1\n", ""), encoding="utf-8")
+    with pytest.raises(DataError, match="'good_share' 缺少 'max'"):
+        load_parameter_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ({"rent": 1e308}, ["'rent' = 1e+308", "超出取值范围 [0, 100]"]),
+        ({"capital_cost": {"social": 1e308}}, ["'capital_cost.social' = 1e+308", "[0, 1000000]"]),
+        ({"budget": {2024: 1e11}}, ["'budget.2024'", "上限依据：随附为空"]),
+        ({"budget": {2024: math.inf}}, ["'budget.2024' = inf", "不是有限的数"]),
+        ({"household_size": math.nan}, ["'household_size' = nan", "不是有限的数"]),
+        ({"highs_ipm_min_variables": 10**400}, ["'highs_ipm_min_variables'", "超出取值范围"]),
+        ({"plan_years": {"first": 2025, "last": 2024}}, ["'plan_years' 的 first = 2025 晚于 last = 2024"]),
+        ({"plan_years": {"first": 2026}}, ["first = 2026 晚于 last = 2025"]),
+        ({"demand_years": {"last": 2022}}, ["'demand_years'", "晚于 last = 2022"]),
+    ],
+)
+def test_huge_non_finite_and_reversed_values_are_refused_at_load(override, words):
+    with pytest.raises(ScenarioError) as exc:
+        apply_overrides(DEFAULTS, override, "data/scenarios/x.yaml")
+    message = str(exc.value)
+    for word in ["data/scenarios/x.yaml", *words]:
+        assert word in message, message
+
+
+def test_a_span_of_one_year_is_accepted():
+    assert apply_overrides(DEFAULTS, {"plan_years": {"last": 2024}}, "x")["plan_years"] == {"first": 2024, "last": 2024}
 
 
 def test_unknown_parameter_name_suggests_the_close_one():
@@ -367,3 +529,15 @@ def test_any_override_is_applied_or_refused_with_a_scenario_error(name, value):
         assert "data/scenarios/x.yaml" in str(exc) and "\n" not in str(exc)
     else:
         assert p.overridden == {name: "data/scenarios/x.yaml"}
+
+
+def test_yaml_is_read_only_through_the_one_reader():
+    # A second loader would miss the alias, depth and size bounds (issue 14).
+    from tuoyu_model.paths import PACKAGE_DIR
+
+    readers = sorted(
+        p.relative_to(PACKAGE_DIR).as_posix()
+        for p in PACKAGE_DIR.rglob("*.py")
+        if re.search(r"^\s*(import yaml|from yaml import)", p.read_text("utf-8"), re.MULTILINE)
+    )
+    assert readers == ["yaml_reader.py"]

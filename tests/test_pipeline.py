@@ -139,7 +139,7 @@ def test_a_failed_run_leaves_the_earlier_outputs(data_copy, monkeypatch):
     def broken(*args, **kwargs):
         raise ReportError("disk full (simulated)")
 
-    monkeypatch.setattr("tuoyu_model.model.write_outputs", broken)
+    monkeypatch.setattr("tuoyu_model.writers.write_outputs", broken)
     with pytest.raises(ReportError, match="previous outputs .* are unchanged"):
         run_scenario("baseline", report=False)
     assert files_of(folder) == before
@@ -192,32 +192,39 @@ def test_run_many_loads_each_scenario_once(data_copy, monkeypatch):
 
 @pytest.fixture(scope="module")
 def baseline_results():
-    from tuoyu_model.model import run_model
+    from tuoyu_model.results import run_model
 
     return run_model("baseline")
 
 
-def test_subsidy_table_is_the_pricing_tables_subsidy_columns(baseline_results):
-    from tuoyu_model.pricing import operating_subsidy_table
-
-    r = baseline_results
-    expected = operating_subsidy_table(r.scenario.parameters, r.years)
-    pd.testing.assert_frame_equal(r["subsidy"].reset_index(drop=True), expected[list(r["subsidy"].columns)])
+def test_subsidy_is_cost_minus_fee_revenue_at_the_occupancy_rate(baseline_results):
+    # Worked by hand from the published 2024 Beijing per-capita income (85,415 yuan): the 2025
+    # fee cap is 85,415 × 2.31 / 12 × 20% = 3,288.48 yuan a month and the baseline charges the
+    # cap; at 85% occupancy a slot earns 2,795.21. Social institutions cost 4,264.21 a slot-month
+    # (operating_costs), so the gap the district pays is 1,469.00 a month, 17,628 a year.
+    sub = baseline_results["subsidy"].query("year == 2025").set_index("channel")
+    ops = baseline_results["operating_costs"].set_index("channel")["cost_per_slot_month_yuan"]
+    fee = 85_415 * 2.31 / 12 * 0.20
+    assert sub["fee_yuan"].to_numpy() == pytest.approx(fee, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(1469.00, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_year_yuan"] == pytest.approx(17_628.03, abs=0.01)
+    for channel, cost in ops.items():  # the same rule for every channel: max(0, cost − fee × occupancy)
+        assert sub.at[channel, "subsidy_per_slot_month_yuan"] == pytest.approx(max(0.0, cost - fee * 0.85), abs=0.01)
 
 
 def test_report_notes_use_the_runs_unit_data_not_the_file_now(baseline_results, data_copy):
-    from tuoyu_model.report import assumptions_markdown
+    from tuoyu_model.presentation.report import assumptions_markdown
 
     (data_copy / "towns.csv").write_text("broken after the run\n", encoding="utf-8")
     assert "data/towns.csv" in assumptions_markdown(baseline_results)
 
 
 def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, monkeypatch):
-    from tuoyu_model import model
+    from tuoyu_model import writers
 
     registered = []
-    monkeypatch.setattr(model.atexit, "register", lambda fn, *a, **k: registered.append((fn, a, k)))
-    files = model.write_outputs(baseline_results)
+    monkeypatch.setattr(writers.atexit, "register", lambda fn, *a, **k: registered.append((fn, a, k)))
+    files = writers.write_outputs(baseline_results)
     folder = files["figure:budget_by_year"].parent.parent
     assert folder.is_dir() and [a for _, a, _ in registered] == [(folder,)]
     for fn, a, k in registered:
@@ -226,7 +233,7 @@ def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, 
 
 
 def test_summary_shortfalls_are_year_end_stocks_counted_once():
-    from tuoyu_model.model import run_model
+    from tuoyu_model.results import run_model
 
     # No money in either year: the 2025 targets (4,700 slots, 60% inclusive) cannot be met. The
     # shortfall is what is missing at each year-end; it never exceeds the year's target plus the
@@ -330,7 +337,7 @@ def test_workbook_of_a_run_is_chinese_throughout(data_copy):
 def test_compare_labels_scenarios_in_chinese_and_says_what_is_the_same(data_copy):
     import openpyxl
 
-    from tuoyu_model.report import difference_table, same_metrics_markdown
+    from tuoyu_model.presentation.compare import difference_table, same_metrics_markdown
 
     rec = pipeline.run_compare(["baseline", "budget_cut_20"], report=False)
     ws = openpyxl.load_workbook(rec.folder / "comparison.xlsx")["情景比较"]

@@ -98,6 +98,10 @@ def test_set_price_replaces_the_share_and_may_not_exceed_the_cap(base):
     assert t.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(1638.46, abs=YUAN)
     with pytest.raises(ScenarioError, match="exceeds the 2024 fee cap 3,147.45"):
         inclusive_fee(with_(base, inclusive_fee_set_price=3200), 2024)
+    # the message states the scenario's share, never the plan's 20% as a fixed number
+    with pytest.raises(ScenarioError, match=r"fee cap 3,934.3\d \(fee_cap_share = 0.25 ") as err:
+        inclusive_fee(with_(base, inclusive_fee_set_price=4000, fee_cap_share=0.25), 2024)
+    assert "20%" not in str(err.value)
 
 
 def test_published_beijing_fee_is_close_to_the_cap(base):

@@ -5,6 +5,7 @@ import json
 import math
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -12,14 +13,16 @@ from tuoyu_model import costs
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
 from tuoyu_model.progress import (
-    DAYS_PER_MONTH,
     completion_table,
     coverage_table,
+    for_people_progress,
     projection_table,
+    read_progress,
     replan,
     workforce_progress,
 )
-from tuoyu_model.progress_io import read_progress
+from tuoyu_model.progress.evaluation import DAYS_PER_MONTH
+from tuoyu_model.results import run_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
 REL = 1e-9  # tolerance for shares computed from whole numbers
@@ -131,11 +134,18 @@ def _stock_at(targets, target_set, changes=None):
 NEW_MONEY = ["capital_subsidy", "conversion", "operating_subsidy_new"]
 
 
+def _plan(overrides):
+    """Baseline with ``overrides``: its parameters and its own result tables (the original plan)."""
+    s = load_scenario("baseline", overrides)
+    return s.parameters, run_model(s).tables
+
+
 @pytest.mark.parametrize("as_of", [dt.date(2024, 6, 30), dt.date(2025, 6, 30)])
 def test_replan_from_a_stock_meeting_the_targets_costs_nothing_new(targets, towns, as_of):
-    params = apply_overrides(load_scenario("baseline").parameters, {"district_centre_slots": 0}, "test")
+    params, original = _plan({"district_centre_slots": 0})
     stock = _stock_at(targets, "high_quality_2025")  # 4700 slots, 2820 inclusive (60%)
-    out = replan(_series([("jiugong", as_of.isoformat(), 490, 294)]), params, targets, towns, as_of, stock=stock)
+    progress = _series([("jiugong", as_of.isoformat(), 490, 294)])
+    out = replan(progress, params, targets, towns, as_of, original, stock=stock)
     assert out["replan_changes"].new_slots_replan.sum() == pytest.approx(0, abs=SLOTS)
     assert out["replan_changes"].capital_replan_yuan.sum() == pytest.approx(0, abs=1.0)
     b = out["replan_budget"]
@@ -147,20 +157,17 @@ def test_replan_behind_with_unlimited_money_and_capacity_builds_exactly_the_gap(
     # Every unit at its 2025 target except 旧宫镇 at 390 of 490 (inclusive 294 of 294): with
     # money unlimited (budget 0) and ample capacity the re-plan builds 490 − 390 = 100 slots,
     # all in 旧宫镇, and leaves no shortfall.
-    params = apply_overrides(
-        load_scenario("baseline").parameters,
+    params, original = _plan(
         {
             "district_centre_slots": 0,
             "social_capacity_per_1000": 100.0,
             "build_share_by_year": {2024: 1.0, 2025: 1.0},
             "budget": {2024: 0, 2025: 0},
-        },
-        "test",
+        }
     )
     stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
-    out = replan(
-        _series([("jiugong", "2025-03-31", 390, 294)]), params, targets, towns, dt.date(2025, 3, 31), stock=stock
-    )
+    progress = _series([("jiugong", "2025-03-31", 390, 294)])
+    out = replan(progress, params, targets, towns, dt.date(2025, 3, 31), original, stock=stock)
     ch = out["replan_changes"].set_index("town_id")
     assert ch.new_slots_replan.sum() == pytest.approx(100, abs=SLOTS)
     assert ch.at["jiugong", "new_slots_replan"] == pytest.approx(100, abs=SLOTS)
@@ -171,7 +178,7 @@ def test_replan_after_the_plan_is_an_error(targets, towns, good):
     from tuoyu_model.errors import DataError
 
     with pytest.raises(DataError, match="nothing left to re-plan"):
-        replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2025, 12, 31))
+        replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2025, 12, 31), {})
 
 
 def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_path, capsys):
@@ -205,8 +212,6 @@ def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_pat
     assert "data/towns.csv" in manifest["input_files"] and "data/scenarios/baseline.yaml" in manifest["input_files"]
     assert set(manifest["outputs"]) >= {"results.xlsx", "summary.json", "figures/completion.png"}
     assert manifest["parameters"]["target_set_2025"] == "high_quality_2025"
-    import openpyxl
-
     wb = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
     assert wb.sheetnames[:5] == ["摘要", "完成情况", "滞后预警", "普惠覆盖", "队伍建设"]
     assert "托位完成率" in [c.value for c in next(wb["完成情况"].iter_rows(max_row=1))]
@@ -241,20 +246,17 @@ def test_mid_year_replan_compares_like_with_like(targets, towns):
     # On 30 September 2024 every unit reports its 2025 target except 旧宫镇 at 390: 390 − 245 =
     # 145 of the original's 245 are built, so the original still asks 245 − 145 = 100, which is
     # what the re-plan builds (490 − 390). The change is 0, not 100 − 245 = −145.
-    params = apply_overrides(
-        load_scenario("baseline").parameters,
+    params, original = _plan(
         {
             "district_centre_slots": 0,
             "social_capacity_per_1000": 100.0,
             "build_share_by_year": {2024: 1.0, 2025: 1.0},
             "budget": {2024: None, 2025: None},
-        },
-        "test",
+        }
     )
     stock = _stock_at(targets, "high_quality_2025", {"jiugong": (390, 294)})
-    out = replan(
-        _series([("jiugong", "2024-09-30", 390, 294)]), params, targets, towns, dt.date(2024, 9, 30), stock=stock
-    )
+    progress = _series([("jiugong", "2024-09-30", 390, 294)])
+    out = replan(progress, params, targets, towns, dt.date(2024, 9, 30), original, stock=stock)
     j = out["replan_changes"].set_index("town_id").loc["jiugong"]
     assert towns.at["jiugong", "existing_slots_2023"] == 245
     assert j.built_in_replan_years + j.new_slots_original == pytest.approx(245, abs=SLOTS)
@@ -271,8 +273,59 @@ def test_mid_year_replan_compares_like_with_like(targets, towns):
 
 
 def test_replan_allocation_codes_are_chinese_for_people():
-    from tuoyu_model.progress import for_people_progress
-
     df = pd.DataFrame({"town": ["旧宫镇"], "channel": ["kindergarten"], "kind": ["inclusive"], "new_slots": [20]})
     row = for_people_progress(df).iloc[0].tolist()
     assert "幼儿园托班" in row and "普惠" in row
+
+
+def test_replan_solves_only_the_replan_and_reads_the_scenarios_own_plan(targets, towns, good, monkeypatch):
+    # The original plan comes from the scenario's run: replan solves once (the re-plan), and
+    # evaluate given the scenario's tables runs no scenario; its comparison is the tables' plan.
+    from tuoyu_model.progress import evaluate
+    from tuoyu_model.progress import replanning as replan_module
+    from tuoyu_model.progress import run as run_module
+
+    s = load_scenario("baseline")
+    original = run_model(s).tables
+    solves = []
+    real_solve = replan_module.solve
+    monkeypatch.setattr(replan_module, "solve", lambda inputs: solves.append(inputs.years) or real_solve(inputs))
+    monkeypatch.setattr(run_module, "run_model", lambda *a, **k: pytest.fail("the scenario was run again"))
+    files = [FIXTURES / "good" / "returns_utf8.csv"]
+    result = evaluate(files, scenario=s, original=original)
+    assert solves == [[2024, 2025]]
+    # new_slots_original is the scenario's own 2024–2025 new slots less what is built since
+    ch = result.tables["replan_changes"]
+    planned = original["allocation"].new_slots.sum()
+    assert (ch.new_slots_original + ch.built_in_replan_years).sum() == pytest.approx(planned, abs=SLOTS)
+    b = result.tables["replan_budget"]
+    assert b[b.plan == "original"].amount_yuan.sum() == pytest.approx(original["budget"].amount_yuan.sum(), rel=REL)
+
+
+def test_replan_without_the_original_plans_tables_says_which(targets, towns, good):
+    with pytest.raises(KeyError, match="lacks the tables conversions, stock, budget"):
+        replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2024, 6, 30), {"allocation": None})
+
+
+def test_the_progress_code_writes_no_goal_or_unit_conversion_of_its_own():
+    # The goals are workforce.yaml's and 万元 is the package's one WAN: none written again here.
+    import tuoyu_model
+
+    package = Path(tuoyu_model.__file__).parent
+    files = [*(package / "progress").glob("*.py"), package / "presentation" / "progress_report.py"]
+    assert len(files) >= 9
+    for path in files:
+        text = path.read_text("utf-8")
+        assert "1e4" not in text and "10_000" not in text and "WAN =" not in text, path.name
+        assert "90%" not in text and "100%" not in text, path.name
+
+
+def test_the_template_notes_follow_the_workforce_goals(tmp_path):
+    from tuoyu_model.progress import write_templates
+
+    params = apply_overrides(default_parameters(), {"certified_share_target": 0.85}, "test")
+    xlsx, _ = write_templates(tmp_path, params)
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    notes = " ".join(str(c) for row in wb["填报说明"].iter_rows(values_only=True) for c in row if c)
+    wb.close()
+    assert "目标不低于 85%" in notes and "goal ≥ 85%" in notes and "90%" not in notes

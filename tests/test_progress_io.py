@@ -8,7 +8,7 @@ import pytest
 
 from tuoyu_model.cli import main
 from tuoyu_model.errors import DataError
-from tuoyu_model.progress_io import not_reported, read_progress
+from tuoyu_model.progress import not_reported, read_progress
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
 GOOD = FIXTURES / "good"
@@ -155,7 +155,7 @@ def test_cli_exits_2_with_one_line_and_no_traceback(files, words, capsys, tmp_pa
 )
 def test_unit_names_with_or_without_suffix(text, expected):
     from tuoyu_model.data import load_targets
-    from tuoyu_model.progress_io import match_unit, unit_lookup
+    from tuoyu_model.progress.cells import match_unit, unit_lookup
 
     assert match_unit(text, unit_lookup(load_targets()), "x")[1] == expected
 

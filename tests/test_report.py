@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from tuoyu_model.report import PENALTY_HEADING, shadow_price_groups, shadow_price_markdown
+from tuoyu_model.presentation.report import shadow_price_groups, shadow_price_markdown
+from tuoyu_model.presentation.vocabulary import PENALTY_HEADING
 
 PARAMS = {
     "penalty_shortfall_total": 1e6,
@@ -115,7 +116,7 @@ def test_nothing_to_show(rows):
 
 
 def test_the_headline_gives_the_final_year_end_shortfall_never_a_sum_over_years():
-    from tuoyu_model.report import shortfall_line
+    from tuoyu_model.presentation.report import shortfall_line
 
     # 2024: 1,268 inclusive slots missing; 2025: 2,678 inclusive (the share's 2,678 is the same
     # slots) + 100 slots of the district centre = 2,778 — not 1,268 + 2,778 = 4,046.
@@ -156,7 +157,7 @@ def test_district_targets_are_always_listed_with_the_shortfall_price_in_slots():
 
 
 def test_pricing_table_shows_occupancy_and_fee_revenue_so_the_subsidy_adds_up():
-    from tuoyu_model.report import pricing_table_for_people
+    from tuoyu_model.presentation.tables import pricing_table_for_people
 
     # cost 2,810.5 − fee 3,288.48 × 85% (= 2,795.21 revenue) = 15.29 subsidy
     p = pd.DataFrame(
@@ -180,8 +181,8 @@ def test_pricing_table_shows_occupancy_and_fee_revenue_so_the_subsidy_adds_up():
 
 
 def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():
-    from tuoyu_model.model import run_model
-    from tuoyu_model.report import report_title, scenario_markdown
+    from tuoyu_model.presentation.report import report_title, scenario_markdown
+    from tuoyu_model.results import run_model
 
     r = run_model("baseline", ["household_size=3"])
     assert report_title(r.scenario).endswith("（已修改参数）")
@@ -191,7 +192,7 @@ def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():
 
 
 def test_the_compare_report_names_each_scenario_once():
-    from tuoyu_model.report import scenario_line
+    from tuoyu_model.presentation.compare import scenario_line
 
     line = scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
     assert line == "基准情景（baseline）：2024年底线目标与2025年高质量发展目标"
@@ -201,3 +202,31 @@ def test_the_compare_report_names_each_scenario_once():
 def test_the_budget_heading_names_the_unit_its_sentences_use():
     rows = [("budget-district-2025", None, 2025, 0.35, "2025年每增加1万元预算，可减少约0.6个托位缺口", "budget", True)]
     assert "年度预算（每万元）" in dict(shadow_price_groups(results(rows)))
+
+
+def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_states():
+    # The headline once printed "20%" as a fixed string: with --set fee_cap_share=0.25 it said
+    # 20% while the pricing section said 25%. Render every piece the scenario notebook shows
+    # (read from the notebook, so a new section is covered too) and look for the old share.
+    import json
+    import re
+
+    from tuoyu_model.paths import notebooks_dir
+    from tuoyu_model.presentation import report, tables
+    from tuoyu_model.results import run_model
+
+    r = run_model("baseline", ["fee_cap_share=0.25"])
+    cells = json.loads((notebooks_dir() / "scenario_report.ipynb").read_text("utf-8"))["cells"]
+    source = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    calls = sorted(set(re.findall(r"\b([RT])\.(\w+)\(results\)", source)))
+    assert len(calls) >= 15  # every markdown and table piece of the report
+    rendered = []
+    for module, name in calls:
+        out = getattr(report if module == "R" else tables, name)(r)
+        rendered.append(out if isinstance(out, str) else report.html_table(out).data)
+    text = "\n".join(rendered)
+    assert "20%" not in text and "20.0%" not in text
+    assert "上一年度家庭月可支配收入的25%" in report.headline_markdown(r)
+    assert "× 25%" in report.fee_cap_markdown(r)
+    cap = r["pricing"].query("year == 2025")["fee_cap_yuan"].iloc[0]
+    assert cap == pytest.approx(0.25 * r["pricing"].query("year == 2025")["household_monthly_income_yuan"].iloc[0])

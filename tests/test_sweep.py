@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tuoyu_model.cli import main
-from tuoyu_model.model import run_model
+from tuoyu_model.results import run_model
 from tuoyu_model.sweep.run import run_sweep
 
 

@@ -2,7 +2,18 @@
 
 import pytest
 
-from tuoyu_model.data import TARGET_SETS, load_targets, load_towns, targets_wide
+from tuoyu_model import data
+from tuoyu_model.data import (
+    TARGET_SETS,
+    load_targets,
+    load_towns,
+    target_for_year,
+    target_set_for_year,
+    target_set_years,
+    targets_wide,
+)
+from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.parameters import load_scenario
 
 # Typed again from ../shared/seed/000_d707bbbaf5485868.txt (附件), in the printed order:
 # name, 2024 floor total/inclusive, 2025 high-quality total/inclusive, 2025 plan total/inclusive.
@@ -90,3 +101,87 @@ def test_census_populations_and_proxy_rule():
     expected = rest * plan[proxy.index] / plan[proxy.index].sum()
     assert (proxy.population - expected).abs().max() <= 0.5
     assert towns.population.sum() == pytest.approx(1_993_591, abs=22)
+
+
+# --- which target set is due when: read from the annex's year column, not from code ---
+
+
+def test_target_set_years_come_from_the_year_column():
+    assert target_set_years(load_targets()) == {"floor_2024": 2024, "high_quality_2025": 2025, "plan_2025": 2025}
+    assert not hasattr(data, "TARGET_SET_YEAR")  # no year <-> set table in code
+
+
+def _retime(data_copy, target_set: str, year: int) -> None:
+    f = data_copy / "targets.csv"
+    lines = f.read_text("utf-8").splitlines()
+    head = lines[0].split(",")
+    ts, yr = head.index("target_set"), head.index("year")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        if cells[ts] == target_set:
+            cells[yr] = str(year)
+        out.append(",".join(cells))
+    f.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_the_rule_follows_the_annex_when_its_years_change(data_copy):
+    # Were the floor targets due at the end of 2023, 2023 would take them and 2024 none.
+    _retime(data_copy, "floor_2024", 2023)
+    params = load_scenario("baseline").parameters
+    assert target_set_for_year(params, 2023) == "floor_2024"
+    assert target_for_year(params, 2024) == ("", "none")
+    with pytest.raises(ScenarioError, match=r"no annex target for 2024: .*2023 and 2025 \(its 'year' column\)"):
+        target_set_for_year(params, 2024)
+    assert target_set_for_year(params, 2025) == "high_quality_2025"
+    with pytest.raises(ScenarioError, match="start the years at 2023"):
+        target_set_for_year(params, 2022)
+
+
+def test_a_year_due_one_set_ignores_the_choice_and_a_year_due_several_uses_it(data_copy):
+    # high_quality_2025 moved to 2026: 2025 has one set (plan_2025) whatever the choice says,
+    # and 2026 has one set too.
+    _retime(data_copy, "high_quality_2025", 2026)
+    params = load_scenario("baseline").parameters  # target_set_2025: high_quality_2025
+    assert target_set_for_year(params, 2025) == "plan_2025"
+    assert target_set_for_year(params, 2026) == "high_quality_2025"
+    assert target_set_for_year(params, 2030) == "high_quality_2025"  # held after the last year
+
+
+def test_a_choice_naming_a_set_not_due_that_year_is_refused(data_copy):
+    _retime(data_copy, "high_quality_2025", 2024)  # 2024 now has two sets due: the choice picks
+    assert target_set_for_year(load_scenario("baseline").parameters, 2024) == "high_quality_2025"
+    with pytest.raises(ScenarioError, match=r"target_set_2025 = 'plan_2025' 不是 2024 年底到期的目标口径"):
+        target_set_for_year(load_scenario("plan_2025").parameters, 2024)
+
+
+def test_one_target_set_has_one_year(data_copy):
+    _retime(data_copy, "plan_2025", 2025)
+    f = data_copy / "targets.csv"
+    f.write_text(f.read_text("utf-8").replace(",plan_2025,2025,", ",plan_2025,2026,", 1), encoding="utf-8")
+    with pytest.raises(DataError, match=r"plan_2025）year = 2026，但该口径其余 21 行为 2025"):
+        load_targets()
+
+
+def test_rows_with_the_same_seq_in_different_sets_name_both(data_copy):
+    # 林校路街道 numbered 3 in plan_2025 only: seq 3 is then 清源街道 and 林校路街道.
+    f = data_copy / "targets.csv"
+    text = f.read_text("utf-8")
+    row = next(r for r in text.splitlines() if ",linxiaolu," in r and ",plan_2025," in r)
+    f.write_text(text.replace(row, "3" + row[row.index(",") :]), encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_targets()
+    message = str(exc.value)
+    for word in ("序号都是 3", "qingyuan 清源街道", "linxiaolu 林校路街道", "第 4 行和第 47 行"):
+        assert word in message, message
+
+
+def test_a_csv_over_the_size_cap_is_refused_before_it_is_parsed(data_copy):
+    from tuoyu_model.data import MAX_CSV_BYTES
+
+    f = data_copy / "towns.csv"
+    text = f.read_text("utf-8")
+    assert len(text.encode()) * 20 < MAX_CSV_BYTES  # the cap is far above the real file
+    f.write_text(text + "\n" * (MAX_CSV_BYTES + 1 - len(text.encode())), encoding="utf-8")
+    with pytest.raises(DataError, match=r"towns.csv: 文件有 1,048,577 字节，超过上限 1,048,576 字节（1 MiB"):
+        load_towns()

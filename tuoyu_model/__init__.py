@@ -1,8 +1,10 @@
 """tuoyu-model: turn the Daxing district childcare (托育) plan into numbers people can act on.
 
 Modules: ``data`` (the plan's annex and unit attributes), ``parameters`` (parameters with
-provenance, scenarios), ``demand``, ``costs``, ``pricing``, ``allocation`` (the PuLP linear
-program), ``pipeline`` (runs a scenario into the output contract), ``cli`` (the ``tuoyu`` command).
+provenance, scenarios), ``demand``, ``costs``, ``pricing``, ``workforce``, ``allocation`` (the
+PuLP linear program), ``results`` (``run_model``: a scenario as tables and headline figures),
+``presentation`` (Chinese words, tables for people, report, figures), ``writers`` (CSV, JSON,
+xlsx), ``pipeline`` (runs a scenario into the output contract), ``cli`` (the ``tuoyu`` command).
 """
 
 __version__ = "0.1.0"

@@ -1,18 +1,22 @@
-"""The ``tuoyu`` command line.
+r"""The ``tuoyu`` command line.
 
-User mistakes (a bad file, a typo in a scenario key, an unknown scenario) print one line on
-stderr naming the file, the field and the fix, and exit with status 2 — never a traceback.
+User mistakes (a bad file, a typo in a scenario key, an unknown scenario, an unknown option)
+print one line on stderr naming the file, the field and the fix, and exit with status 2 — never
+a traceback or argparse's usage block. A console that cannot show Chinese (``LC_ALL=C``) gets
+the characters as ``\uXXXX`` escapes, never a crash.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
 
-from tuoyu_model.errors import TuoyuError
+from tuoyu_model.errors import TuoyuError, UsageError, did_you_mean
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -129,9 +133,92 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return cli_sweep(args)
 
 
+# argparse's messages (Python 3.10–3.13 wording) in Chinese; anything else is quoted as it is.
+_TYPE_ZH = {"int": "整数", "float": "数字"}
+_ARGPARSE_ZH = (
+    (r"the following arguments are required: (?P<a>.+)", "缺少参数 {a}"),
+    (r"argument (?P<a>\S+): invalid (?P<t>\w+) value: '(?P<v>.*)'", "{a} 的值 '{v}' 不是{t}"),
+    (
+        r"argument (?P<a>\S+): invalid choice: '(?P<v>.*?)' \(choose from (?P<c>.+)\)",
+        "{a} 不能是 '{v}'{hint}，可选 {c}",
+    ),
+    (r"argument (?P<a>\S+): expected one argument", "{a} 后面要跟一个值"),
+    (r"argument (?P<a>\S+): expected at least one argument", "{a} 后面至少要跟一个值"),
+    (r"ambiguous option: (?P<a>\S+) could match (?P<c>.+)", "选项 {a} 有歧义，可能是 {c}"),
+    (r"argument (?P<a>\S+): ignored explicit argument '(?P<v>.*)'", "{a} 不接受值（收到 '{v}'）"),
+)
+
+
+def _usage_zh(message: str) -> str:
+    """Translate one argparse message into Chinese (unknown wording is kept, quoted).
+
+    Examples
+    --------
+    >>> _usage_zh("argument --jobs: invalid int value: 'abc'")
+    "--jobs 的值 'abc' 不是整数"
+    >>> _usage_zh("argument COMMAND: invalid choice: 'rn' (choose from 'validate', 'run')")
+    "COMMAND 不能是 'rn'（是否想输入 'run'？），可选 'validate', 'run'"
+
+    """
+    for pattern, zh in _ARGPARSE_ZH:
+        m = re.fullmatch(pattern, message.strip())
+        if m:
+            parts = m.groupdict()
+            if "t" in parts:
+                parts["t"] = _TYPE_ZH.get(parts["t"], parts["t"])
+            if "c" in parts and "v" in parts:
+                close = did_you_mean(parts["v"], re.findall(r"'([^']*)'", parts["c"]))
+                parts["hint"] = close.replace(" (did you mean ", "（是否想输入 ").replace("?)", "？）")
+            return zh.format(**parts)
+    return f"命令行有误（{message.strip()}）"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one Chinese line for a mistake, naming ``--help`` as the fix, instead of the usage block.
+
+    Raises
+    ------
+    UsageError
+        (exit status 2 from :func:`main`) for an unknown option or command, a missing or a
+        badly typed argument. ``--help`` still prints the full help and exits 0.
+
+    """
+
+    def error(self, message: str) -> None:  # type: ignore[override] - raises instead of exiting
+        """Raise the mistake as one line; :func:`main` prints it and returns 2."""
+        raise UsageError(f"{self.prog}: {_usage_zh(message)}；运行 '{self.prog} --help' 查看用法")
+
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        """Parse, naming the subcommand's ``--help`` when an option is not known to it."""
+        given = sys.argv[1:] if args is None else list(args)
+        if given and given[0].startswith("-") and given[0] not in self._option_string_actions:
+            # An unknown option before the command: name it, not the command argparse then misses.
+            parsed, extras = None, given[:1]
+        else:
+            parsed, extras = self.parse_known_args(given, namespace)
+        if extras:
+            command = getattr(parsed, "command", None)
+            prog = f"{self.prog} {command}" if command else self.prog
+            raise UsageError(f"{prog}: 无法识别的参数 {' '.join(extras)}；运行 '{prog} --help' 查看可用的选项")
+        return parsed
+
+
+def _degrade_unencodable_output() -> None:
+    r"""Let a console that cannot show Chinese get ``\uXXXX`` escapes instead of a UnicodeEncodeError.
+
+    Under ``LC_ALL=C`` with ``PYTHONUTF8=0``, or ``PYTHONIOENCODING=ascii``, stdout is ASCII and
+    the first Chinese character printed would crash the command.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, io.UnsupportedOperation):
+            pass  # not a text stream that can be reconfigured (a test's capture, a closed pipe)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="tuoyu",
         description="Daxing childcare (托育) plan model: demand, costs, fee-cap pricing, "
         "and the allocation of slots and subsidies across towns and years.",
@@ -181,13 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tuoyu``; returns the exit status."""
+    _degrade_unencodable_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
     from tuoyu_model.pipeline import Terminated, raise_terminated
 
     # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
     previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
+        args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except TuoyuError as exc:
         print(f"tuoyu: error: {exc}", file=sys.stderr)

@@ -28,15 +28,7 @@ import pandas as pd
 from tuoyu_model.errors import DataError
 
 CHANNELS = ("kindergarten", "community", "employer", "social", "centre")
-CHANNEL_LABEL_ZH = {
-    "kindergarten": "幼儿园托班",
-    "community": "社区托育点",
-    "employer": "用人单位办托",
-    "social": "社会托育机构",
-    "centre": "区托育综合服务中心",
-}
 AGE_BANDS = ("age_0_1", "age_1_2", "age_2_3")
-AGE_BAND_LABEL_ZH = {"age_0_1": "乳儿班", "age_1_2": "托小班", "age_2_3": "托大班"}
 
 # Calendar arithmetic, not policy: rent is quoted per m² per day, costs are per month.
 DAYS_PER_MONTH = 365 / 12

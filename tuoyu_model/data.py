@@ -9,28 +9,25 @@ annex's printed column totals (``data/targets_totals.csv``, the 合计 row as pr
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
-from tuoyu_model.paths import data_dir, display
+from tuoyu_model.paths import data_dir, display, read_bounded
 
 TARGET_SETS = ("floor_2024", "high_quality_2025", "plan_2025")
-TARGET_SET_YEAR = {"floor_2024": 2024, "high_quality_2025": 2025, "plan_2025": 2025}
-TARGET_SET_LABEL_ZH = {
-    "floor_2024": "2024年底线目标",
-    "high_quality_2025": "2025年高质量发展目标",
-    "plan_2025": "2025年规划目标",
-}
-# The annex sets targets for these year-ends only; later years follow ``target_after_plan``.
-FIRST_TARGET_YEAR = min(TARGET_SET_YEAR.values())
-LAST_TARGET_YEAR = max(TARGET_SET_YEAR.values())
+# Which year-end each target set is due is read from the annex's ``year`` column
+# (:func:`target_set_years`), never written here; later years follow ``target_after_plan``.
 UNIT_KINDS = {"street": "街道", "town": "镇", "zone": "园区"}
 N_UNITS = 22
+# A row the annex prints under the units (its 合计), kept by mistake when the table was copied.
+_TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计|全区(合计)?|total|sum)$", re.IGNORECASE)
 
 TARGET_COLUMNS = ["seq", "town_id", "town", "kind", "target_set", "year", "total_slots", "inclusive_slots", "source"]
 TOTALS_COLUMNS = ["target_set", "total_slots", "inclusive_slots", "source"]
@@ -62,6 +59,9 @@ def _decode(raw: bytes, where: str) -> str:
 
 # Excel writes 87037 formatted as "#,##0" as "87,037"; accept that grouping, nothing looser.
 _GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+# The shipped CSVs are at most 24 KB (towns.csv); 1 MiB is 40 times that. A bigger file is not
+# the annex or the unit table (a pasted export), and would cost seconds of row-by-row checks.
+MAX_CSV_BYTES = 1 << 20
 # Counts beyond this are typing errors, and they would not survive int64 arithmetic anyway.
 _MAX_COUNT = 10**12
 
@@ -91,8 +91,8 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     Raises
     ------
     DataError
-        Missing file, not UTF-8 (e.g. saved as GBK), empty, a missing column, a blank, text or
-        negative or fractional value in an integer column.
+        Missing file, larger than :data:`MAX_CSV_BYTES`, not UTF-8 (e.g. saved as GBK), empty, a
+        missing column, a blank, text or negative or fractional value in an integer column.
 
     Examples
     --------
@@ -106,15 +106,7 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     """
     path = Path(path)
     where = display(path)
-    if not path.is_file():
-        raise DataError(f"{where}: file not found; restore it from the repository or set TUOYU_DATA_DIR")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(
-            f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check the permissions"
-        ) from None
-    text = _decode(raw, where)
+    text = _decode(read_bounded(path, MAX_CSV_BYTES, "1 MiB；随附文件最大约 24 KB"), where)
     if not text.strip():
         raise DataError(f"{where}: the file is empty; expected a header row with {', '.join(required)}")
     try:
@@ -143,7 +135,19 @@ def read_csv_strict(path: Path, required: list[str], integer_columns: list[str] 
     df = df[(df != "").any(axis=1)]
     if df.empty:
         raise DataError(f"{where}: no data rows under the header; expected one row per unit")
-    for col in integer_columns:
+    return parse_integer_columns(df, integer_columns, where)
+
+
+def parse_integer_columns(df: pd.DataFrame, columns: list[str], where: str) -> pd.DataFrame:
+    """Turn the text ``columns`` of a :func:`read_csv_strict` table into whole numbers ≥ 0.
+
+    Raises
+    ------
+    DataError
+        A blank, text, negative, fractional or implausibly large cell, naming its row and column.
+
+    """
+    for col in columns:
         # Full-width digits (２１０) typed with a Chinese input method are the same number.
         cells = df[col].str.normalize("NFKC")
         cells = cells.where(~cells.str.match(_GROUPED), cells.str.replace(",", "", regex=False))
@@ -208,7 +212,17 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     path = Path(path) if path else data_dir() / "targets.csv"
     totals_path = Path(totals_path) if totals_path else data_dir() / "targets_totals.csv"
     where = display(path)
-    df = read_csv_strict(path, TARGET_COLUMNS, ["seq", "year", "total_slots", "inclusive_slots"])
+    df = read_csv_strict(path, TARGET_COLUMNS)
+    for cell in ("town", "town_id", "seq"):
+        total = df.index[df[cell].str.fullmatch(_TOTAL_ROW)]
+        if len(total):
+            raise DataError(
+                f"{where}: 第 {total[0] + 2} 行（{cell} = '{df.at[total[0], cell]}'）是附件的合计行，不是一个单位；"
+                f"请删除这一行（合计由 {display(totals_path)} 核对）"
+            )
+    df = parse_integer_columns(df, ["seq", "year", "total_slots", "inclusive_slots"], where)
+    # A target set is due at one year-end: the year most of its rows give.
+    usual = df.groupby("target_set")["year"].agg(lambda y: y.mode().iloc[0])
     for i, row in df.iterrows():
         r = i + 2
         if row.target_set not in TARGET_SETS:
@@ -216,10 +230,16 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
                 f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
                 f"{did_you_mean(row.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}"
             )
-        if row.year != TARGET_SET_YEAR[row.target_set]:
+        if row.year != usual[row.target_set]:
+            others = df.index[(df.target_set == row.target_set) & (df.year == usual[row.target_set])]
             raise DataError(
-                f"{where}: row {r}, column 'year' = {row.year} does not match target set "
-                f"'{row.target_set}' (expected {TARGET_SET_YEAR[row.target_set]})"
+                f"{where}: 第 {r} 行（{row.town_id}，{row.target_set}）year = {row.year}，但该口径其余 "
+                f"{len(others)} 行为 {usual[row.target_set]}；同一口径的目标在同一年底到期，请改正这一行"
+            )
+        if not 1 <= row.seq <= N_UNITS:
+            raise DataError(
+                f"{where}: 第 {r} 行（序号 seq = {row.seq}，{row.town_id} {row.town}，{row.target_set}）"
+                f"不是附件的单位：附件的序号为 1–{N_UNITS}；请删除这一多余的行，或改正序号"
             )
         if row.kind not in UNIT_KINDS:
             zh = {v: k for k, v in UNIT_KINDS.items()}
@@ -259,6 +279,16 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
     if (ids > 1).any():
         bad = ids[ids > 1].index[0]
         raise DataError(f"{where}: unit name '{bad}' carries several ids; use one id per unit")
+    # One seq number names one unit, in every target set. (A unit numbered differently in two
+    # sets then always shows as a number shared by two units: 22 units fill 1–22.)
+    units = df.drop_duplicates(["seq", "town_id"])
+    clash = units[units.duplicated("seq", keep=False)]
+    if not clash.empty:
+        a, b = (df.loc[i] for i in clash.index[:2])
+        raise DataError(
+            f"{where}: 第 {a.name + 2} 行和第 {b.name + 2} 行的序号都是 {a.seq}，却是两个单位"
+            f"（{a.town_id} {a.town}、{b.town_id} {b.town}）；每个序号对应一个单位，请改正其中一行的序号"
+        )
     for ts in TARGET_SETS:
         n = int((df.target_set == ts).sum())
         if n != N_UNITS:
@@ -393,26 +423,69 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
     return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]
 
 
-def _target_rule(params: Mapping, year: int) -> tuple[str, str]:
-    """Apply the one rule: return ``(target_set, basis)``, with ``""`` as the set where none applies."""
+def target_set_years(targets: pd.DataFrame) -> dict[str, int]:
+    """Return ``{target_set: year}``: the year-end each target set is due, as the annex's ``year`` column says.
+
+    Examples
+    --------
+    >>> target_set_years(load_targets())
+    {'floor_2024': 2024, 'high_quality_2025': 2025, 'plan_2025': 2025}
+
+    """
+    years = targets.drop_duplicates("target_set").set_index("target_set")["year"]
+    return {ts: int(years[ts]) for ts in TARGET_SETS if ts in years.index}
+
+
+@functools.lru_cache(maxsize=4)
+def _annex_years_cached(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, int], ...]:
+    return tuple(target_set_years(load_targets(Path(path))).items())
+
+
+def _annex_years() -> dict[str, int]:
+    """Return the annex's ``{target_set: year}``, read once per version of ``data/targets.csv``."""
+    path = data_dir() / "targets.csv"
+    try:
+        stat = path.stat()
+    except OSError:
+        return target_set_years(load_targets(path))  # raises the loader's one-line message
+    return dict(_annex_years_cached(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+def _target_rule(params: Mapping, year: int, years: Mapping[str, int] | None = None) -> tuple[str, str]:
+    """Apply the one rule: return ``(target_set, basis)``, with ``""`` as the set where none applies.
+
+    A year takes the annex's target set due that year (its ``year`` column); where the annex
+    has several for one year, the scenario's ``target_set_2025`` picks one. After the annex's
+    last year the last target is held when ``target_after_plan`` is ``hold_2025``.
+    """
     year = int(year)
-    if year < FIRST_TARGET_YEAR:
+    years = _annex_years() if years is None else years
+    first, last = min(years.values()), max(years.values())
+    if year < first:
         return "", "before_plan"
-    if year == FIRST_TARGET_YEAR:
-        return "floor_2024", "annex"
-    if year == LAST_TARGET_YEAR:
-        return str(params["target_set_2025"]), "annex"
-    if params["target_after_plan"] == "hold_2025":
-        return str(params["target_set_2025"]), "held_2025"
+    due = [ts for ts, y in years.items() if y == year]
+    if len(due) == 1:
+        return due[0], "annex"
+    if len(due) > 1:
+        chosen = str(params["target_set_2025"])
+        if chosen not in due:
+            raise ScenarioError(
+                f"target_set_2025 = '{chosen}' 不是 {year} 年底到期的目标口径；请选择 {' 或 '.join(due)}"
+            )
+        return chosen, "annex"
+    if year > last and params["target_after_plan"] == "hold_2025":
+        return _target_rule(params, last, years)[0], "held_2025"
     return "", "none"
 
 
 def target_set_for_year(params: Mapping, year: int) -> str:
     """Return the annex target set that applies on 31 December of ``year``.
 
-    2024 → ``floor_2024``; 2025 → the scenario's ``target_set_2025``; later years keep the 2025
-    set when ``target_after_plan`` is ``hold_2025``. Allocation, demand and progress all use this
-    rule (demand through :func:`target_for_year`, which also covers years without a target).
+    Read from the annex's ``year`` column (:func:`target_set_years`): 2024 → ``floor_2024``
+    (the only set due that year); 2025 → the scenario's ``target_set_2025`` (two sets are due
+    then); later years keep the last set when ``target_after_plan`` is ``hold_2025``.
+    Allocation, demand and progress all use this rule (demand through :func:`target_for_year`,
+    which also covers years without a target).
 
     Raises
     ------
@@ -426,18 +499,23 @@ def target_set_for_year(params: Mapping, year: int) -> str:
     ['floor_2024', 'plan_2025', 'plan_2025']
 
     """
-    target_set, basis = _target_rule(params, year)
+    years = _annex_years()
+    first, last = min(years.values()), max(years.values())
+    target_set, basis = _target_rule(params, year, years)
     if basis == "before_plan":
         raise ScenarioError(
             f"no annex target for {year}: the annex sets targets for the ends of "
-            f"{FIRST_TARGET_YEAR} and {LAST_TARGET_YEAR}; start the years at "
-            f"{FIRST_TARGET_YEAR} or later"
+            f"{' and '.join(map(str, sorted(set(years.values()))))}; start the years at {first} or later"
+        )
+    if not target_set and year <= last:
+        raise ScenarioError(
+            f"no annex target for {year}: the annex sets targets for the ends of "
+            f"{' and '.join(map(str, sorted(set(years.values()))))} (its 'year' column)"
         )
     if not target_set:
         raise ScenarioError(
             f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
-            f"{LAST_TARGET_YEAR}; use --set target_after_plan=hold_2025 or end the years in "
-            f"{LAST_TARGET_YEAR}"
+            f"{last}; use --set target_after_plan=hold_2025 or end the years in {last}"
         )
     return target_set
 

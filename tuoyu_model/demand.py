@@ -65,7 +65,6 @@ DEMAND_COLUMNS = [
     "population_proxy",
     "circular_comparison",
 ]
-FLAG_LABEL_ZH = {"vacancy_risk": "空置风险", "unmet_need": "需求未满足", "": ""}
 CIRCULARITY_NOTE = (
     "Units whose population is a PROXY derived from the plan's 2025 targets (all but 旧宫镇 and 亦庄镇): "
     "their demand is proportional to their target by construction, so the demand-vs-target comparison "

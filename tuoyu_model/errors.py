@@ -36,6 +36,10 @@ class ScenarioError(TuoyuError, ValueError):
     """A scenario file or a ``--set`` override is malformed or names an unknown parameter."""
 
 
+class UsageError(TuoyuError, ValueError):
+    """The command line itself is wrong: an unknown option or command, a missing or mistyped argument."""
+
+
 class SolverError(TuoyuError, RuntimeError):
     """The optimiser did not return an optimal solution."""
 

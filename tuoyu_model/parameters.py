@@ -11,13 +11,18 @@ Every number the model uses lives in ``data/parameters/*.yaml``, one entry per p
       year: 2024
       confidence: high            # high | medium | low
       status: sourced             # sourced | derived | proxy | assumption | setting
-      min: 0                      # optional bounds, checked on every leaf value
+      min: 0                      # bounds, checked on every leaf value; required for numbers
       max: 1
+      max_reason: ...             # why, where max is over 1,000x the largest shipped value
       type: number                # number (default) | integer | bool | text
       choices: [...]              # for text parameters
 
 Loading is strict (the OpenFisca habit): unknown keys, duplicate keys, missing metadata, wrong
-types and out-of-range values are errors naming the file and the key. A scenario
+types and out-of-range values are errors naming the file and the key. Every number has an upper
+bound by one rule (``max`` at most :data:`MAX_MULTIPLE` times the largest value shipped, or a
+``max_reason``), so no finite typing error (``1e308``) reaches the solver as ``inf``; a
+``{first, last}`` pair (``index: span``) must not run backwards. The files are read by
+:mod:`tuoyu_model.yaml_reader` (no aliases, bounded nesting and size). A scenario
 (``data/scenarios/*.yaml``) has a title, a description, what it does not model, and
 ``overrides`` by parameter name; an unknown name gets a did-you-mean suggestion.
 """
@@ -28,20 +33,19 @@ import copy
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
-from tuoyu_model.paths import data_dir, display
+from tuoyu_model.paths import MAX_SCENARIO_NAME_BYTES, check_name_length, data_dir, display
+from tuoyu_model.yaml_reader import parse_yaml, read_yaml
 
 ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
-ENTRY_OPTIONAL = ("min", "max", "type", "choices", "index", "nullable", "notes", "uncertainty")
+ENTRY_OPTIONAL = ("min", "max", "max_reason", "type", "choices", "index", "nullable", "notes", "uncertainty")
 CONFIDENCE = ("high", "medium", "low")
 STATUS = ("sourced", "derived", "proxy", "assumption", "setting")  # setting: a modelling choice, not a claim
 TYPES = ("number", "integer", "bool", "text")
@@ -49,79 +53,12 @@ SCENARIO_REQUIRED = ("title", "description", "not_modelled", "overrides")
 SCENARIO_OPTIONAL = ("title_en", "notes")
 # Years a year-indexed value or a ``year`` field may name; anything else is a typing error.
 YEAR_RANGE = (1949, 2100)
-
-
-# libyaml's parser when PyYAML was built with it (5x faster on the parameter files); same safe
-# constructors and resolvers either way.
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _StrictLoader(_SafeBase):
-    """A safe YAML loader that rejects duplicate keys instead of keeping the last one."""
-
-
-class _DuplicateKeyError(yaml.constructor.ConstructorError):
-    """A mapping names the same key twice (YAML itself would silently keep the last)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-        except TypeError:  # an unhashable key: let construct_mapping report it in YAML's words
-            break
-        if duplicate:
-            raise _DuplicateKeyError(
-                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# YAML 1.1 reads 5e6 and 1e-3 as text (it wants 5.0e+6); people write them, so read them as floats.
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
-)
-
-
-def read_yaml(path: Path) -> Any:
-    """Safe-load a YAML file, rejecting duplicate keys, non-UTF-8 text and empty files.
-
-    Raises
-    ------
-    DataError
-        With the file name, the line and what to fix.
-
-    """
-    path = Path(path)
-    where = display(path)
-    if not path.is_file():
-        raise DataError(f"{where}: file not found")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{where}: cannot be read ({exc.strerror}); check the permissions") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{where}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
-    if not text.strip():
-        raise DataError(f"{where}: the file is empty; expected a YAML mapping")
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        fix = (
-            "keep one of them"
-            if isinstance(exc, _DuplicateKeyError)
-            else "check the indentation (spaces, not tabs), the colons and the brackets"
-        )
-        raise DataError(f"{where}:{line} invalid YAML: {problem}; {fix}") from None
+# The documented rule for ``max`` (data/README.md): a ceiling of plausibility at most this many
+# times the largest value shipped; a parameter shipped empty or 0, or whose ceiling is wider,
+# says why in ``max_reason``. tests/test_parameters.py holds every file to it.
+MAX_MULTIPLE = 1000
+# ``index: span`` — a ``{first, last}`` pair of years, first ≤ last.
+SPAN_KEYS = ("first", "last")
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -158,15 +95,17 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
         )
         raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}{hint}")
     if isinstance(v, float) and not math.isfinite(v):
-        raise DataError(f"{where}: '{at}' = {v} is not a finite number")
+        raise DataError(f"{where}: '{at}' = {v} 不是有限的数（not a finite number）；请填写一个具体数值")
     if kind == "integer" and v != int(v):
         raise DataError(f"{where}: '{at}' = {v} must be a whole number")
     lo, hi = entry.get("min"), entry.get("max")
     if lo is not None and v < lo or hi is not None and v > hi:
         rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}]"
+        above = hi is not None and v > hi
+        reason = f"；上限依据：{entry['max_reason']}" if above and "max_reason" in entry else ""
         raise DataError(
-            f"{where}: '{at}' = {v} is out of range {rng} ({entry.get('unit', '')}); "
-            "check the unit (e.g. a share is 0.2, not 20)"
+            f"{where}: '{at}' = {v} 超出取值范围 {rng}（{entry.get('unit', '')}）；"
+            f"请检查数值和单位（比例写 0.2，不写 20）{reason}"
         )
 
 
@@ -175,6 +114,8 @@ def _is_year(key: Any) -> bool:
 
 
 def _check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
+    if entry.get("index") == "span":
+        _check_span(where, name, value)
     if entry.get("index") == "year" and isinstance(value, Mapping):
         for key in value:
             if not _is_year(key):
@@ -184,6 +125,20 @@ def _check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
                 )
     for key, leaf in _leaves(value):
         _check_leaf(where, name, key, leaf, entry)
+
+
+def _check_span(where: str, name: str, value: Any) -> None:
+    """Refuse a span other than ``{first: Y1, last: Y2}`` with ``Y1 ≤ Y2``."""
+    if not isinstance(value, Mapping) or set(value) != set(SPAN_KEYS):
+        raise DataError(
+            f"{where}: '{name}' = {value!r} 应为首末年份 {{first: 年份, last: 年份}}，例如 {{first: 2024, last: 2025}}"
+        )
+    first, last = value["first"], value["last"]
+    if _is_number(first) and _is_number(last) and first > last:
+        raise DataError(
+            f"{where}: '{name}' 的 first = {first} 晚于 last = {last}；"
+            f"首年不能晚于末年，请交换两者，例如 {{first: {last}, last: {first}}}"
+        )
 
 
 def _is_number(v: Any) -> bool:
@@ -210,6 +165,18 @@ def _check_metadata(where: str, name: str, entry: Mapping) -> None:
         raise DataError(f"{where}: '{name}.index' = {entry['index']!r} must be a word such as year or channel")
     if "nullable" in entry and not isinstance(entry["nullable"], bool):
         raise DataError(f"{where}: '{name}.nullable' must be true or false")
+    if entry.get("type", "number") in ("number", "integer"):
+        # Every number is bounded: a typing error (extra zeros, a wrong unit, 1e308) stops here,
+        # and every product the model forms from bounded inputs stays finite.
+        for key in ("min", "max"):
+            if key not in entry:
+                raise DataError(
+                    f"{where}: 数值参数 '{name}' 缺少 '{key}'；每个数值参数都要写明取值范围，"
+                    f"上限不超过随附取值的 {MAX_MULTIPLE} 倍（否则在 max_reason 中说明理由），"
+                    "例如 min: 0 和 max: 100000"
+                )
+    if "max_reason" in entry and (not isinstance(entry["max_reason"], str) or not entry["max_reason"].strip()):
+        raise DataError(f"{where}: '{name}.max_reason' 应为一句说明上限依据的文字")
 
 
 def _check_entry(where: str, name: str, entry: Any) -> None:
@@ -428,8 +395,11 @@ def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
     return out
 
 
-def parse_cli_value(text: str) -> Any:
+def parse_cli_value(text: str, where: str = "--set") -> Any:
     """Parse the VALUE of ``--set NAME=VALUE`` as a YAML scalar or flow mapping.
+
+    It goes through the package's one YAML reader (:func:`tuoyu_model.yaml_reader.parse_yaml`):
+    no aliases, bounded nesting and size.
 
     Examples
     --------
@@ -437,12 +407,7 @@ def parse_cli_value(text: str) -> Any:
     (0.25, True, {2024: 1, 2025: 2})
 
     """
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
-    except yaml.YAMLError:
-        raise ScenarioError(
-            f"--set: cannot read value '{text}'; use a number, true/false, text or {{key: value}}"
-        ) from None
+    return parse_yaml(text, where, ScenarioError)
 
 
 def _coerce_key(key: Any, template: Mapping) -> Any:
@@ -624,7 +589,10 @@ def check_scenario_name(name: str, where: str) -> None:
     Raises
     ------
     ScenarioError
-        Empty, starting with a dot, or holding a path separator or a character Windows forbids.
+        Empty, starting with a dot, holding a path separator or a character Windows forbids, or
+        longer than :data:`tuoyu_model.paths.MAX_SCENARIO_NAME_BYTES` (207 bytes of UTF-8) —
+        the output folder, with the ``__set-<hash>`` suffix and the name it has while being
+        replaced, must fit the file system's 255 bytes.
 
     Examples
     --------
@@ -640,6 +608,7 @@ def check_scenario_name(name: str, where: str) -> None:
             f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
             "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)"
         )
+    check_name_length(name, where, MAX_SCENARIO_NAME_BYTES, "请把情景文件改为更短的名字")
 
 
 def scenario_path(name_or_path: str) -> Path:
@@ -707,7 +676,7 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
             raise ScenarioError(
                 f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; give one or the other"
             )
-        target[parts[-1]] = parse_cli_value(text)
+        target[parts[-1]] = parse_cli_value(text, f"--set {key.strip()}")
     return out
 
 
@@ -743,10 +712,7 @@ def load_scenario(
     path = scenario_path(name_or_path)
     where = display(path)
     check_scenario_name(path.stem, where)
-    try:
-        content = read_yaml(path)
-    except DataError as exc:
-        raise ScenarioError(str(exc)) from None
+    content = read_yaml(path, ScenarioError)
     if not isinstance(content, Mapping):
         raise ScenarioError(f"{where}: expected a mapping with {', '.join(SCENARIO_REQUIRED)}")
     for key in content:

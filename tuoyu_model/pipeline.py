@@ -6,7 +6,7 @@ One scenario run:
 2. in a fresh temporary folder next to the final one, execute ``notebooks/scenario_report.ipynb``
    through papermill with the kernel of the *current* Python (``sys.executable``; no kernelspec
    has to be registered) and the folder as the kernel's working directory. The notebook calls
-   :func:`tuoyu_model.model.run_model` and :func:`tuoyu_model.model.write_outputs`, which write the
+   :func:`tuoyu_model.results.run_model` and :func:`tuoyu_model.writers.write_outputs`, which write the
    tables, the workbook, the figures and ``summary.json``; with ``report=False`` the same two
    calls run in this process instead (the fast path);
 3. strip run-dependent metadata from the executed notebook, save it as ``report.ipynb`` and
@@ -41,7 +41,15 @@ from typing import Any
 
 from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options, scenario_path
-from tuoyu_model.paths import PROJECT_ROOT, data_dir, display, notebooks_dir, outputs_dir
+from tuoyu_model.paths import (
+    MAX_OUTPUT_NAME_BYTES,
+    PROJECT_ROOT,
+    check_name_length,
+    data_dir,
+    display,
+    notebooks_dir,
+    outputs_dir,
+)
 
 REPORT_NOTEBOOK = "scenario_report.ipynb"
 COMPARE_NOTEBOOK = "compare_scenarios.ipynb"
@@ -93,11 +101,11 @@ def safe_output_dir(base: Path, name: str) -> Path:
         or any(c in name for c in bad)
         or name.startswith(".")
         or any(ord(c) < 32 for c in name)
-        or len(name) > 120
     ):
         raise ScenarioError(
             f"scenario name '{name}' cannot be used as an output folder; use letters, digits, '_' and '-'"
         )
+    check_name_length(name, "输出文件夹", MAX_OUTPUT_NAME_BYTES, "请比较较少的情景或使用较短的情景名")
     base = Path(base).resolve()
     final = (base / name).resolve()
     if final.parent != base:
@@ -612,7 +620,7 @@ def write_manifest(
     """Write a scenario run's ``manifest.json`` (:func:`build_manifest`, kind ``scenario``)."""
     import json
 
-    from tuoyu_model.outputs import write_json
+    from tuoyu_model.writers import write_json
 
     summary_path = folder / "summary.json"
     solver = json.loads(summary_path.read_text("utf-8")).get("solver", {}) if summary_path.is_file() else {}
@@ -652,8 +660,9 @@ def run_scenario(
         Nothing of the previous outputs is changed.
 
     """
-    from tuoyu_model.model import run_model, write_outputs
-    from tuoyu_model.report import report_title
+    from tuoyu_model.presentation.report import report_title
+    from tuoyu_model.results import run_model
+    from tuoyu_model.writers import write_outputs
 
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()
@@ -847,8 +856,8 @@ def run_compare(
         The notebook failed; earlier outputs are unchanged.
 
     """
-    from tuoyu_model.model import run_model, write_comparison
-    from tuoyu_model.outputs import write_json
+    from tuoyu_model.results import run_model
+    from tuoyu_model.writers import write_comparison, write_json
 
     names = list(dict.fromkeys(names))
     if len(names) < 2:

@@ -168,7 +168,7 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     Raises
     ------
     ScenarioError
-        A set price above the year's cap (the plan's 20% rule).
+        A set price above the year's cap (``fee_cap_share`` of the household monthly income).
 
     Examples
     --------
@@ -187,7 +187,8 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     if float(set_price) > cap:
         raise ScenarioError(
             f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
-            f"{cap:,.2f} (20% rule, fee_cap_share); lower the price or leave it empty to charge "
+            f"{cap:,.2f} (fee_cap_share = {params['fee_cap_share']} of the household monthly income); "
+            "lower the price or leave it empty to charge "
             "the cap × inclusive_fee_share_of_cap"
         )
     return float(set_price)

@@ -123,3 +123,36 @@ def workforce_table(params: Mapping, stock: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=WORKFORCE_COLUMNS)
+
+
+def workforce_stock(
+    allocation: pd.DataFrame, towns: pd.DataFrame, years: list[int], existing_channel: str
+) -> pd.DataFrame:
+    """Slots in service by unit, year-end and channel, for :func:`workforce.workforce_table`.
+
+    Existing (end-2023) slots and converted ones are counted under ``existing_channel`` (the
+    ``existing_slots_channel`` parameter); new slots are cumulated over the years by channel.
+    Conversions only relabel existing slots, so they do not add staff.
+
+    Examples
+    --------
+    >>> alloc = pd.DataFrame({"town_id": ["a", "a"], "town": ["甲", "甲"], "year": [2024, 2025],
+    ...                       "channel": ["kindergarten"] * 2, "kind": ["inclusive"] * 2, "new_slots": [20.0, 20.0]})
+    >>> towns = pd.DataFrame({"town": ["甲"], "existing_slots_2023": [50]}, index=pd.Index(["a"], name="town_id"))
+    >>> workforce_stock(alloc, towns, [2024, 2025], "social").to_dict("records")[-2:]
+    [{'town_id': 'a', 'town': '甲', 'year': 2025, 'channel': 'kindergarten', 'slots': 40.0}, \
+{'town_id': 'a', 'town': '甲', 'year': 2025, 'channel': 'social', 'slots': 50.0}]
+
+    """
+    rows = []
+    new = allocation.groupby(["town_id", "channel", "year"])["new_slots"].sum()
+    for town_id, town in towns.iterrows():
+        for year in years:
+            cum: dict[str, float] = {}
+            for (tid, ch, y), v in new.items():
+                if tid == town_id and y <= year:
+                    cum[ch] = cum.get(ch, 0.0) + float(v)
+            cum[existing_channel] = cum.get(existing_channel, 0.0) + float(town["existing_slots_2023"])
+            for ch in sorted(cum):
+                rows.append({"town_id": town_id, "town": town["town"], "year": year, "channel": ch, "slots": cum[ch]})
+    return pd.DataFrame(rows, columns=["town_id", "town", "year", "channel", "slots"])

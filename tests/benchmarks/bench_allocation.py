@@ -45,12 +45,11 @@ sys.path.insert(0, str(ROOT))
 from tuoyu_model.allocation import (  # noqa: E402
     CHANNELS,
     AllocationInputs,
-    _result,
-    _solve_model,
     create_model,
     inputs_from_parameters,
     solve,
 )
+from tuoyu_model.allocation.solve import assign_solution, solve_model  # noqa: E402
 from tuoyu_model.parameters import load_scenario  # noqa: E402
 
 SEED = 20240101
@@ -139,7 +138,7 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
     best = None
     for _ in range(repeats):
         model = create_model(inp)
-        solved = _solve_model(model, solver)
+        solved = solve_model(model, solver)
         if best is None:
             best = [model.build_seconds, solved.record.wall_seconds, solved.record.solver_seconds]
         else:
@@ -152,22 +151,11 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
     if n_units == 0:  # the relaxation of the baseline MILP, timed the same way
         for _ in range(repeats):
             lp = create_model(inp, integer=False)
-            lp_solved = _solve_model(lp, solver)
+            lp_solved = solve_model(lp, solver)
             pair = [lp.build_seconds, lp_solved.record.wall_seconds, lp_solved.record.solver_seconds]
             relax = pair if relax is None else [min(a, b) for a, b in zip(relax, pair, strict=True)]
     t0 = time.perf_counter()
-    res = _result(
-        solved,
-        solved,
-        dict(inp.budget),
-        dict.fromkeys(inp.years, "none"),
-        [],
-        model.build_seconds,
-        solved.record.wall_seconds,
-        solved.record.solver_seconds,
-        None,
-        None,
-    )
+    res = assign_solution(solved, solved, dict(inp.budget), dict.fromkeys(inp.years, "none"), [])
     tables = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
@@ -239,7 +227,7 @@ def main() -> None:
             print(
                 f"{'':>20} baseline through solve(): {r['end_to_end']:.3f} s end to end "
                 f"(build {r['solve_api_build']:.3f} + solve {r['solve_api_solve']:.3f}, MILP and "
-                "relaxation; the rest is the pre-solve check, tables and sentences)"
+                "relaxation; the rest is the pre-solve check and the tables)"
             )
     print(f"machine: {sys.platform}, Python {sys.version.split()[0]}; channels {', '.join(CHANNELS)}")
 

@@ -87,8 +87,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of the single-report timings")
     args = parser.parse_args()
-    from tuoyu_model.model import run_model
-    from tuoyu_model.outputs import SHEETS, write_workbook
+    from tuoyu_model.results import run_model
+    from tuoyu_model.writers import workbook_tables, write_workbook
 
     tmp = Path(tempfile.mkdtemp(prefix="tuoyu-bench-"))
     cores = os.cpu_count() or 1
@@ -106,13 +106,7 @@ def main() -> None:
     excel = []
     for i in range(args.repeat):
         t0 = time.perf_counter()
-        write_workbook(
-            {
-                k: results.tables[k] if k != "budget" else results.tables["budget"].drop(columns="item_zh")
-                for _, k in SHEETS
-            },
-            tmp / f"x{i}.xlsx",
-        )
+        write_workbook(workbook_tables(results), tmp / f"x{i}.xlsx")
         excel.append(time.perf_counter() - t0)
     empty = [empty_notebook_seconds(tmp) for _ in range(args.repeat)]
     empty_cli = [papermill_cli_seconds(tmp) for _ in range(args.repeat)]

@@ -2,20 +2,18 @@
 
 A point changes a few parameters of one scenario. :class:`PointEvaluator` (one per worker) keeps
 the scenario's parameters and data, and recomputes only the parts of the allocation inputs the
-point changes: which parameters each part reads is recorded once, by running the model's own
-functions on the scenario (:func:`_reads`). The yearly share targets, the budget and the other
-single numbers are read per point; the unit capital costs and the operating subsidies are
-recomputed with :mod:`tuoyu_model.costs` and :mod:`tuoyu_model.pricing` when a parameter they
-read changes; a change to anything else the inputs read (capacities, targets, conversion
-willingness …) runs :func:`tuoyu_model.allocation.inputs_from_parameters` again (cached by those
-values). ``tests/test_sweep_lp.py`` perturbs every parameter and checks the result equals a full
-recomputation. The solve goes through :class:`tuoyu_model.sweep.lp.PointSolver`; no tables or
-sentences are made per point.
+point changes. The inputs are :func:`tuoyu_model.allocation.inputs_from_tables` of two economics
+tables, ``costs.capital_costs`` and ``pricing.operating_subsidy_table``; which parameters each of
+the three reads is recorded once, by running them on the scenario (:func:`_reads`). The tables
+are recomputed only when a parameter they read changes; ``inputs_from_tables`` (capacities,
+targets — the slow part) only when a parameter it reads, other than the single numbers read per
+point (share targets, budget, penalties …), changes. ``tests/test_sweep_lp.py`` perturbs every
+parameter and checks the result equals a full recomputation. The solve goes through
+:class:`tuoyu_model.sweep.lp.PointSolver`; no tables or sentences are made per point.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from collections import OrderedDict
@@ -27,14 +25,15 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model import costs, pricing
-from tuoyu_model.allocation import (
+from tuoyu_model.allocation.build import TOL
+from tuoyu_model.allocation.inputs import (
     KINDS,
-    TOL,
     AllocationInputs,
     _budget_by_year,
     _year_value,
-    inputs_from_parameters,
+    inputs_from_tables,
 )
+from tuoyu_model.allocation.read import SHORTFALL_KINDS, slots_missing
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import TuoyuError
 from tuoyu_model.parameters import Parameters, apply_overrides, load_scenario
@@ -82,41 +81,23 @@ class _Reads(Mapping):
         return len(self._p)
 
 
+def _plan(params: Mapping) -> list[int]:
+    return list(range(int(params["plan_years"]["first"]), int(params["plan_years"]["last"]) + 1))
+
+
 def _reads(params: Parameters, targets: pd.DataFrame, towns: pd.DataFrame) -> dict[str, set]:
     """Which parameters each part of the allocation inputs reads: ``body``, ``costs``, ``subsidy``.
 
-    ``body`` is what :func:`inputs_from_parameters` reads itself, the cost and subsidy functions
-    it calls being stood in for while it runs. If they could not be stood in for (the function
-    imported them under other names), everything it read counts as ``body``: slower, still right.
+    ``costs`` is what the unit capital costs read (:func:`_unit_costs`), ``subsidy`` what
+    ``pricing.operating_subsidy_table`` reads, ``body`` what :func:`inputs_from_tables` reads
+    itself, given the two tables.
     """
-    costs_log: set = set()
-    subsidy_log: set = set()
-    _unit_costs(_Reads(params, costs_log))
-    years = list(range(int(params["plan_years"]["first"]), int(params["plan_years"]["last"]) + 1))
-    pricing.operating_subsidy_table(_Reads(params, subsidy_log), years)
-    body: set = set()
-    called = set()
-    originals = {
-        (costs, "capital_costs"): costs.capital_costs,
-        (costs, "conversion_cost"): costs.conversion_cost,
-        (pricing, "operating_subsidy_table"): pricing.operating_subsidy_table,
-    }
-
-    def stand_in(name: str, fn: Any) -> Any:
-        def call(p: Any, *args: Any) -> Any:
-            called.add(name)
-            return fn(p._p if isinstance(p, _Reads) else p, *args)
-
-        return call
-
-    with contextlib.ExitStack() as stack:
-        for (module, name), fn in originals.items():
-            setattr(module, name, stand_in(name, fn))
-            stack.callback(setattr, module, name, fn)
-        inputs_from_parameters(_Reads(params, body), targets, towns)
-    if len(called) < len(originals):
-        body |= costs_log | subsidy_log
-    return {"body": body, "costs": costs_log, "subsidy": subsidy_log}
+    logs: dict[str, set] = {"body": set(), "costs": set(), "subsidy": set()}
+    cap = costs.capital_costs(_Reads(params, logs["costs"]))
+    _unit_costs(cap, _Reads(params, logs["costs"]))
+    sub = pricing.operating_subsidy_table(_Reads(params, logs["subsidy"]), _plan(params))
+    inputs_from_tables(_Reads(params, logs["body"]), targets, towns, cap, sub)
+    return logs
 
 
 def _key(params: Parameters, names: set) -> str:
@@ -195,7 +176,7 @@ class PointEvaluator:
         self.params = self.scenario.parameters
         self.targets = load_targets()
         self.towns = load_towns(targets=self.targets)
-        self.base = inputs_from_parameters(self.params, self.targets, self.towns)
+        self.base = self._full(self.params)
         reads = _reads(self.params, self.targets, self.towns)
         self.costs_reads = reads["costs"]
         self.subsidy_reads = reads["subsidy"]
@@ -205,30 +186,28 @@ class PointEvaluator:
         self._subsidy = _LRU()
         self.solver = PointSolver()
 
+    def _full(self, params: Parameters) -> AllocationInputs:
+        cap = costs.capital_costs(params)
+        return inputs_from_tables(
+            params, self.targets, self.towns, cap, pricing.operating_subsidy_table(params, _plan(params))
+        )
+
     def point_parameters(self, values: Mapping[str, Any]) -> Parameters:
         """Return the scenario's parameters with a point's ``{dotted name: value}`` applied (validated)."""
         return apply_overrides(self.params, merge_overrides(values), "sweep") if values else self.params
 
     def inputs(self, params: Parameters) -> AllocationInputs:
         """Allocation inputs for ``params``, recomputing only the parts whose parameters differ."""
-        slow = self._slow.get_or(
-            _key(params, self.slow_reads), lambda: inputs_from_parameters(params, self.targets, self.towns)
-        )
+        slow = self._slow.get_or(_key(params, self.slow_reads), lambda: self._full(params))
         years = list(slow.years)
-        unit_costs, conversion = self._costs.get_or(_key(params, self.costs_reads), lambda: _unit_costs(params))
+        unit_costs = self._costs.get_or(
+            _key(params, self.costs_reads), lambda: _unit_costs(costs.capital_costs(params), params)
+        )
         subsidy = self._subsidy.get_or(
             _key(params, self.subsidy_reads),
-            lambda: pricing.operating_subsidy_table(params, years)[
-                ["year", "channel", "subsidy_per_slot_year_yuan"]
-            ].copy(),
+            lambda: _subsidy(pricing.operating_subsidy_table(params, years), years),
         )
-        return replace(
-            slow,
-            unit_costs=unit_costs,
-            conversion_cost_yuan=conversion,
-            operating_subsidy=subsidy,
-            **scalar_fields(params, years),
-        )
+        return replace(slow, unit_costs=unit_costs, operating_subsidy=subsidy, **scalar_fields(params, years))
 
     def evaluate(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Metrics of one point (see :func:`solve_point`) plus its fee cap by year; errors become a status."""
@@ -243,21 +222,28 @@ class PointEvaluator:
         return row
 
 
-def _unit_costs(params: Mapping) -> tuple[pd.DataFrame, float]:
-    """Public capital per new slot by allowed channel × kind, and per conversion (as the inputs build them)."""
-    cc = costs.capital_costs(params)
+def _unit_costs(capital: pd.DataFrame, params: Mapping) -> pd.DataFrame:
+    """Public capital per new slot by allowed channel × kind, as :func:`inputs_from_tables` makes it."""
+    cc = capital.set_index("channel") if "channel" in capital.columns else capital
     allowed = params["allowed_kinds"]
-    uc = []
-    for c in CHANNELS:
-        for k in KINDS:
-            if allowed[c][k]:
-                col = "public_capital_inclusive_yuan" if k == "inclusive" else "public_capital_market_yuan"
-                uc.append({"channel": c, "kind": k, "capital_public_yuan": float(cc.loc[c, col])})
-    return pd.DataFrame(uc), float(costs.conversion_cost(params))
+    return pd.DataFrame(
+        [
+            {"channel": c, "kind": k, "capital_public_yuan": float(cc.loc[c, f"public_capital_{k}_yuan"])}
+            for c in CHANNELS
+            for k in KINDS
+            if allowed[c][k]
+        ]
+    )
+
+
+def _subsidy(table: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Operating subsidy per slot-year by year and channel, as :func:`inputs_from_tables` takes it."""
+    ops = table.loc[table.year.isin(years), ["year", "channel", "subsidy_per_slot_year_yuan"]]
+    return ops.reset_index(drop=True)
 
 
 def scalar_fields(params: Mapping, years: list[int]) -> dict[str, Any]:
-    """Return the AllocationInputs fields that are one parameter each, as :func:`inputs_from_parameters` reads them."""
+    """Return the AllocationInputs fields that are one parameter each, as :func:`inputs_from_tables` reads them."""
     return {
         "share_target": {y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
         "budget": _budget_by_year(params, years),
@@ -333,12 +319,16 @@ def _spending(a: ModelArrays, inputs: AllocationInputs, value: np.ndarray, v: np
 
 
 def _final_shortfall(inputs: AllocationInputs, a: ModelArrays, value: np.ndarray, short: dict) -> float:
-    """Slots missing at the last year-end counted once, as ``summary.json``'s ``shortfall_final_slots``."""
+    """Slots missing at the last year-end counted once, as ``summary.json``'s ``shortfall_final_slots``.
+
+    Each kind summed as the stock table rounds it (6 decimals, then 2), the centre's as
+    ``allocation.read.centre_shortfall`` counts it at the last year-end, then :func:`slots_missing`.
+    """
     last = max(inputs.years)
-
-    def fam(f: str) -> float:
-        return _round(sum(float(_clean(u, 6)) for k, u in short.items() if k[0] == f and k[2] == last))
-
+    by_kind = {
+        f: _round(sum(float(_clean(u, 6)) for k, u in short.items() if k[0] == f and k[2] == last))
+        for f in SHORTFALL_KINDS
+    }
     centre = 0.0
     cy = inputs.centre_year
     if inputs.centre_slots > 0 and cy is not None and cy in inputs.years:
@@ -347,7 +337,8 @@ def _final_shortfall(inputs: AllocationInputs, a: ModelArrays, value: np.ndarray
         elif last > cy:
             built = float(value[a.x_meta["channel"] == "centre"].sum())
             centre = float(_clean(max(0.0, inputs.centre_slots - built), 6))
-    return _round(fam("total") + max(fam("inclusive"), fam("coverage"), fam("share")) + _round(centre))
+    by_kind["centre"] = _round(centre)
+    return _round(slots_missing(by_kind))
 
 
 def _binding(a: ModelArrays, sol: Solution, short: dict) -> tuple[str, str]:

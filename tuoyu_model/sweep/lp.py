@@ -1,6 +1,6 @@
 r"""The allocation problem as arrays, for many solves: build a highspy model once, then change numbers.
 
-:func:`tuoyu_model.allocation.create_model` builds PuLP objects, right for one run and its
+:func:`tuoyu_model.allocation.build.create_model` builds PuLP objects, right for one run and its
 tables, too slow for a thousand points. :func:`model_arrays` computes the same problem —
 the same columns in PuLP's order (sorted by name), the same rows in the same order, the same
 coefficients computed with the same floating-point operations — straight from
@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tuoyu_model.allocation import TOL, AllocationInputs, centre_host_rule
-from tuoyu_model.allocation_solver import quiet_stdout
+from tuoyu_model.allocation.build import TOL
+from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
+from tuoyu_model.allocation.solver import quiet_stdout
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import DataError
 
@@ -526,10 +527,10 @@ class PointSolver:
 
     Examples
     --------
-    >>> from tuoyu_model.allocation import _toy_inputs
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
     >>> s = PointSolver()
-    >>> arrays = model_arrays(_toy_inputs())
-    >>> s.solve(arrays, _toy_inputs()).status
+    >>> arrays = model_arrays(toy_inputs())
+    >>> s.solve(arrays, toy_inputs()).status
     'Optimal'
 
     """

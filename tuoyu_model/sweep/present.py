@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tuoyu_model.figures import legend_below, new_figure, save_figure, styled
-from tuoyu_model.outputs import Sheet, write_sheets
 from tuoyu_model.parameters import default_parameters
+from tuoyu_model.presentation.figures import legend_below, new_figure, save_figure, styled
+from tuoyu_model.writers import Sheet, write_sheets
 
 WAN = 1e4
 KIND_ZH = {

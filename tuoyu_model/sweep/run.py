@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from tuoyu_model.errors import ScenarioError, TuoyuError
-from tuoyu_model.outputs import write_csv, write_json
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import data_dir, display, notebooks_dir
 from tuoyu_model.pipeline import (
@@ -42,6 +41,7 @@ from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points
 from tuoyu_model.sweep.present import save_figures, write_workbook
 from tuoyu_model.sweep.spec import SweepSpec, load_spec
+from tuoyu_model.writers import write_csv, write_json
 
 SWEEP_NOTEBOOK = "sweep_report.ipynb"
 TOP_FACTORS = 5  # assumptions named in the summary (and in a scenario report's 不确定性 section)

@@ -38,11 +38,11 @@ from tuoyu_model.parameters import (
     apply_overrides,
     check_distribution,
     load_scenario,
-    read_yaml,
     uncertain_factors,
 )
 from tuoyu_model.paths import display
 from tuoyu_model.sweep.evaluate import merge_overrides
+from tuoyu_model.yaml_reader import read_yaml
 
 KINDS = ("grid", "draws", "sensitivity")
 METHODS = ("morris", "sobol")
@@ -243,10 +243,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     where = display(path)
     if path.suffix not in (".yaml", ".yml"):
         raise SpecError(f"{where}: 方案文件应为 .yaml 文件，例如 data/sweeps/share_target_curve.yaml")
-    try:
-        raw = read_yaml(path)
-    except TuoyuError as exc:
-        raise SpecError(str(exc)) from None
+    raw = read_yaml(path, SpecError)  # safe, bounded (size, depth, aliases), duplicate keys refused
     if not isinstance(raw, Mapping):
         raise SpecError(f"{where}: 应为 YAML 映射（title、scenario、grid/draws/sensitivity …）")
     for key in raw:

@@ -5,7 +5,8 @@ Before solving, :func:`presolve_notes` says what the inputs make impossible; aft
 
 The pre-solve check follows spopt's habit: explain with numbers what the data make impossible,
 so a shortfall in the results is never a surprise. The penalties keep the LP feasible, so these
-findings are notes, not errors.
+findings are notes (:class:`~tuoyu_model.allocation.read.Note` records, worded by
+:func:`tuoyu_model.presentation.sentences.note_text`), not errors.
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.allocation import AllocationInputs, AllocationResult, centre_host_rule, wan
+from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
+from tuoyu_model.allocation.read import AllocationResult, Note
 
 CHECK_TOL = 1e-4  # slots or yuan; the solver's feasibility tolerance is 1e-7 relative
 BUDGET_REL = 1e-9  # budget items rebuilt from the tables agree with result.budget to this share…
 BUDGET_ABS = 0.01  # …plus a cent: result.budget is rounded to the cent
 
 
-def _yuan(x: float) -> str:
-    """Money in the English half of a note; the Chinese half says 万元 (:func:`wan`)."""
-    return f"¥{x:,.0f}"
-
-
-def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list[str]:
-    """Return sentences (Chinese / English) on targets the inputs cannot meet, with numbers.
+def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list[Note]:
+    """Return notes on targets the inputs cannot meet, with the numbers that show it.
 
     Parameters
     ----------
@@ -36,16 +33,19 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
 
     Returns
     -------
-    list of str
-        Empty when nothing is evidently out of reach.
+    list of Note
+        Empty when nothing is evidently out of reach. Codes: ``unit_total_unreachable``,
+        ``unit_inclusive_unreachable``, ``district_inclusive_unreachable``,
+        ``centre_outside_years``, ``budget_below_committed``, ``budget_below_need``,
+        ``max_slots_without_budget``.
 
     Examples
     --------
-    >>> from tuoyu_model.allocation import _toy_inputs
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
     >>> from dataclasses import replace
-    >>> presolve_notes(replace(_toy_inputs(), budget={2024: 500.0}))[0].split(" / ")[0]
-    '2024年预算扣除存量运营补贴后共0.05万元，低于新增10个普惠托位（单位目标及0%占比要求）至少所需的0.10万元（按最便宜的渠道依次计算，每个托位最低约100元），将出现普惠缺口'
-
+    >>> presolve_notes(replace(toy_inputs(), budget={2024: 500.0}))
+    [Note(code='budget_below_need', values={'first_year': 2024, 'year': 2024, 'free_yuan': 500.0, \
+'slots': 10.0, 'share': 0.0, 'need_yuan': 1000.0, 'cheapest_yuan': 100.0})]
 
     """
     budget = dict(inputs.budget if budget is None else budget)
@@ -70,20 +70,13 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             target = tg.at[(i, y), "target_total"]
             name = units.at[i, "town"]
             if target > reach + 1e-9:
-                notes.append(
-                    f"{y}年{name}托位目标{target:,.0f}个，但现有{s0:,.0f}个加各渠道产能最多{reach:,.0f}个，"
-                    f"至少缺{target - reach:,.0f}个 / {y} {i}: target {target:,.0f} slots but the existing "
-                    f"{s0:,.0f} plus channel capacity reach at most {reach:,.0f}: short by at least "
-                    f"{target - reach:,.0f}"
-                )
+                said = {"year": y, "town_id": i, "town": name, "target": target, "existing": s0, "reach": reach}
+                notes.append(Note("unit_total_unreachable", said))
             want = max(tg.at[(i, y), "target_inclusive"], tg.at[(i, y), "min_inclusive"])
             reach_i = i0 + cap_inc.get((i, y), 0.0) + conv.get((i, y), 0.0) + extra
             if want > reach_i + 1e-9:
-                notes.append(
-                    f"{y}年{name}普惠托位需{want:,.0f}个，但现有普惠{i0:,.0f}个加普惠产能和存量转化最多"
-                    f"{reach_i:,.0f}个 / {y} {i}: {want:,.0f} inclusive slots required but the existing "
-                    f"{i0:,.0f} plus inclusive capacity and conversions reach at most {reach_i:,.0f}"
-                )
+                said = {"year": y, "town_id": i, "town": name, "required": want, "existing": i0, "reach": reach_i}
+                notes.append(Note("unit_inclusive_unreachable", said))
         # The district's inclusive slots needed: unit targets, and the share of the slots that
         # the unit totals force at least.
         s = inputs.share_target.get(y, 0.0)
@@ -99,17 +92,11 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             + centre_cap
         )
         if need_inc[y] > max_inc + 1e-9:
-            notes.append(
-                f"{y}年全区至少需要普惠托位{need_inc[y]:,.0f}个（占比目标{s:.0%}），"
-                f"但最多只能有{max_inc:,.0f}个 / {y}: the district needs at least {need_inc[y]:,.0f} "
-                f"inclusive slots ({s:.0%} share) but can reach at most {max_inc:,.0f}"
-            )
+            said = {"year": y, "required": need_inc[y], "share": s, "reach": max_inc}
+            notes.append(Note("district_inclusive_unreachable", said))
     if inputs.centre_slots > 0 and inputs.centre_year is not None and not (years[0] <= inputs.centre_year <= years[-1]):
-        notes.append(
-            f"区托育综合服务中心要求在{inputs.centre_year}年建成，不在规划年份{years[0]}–{years[-1]}内，"
-            f"本次不作约束 / the district centre is due in {inputs.centre_year}, outside the planned years "
-            f"{years[0]}–{years[-1]}; not constrained in this run"
-        )
+        said = {"centre_year": inputs.centre_year, "first_year": years[0], "last_year": years[-1]}
+        notes.append(Note("centre_outside_years", said))
     # Money: the committed subsidies of the existing inclusive slots come first each year; then the
     # inclusive slots required by year y must have been paid from the budgets up to y, each at
     # least at the cheapest way to add one (capital + part-year subsidy, or a conversion).
@@ -124,12 +111,8 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
             break  # an unlimited year makes every later bound void
         committed = float(op.loc[(y, ex)]) * i0_all
         if b < committed - 1e-6:
-            notes.append(
-                f"{y}年预算{wan(b)}低于2023年底存量普惠托位{i0_all:,.0f}个的运营补贴"
-                f"{wan(committed)}，新增和转化均无资金 / budget {y} of {_yuan(b)} is below the "
-                f"{_yuan(committed)} committed to the operating subsidies of the {i0_all:,.0f} existing "
-                "inclusive slots: nothing is left for new or converted slots"
-            )
+            said = {"year": y, "budget_yuan": b, "committed_yuan": committed, "existing_inclusive": i0_all}
+            notes.append(Note("budget_below_committed", said))
         free_money += max(0.0, b - committed)
         # Cheapest first over the district's pools (a fractional knapsack): a valid lower bound,
         # since each slot costs at least its capital plus part of a year's subsidy in some year ≤ y.
@@ -153,23 +136,18 @@ def presolve_notes(inputs: AllocationInputs, budget: dict | None = None) -> list
         # the cheapest way that has room: an empty pool (no conversions possible) prices nothing
         cheapest = min((u for u, room in pools if room > 0), default=min(u for u, _ in pools))
         if to_add > 0 and free_money < floor - 1e-6:
-            span = f"{years[0]}–{y}" if y != years[0] else f"{y}"
-            notes.append(
-                f"{span}年预算扣除存量运营补贴后共{wan(free_money)}，低于新增{to_add:,.0f}个普惠托位"
-                f"（单位目标及{inputs.share_target.get(y, 0):.0%}占比要求）至少所需的{wan(floor)}"
-                f"（按最便宜的渠道依次计算，每个托位最低约{cheapest:,.0f}元），将出现普惠缺口 / "
-                f"budget {span} leaves {_yuan(free_money)} "
-                f"after the committed subsidies of existing slots, below the {_yuan(floor)} needed at least "
-                f"for the {to_add:,.0f} inclusive slots required by the unit targets and the "
-                f"{inputs.share_target.get(y, 0):.0%} share, taking the cheapest ways first "
-                f"(from {_yuan(cheapest)} a slot); "
-                "expect inclusive shortfalls"
-            )
+            said = {
+                "first_year": years[0],
+                "year": y,
+                "free_yuan": free_money,
+                "slots": to_add,
+                "share": inputs.share_target.get(y, 0),
+                "need_yuan": floor,
+                "cheapest_yuan": cheapest,
+            }
+            notes.append(Note("budget_below_need", said))
     if inputs.objective == "max_slots" and all(budget.get(y) is None for y in years):
-        notes.append(
-            "目标为“托位最多”但未设预算：方案将用满各渠道产能 / objective 'max_slots' without a budget "
-            "builds every slot the capacities allow"
-        )
+        notes.append(Note("max_slots_without_budget"))
     return notes
 
 
@@ -181,8 +159,8 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
 
     Examples
     --------
-    >>> from tuoyu_model.allocation import _toy_inputs, solve
-    >>> inp = _toy_inputs()
+    >>> from tuoyu_model.allocation import solve, toy_inputs
+    >>> inp = toy_inputs()
     >>> check_solution(solve(inp), inp)
     []
 

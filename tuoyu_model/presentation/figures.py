@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from tuoyu_model.errors import ReportError
-from tuoyu_model.outputs import VALUE_LABELS, WAN
+from tuoyu_model.presentation.vocabulary import VALUE_LABELS, WAN
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 110

@@ -1,6 +1,6 @@
 """Solver plumbing for the allocation LP: pick HiGHS or CBC, time it, check the status.
 
-Kept apart from the model so the formulation in :mod:`tuoyu_model.allocation` reads as
+Kept apart from the model so the builders in :mod:`tuoyu_model.allocation.build` read as
 mathematics. PuLP's HiGHS bridge passes the model to highspy one column and one row at a
 time; :class:`BulkHiGHS` hands it over in three array calls instead, so the transfer does not
 dominate the solve on large districts.
@@ -12,12 +12,15 @@ import contextlib
 import functools
 import os
 import re
+import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import pulp
+from pulp.apis.coin_api import pulp_cbc_path
 
 from tuoyu_model.errors import SolverError
 
@@ -41,8 +44,6 @@ def quiet_stdout():
     descriptor, so silencing it would let the banner into the report. Python-level output is
     flushed first and untouched outside the block.
     """
-    import sys
-
     sys.stdout.flush()
     try:
         saved = os.dup(1)
@@ -67,7 +68,7 @@ class BulkHiGHS(pulp.HiGHS):
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
         """Pass columns, objective and rows to highspy as arrays (one call each)."""
-        import highspy
+        import highspy  # optional (PuLP's HiGHS bridge); imported only when HiGHS solves
 
         inf = highspy.kHighsInf
         h = lp.solverModel
@@ -138,10 +139,6 @@ def cbc_path() -> str:
     PuLP 3.3 deprecates ``PULP_CBC_CMD``; ``COIN_CMD`` pointed at the bundled binary is the same
     solver without the warning.
     """
-    import shutil
-
-    from pulp.apis.coin_api import pulp_cbc_path
-
     found = shutil.which("cbc")
     return found or pulp.COIN_CMD.executableExtension(pulp_cbc_path)
 
@@ -159,8 +156,8 @@ def solver_version(name: str) -> str:
     return f"CBC ({'bundled with PuLP ' + pulp.__version__ if 'solverdir' in path else path})"
 
 
-def resolve_solver(name: str) -> tuple[str, str]:
-    """Return the solver actually used and a note when HiGHS was asked for but is missing.
+def resolve_solver(name: str) -> tuple[str, bool]:
+    """Return the solver actually used, and whether it is CBC because HiGHS was asked for but is missing.
 
     Raises
     ------
@@ -174,8 +171,8 @@ def resolve_solver(name: str) -> tuple[str, str]:
             f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)"
         )
     if name == "highs" and not highs_available():
-        return "cbc", "HiGHS (highspy) is not installed; solved with PuLP's bundled CBC instead."
-    return name, ""
+        return "cbc", True
+    return name, False
 
 
 def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: str = "simplex") -> SolveRecord:

@@ -1,0 +1,496 @@
+"""Build the allocation LP: :func:`create_model` is a list of builders, each adding one part.
+
+Each builder is a verb named after what it adds (the way PyPSA's ``create_model`` reads):
+variables, targets, capacities, the district share and centre, the budget rows, the objective.
+Constraint names are ``<family>-<town>-<year>``; rows are added unit by unit, then the district's,
+whatever the order of the builders. The formulation is written out in the package docstring
+(:mod:`tuoyu_model.allocation`) and in ``docs/formulation.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pulp
+
+from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
+from tuoyu_model.costs import CHANNELS
+from tuoyu_model.errors import DataError
+
+TOL = 1e-6  # values below this (slots or yuan) are solver noise
+GE, LE, EQ = pulp.LpConstraintGE, pulp.LpConstraintLE, pulp.LpConstraintEQ
+# Row blocks, in the order rows reach the solver within a unit (then the district's rows).
+TARGETS, CAPACITY, CONVERSION = 0, 1, 2
+SHARE, CENTRE, CENTRE_SITE, BUDGET = 0, 1, 2, 3
+
+
+@dataclass
+class _Rows:
+    """Metadata of the named constraints, in the order they were added to the problem."""
+
+    cons: list = field(default_factory=list)
+    family: list = field(default_factory=list)
+    town: list = field(default_factory=list)
+    year: list = field(default_factory=list)
+    scale: list = field(default_factory=list)  # e.g. slots per share point, for reading the duals
+    pending: list = field(default_factory=list)  # (order key, row) until commit()
+
+    def add(
+        self,
+        key: tuple,
+        pairs: list,
+        sense: int,
+        rhs: float,
+        family: str,
+        town: str,
+        year: int,
+        scale: float = 1.0,
+    ) -> None:
+        """Queue the row ``family-town-year``; ``key`` places it (unit position, block)."""
+        self.pending.append((key, pairs, sense, rhs, family, town, year, scale))
+
+    def commit(self, prob: pulp.LpProblem) -> None:
+        """Add the queued rows to ``prob``, sorted by key (stable: a builder's own order holds)."""
+        for _key, pairs, sense, rhs, family, town, year, scale in sorted(self.pending, key=lambda r: r[0]):
+            con = pulp.LpConstraint(
+                pulp.LpAffineExpression(pairs), sense=sense, name=f"{family}-{town}-{year}", rhs=rhs
+            )
+            prob.addConstraint(con)
+            self.cons.append(con)
+            self.family.append(family)
+            self.town.append(town)
+            self.year.append(year)
+            self.scale.append(scale)
+        self.pending.clear()
+
+
+@dataclass
+class AllocationModel:
+    """A built (not yet solved) allocation problem with the metadata to read it back.
+
+    ``x_meta`` holds ``town_id, year, channel, kind, scale`` (slots per unit of the variable) and
+    ``capital`` (public yuan per slot) of each new-slot variable; ``v_meta`` ``town_id, year`` of
+    each conversion variable; ``short`` maps ``(family, town, year)`` to its shortfall variable.
+    """
+
+    prob: pulp.LpProblem
+    inputs: AllocationInputs
+    integer: bool
+    x_vars: list = field(default_factory=list)
+    x_meta: pd.DataFrame = field(default_factory=pd.DataFrame)
+    v_vars: list = field(default_factory=list)
+    v_meta: pd.DataFrame = field(default_factory=pd.DataFrame)
+    short: dict = field(default_factory=dict)
+    rows: _Rows = field(default_factory=_Rows)
+    centre_sites: dict = field(default_factory=dict)  # town_id -> binary var (integer auto mode)
+    centre_host: str | None = None
+    committed: dict = field(default_factory=dict)  # year -> committed operating subsidy (yuan)
+    budget_rhs: dict = field(default_factory=dict)  # year -> yuan limit on decided spending, or None
+    build_seconds: float = 0.0
+    data: _Data | None = None
+
+
+@dataclass
+class _Data:
+    """The inputs as the coefficient lookups the builders share."""
+
+    years: list
+    ypos: dict
+    units: list
+    upos: dict
+    S0: dict
+    I0: dict
+    op: dict  # (year, channel) -> operating subsidy per slot-year
+    cap: dict  # (town, channel, year) -> cumulative capacity (centre added by rule)
+    vcap: dict  # (town, year) -> cumulative conversion capacity
+    allowed: list  # (channel, kind, public capital per slot)
+    T: dict
+    TI: dict
+    MI: dict
+    centre_year: int | None  # the centre row's year (None: no row)
+    classes: bool
+    cat: str
+    xm: list = field(default_factory=list)  # per x variable: (town, year, channel, kind, slots per unit, capital)
+    vm: list = field(default_factory=list)  # per v variable: (town, year)
+    by_unit_x: dict = field(default_factory=dict)  # town -> [(var, year, channel, kind, slots per unit)]
+    by_unit_v: dict = field(default_factory=dict)  # town -> [(var, year)]
+
+
+def _phi(tau: int, t: int, f: float) -> float:
+    """Share of year ``t`` a slot opened in ``tau`` is in service: ``f`` in its first year, else 1."""
+    return f if t == tau else 1.0
+
+
+def _rows(df: pd.DataFrame, *cols: str):
+    """Iterate the columns ``cols`` of ``df`` as plain tuples (much faster than itertuples)."""
+    return zip(*(df[c].tolist() for c in cols), strict=True)
+
+
+def create_model(
+    inputs: AllocationInputs,
+    budget_rhs: dict | None = None,
+    integer: bool | None = None,
+) -> AllocationModel:
+    """Build the PuLP problem (the formulation is in the package docstring).
+
+    Expressions are assembled from prepared coefficient lists, never by repeated ``+=``, so
+    building stays well below the solver's time at every size.
+
+    Parameters
+    ----------
+    inputs : AllocationInputs
+    budget_rhs : dict, optional
+        Year → absolute budget in yuan (``None`` = no row); default ``inputs.budget``.
+    integer : bool, optional
+        Integer decisions (default ``inputs.integer_classes or inputs.whole_slots``): whole
+        slots, and whole classes when ``inputs.integer_classes``; ``False`` builds the linear
+        relaxation (the duals come from it).
+
+    Returns
+    -------
+    AllocationModel
+
+    Examples
+    --------
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
+    >>> m = create_model(toy_inputs())
+    >>> list(zip(m.rows.family, m.rows.town, m.rows.year))[:3], len(m.x_vars)
+    ([('total', 'a', 2024), ('inclusive', 'a', 2024), ('capacity_community', 'a', 2024)], 2)
+
+    """
+    t0 = time.perf_counter()
+    integer = (inputs.integer_classes or inputs.whole_slots) if integer is None else integer
+    m = AllocationModel(pulp.LpProblem("tuoyu_allocation", pulp.LpMinimize), inputs, integer)
+    m.budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
+    m.data = prepare(inputs, integer)
+    add_committed_spending(m)
+    add_centre_sites(m)
+    add_slot_variables(m)
+    add_conversion_variables(m)
+    add_shortfall_variables(m)
+    add_target_constraints(m)
+    add_capacity_constraints(m)
+    add_conversion_constraints(m)
+    add_share_constraints(m)
+    add_centre_constraints(m)
+    add_budget_constraints(m)
+    add_objective(m)
+    m.rows.commit(m.prob)
+    m.build_seconds = time.perf_counter() - t0
+    return m
+
+
+def prepare(inputs: AllocationInputs, integer: bool) -> _Data:
+    """Check the inputs the model needs and index them for the builders.
+
+    Raises
+    ------
+    DataError
+        No operating subsidy for some year and channel, or an unknown objective.
+
+    """
+    years = list(inputs.years)
+    units = list(inputs.units.index)
+    op = {
+        (int(r[0]), r[1]): float(r[2])
+        for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")
+    }
+    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    if missing:
+        raise DataError(
+            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
+            "(pricing.operating_subsidy_table); give one row per year and channel"
+        )
+    if inputs.objective not in ("min_cost", "max_slots"):
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
+        )
+    tgt = inputs.targets
+    keys = list(zip(tgt.town_id.tolist(), tgt.year.astype(int).tolist(), strict=True))
+    return _Data(
+        years=years,
+        ypos={y: j for j, y in enumerate(years)},
+        units=units,
+        upos={i: n for n, i in enumerate(units)},
+        S0=inputs.units["initial_total"].to_dict(),
+        I0=inputs.units["initial_inclusive"].to_dict(),
+        op=op,
+        cap={
+            (i, c, int(y)): float(v)
+            for i, c, y, v in _rows(inputs.capacity, "town_id", "channel", "year", "capacity_slots")
+            if c != "centre"
+        },
+        vcap={
+            (i, int(y)): float(v) for i, y, v in _rows(inputs.conversion_capacity, "town_id", "year", "capacity_slots")
+        },
+        allowed=[(c, k, float(a)) for c, k, a in _rows(inputs.unit_costs, "channel", "kind", "capital_public_yuan")],
+        T=dict(zip(keys, tgt.target_total.astype(float).tolist(), strict=True)),
+        TI=dict(zip(keys, tgt.target_inclusive.astype(float).tolist(), strict=True)),
+        MI=dict(zip(keys, tgt.min_inclusive.astype(float).tolist(), strict=True)),
+        centre_year=None,
+        classes=integer and inputs.integer_classes,
+        cat=pulp.LpInteger if integer else pulp.LpContinuous,
+    )
+
+
+def add_committed_spending(m: AllocationModel) -> None:
+    """Record each year's operating subsidy committed to the existing inclusive slots (yuan).
+
+    Not a decision: a constant of the objective (min_cost) and taken off each budget row.
+    """
+    inp, d = m.inputs, m.data
+    m.committed = {y: d.op[(y, inp.existing_channel)] * sum(d.I0.values()) for y in d.years}
+
+
+def add_centre_sites(m: AllocationModel) -> None:
+    """Give the district centre its capacity in its host, or a binary site choice per unit.
+
+    With ``district_centre_unit: auto`` in whole classes every unit may host it and binaries
+    ``site_<unit>`` choose one; otherwise the host is :func:`centre_host_rule`'s.
+    """
+    inp, d = m.inputs, m.data
+    m.centre_host = host = centre_host_rule(inp)
+    if host is None:
+        return
+    # In integer mode the site is chosen by binaries; its linear relaxation (solved for the
+    # rounding cost and the duals) keeps the same rows with 0 ≤ z ≤ 1, so it is a true
+    # relaxation and the rounding cost is never negative.
+    choose = inp.integer_classes and inp.centre_unit == "auto"
+    q = inp.slots_per_class.get("centre", 1) if inp.integer_classes else 1
+    ccap = math.ceil(inp.centre_slots / q) * q
+    for i in d.units if choose else [host]:
+        for y in d.years:
+            d.cap[(i, "centre", y)] = ccap
+    if choose:
+        m.centre_sites = {
+            i: m.prob.add_variable(
+                f"site_{i}", lowBound=0, upBound=1, cat=pulp.LpInteger if m.integer else pulp.LpContinuous
+            )
+            for i in d.units
+        }
+    cy = inp.centre_year
+    d.centre_year = cy if d.years[0] <= cy <= d.years[-1] else None  # outside: the pre-solve check says so
+
+
+def add_slot_variables(m: AllocationModel) -> None:
+    """Add ``x_<unit>_<year>_<channel>_<kind>``: new slots (or whole classes) where a channel has room."""
+    inp, d = m.inputs, m.data
+    xm = d.xm
+    for i in d.units:
+        for c, k, a in d.allowed:
+            if max((d.cap.get((i, c, y), 0.0) for y in d.years), default=0.0) <= TOL:
+                continue
+            q = inp.slots_per_class.get(c, 1) if d.classes else 1
+            for y in d.years:
+                if d.cap.get((i, c, y), 0.0) <= TOL:
+                    continue
+                m.x_vars.append(m.prob.add_variable(f"x_{i}_{y}_{c}_{k}", lowBound=0, cat=d.cat))
+                xm.append((i, y, c, k, float(q), a))
+    cols = list(zip(*xm, strict=True)) if xm else [()] * 6
+    m.x_meta = pd.DataFrame(
+        {
+            "town_id": pd.Series(cols[0], dtype=object),
+            "year": pd.Series(cols[1], dtype="int64"),
+            "channel": pd.Series(cols[2], dtype=object),
+            "kind": pd.Series(cols[3], dtype=object),
+            "scale": pd.Series(cols[4], dtype=float),
+            "capital": pd.Series(cols[5], dtype=float),
+        }
+    )
+    d.by_unit_x = {i: [] for i in d.units}
+    for var, (i, y, c, k, q, _a) in zip(m.x_vars, xm, strict=True):
+        d.by_unit_x[i].append((var, y, c, k, q))
+
+
+def add_conversion_variables(m: AllocationModel) -> None:
+    """Add ``v_<unit>_<year>``: existing market slots converted to inclusive, where some are convertible."""
+    d = m.data
+    vm = d.vm
+    for i in d.units:
+        for y in d.years:
+            if d.vcap.get((i, y), 0.0) > TOL:
+                m.v_vars.append(m.prob.add_variable(f"v_{i}_{y}", lowBound=0, cat=d.cat))
+                vm.append((i, y))
+    cols = list(zip(*vm, strict=True)) if vm else [(), ()]
+    m.v_meta = pd.DataFrame({"town_id": pd.Series(cols[0], dtype=object), "year": pd.Series(cols[1], dtype="int64")})
+    d.by_unit_v = {i: [] for i in d.units}
+    for var, (i, y) in zip(m.v_vars, vm, strict=True):
+        d.by_unit_v[i].append((var, y))
+
+
+def add_shortfall_variables(m: AllocationModel) -> None:
+    """Add the shortfall ``u_<family>_…`` of every target row: unit totals, inclusive, coverage, share, centre.
+
+    With whole slots the shortfalls are whole too: with whole targets and stock they would come
+    out whole anyway, but s·S of the share row is fractional (rounded up: slots still missing),
+    and integer shortfalls let CBC prove optimality under a tight budget (budget_cut_20: 0.5 s,
+    against no proof in 40 s with continuous ones), so HiGHS and CBC agree.
+    """
+    inp, d, add = m.inputs, m.data, m.prob.add_variable
+    for i in d.units:
+        for y in d.years:
+            m.short[("total", i, y)] = add(f"u_total_{i}_{y}", lowBound=0, cat=d.cat)
+            m.short[("inclusive", i, y)] = add(f"u_inclusive_{i}_{y}", lowBound=0, cat=d.cat)
+            if d.MI[(i, y)] > d.TI[(i, y)]:
+                m.short[("coverage", i, y)] = add(f"u_coverage_{i}_{y}", lowBound=0, cat=d.cat)
+    for y in d.years:
+        if inp.share_target.get(y, 0) > 0:
+            m.short[("share", "district", y)] = add(f"u_share_{y}", lowBound=0, cat=d.cat)
+    if d.centre_year is not None:
+        cy = d.centre_year
+        m.short[("centre", "district", cy)] = add(f"u_centre_{cy}", lowBound=0, cat=d.cat)
+
+
+def _inclusive_pairs(d: _Data, i: str, y: int) -> list:
+    """Coefficients of unit ``i``'s inclusive slots added by year-end ``y`` (new inclusive + conversions)."""
+    inc = [(var, q) for var, tau, _c, k, q in d.by_unit_x[i] if tau <= y and k == "inclusive"]
+    return inc + [(var, 1.0) for var, tau in d.by_unit_v[i] if tau <= y]
+
+
+def add_target_constraints(m: AllocationModel) -> None:
+    """Add ``total-``, ``inclusive-`` and ``coverage-<unit>-<year>``: stock plus additions plus shortfall ≥ target."""
+    d = m.data
+    for i in d.units:
+        key = (d.upos[i], TARGETS)
+        for y in d.years:
+            tot = [(var, q) for var, tau, _c, _k, q in d.by_unit_x[i] if tau <= y]
+            inc = _inclusive_pairs(d, i, y)
+            rhs_t, rhs_i = d.T[(i, y)] - d.S0[i], d.TI[(i, y)] - d.I0[i]
+            m.rows.add(key, tot + [(m.short[("total", i, y)], 1.0)], GE, rhs_t, "total", i, y)
+            m.rows.add(key, inc + [(m.short[("inclusive", i, y)], 1.0)], GE, rhs_i, "inclusive", i, y)
+            if ("coverage", i, y) in m.short:
+                rhs_c = d.MI[(i, y)] - d.I0[i]
+                m.rows.add(key, inc + [(m.short[("coverage", i, y)], 1.0)], GE, rhs_c, "coverage", i, y)
+
+
+def add_capacity_constraints(m: AllocationModel) -> None:
+    """Add ``capacity_<channel>-<unit>-<year>``: cumulative new slots of a channel ≤ its capacity by then.
+
+    The centre's row in a chosen site is ``x ≤ capacity × site``.
+    """
+    d = m.data
+    for i in d.units:
+        key = (d.upos[i], CAPACITY)
+        for c in CHANNELS:
+            cx = [(var, tau, q) for var, tau, cc, _k, q in d.by_unit_x[i] if cc == c]
+            if not cx:
+                continue
+            for y in d.years:
+                pairs = [(var, q) for var, tau, q in cx if tau <= y]
+                if c == "centre" and m.centre_sites:
+                    site = [(m.centre_sites[i], -d.cap[(i, c, y)])]
+                    m.rows.add(key, pairs + site, LE, 0.0, f"capacity_{c}", i, y)
+                elif pairs:
+                    m.rows.add(key, pairs, LE, d.cap.get((i, c, y), 0.0), f"capacity_{c}", i, y)
+
+
+def add_conversion_constraints(m: AllocationModel) -> None:
+    """Add ``conversion-<unit>-<year>``: cumulative conversions ≤ the convertible market slots by then."""
+    d = m.data
+    for i in d.units:
+        for y in d.years:
+            pairs = [(var, 1.0) for var, tau in d.by_unit_v[i] if tau <= y]
+            if pairs:
+                m.rows.add((d.upos[i], CONVERSION), pairs, LE, d.vcap[(i, y)], "conversion", i, y)
+
+
+def add_share_constraints(m: AllocationModel) -> None:
+    """Add ``share-district-<year>``: inclusive slots + shortfall ≥ the share target × all slots.
+
+    Written as Σ (1 − s) x_inc − s x_market + v + u ≥ s·S⁰ − I⁰; the row's ``scale`` 0.01 says
+    one share point is 1% of the district's slots at that year-end.
+    """
+    inp, d = m.inputs, m.data
+    s0_all, i0_all = sum(d.S0.values()), sum(d.I0.values())
+    for y in d.years:
+        s = inp.share_target.get(y, 0)
+        if s <= 0:
+            continue
+        pairs = []
+        for i in d.units:
+            pairs.extend(
+                (var, q * ((1 - s) if k == "inclusive" else -s)) for var, tau, _c, k, q in d.by_unit_x[i] if tau <= y
+            )
+            pairs.extend((var, 1.0) for var, tau in d.by_unit_v[i] if tau <= y)
+        pairs.append((m.short[("share", "district", y)], 1.0))
+        m.rows.add((len(d.units), SHARE), pairs, GE, s * s0_all - i0_all, "share", "district", y, scale=0.01)
+
+
+def add_centre_constraints(m: AllocationModel) -> None:
+    """Add ``centre-district-<year>`` (centre slots by then + shortfall ≥ required) and ``centre_site`` (Σ z = 1)."""
+    inp, d = m.inputs, m.data
+    cy = d.centre_year
+    if cy is not None:
+        pairs = [(var, q) for i in d.units for var, tau, c, _k, q in d.by_unit_x[i] if c == "centre" and tau <= cy] + [
+            (m.short[("centre", "district", cy)], 1.0)
+        ]
+        m.rows.add((len(d.units), CENTRE), pairs, GE, inp.centre_slots, "centre", "district", cy)
+    if m.centre_sites:
+        pairs = [(z, 1.0) for z in m.centre_sites.values()]
+        m.rows.add((len(d.units), CENTRE_SITE), pairs, EQ, 1.0, "centre_site", "district", inp.centre_year)
+
+
+def spending_pairs(m: AllocationModel) -> dict:
+    """Return year → coefficients of that year's public money: capital when built, operating subsidies after."""
+    inp, d = m.inputs, m.data
+    f, ex, g = inp.service_fraction, inp.existing_channel, inp.conversion_cost_yuan
+    spend: dict = {y: [] for y in d.years}
+    for var, (_i, tau, c, k, q, a) in zip(m.x_vars, d.xm, strict=True):
+        for y in d.years[d.ypos[tau] :]:
+            money = q * (a if y == tau else 0.0)
+            if k == "inclusive":
+                money += q * d.op[(y, c)] * _phi(tau, y, f)
+            if money:
+                spend[y].append((var, money))
+    for var, (_i, tau) in zip(m.v_vars, d.vm, strict=True):
+        for y in d.years[d.ypos[tau] :]:
+            money = (g if y == tau else 0.0) + d.op[(y, ex)] * _phi(tau, y, f)
+            if money:
+                spend[y].append((var, money))
+    return spend
+
+
+def add_budget_constraints(m: AllocationModel) -> None:
+    """Add ``budget-district-<year>``: that year's new spending ≤ budget − committed subsidies (rows only where set)."""
+    spend = spending_pairs(m)
+    for y in m.data.years:
+        b = m.budget_rhs.get(y)
+        if b is not None:
+            rhs = max(0.0, b - m.committed[y])
+            m.rows.add((len(m.data.units), BUDGET), spend[y], LE, rhs, "budget", "district", y)
+
+
+def add_objective(m: AllocationModel) -> None:
+    """Set the objective: public money over the plan (min_cost) or −weighted slot-years (max_slots), plus penalties.
+
+    The committed subsidies of the existing inclusive slots are a constant (min_cost only).
+    """
+    inp, d = m.inputs, m.data
+    f, ex, g = inp.service_fraction, inp.existing_channel, inp.conversion_cost_yuan
+    maximise, w_inc = inp.objective == "max_slots", inp.inclusive_weight
+    obj: list = []
+    for var, (_i, tau, c, k, q, a) in zip(m.x_vars, d.xm, strict=True):
+        n_years = len(d.years) - d.ypos[tau]
+        if maximise:
+            obj.append((var, -q * n_years * (w_inc if k == "inclusive" else 1.0)))
+            continue
+        cost = q * (a + inp.tie_break)
+        if k == "inclusive":
+            for y in d.years[d.ypos[tau] :]:
+                cost += q * d.op[(y, c)] * _phi(tau, y, f)
+        obj.append((var, cost))
+    for var, (_i, tau) in zip(m.v_vars, d.vm, strict=True):
+        if maximise:
+            obj.append((var, -(w_inc - 1.0) * (len(d.years) - d.ypos[tau])))
+            continue
+        cost = g
+        for y in d.years[d.ypos[tau] :]:
+            cost += d.op[(y, ex)] * _phi(tau, y, f)
+        obj.append((var, cost))
+    pen = dict(inp.penalties) | {"centre": inp.penalties["coverage"]}  # the centre shares the coverage penalty
+    obj.extend((var, pen[key[0]]) for key, var in m.short.items())
+    constant = 0.0 if maximise else sum(m.committed.values())
+    m.prob.setObjective(pulp.LpAffineExpression(obj, constant=constant))

@@ -1,0 +1,478 @@
+"""Read a solved allocation back into tidy tables of numbers, and the notes as records.
+
+Here live the one city/district split of the money (:func:`money_table`, :func:`funding_sources`)
+and the one rule counting the slots still missing (:func:`slots_missing`). Nothing here writes a
+sentence: notes are :class:`Note` records and the shadow-price table holds numbers and codes;
+:mod:`tuoyu_model.presentation.sentences` turns both into Chinese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tuoyu_model.allocation.build import AllocationModel
+from tuoyu_model.allocation.inputs import AllocationInputs
+from tuoyu_model.errors import SolverError
+
+TOL = 1e-6  # values below this (slots or yuan) are solver noise
+UNMET_TOL = 1e-6  # slots: a row's shortfall above this means its target is not met
+# Unit of the objective, hence of every dual: yuan (min_cost) or inclusive-weighted slot-years (max_slots).
+OBJECTIVE_UNIT = {"min_cost": "yuan", "max_slots": "weighted slot-years"}
+# Budget items and the city's share that funds each: capital (and conversions) or operating.
+FUNDING_RULE = {
+    "capital_subsidy": "capital",
+    "conversion": "capital",
+    "operating_subsidy_new": "operating",
+    "operating_subsidy_existing": "operating",
+}
+# Family of a shortfall row -> its penalty key (the centre shares the coverage penalty).
+PENALTY_OF = {
+    "total": "total",
+    "inclusive": "inclusive",
+    "share": "share",
+    "coverage": "coverage",
+    "centre": "coverage",
+}
+# A met target's or a capacity's dual is read as penalty arithmetic (and translated into slots of
+# shortfall) from half a slot of shortfall per slot on: no real way to provide a slot costs half a
+# shortfall penalty (the penalties are set far above every cost, allocation.yaml).
+PENALTY_LEVEL = 0.5
+# A budget dual is per yuan; in slots of shortfall it is read per 10,000 yuan (1 万元, the unit of
+# money in the tables people read).
+BUDGET_DUAL_STEP_YUAN = 10_000.0
+SHORTFALL_KINDS = ("total", "inclusive", "coverage", "share", "centre")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding of the allocation worth telling people, as a code and its numbers.
+
+    ``code`` names the finding (e.g. ``centre_short``, ``rounding``); ``values`` holds what the
+    sentence needs. :func:`tuoyu_model.presentation.sentences.note_text` words it.
+    """
+
+    code: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShadowReading:
+    """What reading the shadow prices needs beyond the table: the years, the penalties, the names.
+
+    ``penalty_per_slot`` is the penalty (objective per slot) that prices the unmet targets
+    (``None``: every target met, so no dual carries a penalty); ``weighted``: the unmet targets'
+    penalties differ, so a slot of shortfall is weighted by its penalty; ``towns``: unit id → name.
+    """
+
+    first_year: int
+    last_year: int
+    penalty_per_slot: float | None
+    weighted: bool
+    towns: Mapping[str, str]
+
+
+@dataclass
+class AllocationResult:
+    """Tidy results of one allocation solve (columns as in docs/design.md's output contract).
+
+    Attributes
+    ----------
+    allocation : DataFrame
+        ``town_id, town, year, channel, kind, new_slots`` (non-zero rows).
+    conversions : DataFrame
+        ``town_id, town, year, slots``.
+    stock : DataFrame
+        ``town_id, town, year, total_slots, inclusive_slots, target_total, target_inclusive,
+        shortfall_total, shortfall_inclusive, market_slots, min_inclusive, shortfall_coverage``.
+    budget : DataFrame
+        ``year, item, amount_yuan, city_yuan, district_yuan`` (items capital_subsidy,
+        conversion, operating_subsidy_new, operating_subsidy_existing).
+    budget_limits : DataFrame
+        ``year, budget_yuan, committed_yuan, basis`` (basis: none / absolute / share_of_need).
+    district : DataFrame
+        ``year, total_slots, inclusive_slots, inclusive_share, share_target, shortfall_share,
+        centre_slots, shortfall_centre``.
+    shadow_prices : DataFrame
+        ``constraint, town_id, year, value_yuan, family, unique, binding, value, unit,
+        shortfall, value_slots`` (numbers and codes; the sentences are added by
+        :func:`tuoyu_model.presentation.sentences.shadow_price_sentences` with ``shadow_reading``).
+    binding : DataFrame
+        The binding rows of ``shadow_prices``.
+    notes : list of Note
+        Pre-solve findings and remarks, in order (:func:`~tuoyu_model.presentation.sentences.note_text`).
+    whole_slots : bool
+        Whether slots and conversions were solved as whole numbers (MILP); then the shadow prices
+        come from the linear relaxation at the same data, and
+        ``rounding_cost_yuan`` = public money of the MILP plan − that of the relaxation (yuan, no
+        penalties; may be negative when rounding leaves more slots unbuilt) and
+        ``rounding_shortfall_slots`` = the plan's final-year shortfall − the relaxation's (slots,
+        counted once as in ``summary.json``'s ``shortfall_final_slots``).
+    centre_unit : str or None
+        The unit hosting the district centre; ``None`` when no centre slot is built.
+
+    """
+
+    allocation: pd.DataFrame
+    conversions: pd.DataFrame
+    stock: pd.DataFrame
+    budget: pd.DataFrame
+    budget_limits: pd.DataFrame
+    district: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    binding: pd.DataFrame
+    status: str
+    objective_value: float
+    public_cost_yuan: float
+    solver: str
+    solver_version: str
+    build_seconds: float
+    solve_seconds: float
+    solver_seconds: float
+    notes: list[Note]
+    shadow_reading: ShadowReading | None = None
+    objective: str = "min_cost"
+    integer_classes: bool = False
+    whole_slots: bool = False
+    rounding_cost_yuan: float | None = None
+    lp_objective_value: float | None = None
+    rounding_shortfall_slots: float | None = None
+    centre_unit: str | None = None
+    degenerate: bool = False
+
+    @property
+    def district_share(self) -> pd.Series:
+        """Inclusive share of all slots reached at each year-end, indexed by year."""
+        return self.district.set_index("year")["inclusive_share"]
+
+
+def values(variables: list) -> np.ndarray:
+    """Return the solved values of ``variables``, solver noise set to 0.
+
+    Raises
+    ------
+    SolverError
+        Some variable has no value although the solve reported 'Optimal'.
+
+    """
+    vals = np.fromiter(
+        (v.varValue if v.varValue is not None else np.nan for v in variables), float, count=len(variables)
+    )
+    if np.isnan(vals).any():
+        raise SolverError(
+            "allocation: the solver returned no value for some variables although it reported "
+            "'Optimal'; rerun with --set solver=cbc"
+        )
+    vals[np.abs(vals) < TOL] = 0.0
+    return vals
+
+
+def clean(a: np.ndarray | pd.Series, digits: int = 6):
+    """Round solver output so two runs write identical files (and -0.0 never shows)."""
+    return np.round(np.asarray(a, dtype=float), digits) + 0.0
+
+
+def city_share(inputs: AllocationInputs, item: str) -> float:
+    """Return the city's share of a budget item: the one city/district split rule.
+
+    Examples
+    --------
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
+    >>> city_share(toy_inputs(), "conversion"), city_share(toy_inputs(), "operating_subsidy_new")
+    (0.5, 0.5)
+
+    """
+    rule = FUNDING_RULE[item]
+    return inputs.city_share_capital if rule == "capital" else inputs.city_share_operating
+
+
+def money_table(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> pd.DataFrame:
+    """Return the public money of a solution by year and item, split between city and district.
+
+    Capital in the year a slot is built, operating subsidies for every inclusive slot in service
+    (a part-year in its first year), the committed subsidies of the existing inclusive slots.
+
+    Returns
+    -------
+    DataFrame
+        ``year, item, amount_yuan, city_yuan, district_yuan`` (yuan, to the cent).
+
+    """
+    inp = model.inputs
+    years = list(inp.years)
+    xm = model.x_meta.assign(value=x * model.x_meta["scale"])
+    op = inp.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+    f = inp.service_fraction
+    rows = []
+    conv = model.v_meta.assign(value=v)
+    for y in years:
+        cap_y = float((xm.loc[xm.year == y, "capital"] * xm.loc[xm.year == y, "value"]).sum())
+        conv_y = float(conv.loc[conv.year == y, "value"].sum()) * inp.conversion_cost_yuan
+        inc = xm[(xm.kind == "inclusive") & (xm.year <= y)]
+        rate = op.loc[y].reindex(inc.channel).to_numpy()
+        phi = np.where(inc.year.to_numpy() == y, f, 1.0)
+        op_new = float((inc["value"].to_numpy() * rate * phi).sum())
+        cv = conv[conv.year <= y]
+        op_new += float(
+            (cv["value"].to_numpy() * np.where(cv.year.to_numpy() == y, f, 1.0)).sum()
+            * op.loc[(y, inp.existing_channel)]
+        )
+        amounts = {
+            "capital_subsidy": cap_y,
+            "conversion": conv_y,
+            "operating_subsidy_new": op_new,
+            "operating_subsidy_existing": model.committed[y],
+        }
+        for item, amount in amounts.items():
+            city = city_share(inp, item)
+            rows.append((y, item, amount, amount * city, amount * (1 - city)))
+    out = pd.DataFrame(rows, columns=["year", "item", "amount_yuan", "city_yuan", "district_yuan"])
+    for c in ("amount_yuan", "city_yuan", "district_yuan"):
+        out[c] = clean(out[c], 2)
+    return out
+
+
+def funding_sources(budget: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`money_table`'s city/district split as rows: ``year, item, funding_source, amount_yuan``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"year": [2025], "item": ["capital_subsidy"], "amount_yuan": [100.0],
+    ...                   "city_yuan": [50.0], "district_yuan": [50.0]})
+    >>> funding_sources(b).values.tolist()
+    [[2025, 'capital_subsidy', 'city', 50.0], [2025, 'capital_subsidy', 'district', 50.0]]
+
+    """
+    rows = []
+    for r in budget.itertuples(index=False):
+        for source, amount in (("city", float(r.city_yuan)), ("district", float(r.district_yuan))):
+            rows.append({"year": int(r.year), "item": r.item, "funding_source": source, "amount_yuan": amount})
+    return pd.DataFrame(rows, columns=["year", "item", "funding_source", "amount_yuan"])
+
+
+def stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: dict) -> pd.DataFrame:
+    """Return the stock at each year-end by unit against its targets, with the shortfalls of ``short``."""
+    inp = model.inputs
+    xm = model.x_meta.assign(value=x * model.x_meta["scale"])
+    grid = inp.targets[["town_id", "year", "target_total", "target_inclusive", "min_inclusive"]].copy()
+    add_tot = xm.groupby(["town_id", "year"])["value"].sum()
+    add_inc = xm[xm.kind == "inclusive"].groupby(["town_id", "year"])["value"].sum()
+    add_conv = model.v_meta.assign(value=v).groupby(["town_id", "year"])["value"].sum()
+    key = pd.MultiIndex.from_frame(grid[["town_id", "year"]])
+    grid["new_slots"] = add_tot.reindex(key).fillna(0).to_numpy(dtype=float)
+    grid["new_inclusive"] = add_inc.reindex(key).fillna(0).to_numpy(dtype=float)
+    grid["converted"] = add_conv.reindex(key).fillna(0).to_numpy(dtype=float)
+    grid = grid.sort_values(["town_id", "year"])
+    cum = grid.groupby("town_id")[["new_slots", "new_inclusive", "converted"]].cumsum()
+    S0 = grid.town_id.map(inp.units["initial_total"])
+    I0 = grid.town_id.map(inp.units["initial_inclusive"])
+    grid["total_slots"] = S0 + cum["new_slots"]
+    grid["inclusive_slots"] = I0 + cum["new_inclusive"] + cum["converted"]
+    grid["market_slots"] = grid["total_slots"] - grid["inclusive_slots"]
+    grid["shortfall_total"] = [short.get(("total", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)]
+    grid["shortfall_inclusive"] = [
+        short.get(("inclusive", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)
+    ]
+    grid["shortfall_coverage"] = [
+        short.get(("coverage", i, y), 0.0) for i, y in zip(grid.town_id, grid.year, strict=True)
+    ]
+    grid["town"] = grid.town_id.map(inp.units["town"])
+    order = {u: n for n, u in enumerate(inp.units.index)}
+    grid = grid.sort_values(["year", "town_id"], key=lambda s: s.map(order) if s.name == "town_id" else s)
+    cols = [
+        "town_id",
+        "town",
+        "year",
+        "total_slots",
+        "inclusive_slots",
+        "target_total",
+        "target_inclusive",
+        "shortfall_total",
+        "shortfall_inclusive",
+        "market_slots",
+        "min_inclusive",
+        "shortfall_coverage",
+        "new_slots",
+        "converted",
+    ]
+    out = grid[cols].reset_index(drop=True)
+    for c in cols[3:]:
+        out[c] = clean(out[c])
+    return out
+
+
+def slots_missing(by_kind: Mapping[str, float]) -> float:
+    """Return the slots missing at a year-end, each counted once: the one rule for the whole model.
+
+    The inclusive targets overlap: a missing inclusive slot of a unit also counts against the
+    unit's coverage minimum and the district's share, so the largest of the three counts, plus
+    the town totals and the district centre.
+
+    Examples
+    --------
+    >>> slots_missing({"total": 4.0, "inclusive": 2.0, "coverage": 0.0, "share": 5.0, "centre": 0.0})
+    9.0
+
+    """
+    return by_kind["total"] + max(by_kind["inclusive"], by_kind["coverage"], by_kind["share"]) + by_kind["centre"]
+
+
+def final_shortfall(inputs: AllocationInputs, short: dict) -> float:
+    """Slots missing at the last year-end by :func:`slots_missing`, from a solve's shortfall values."""
+    last = max(inputs.years)
+    by_kind = {f: float(sum(u for k, u in short.items() if k[0] == f and k[2] == last)) for f in SHORTFALL_KINDS}
+    by_kind["centre"] = float(sum(u for k, u in short.items() if k[0] == "centre"))
+    return slots_missing(by_kind)
+
+
+def penalty_reference(inp: AllocationInputs, *shorts: dict) -> tuple[float | None, bool]:
+    """Return the penalty per slot that prices the unmet targets, and whether several differ ('weighted').
+
+    ``None`` when every target is met. With several different penalties among the unmet families
+    the smallest is the reference: one 'weighted slot of shortfall' is one slot of the cheapest
+    unmet target, a slot of a dearer target counts penalty / reference (docs/formulation.md).
+    """
+    keys = {PENALTY_OF[k[0]] for sh in shorts for k, u in sh.items() if u > UNMET_TOL}
+    if not keys:
+        return None, False
+    pens = {float(inp.penalties[k]) for k in keys}
+    return min(pens), len(pens) > 1
+
+
+def shadow_table(
+    model: AllocationModel, ranging: dict | None, stock: pd.DataFrame, short: dict, short_lp: dict
+) -> tuple[pd.DataFrame, bool, ShadowReading]:
+    """Return the shadow prices of the (LP) ``model`` as numbers, whether it is degenerate, and how to read them.
+
+    ``short`` holds the plan's shortfalls (shown), ``short_lp`` the LP's. ``value`` is the dual
+    in the objective's unit (``unit``), per slot, per share point (share rows) or per yuan
+    (budget rows), positive when more of the right-hand side helps; ``value_slots`` the same in
+    slots of shortfall where it is penalty arithmetic (NaN elsewhere).
+    """
+    inp = model.inputs
+    rows = model.rows
+    pis = np.array([c.pi if c.pi is not None else np.nan for c in rows.cons], dtype=float)
+    slacks = np.array([c.slack if c.slack is not None else np.nan for c in rows.cons], dtype=float)
+    fam = np.array(rows.family, dtype=object)
+    # ≤ rows (capacity, budget) have duals ≤ 0 when minimising: report the saving as positive.
+    sign = np.where(
+        np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity") | (fam == "conversion"), -1.0, 1.0
+    )
+    # Budget duals are per yuan (max_slots: ~1e-4 slot-years), so they keep more digits.
+    value = np.where(fam == "budget", clean(sign * np.nan_to_num(pis), 10), clean(sign * np.nan_to_num(pis), 4))
+    binding = np.abs(np.nan_to_num(slacks)) <= 1e-6
+    totals = stock.groupby("year")["total_slots"].sum()
+    scale = np.array(rows.scale, dtype=float)
+    years = np.array(rows.year)
+    # share rows: value per percentage point = dual × 1% of the district's slots that year
+    is_share = fam == "share"
+    value = np.where(is_share, clean(value * scale * totals.reindex(years).fillna(0).to_numpy(), 4), value)
+    n_vars = len(model.prob.variables())
+    at_bound = sum(1 for v in model.prob.variables() if abs(v.varValue or 0.0) <= 1e-9)
+    degenerate = bool(int(binding.sum()) + at_bound > n_vars)
+    unique = ranging["unique"] if ranging is not None else ~(binding & degenerate)
+    # "Not met" is read from the row's own shortfall variable, never from the size of its dual.
+    shortfall = np.array(
+        [float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_ in zip(rows.family, rows.town, rows.year, strict=True)]
+    )
+    unmet = shortfall > UNMET_TOL
+    # Duals in slots of shortfall: value (objective per slot, per point, per yuan) / the penalty per slot.
+    p_ref, weighted = penalty_reference(inp, short, short_lp)
+    per = np.where(fam == "budget", BUDGET_DUAL_STEP_YUAN, 1.0)
+    n_slots = value * per / p_ref if p_ref else np.full(len(value), np.nan)
+    translated = (((fam == "budget") & (value > 0)) | unmet | (n_slots >= PENALTY_LEVEL)) if p_ref else unmet & False
+    unit = OBJECTIVE_UNIT[inp.objective]
+    out = pd.DataFrame(
+        {
+            "constraint": [f"{f}-{t}-{y}" for f, t, y in zip(rows.family, rows.town, rows.year, strict=True)],
+            "town_id": rows.town,
+            "year": rows.year,
+            "value_yuan": value if unit == "yuan" else np.full(len(value), np.nan),
+            "family": rows.family,
+            "unique": unique,
+            "binding": binding,
+            "value": value,
+            "unit": unit,
+            "shortfall": clean(shortfall),
+            "value_slots": np.where(translated, clean(n_slots, 4), np.nan),
+        }
+    )
+    reading = ShadowReading(
+        first_year=inp.years[0],
+        last_year=inp.years[-1],
+        penalty_per_slot=p_ref,
+        weighted=weighted,
+        towns=inp.units["town"].to_dict(),
+    )
+    return out, degenerate, reading
+
+
+def centre_shortfall(inp: AllocationInputs, dist: pd.DataFrame, short: dict) -> list[float]:
+    """Return the centre slots missing at each year-end.
+
+    In the centre year the model's shortfall; in later years what is still not built (the
+    requirement stands); 0 before the centre is due.
+    """
+    cy = inp.centre_year
+    if inp.centre_slots <= 0 or cy is None or cy not in inp.years:
+        return [0.0] * len(dist)
+    out = []
+    for y, built in zip(dist.year, dist.centre_slots, strict=True):
+        if y == cy:
+            out.append(float(short.get(("centre", "district", y), 0.0)))
+        elif y > cy:
+            out.append(float(clean(max(0.0, inp.centre_slots - float(built)))))
+        else:
+            out.append(0.0)
+    return out
+
+
+def shortfall_notes(inputs: AllocationInputs, stock: pd.DataFrame, dist: pd.DataFrame) -> list[Note]:
+    """Return notes people must not miss: the district centre not (fully) built, units with no inclusive slot.
+
+    ``centre_short``: ``year, missing, built`` (slots) and ``first_year_yuan`` (public money of a
+    centre slot in its first year); ``coverage_missed``: ``year, towns, town_ids``.
+    """
+    notes = []
+    d = dist.set_index("year")
+    cy = inputs.centre_year
+    if inputs.centre_slots > 0 and cy in inputs.years and d.at[cy, "shortfall_centre"] > UNMET_TOL:
+        uc = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
+        op = inputs.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+        per = float(uc.get(("centre", "inclusive"), np.nan)) + inputs.service_fraction * float(
+            op.get((cy, "centre"), 0)
+        )
+        missing, built = float(d.at[cy, "shortfall_centre"]), float(d.at[cy, "centre_slots"])
+        notes.append(Note("centre_short", {"year": cy, "missing": missing, "built": built, "first_year_yuan": per}))
+    for y in inputs.years:
+        part = stock[(stock.year == y) & (stock.min_inclusive > 0)]
+        none = part[part.inclusive_slots <= UNMET_TOL]
+        if len(none):
+            notes.append(Note("coverage_missed", {"year": y, "towns": list(none.town), "town_ids": list(none.town_id)}))
+    return notes
+
+
+def ranging(model: AllocationModel) -> dict | None:
+    """Dual uniqueness from HiGHS's ranging: a dual valid only on one side of the rhs is not unique."""
+    h = getattr(model.prob, "solverModel", None)
+    if h is None or model.integer:
+        return None
+    try:
+        status, rng = h.getRanging()
+    except Exception:  # noqa: BLE001 - ranging is a nicety; fall back to the degeneracy count
+        return None
+    if str(status) != "HighsStatus.kOk":
+        return None
+    up = np.asarray(rng.row_bound_up.value_, dtype=float)
+    dn = np.asarray(rng.row_bound_dn.value_, dtype=float)
+    rhs = np.array([-(c.constant) for c in model.rows.cons], dtype=float)
+    idx = np.array([c.index for c in model.rows.cons])
+    if len(up) <= (idx.max() if len(idx) else -1):
+        return None
+    u, d = up[idx], dn[idx]
+    tol = 1e-7 * (1 + np.abs(rhs))
+    unique = ~((np.abs(u - rhs) <= tol) | (np.abs(d - rhs) <= tol))
+    return {"unique": unique}

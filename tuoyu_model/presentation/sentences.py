@@ -1,0 +1,435 @@
+"""Sentences people read about an allocation: its notes and its shadow prices, in Chinese and English.
+
+The allocation returns numbers and :class:`~tuoyu_model.allocation.Note` records; this module
+words them: :func:`note_text` (one note, ``"中文 / English"``) and
+:func:`shadow_price_sentences` (adds ``meaning``, ``meaning_en`` and ``value_slots_unit`` to the
+shadow-price table). :func:`budget_item_labels` adds the budget items' Chinese names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
+from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
+
+
+def _yuan(x: float) -> str:
+    """Money in the English half of a note; the Chinese half says 万元 (:func:`wan`)."""
+    return f"¥{x:,.0f}"
+
+
+def budget_item_labels(budget: pd.DataFrame) -> pd.DataFrame:
+    """Return ``budget`` with ``item_zh`` (the item's Chinese name) right after ``item``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"year": [2024], "item": ["conversion"], "amount_yuan": [1.0]})
+    >>> budget_item_labels(b).values.tolist()
+    [[2024, 'conversion', '存量托位转普惠补贴', 1.0]]
+
+    """
+    out = budget.copy()
+    out.insert(out.columns.get_loc("item") + 1, "item_zh", out["item"].map(BUDGET_ITEM_ZH))
+    return out
+
+
+def _count(x: float) -> str:
+    """Slots for a sentence: whole numbers without decimals, a fractional LP value with one."""
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.1f}"
+
+
+def _per(n: float) -> str:
+    return f"{n:,.2f}" if n < 10 else f"{n:,.1f}"
+
+
+def _sentence(
+    family: str,
+    town: str,
+    town_id: str,
+    year: int,
+    value: float,
+    binding: bool,
+    shortfall: float,
+    ctx: dict,
+    n_slots: float = float("nan"),
+) -> tuple[str, str]:
+    """One Chinese and one English sentence for a shadow price, in the objective's unit.
+
+    ``ctx``: ``unit`` (``yuan`` or ``weighted slot-years``), ``years`` (first, last planned year),
+    ``penalised`` (some target is unmet, so duals may carry penalties), ``weighted`` (the unmet
+    targets' penalties differ), ``share_binds`` (years whose district-share row binds with a
+    non-zero dual). ``n_slots``: the dual in slots of shortfall (NaN when not penalty arithmetic).
+    """
+    v = f"{value:,.0f}"
+    yuan = ctx["unit"] == "yuan"
+    y0, y1 = ctx["years"]
+    span = f"{y0}–{y1}" if y0 != y1 else f"{y0}"
+    unmet = shortfall > UNMET_TOL
+    in_slots = not math.isnan(n_slots)
+    gap_zh = "个加权托位缺口" if ctx.get("weighted") else "个托位缺口"
+    gap_en = "weighted slots of shortfall" if ctx.get("weighted") else "slots of shortfall"
+    money_zh = "目标函数值（含缺口罚金）" if ctx["penalised"] else "财政资金"
+    money_en = "objective (with shortfall penalties)" if ctx["penalised"] else "public money"
+    horizon_zh, horizon_en = (f"按{span}年支出计", f"spending in {span}") if yuan else (f"按{span}年计", span)
+    if family in ("total", "inclusive", "coverage", "centre", "share"):
+        what_zh = {
+            "total": "托位",
+            "inclusive": "普惠托位",
+            "coverage": "普惠托位（全覆盖下限）",
+            "centre": "区托育综合服务中心托位",
+            "share": "普惠托位占比",
+        }[family]
+        what_en = {
+            "total": "slot",
+            "inclusive": "inclusive slot",
+            "coverage": "inclusive slot (coverage minimum)",
+            "centre": "district centre slot",
+            "share": "inclusive share",
+        }[family]
+        if unmet:
+            s = _count(shortfall)
+            if family == "share":
+                return (
+                    f"{year}年全区普惠占比目标尚缺约{s}个普惠托位（罚金计入目标函数）",
+                    f"{year}: the district inclusive share target is about {s} inclusive slots short "
+                    "(the penalty is in the objective)",
+                )
+            inclusive = family in ("inclusive", "coverage")
+            slot_zh, slot_en = ("普惠托位", "inclusive slots") if inclusive else ("托位", "slots")
+            return (
+                f"{year}年{town}{what_zh}目标未完成，缺{s}个{slot_zh}（罚金计入目标函数）",
+                f"{year} {town_id}: the {what_en} target is not met: {s} {slot_en} short "
+                "(the penalty is in the objective)",
+            )
+        if in_slots:
+            # met, but the dual carries another target's penalty: say it in slots of shortfall
+            if family == "share":
+                return (
+                    f"{year}年全区普惠托位占比每提高1个百分点，约增加{_per(n_slots)}{gap_zh}"
+                    "（按罚金折算：其他目标未完成）",
+                    f"{year}: each more point of inclusive share adds about {_per(n_slots)} {gap_en} "
+                    "(penalties translated: other targets are not met)",
+                )
+            return (
+                f"{year}年{town}每多要求1个{what_zh}，约增加{_per(n_slots)}{gap_zh}"
+                "（该目标已完成；按罚金折算：其他目标未完成）",
+                f"{year} {town_id}: each more {what_en} required adds about {_per(n_slots)} {gap_en} "
+                "(this target is met; penalties translated: other targets are not met)",
+            )
+        if value == 0 and not binding:
+            return (
+                f"{year}年{town}{what_zh}已超过目标，该目标不构成约束",
+                f"{year} {town_id}: the {what_en} target is exceeded and does not bind",
+            )
+        if value == 0 and family != "share":
+            return (
+                f"{year}年{town}每增加1个{what_zh}需{money_zh}约0元（目标恰好达到，成本计入其他约束，如全区普惠占比）",
+                f"{year} {town_id}: one more {what_en} costs about ¥0 of {money_en} (the target is just met; "
+                "the cost sits on another constraint such as the district share)",
+            )
+        # What the value covers: the plan years' spending only, and for a unit's slot its effect on
+        # the district share when that row binds (the dual is net of the share row's price).
+        note_zh, note_en = horizon_zh, horizon_en
+        if family in ("inclusive", "coverage", "centre") and year in ctx["share_binds"]:
+            note_zh += "；已扣除其对全区普惠占比的贡献"
+            note_en += "; net of its contribution to the district inclusive share"
+        elif family == "total" and year in ctx["share_binds"]:
+            note_zh += "；含其对全区普惠占比要求的影响"
+            note_en += "; including what it adds to the district share requirement"
+        if family == "share":
+            if yuan:
+                return (
+                    f"{year}年全区普惠托位占比每提高1个百分点，{money_zh}增加约{v}元（{note_zh}）",
+                    f"{year}: one more percentage point of inclusive share costs about ¥{v} of {money_en} ({note_en})",
+                )
+            return (
+                f"{year}年全区普惠托位占比每提高1个百分点，约少提供{v}个加权托位·年（{note_zh}）",
+                f"{year}: one more percentage point of inclusive share costs about {v} weighted slot-years ({note_en})",
+            )
+        if yuan:
+            return (
+                f"{year}年{town}每增加1个{what_zh}需{money_zh}约{v}元（{note_zh}）",
+                f"{year} {town_id}: one more {what_en} costs about ¥{v} of {money_en} ({note_en})",
+            )
+        return (
+            f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
+            f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})",
+        )
+    if family == "budget":
+        if in_slots:
+            if n_slots >= 0.005:
+                return (
+                    f"{year}年每增加1万元预算，可减少约{_per(n_slots)}{gap_zh}",
+                    f"{year}: each extra ¥10,000 of budget removes about {_per(n_slots)} {gap_en}",
+                )
+            return (
+                f"{year}年增加预算几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
+                f"{year}: more budget hardly reduces the shortfalls (capacity or other limits cause them; "
+                f"{n_slots:.4f} per ¥10,000)",
+            )
+        if yuan:
+            return (
+                f"{year}年预算每增加1元，{money_zh}减少约{value:,.4f}元",
+                f"{year}: one more yuan of budget lowers the {money_en} by about {value:,.4f}",
+            )
+        per_wan = value * WAN
+        return (
+            f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
+            f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years",
+        )
+    if family.startswith("capacity") or family == "conversion":
+        ch = family.split("_", 1)[1] if "_" in family else "conversion"
+        ch_zh = CHANNEL_LABEL_ZH.get(ch, "存量转普惠")
+        if not binding:
+            return (
+                f"{year}年{town}{ch_zh}产能未用满（不构成约束）",
+                f"{year} {town_id}: {ch} capacity is not exhausted",
+            )
+        if value == 0:
+            # used up (or zero) but worth nothing at the margin: another slot would not be used
+            return (
+                f"{year}年{town}{ch_zh}产能已用满（或为0），但增加产能不会改变方案（影子价格为0）",
+                f"{year} {town_id}: {ch} capacity is used up (or zero) but one more slot would not "
+                "change the plan (shadow price 0)",
+            )
+        if in_slots:
+            return (
+                f"{year}年{town}{ch_zh}产能每增加1个托位，约可减少{_per(n_slots)}{gap_zh}",
+                f"{year} {town_id}: one more slot of {ch} capacity removes about {_per(n_slots)} {gap_en}",
+            )
+        if yuan:
+            return (
+                f"{year}年{town}{ch_zh}产能每增加1个托位，可节省{money_zh}约{v}元",
+                f"{year} {town_id}: one more slot of {ch} capacity saves about ¥{v} of {money_en}",
+            )
+        return (
+            f"{year}年{town}{ch_zh}产能每增加1个托位，可多提供约{v}个加权托位·年",
+            f"{year} {town_id}: one more slot of {ch} capacity adds about {v} weighted slot-years",
+        )
+    return (f"{family} {town} {year}: {v}", f"{family} {town_id} {year}: {v}")
+
+
+def shadow_price_sentences(shadow_prices: pd.DataFrame, reading: ShadowReading) -> pd.DataFrame:
+    """Return the shadow-price table with its sentences: ``meaning``, ``meaning_en`` and ``value_slots_unit``.
+
+    Parameters
+    ----------
+    shadow_prices : DataFrame
+        ``AllocationResult.shadow_prices`` (numbers and codes).
+    reading : ShadowReading
+        ``AllocationResult.shadow_reading``: the years, the penalty that prices unmet targets,
+        the unit names.
+
+    Returns
+    -------
+    DataFrame
+        The same rows, ``meaning`` and ``meaning_en`` after ``value_yuan``, ``value_slots_unit``
+        (the unit of ``value_slots``, e.g. ``slots of shortfall per 万元``) last.
+
+    """
+    sp = shadow_prices
+    fam = sp["family"].to_numpy(dtype=object)
+    is_share = fam == "share"
+    ctx = {
+        "unit": str(sp["unit"].iloc[0]) if len(sp) else "yuan",
+        "years": (reading.first_year, reading.last_year),
+        "penalised": reading.penalty_per_slot is not None,
+        "weighted": reading.weighted,
+        "share_binds": {
+            int(y)
+            for y, b, val in zip(sp.year[is_share], sp.binding[is_share], sp.value[is_share], strict=True)
+            if b and val != 0
+        },
+    }
+    zh, en = [], []
+    for f_, t_, y_, val, b, s_, n_ in zip(
+        fam, sp.town_id, sp.year, sp.value, sp.binding, sp.shortfall, sp.value_slots, strict=True
+    ):
+        a, b_ = _sentence(f_, reading.towns.get(t_, "全区"), t_, y_, val, bool(b), s_, ctx, float(n_))
+        zh.append(a)
+        en.append(b_)
+    out = sp.copy()
+    at = out.columns.get_loc("value_yuan") + 1
+    out.insert(at, "meaning", zh)
+    out.insert(at + 1, "meaning_en", en)
+    what = "weighted slots of shortfall" if reading.weighted else "slots of shortfall"
+    per_text = np.where(fam == "budget", "per 万元", np.where(is_share, "per percentage point", "per slot"))
+    out["value_slots_unit"] = np.where(sp["value_slots"].notna(), [f"{what} {p}" for p in per_text], "")
+    nonunique = ~out["unique"].astype(bool) & out["binding"]
+    out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
+    out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
+    return out
+
+
+def note_text(note: Note) -> str:
+    """Return a note of the allocation as people read it: ``"中文 / English"``.
+
+    Examples
+    --------
+    >>> note_text(Note("rounding", {"whole_classes": False, "money_yuan": 214.29, "slots": 0.0, "last_year": 2025}))
+    '托位取整数使财政资金比线性规划（允许小数托位）增加0.02万元（取整代价，不含缺口罚金） / whole slots raise \
+public spending by ¥214 over the linear program with fractional slots (the cost of rounding, without shortfall \
+penalties)'
+
+    """
+    return _NOTES[note.code](**note.values)
+
+
+def _solver_fallback(asked: str, used: str) -> str:
+    return "HiGHS (highspy) is not installed; solved with PuLP's bundled CBC instead."
+
+
+def _budget_share_of_need(share: float, budget_yuan: dict) -> str:
+    return (
+        f"预算按无约束方案支出的{share:.0%}确定："
+        + "，".join(f"{y}年{wan(b, 2)}" for y, b in budget_yuan.items())
+        + " / budget set to "
+        f"{share:.0%} of the unconstrained plan's spending: "
+        + ", ".join(f"{y} ¥{b:,.0f}" for y, b in budget_yuan.items())
+    )
+
+
+def _unit_total_unreachable(year: int, town_id: str, town: str, target: float, existing: float, reach: float) -> str:
+    return (
+        f"{year}年{town}托位目标{target:,.0f}个，但现有{existing:,.0f}个加各渠道产能最多{reach:,.0f}个，"
+        f"至少缺{target - reach:,.0f}个 / {year} {town_id}: target {target:,.0f} slots but the existing "
+        f"{existing:,.0f} plus channel capacity reach at most {reach:,.0f}: short by at least "
+        f"{target - reach:,.0f}"
+    )
+
+
+def _unit_inclusive_unreachable(
+    year: int, town_id: str, town: str, required: float, existing: float, reach: float
+) -> str:
+    return (
+        f"{year}年{town}普惠托位需{required:,.0f}个，但现有普惠{existing:,.0f}个加普惠产能和存量转化最多"
+        f"{reach:,.0f}个 / {year} {town_id}: {required:,.0f} inclusive slots required but the existing "
+        f"{existing:,.0f} plus inclusive capacity and conversions reach at most {reach:,.0f}"
+    )
+
+
+def _district_inclusive_unreachable(year: int, required: float, share: float, reach: float) -> str:
+    return (
+        f"{year}年全区至少需要普惠托位{required:,.0f}个（占比目标{share:.0%}），"
+        f"但最多只能有{reach:,.0f}个 / {year}: the district needs at least {required:,.0f} "
+        f"inclusive slots ({share:.0%} share) but can reach at most {reach:,.0f}"
+    )
+
+
+def _centre_outside_years(centre_year: int, first_year: int, last_year: int) -> str:
+    return (
+        f"区托育综合服务中心要求在{centre_year}年建成，不在规划年份{first_year}–{last_year}内，"
+        f"本次不作约束 / the district centre is due in {centre_year}, outside the planned years "
+        f"{first_year}–{last_year}; not constrained in this run"
+    )
+
+
+def _budget_below_committed(year: int, budget_yuan: float, committed_yuan: float, existing_inclusive: float) -> str:
+    return (
+        f"{year}年预算{wan(budget_yuan, 2)}低于2023年底存量普惠托位{existing_inclusive:,.0f}个的运营补贴"
+        f"{wan(committed_yuan, 2)}，新增和转化均无资金 / budget {year} of {_yuan(budget_yuan)} is below the "
+        f"{_yuan(committed_yuan)} committed to the operating subsidies of the {existing_inclusive:,.0f} existing "
+        "inclusive slots: nothing is left for new or converted slots"
+    )
+
+
+def _budget_below_need(
+    first_year: int, year: int, free_yuan: float, slots: float, share: float, need_yuan: float, cheapest_yuan: float
+) -> str:
+    span = f"{first_year}–{year}" if year != first_year else f"{year}"
+    return (
+        f"{span}年预算扣除存量运营补贴后共{wan(free_yuan, 2)}，低于新增{slots:,.0f}个普惠托位"
+        f"（单位目标及{share:.0%}占比要求）至少所需的{wan(need_yuan, 2)}"
+        f"（按最便宜的渠道依次计算，每个托位最低约{cheapest_yuan:,.0f}元），将出现普惠缺口 / "
+        f"budget {span} leaves {_yuan(free_yuan)} "
+        f"after the committed subsidies of existing slots, below the {_yuan(need_yuan)} needed at least "
+        f"for the {slots:,.0f} inclusive slots required by the unit targets and the "
+        f"{share:.0%} share, taking the cheapest ways first "
+        f"(from {_yuan(cheapest_yuan)} a slot); "
+        "expect inclusive shortfalls"
+    )
+
+
+def _max_slots_without_budget() -> str:
+    return (
+        "目标为“托位最多”但未设预算：方案将用满各渠道产能 / objective 'max_slots' without a budget "
+        "builds every slot the capacities allow"
+    )
+
+
+def _rounding(whole_classes: bool, money_yuan: float, slots: float, last_year: int) -> str:
+    """Say what whole slots or whole classes cost, in public money and in slots of shortfall."""
+    what_zh, what_en = ("按整班建设", "whole classes") if whole_classes else ("托位取整数", "whole slots")
+    up_zh, up_en = ("增加", "raise") if money_yuan >= 0 else ("减少", "lower")
+    zh = f"{what_zh}使财政资金比线性规划（允许小数托位）{up_zh}{wan(abs(money_yuan), 2)}（取整代价，不含缺口罚金）"
+    en = (
+        f"{what_en} {up_en} public spending by ¥{abs(money_yuan):,.0f} over the linear program with fractional "
+        "slots (the cost of rounding, without shortfall penalties)"
+    )
+    if abs(slots) > UNMET_TOL:
+        more_zh, more_en = ("多", "more") if slots > 0 else ("少", "fewer")
+        zh += f"，{last_year}年底托位缺口{more_zh}{_count(abs(slots))}个"
+        en += f", and {_count(abs(slots))} {more_en} slots of shortfall at end-{last_year}"
+    return f"{zh} / {en}"
+
+
+def _relaxation_duals() -> str:
+    return (
+        "影子价格取自同一数据的线性松弛（允许小数托位）的对偶值，表示边际上的变化 / the shadow prices are "
+        "the duals of the linear relaxation at the same data (fractional slots allowed): changes at the "
+        "margin"
+    )
+
+
+def _centre_short(year: int, missing: float, built: float, first_year_yuan: float) -> str:
+    state_zh, state_en = (
+        ("未建成", "is not built")
+        if built <= UNMET_TOL
+        else (f"未完全建成（建成{_count(built)}个）", f"is only partly built ({_count(built)} slots)")
+    )
+    return (
+        f"区托育综合服务中心{state_zh}：{year}年缺{_count(missing)}个托位（预算不足时，模型优先把资金用于每元"
+        f"能减少更多托位缺口的存量转化和较便宜的渠道；中心每个托位当年需财政资金约{first_year_yuan:,.0f}元） / the "
+        f"district centre {state_en}: {_count(missing)} slots short in {year} (with too little budget the "
+        "model first funds conversions and cheaper channels, which remove more shortfall per yuan; "
+        f"a centre slot needs about ¥{first_year_yuan:,.0f} in its first year)"
+    )
+
+
+def _coverage_missed(year: int, towns: list, town_ids: list) -> str:
+    return (
+        f"普惠托育全覆盖未实现：{year}年末{'、'.join(towns)}（{len(towns)}个属地）没有普惠托位 / "
+        f"inclusive coverage of every unit is missed: at end-{year} {', '.join(town_ids)} "
+        f"({len(town_ids)} units) have no inclusive slot"
+    )
+
+
+def _degenerate() -> str:
+    return (
+        "线性规划解退化：部分影子价格不唯一（见影子价格表“是否唯一”列） / the LP solution is "
+        "degenerate: some shadow prices are not unique (see column 'unique')"
+    )
+
+
+# Note code -> the function that words it (the note's values are its keyword arguments).
+_NOTES: dict[str, Callable[..., str]] = {
+    "solver_fallback": _solver_fallback,
+    "budget_share_of_need": _budget_share_of_need,
+    "unit_total_unreachable": _unit_total_unreachable,
+    "unit_inclusive_unreachable": _unit_inclusive_unreachable,
+    "district_inclusive_unreachable": _district_inclusive_unreachable,
+    "centre_outside_years": _centre_outside_years,
+    "budget_below_committed": _budget_below_committed,
+    "budget_below_need": _budget_below_need,
+    "max_slots_without_budget": _max_slots_without_budget,
+    "rounding": _rounding,
+    "relaxation_duals": _relaxation_duals,
+    "centre_short": _centre_short,
+    "coverage_missed": _coverage_missed,
+    "degenerate": _degenerate,
+}
