@@ -258,3 +258,23 @@ def test_params_shows_the_declared_ranges(capsys):
     out = capsys.readouterr().out
     assert "不确定性：三角分布 5000–6000–7000" in out
     assert "community: 三角分布 20000–30000–45000（假设）" in out
+
+
+def test_the_scenario_report_names_the_band_and_the_top_assumptions_of_its_sweeps(data_copy, tmp_path):
+    from tuoyu_model.presentation.report import sweeps_folder, uncertainty_markdown
+
+    results = run_model("baseline")
+    sweeps = data_copy.parent / "outputs" / "sweeps"
+    assert uncertainty_markdown(results, sweeps) == ""  # no sweep yet: no section
+    run_sweep(
+        spec(tmp_path, "risk", "title: 风险\ndraws: 3\nseed: 2\nparameters: [caregiver_wage, rent]\n"), report=False
+    )
+    text = "title: 假设\nsensitivity: morris\ntrajectories: 2\nseed: 1\nparameters: [caregiver_wage, rent]\n"
+    run_sweep(spec(tmp_path, "drivers", text), report=False)
+    md = uncertainty_markdown(results, sweeps)
+    band = json.loads((sweeps / "risk" / "summary.json").read_text("utf-8"))["public_cost_total_yuan"]
+    assert md.startswith("## 不确定性")
+    assert f"{band['p10'] / 1e4:,.2f}万元–{band['p90'] / 1e4:,.2f}万元" in md and "sweeps/risk/report.html" in md
+    assert "保育人员月工资" in md and "sweeps/drivers/report.html" in md
+    assert uncertainty_markdown(run_model("baseline", ["rent=5"]), sweeps) == ""  # not the same scenario
+    assert sweeps_folder("") == sweeps

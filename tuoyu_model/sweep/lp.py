@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tuoyu_model.allocation.build import TOL
+from tuoyu_model.allocation.build import TOL, prepare
 from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
 from tuoyu_model.allocation.solver import quiet_stdout
 from tuoyu_model.costs import CHANNELS
@@ -195,23 +195,9 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
     hit = _STATIC.get(key)
     if hit is not None and all(a is b for a, b in zip(hit.keep, keep, strict=True)):
         return hit
-    classes = integer and inputs.integer_classes
-    years = [int(y) for y in inputs.years]
-    units = list(inputs.units.index)
-    S0 = inputs.units["initial_total"].to_dict()
-    I0 = inputs.units["initial_inclusive"].to_dict()
-    cp = inputs.capacity
-    cap = {
-        (i, c, int(y)): float(v)
-        for i, c, y, v in zip(
-            cp["town_id"].tolist(),
-            cp["channel"].tolist(),
-            cp["year"].tolist(),
-            cp["capacity_slots"].tolist(),
-            strict=True,
-        )
-        if c != "centre"
-    }
+    d = prepare(inputs, integer)  # the model's own index of the inputs (capacities, targets, stock)
+    classes, years, units = d.classes, [int(y) for y in d.years], d.units
+    S0, I0, cap, vcap, T, TI, MI = d.S0, d.I0, d.cap, d.vcap, d.T, d.TI, d.MI
     host = centre_host_rule(inputs)
     sites: list = []
     if host is not None:
@@ -236,19 +222,7 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
                 if cap.get((i, c, y), 0.0) <= TOL:
                     continue
                 xm.append((i, y, c, k, float(q)))
-    conv = inputs.conversion_capacity
-    vcap = {
-        (i, int(y)): float(v)
-        for i, y, v in zip(
-            conv["town_id"].tolist(), conv["year"].tolist(), conv["capacity_slots"].tolist(), strict=True
-        )
-    }
     vm = [(i, y) for i in units for y in years if vcap.get((i, y), 0.0) > TOL]
-    tg = inputs.targets
-    keys = list(zip(tg.town_id.tolist(), tg.year.astype(int).tolist(), strict=True))
-    T = dict(zip(keys, tg.target_total.astype(float).tolist(), strict=True))
-    TI = dict(zip(keys, tg.target_inclusive.astype(float).tolist(), strict=True))
-    MI = dict(zip(keys, tg.min_inclusive.astype(float).tolist(), strict=True))
     short_keys = []
     for i in units:
         for y in years:

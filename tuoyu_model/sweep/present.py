@@ -242,14 +242,21 @@ def write_workbook(path: Path, summary: Mapping[str, Any], tables: Mapping[str, 
 # --------------------------------------------------------------------------------------------
 
 
+MAX_CURVES = 8  # curves named one by one in the cost-curve chart's legend
+
+
 def plot_curve(curve: pd.DataFrame, axis_label: str) -> Figure:
     """Total public money along the first grid factor; a ring where the binding limits change."""
     with styled():
         fig = new_figure(7, 4)
         ax = fig.add_subplot()
-        for label, part in curve.groupby("curve", sort=False):
+        groups = list(curve.groupby("curve", sort=False))
+        named = len(groups) <= MAX_CURVES  # more curves than a legend can hold: thin lines, one entry
+        for n, (label, part) in enumerate(groups):
             ok = part[part.status == "Optimal"]
-            ax.plot(ok["value"], ok["public_cost_total_yuan"] / WAN, marker="o", label=label or "财政资金合计")
+            style = {"marker": "o"} if named else {"linewidth": 0.6, "alpha": 0.5, "color": "#1565C0"}
+            text = (label or "财政资金合计") if named else ("各组合（其他参数取值不同）" if n == 0 else None)
+            ax.plot(ok["value"], ok["public_cost_total_yuan"] / WAN, label=text, **style)
             ch = ok[ok.binding_changed.astype(bool)]
             ax.scatter(ch["value"], ch["public_cost_total_yuan"] / WAN, s=140, facecolors="none", edgecolors="#C62828")
         ax.scatter([], [], s=140, facecolors="none", edgecolors="#C62828", label="起约束作用的限制在此变化")
