@@ -278,3 +278,23 @@ def test_the_scenario_report_names_the_band_and_the_top_assumptions_of_its_sweep
     assert "保育人员月工资" in md and "sweeps/drivers/report.html" in md
     assert uncertainty_markdown(run_model("baseline", ["rent=5"]), sweeps) == ""  # not the same scenario
     assert sweeps_folder("") == sweeps
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "data" / "sweeps").glob("*.yaml")))
+def test_every_shipped_spec_is_valid(path):
+    from tuoyu_model.sweep.spec import load_spec
+
+    s = load_spec(path)
+    assert s.title and 0 < s.n_points() <= 2000
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [(["--jobs", "-1"], ["--jobs -1", "正整数"]), (["--dask-local", "0"], ["--dask-local 0", "正整数"])],
+)
+def test_bad_options_are_one_line_and_exit_2(data_copy, tmp_path, capsys, options, words):
+    path = spec(tmp_path, "opts", SHARE_GRID)
+    assert main(["sweep", str(path), *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and all(w in err for w in words)
+    assert not (data_copy.parent / "outputs" / "sweeps" / "opts").exists()
