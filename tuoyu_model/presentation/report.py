@@ -23,6 +23,7 @@ from tuoyu_model.presentation.vocabulary import (
     SHADOW_FAMILIES,
     SHEETS,
     UNIT_ZH,
+    VALUE_LABELS,
     unit_zh,
     wan,
 )
@@ -387,6 +388,21 @@ def not_modelled_markdown(results: Results) -> str:
 TOP_ASSUMPTIONS = 5  # assumptions named in the 不确定性 section
 
 
+def factor_label(name: str, labels: Mapping[str, str]) -> str:
+    """Chinese label of a parameter named as in ``--set``, keys translated (channels, age bands).
+
+    Examples
+    --------
+    >>> factor_label("capital_cost.community", {"capital_cost": "新增托位建设成本"})
+    '新增托位建设成本（社区托育点）'
+
+    """
+    top, *rest = name.split(".")
+    keys = {**VALUE_LABELS["channel"], **VALUE_LABELS["age_band"]}
+    zh = labels.get(top, top)
+    return f"{zh}（{'.'.join(keys.get(k, k) for k in rest)}）" if rest else zh
+
+
 def sweeps_folder(output_dir: str) -> Any:
     """Return where ``tuoyu sweep`` writes beside a run's folder: ``<outputs>/sweeps``.
 
@@ -437,10 +453,7 @@ def uncertainty_markdown(results: Results, sweeps_dir: Any) -> str:
         )
     if top is not None:
         name, s = top
-        labels = []
-        for factor in s["top_factors"][:TOP_ASSUMPTIONS]:
-            head, *rest = factor.split(".")
-            zh = meta[head]["label"]["zh"] if head in meta else head
-            labels.append(f"{zh}（{'.'.join(rest)}）" if rest else zh)
+        zh = {n: m["label"]["zh"] for n, m in meta.items()}
+        labels = [factor_label(f, zh) for f in s["top_factors"][:TOP_ASSUMPTIONS]]
         lines.append(f"- 对财政资金影响最大的假设（{s['title']}）：{'、'.join(labels)}；详见 sweeps/{name}/report.html")
     return "\n".join(lines)

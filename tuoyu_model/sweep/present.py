@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from tuoyu_model.parameters import default_parameters
 from tuoyu_model.presentation.figures import legend_below, new_figure, save_figure, styled
+from tuoyu_model.presentation.report import factor_label as report_factor_label
 from tuoyu_model.writers import Sheet, write_sheets
 
 WAN = 1e4
@@ -32,12 +33,15 @@ METRIC_ZH = {"public_cost_total_yuan": "财政资金合计（万元）", "shortf
 
 
 def factor_label(name: str, labels: Mapping[str, str] | None = None) -> str:
-    """Chinese label of a factor (``capital_cost.community`` → ``新增托位建设成本（community）``)."""
-    if labels is None:
-        labels = {n: m["label"]["zh"] for n, m in default_parameters().meta.items()}
-    top, *rest = name.split(".")
-    zh = labels.get(top, top)
-    return f"{zh}（{'.'.join(rest)}）" if rest else zh
+    """Chinese label of a factor (:func:`tuoyu_model.presentation.report.factor_label`, labels from the files).
+
+    Examples
+    --------
+    >>> factor_label("capital_cost.community"), factor_label("inclusive_share_target.2025")
+    ('新增托位建设成本（社区托育点）', '普惠托位占比目标（2025）')
+
+    """
+    return report_factor_label(name, _labels() if labels is None else labels)
 
 
 def _labels() -> dict[str, str]:
