@@ -298,3 +298,23 @@ def test_bad_options_are_one_line_and_exit_2(data_copy, tmp_path, capsys, option
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and all(w in err for w in words)
     assert not (data_copy.parent / "outputs" / "sweeps" / "opts").exists()
+
+
+def test_a_failed_sweep_keeps_the_previous_outputs(data_copy, tmp_path, monkeypatch):
+    from tuoyu_model.errors import ReportError
+    from tuoyu_model.sweep import run as sweep_run
+
+    path = spec(tmp_path, "keep", "title: 保留\ngrid:\n  caregiver_wage: [5000, 6000]\n")
+    folder = run_sweep(path, report=False).folder
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    path.write_text("title: 保留\ngrid:\n  caregiver_wage: [6500, 7000]\n", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise ReportError("results.xlsx: simulated failure")
+
+    monkeypatch.setattr(sweep_run, "write_workbook", broken)
+    with pytest.raises(ReportError, match="unchanged"):
+        run_sweep(path, report=False)
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".keep.tmp")]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tuoyu_model.errors import ScenarioError
+from tuoyu_model.runs.signals import worker_signals
 
 # Points per task: enough to keep the per-task overhead (pickling, scheduling) small, few enough
 # that the progress bar moves and the work spreads over the workers.
@@ -73,13 +74,6 @@ def _bar(total: int, desc: str) -> Any:
     return tqdm(total=total, desc=desc, unit="点", file=sys.stderr, delay=2.0, dynamic_ncols=True, leave=False)
 
 
-def _worker_init() -> None:
-    import signal
-
-    # Ctrl-C is the parent's to handle (it stops the workers); a worker writes no files.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def run_points(
     ctx: Context,
     points: Sequence[dict],
@@ -110,7 +104,7 @@ def run_points(
                 bar.update(len(part))
         else:
             mp = multiprocessing.get_context("spawn")
-            pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_worker_init)
+            pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=worker_signals)
             try:
                 futures = {pool.submit(evaluate_chunk, ctx, part): i for i, part in enumerate(parts)}
                 for fut in concurrent.futures.as_completed(futures):

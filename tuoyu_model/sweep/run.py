@@ -20,22 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuoyu_model.errors import ScenarioError, TuoyuError
+from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import load_scenario
-from tuoyu_model.paths import data_dir, display, notebooks_dir
-from tuoyu_model.pipeline import (
-    _label,
-    build_manifest,
-    clean_notebook,
-    execute_notebook,
-    export_html,
-    input_files,
-    make_temp_dir,
-    output_base,
-    publish_dir,
-    safe_output_dir,
-    shown,
-)
+from tuoyu_model.paths import data_dir, notebooks_dir
+from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
+from tuoyu_model.runs.provenance import _label, build_manifest, input_files
+from tuoyu_model.runs.publish import check_replaceable, output_base, publishing, safe_output_dir, shown
 from tuoyu_model.sweep import analysis
 from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points
@@ -173,6 +163,7 @@ def run_sweep(
     base = output_base(out) / "sweeps"
     base.mkdir(exist_ok=True)
     final = safe_output_dir(base, spec.name)
+    check_replaceable(final)  # before any point is solved: a folder that is not ours is refused now
     design = make_design(spec, _integer_factors(spec))
     ctx = Context(spec.scenario, tuple(spec.fixed.items()), str(data_dir()))
     points_in = [design.point(i) for i in range(len(design))]
@@ -185,9 +176,30 @@ def run_sweep(
     years = list(range(int(plan["first"]), int(plan["last"]) + 1))
     points = analysis.points_table(design, rows, years)
     tables, summary = analyse(spec, design, points, years)
-    tmp = make_temp_dir(base, final.name)
     notebook = notebooks_dir() / SWEEP_NOTEBOOK
-    try:
+    inputs = input_files(scenario, notebook if report else None)
+    inputs[_label(spec.path)] = hashlib.sha256(spec.path.read_bytes()).hexdigest()
+
+    def manifest(folder: Path) -> dict:
+        return build_manifest(
+            "sweep",
+            folder,
+            started=started,
+            seconds=time.perf_counter() - t0,
+            inputs=inputs,
+            timings=timings,
+            sweep=spec.name,
+            title=spec.title,
+            spec_file=_label(spec.path),
+            scenario=spec.scenario,
+            design=spec.kind,
+            n_points=len(points),
+            n_failed=summary["n_failed"],
+            executed_on=executed_on,
+            sweep_packages=_versions(),
+        )
+
+    with publishing(final, manifest, label=f"sweep {spec.name}") as tmp:
         t2 = time.perf_counter()
         write_csv(points, tmp / "points.csv")
         for name, df in tables.items():
@@ -204,32 +216,6 @@ def run_sweep(
             nb = clean_notebook(tmp / "report.ipynb", notebook)
             export_html(nb, tmp / "report.html", spec.title)
             timings["report"] = time.perf_counter() - t3
-        inputs = input_files(scenario, notebook if report else None)
-        inputs[_label(spec.path)] = hashlib.sha256(spec.path.read_bytes()).hexdigest()
-        seconds = time.perf_counter() - t0
-        manifest = build_manifest(
-            "sweep",
-            tmp,
-            started=started,
-            seconds=seconds,
-            inputs=inputs,
-            timings=timings,
-            sweep=spec.name,
-            title=spec.title,
-            spec_file=_label(spec.path),
-            scenario=spec.scenario,
-            design=spec.kind,
-            n_points=len(points),
-            n_failed=summary["n_failed"],
-            executed_on=executed_on,
-            sweep_packages=_versions(),
-        )
-        write_json(manifest, tmp / "manifest.json")
-        publish_dir(tmp, final)
-    except TuoyuError as exc:
-        raise type(exc)(f"sweep {spec.name}: {exc}; the previous outputs in {display(final)}/ are unchanged") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return SweepRecord(
         spec.name, final, len(points), summary["n_failed"], time.perf_counter() - t0, executed_on, timings
     )
