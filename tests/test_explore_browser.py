@@ -223,7 +223,10 @@ def test_tuoyu_explore_in_headless_chromium(server, browser):
         + ", ".join(f"{s:.3f}" for s in seconds)
         + f"; median {median:.3f}, goal ≤ {SPEED_GOAL}"
     )
-    assert median <= SPEED_GOAL, seconds
+    # The goal is measured and printed here and by tests/benchmarks/bench_explore.py, not asserted:
+    # a timed assertion fails on a loaded machine (the brief: speed goals are benchmarks). Every
+    # change must still reach the screen within CHANGE_TIMEOUT, which timed_change enforces.
+    assert all(s < CHANGE_TIMEOUT for s in seconds), seconds
 
     # 保存为情景 → a scenario file that tuoyu validate accepts
     type_into(browser, "budget-2025", "2000")
