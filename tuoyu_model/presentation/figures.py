@@ -217,6 +217,43 @@ def plot_budget(budget: pd.DataFrame) -> Figure:
     return fig
 
 
+ITEM_COLOURS = {
+    "capital_subsidy": "#4C72B0",
+    "conversion": "#64B5CD",
+    "operating_subsidy_new": "#55A868",
+    "operating_subsidy_existing": "#CCB974",
+}
+
+
+def plot_budget_by_town(by_town: pd.DataFrame, years: list[int]) -> Figure:
+    """Stacked horizontal bars of each unit's public money over the plan years, by item, in 万元.
+
+    Units in ``towns.csv`` order, the total written at the end of each bar; the legend lists
+    the items in stacking order (left to right).
+    """
+    b = by_town[by_town["year"].isin(years)]
+    towns = list(dict.fromkeys(b["town"]))
+    pivot = b.pivot_table(index="town", columns="item", values="amount_yuan", aggfunc="sum").reindex(towns)
+    pivot = pivot.fillna(0.0) / WAN
+    items = [i for i in ITEM_COLOURS if i in pivot and (pivot[i].abs() > 0).any()]
+    span = f"{min(years)}–{max(years)}年" if len(years) > 1 else f"{years[0]}年"
+    with styled():
+        fig = new_figure(8.5, max(4.5, 0.3 * len(towns) + 1.5))
+        ax = fig.add_subplot()
+        left = pd.Series(0.0, index=pivot.index)
+        for item in items:
+            ax.barh(towns, pivot[item], left=left, color=ITEM_COLOURS[item], label=_label("item", item), height=0.6)
+            left = left + pivot[item]
+        for k, total in enumerate(left):
+            ax.annotate(f"{total:,.0f}", (total, k), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.invert_yaxis()
+        ax.margins(x=0.1)
+        ax.set_xlabel("财政资金（万元）")
+        ax.set_title(f"各属地财政资金（{span}合计）")
+        legend_below(ax, ncols=2)
+    return fig
+
+
 def plot_new_slots(allocation: pd.DataFrame) -> Figure:
     """Stacked bars of new slots by year and channel, inclusive and market side by side."""
     pivot = allocation.pivot_table(
@@ -333,6 +370,7 @@ def scenario_figures(tables: Mapping[str, pd.DataFrame], years: list[int]) -> di
         "targets_by_town": plot_targets_by_town(tables["stock"], last),
         "inclusive_share": plot_inclusive_share(share),
         "budget_by_year": plot_budget(tables["budget"]),
+        "budget_by_town": plot_budget_by_town(tables["budget_by_town"], years),
         "new_slots_by_channel": plot_new_slots(tables["allocation"]),
         "pricing": plot_pricing(tables["pricing"], last),
         "workforce": plot_workforce(tables["workforce"]),

@@ -36,6 +36,15 @@ BUDGET_ITEM_ZH = {
     "operating_subsidy_new": "新增及转化普惠托位运营补贴",
     "operating_subsidy_existing": "2023年底存量普惠托位运营补贴",
 }
+# The same items in the narrow columns of the per-unit money table.
+BUDGET_ITEM_SHORT_ZH = {
+    "capital_subsidy": "建设补贴",
+    "conversion": "转普惠补贴",
+    "operating_subsidy_new": "运营补贴（新增）",
+    "operating_subsidy_existing": "运营补贴（存量）",
+}
+TOTAL_ZH = "合计"
+DISTRICT_TOTAL_ZH = "全区合计"
 
 
 # The Chinese names of the channels and target sets (the codes are in costs.CHANNELS and
@@ -313,6 +322,7 @@ SHEETS: list[tuple[str, str]] = [
     ("托位分配", "allocation"),
     ("存量与目标", "stock"),
     ("资金", "budget"),
+    ("分属地资金", "budget_by_town"),
     ("价格", "pricing"),
     ("需求", "demand"),
     ("队伍建设", "workforce"),
