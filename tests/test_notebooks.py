@@ -16,18 +16,9 @@ from tuoyu_model import pipeline
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import notebooks_dir
 from tuoyu_model.pipeline import export_html, run_compare, run_scenario
+from tuoyu_model.presentation.vocabulary import REPORT_SECTIONS
 
-SECTIONS = [
-    "摘要",
-    "托位目标与缺口",
-    "普惠占比",
-    "资金需求",
-    "价格上限与补贴缺口",
-    "影子价格",
-    "队伍建设",
-    "假设与数据来源",
-    "未建模内容",
-]
+SECTIONS = [*REPORT_SECTIONS, "影子价格"]  # the report's sections, the shadow prices in the appendix
 VOLATILE = ("run", "versions")  # manifest fields allowed to differ between runs
 
 

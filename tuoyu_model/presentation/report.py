@@ -8,21 +8,34 @@ exported report is the same on every run.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from tuoyu_model import __version__
 from tuoyu_model.data import TOWN_FIGURES
 from tuoyu_model.parameters import Scenario
-from tuoyu_model.presentation.tables import solver_zh, text_for_people
+from tuoyu_model.presentation.tables import assumptions_table, solver_zh, text_for_people
 from tuoyu_model.presentation.vocabulary import (
+    FIGURE_ALT_ZH,
     INCOME_MEASURE_LABEL_ZH,
     MODIFIED_MARK,
     PENALTY_HEADING,
+    REPORT_NAME,
+    REPORT_SECTIONS,
     SHADOW_FAMILIES,
     SHEETS,
+    STATUS_MARK,
+    TECHNICAL_NOTE_WORDS,
+    TOTAL_ZH,
     UNIT_ZH,
+    date_zh,
     unit_zh,
     wan,
 )
@@ -33,17 +46,42 @@ def _cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
 
 
-def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False, formats: Mapping[str, int] | None = None) -> Any:
+def html_table(
+    df: pd.DataFrame,
+    digits: int = 1,
+    index: bool = False,
+    formats: Mapping[str, int] | None = None,
+    classes: str = "",
+) -> Any:
     """Return an IPython HTML table; every number shown by :func:`tuoyu_model.presentation.tables.text_for_people`.
 
     Decimals follow the unit (row's ``单位`` or the header's brackets: 个/人/元 none, 万元 two,
     % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
-    Missing values are blank cells.
+    Missing values are blank cells. ``classes`` adds CSS classes: ``compact`` (headers wrap,
+    for wide tables of numbers), ``wrap`` (text cells wrap, for tables of sentences).
     """
     from IPython.display import HTML  # lazy: only the notebooks need IPython
 
     text = text_for_people(df.reset_index() if index else df, digits, formats)
-    return HTML(text.to_html(index=False, na_rep="", border=0, classes="tuoyu-table", justify="left"))
+    css = " ".join(["tuoyu-table", *classes.split()])
+    return HTML(text.to_html(index=False, na_rep="", border=0, classes=css, justify="left", escape=True))
+
+
+class ReportFigure:
+    """A chart of the report: the PNG (for the notebook) and an ``<img>`` with its Chinese alt text (for the HTML)."""
+
+    def __init__(self, path: Any, alt: str) -> None:
+        self.data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        img = f'<img class="tuoyu-figure" alt="{escape(self.alt)}" src="data:image/png;base64,{self.data}">'
+        return {"image/png": self.data, "text/html": img, "text/plain": self.alt}
+
+
+def figure(files: Mapping[str, Any], name: str) -> ReportFigure:
+    """Return the chart ``figure:<name>`` written by the run, with its alt text from :data:`FIGURE_ALT_ZH`."""
+    return ReportFigure(files[f"figure:{name}"], FIGURE_ALT_ZH.get(name, "图表"))
 
 
 def report_title(scenario: Scenario) -> str:
@@ -62,24 +100,27 @@ def report_title(scenario: Scenario) -> str:
 def scenario_markdown(results: Results) -> str:
     """Title, description and overrides of the scenario; parameters changed by ``--set`` first and prominently.
 
+    Text from the scenario file and the command line is HTML-escaped: markup in a title shows as text.
+
     The scenario's description is its file's text; after ``--set`` it may quote values the run
     no longer uses, so the changed parameters come before it, with a warning.
     """
     s = results.scenario
     meta = s.parameters.meta
-    lines = [f"**情景：{report_title(s)}**（`{s.name}`）", ""]
+    lines = [f"**情景：{escape(report_title(s))}**（`{s.name}`）", ""]
     if s.cli_overrides:
         lines += [
             "**本次运行修改的参数**（命令行 `--set`，以下结果均按修改后的取值计算；情景说明中的数字以此为准）：",
             "",
         ]
-        lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {s.parameters[n]}" for n in s.cli_overrides]
+        lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {escape(str(s.parameters[n]))}" for n in s.cli_overrides]
         lines += [""]
-    lines += [s.description]
+    lines += [escape(s.description)]
     changed = {n: w for n, w in s.parameters.overridden.items() if n not in s.cli_overrides}
     if changed:
         items = [
-            f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）" for n, where in changed.items()
+            f"{meta[n]['label']['zh']}（`{n}`）= {escape(str(s.parameters[n]))}（来自 {escape(str(where))}）"
+            for n, where in changed.items()
         ]
         lines += ["", "情景对默认参数的修改：", ""] + [f"- {x}" for x in items]
     return "\n".join(lines)
@@ -90,26 +131,59 @@ def notes_markdown(results: Results) -> str:
 
     Each note is stored as ``中文 / English``; the report shows the Chinese part.
     """
-    notes = [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+    notes = [n for n in _notes_zh(results) if not _technical(n)]
     return "\n".join(["**说明**", ""] + [f"- {n}" for n in notes]) if notes else ""
+
+
+def _notes_zh(results: Results) -> list[str]:
+    return [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+
+
+def _technical(note: str) -> bool:
+    return any(w in note for w in TECHNICAL_NOTE_WORDS)
+
+
+def technical_markdown(results: Results) -> str:
+    """Write the appendix's facts for modellers: solver status, objective value, rounding and degeneracy notes."""
+    solver = results.summary.get("solver", {})
+    lines = [f"- **求解状态**：{solver_zh(solver)}。"]
+    if "objective_value" in solver:
+        lines.append(
+            f"- **目标函数值**：{solver['objective_value']:,.2f}（财政资金加未完成目标的罚金；罚金不是实际支出）。"
+        )
+    lines += [f"- {n}" for n in _notes_zh(results) if _technical(n)]
+    return "\n".join(lines)
 
 
 REPORT_CSS = """
 body, .jp-Notebook, .jp-RenderedHTMLCommon {
   font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
 }
-table.tuoyu-table { border-collapse: collapse; table-layout: auto; }
+.jp-Notebook { max-width: 100%; box-sizing: border-box; }
+.jp-OutputArea-output { max-width: 100%; overflow-x: auto; }
+.tuoyu-title h1 { margin-bottom: 0.2em; }
+.tuoyu-subtitle { font-size: 1.3em; margin: 0 0 0.6em 0; }
+table.tuoyu-meta th { text-align: left; padding-right: 1em; white-space: nowrap; }
+img.tuoyu-figure { max-width: 100%; height: auto; }
+table.tuoyu-table { border-collapse: collapse; table-layout: auto; max-width: 100%; }
 table.tuoyu-table th, table.tuoyu-table td { padding: 2px 8px; word-break: normal; overflow-wrap: normal; }
-table.tuoyu-table td:first-child, table.tuoyu-table th { white-space: nowrap; }
 table.tuoyu-table td { white-space: nowrap; }
-table.tuoyu-table td.wrap { white-space: normal; min-width: 16em; }
+table.tuoyu-table th { white-space: nowrap; }
+table.tuoyu-table.compact th { white-space: normal; min-width: 4em; vertical-align: bottom; }
+table.tuoyu-table.compact th, table.tuoyu-table.compact td { padding: 2px 5px; font-size: 0.92em; }
+table.tuoyu-table.wrap td { white-space: normal; min-width: 5em; max-width: 32em; vertical-align: top; }
+table.tuoyu-table.wrap td:first-child { min-width: 4em; }
 @media print {
-  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
-  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; page-break-inside: auto; }
-  table.tuoyu-table td, table.tuoyu-table th { white-space: normal; word-break: keep-all; }
-  table.tuoyu-table tr { page-break-inside: avoid; }
-  .jp-Cell { page-break-inside: avoid; }
   @page { size: A4 landscape; margin: 12mm; }
+  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
+  .jp-OutputArea-output { overflow: visible; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
+  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; }
+  table.tuoyu-table td, table.tuoyu-table th { word-break: keep-all; }
+  table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
+  .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
+  img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
 }
 """
 
@@ -156,7 +230,6 @@ def headline_markdown(results: Results) -> str:
     )
     caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
     cap_share = percent_text(fee_cap_share(results))
-    solver = s.get("solver", {})
     lines = [
         f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
         f"- **新增托位**：{new}；存量转普惠"
@@ -165,7 +238,6 @@ def headline_markdown(results: Results) -> str:
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
         f"- **收费上限**（上一年度家庭月可支配收入的{cap_share}，按本情景参数）：{caps}/人·月。",
-        f"- **求解状态**：{solver_zh(solver)}。",
     ]
     return "\n".join(lines)
 
@@ -364,21 +436,192 @@ def shadow_price_sentences(results: Results, limit: int = 5, tolerance: float = 
 
 
 def assumptions_markdown(results: Results) -> str:
-    """Count parameters by status and of town figures that are proxies or assumptions."""
-    t = results.scenario.parameters.table()
-    counts = t["status"].value_counts()
-    towns = results["towns"]  # the unit data the run read, not the file as it is now
-    flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
+    """Say how many inputs are sourced, derived, proxies, assumptions or settings, and where each is listed."""
+    counts = input_status_counts(results)
     return (
-        f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
-        f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
-        f"模型设置（如惩罚系数、求解器）{counts.get('setting', 0)} 个。"
-        f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
-        "可用官方数据替换。"
+        f"本次测算共使用{sum(counts.values())}项输入数据：有出处{counts['sourced']}项，推算{counts['derived']}项，"
+        f"代理值{counts['proxy']}项，假设{counts['assumption']}项，模型设置（如罚金系数、求解器）{counts['setting']}项。"
+        "假设和代理值在获得官方数据后应替换，替换方法见 data/README.md；"
+        "参数的假设和代理值列在本节之后，各属地基础数据的来源见 data/towns.csv 的来源列。"
     )
 
 
 def not_modelled_markdown(results: Results) -> str:
     """List, from the scenario header, what the model leaves out."""
     items = results.scenario.not_modelled
-    return "\n".join(f"- {x}" for x in items) if items else "（情景文件未列出。）"
+    return "\n".join(f"- {escape(str(x))}" for x in items) if items else "（情景文件未列出。）"
+
+
+def generated_on() -> dt.date:
+    """Return the report's 生成日期: today, or the day of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+def _status_counts(results: Results) -> tuple[dict[str, int], dict[str, int]]:
+    """Count the parameters and the unit figures of ``towns.csv`` by status (sourced … setting).
+
+    A unit figure whose source says ``ASSUMPTION`` or ``PROXY`` counts as an assumption or a
+    proxy, the others as sourced.
+    """
+    params = results.scenario.parameters.table()["status"].value_counts().to_dict()
+    towns = results["towns"]  # the unit data the run read, not the file as it is now
+    unit = dict.fromkeys(STATUS_MARK, 0)
+    for c in TOWN_FIGURES:
+        src = towns[f"{c}_source"].astype(str)
+        assumption = int(src.str.contains("ASSUMPTION", case=False).sum())
+        proxy = int(src.str.contains("PROXY", case=False).sum())
+        unit["assumption"] += assumption
+        unit["proxy"] += proxy
+        unit["sourced"] += len(src) - assumption - proxy
+    return {k: int(params.get(k, 0)) for k in STATUS_MARK}, unit
+
+
+def input_status_counts(results: Results) -> dict[str, int]:
+    """Count the run's inputs (parameters and unit figures) by status: ``{status: count}``."""
+    params, unit = _status_counts(results)
+    return {k: params[k] + unit[k] for k in STATUS_MARK}
+
+
+def input_status_table(results: Results) -> pd.DataFrame:
+    """Tabulate the inputs by status: parameters, unit figures (``towns.csv``) and both, one row per status."""
+    params, unit = _status_counts(results)
+    rows = [(STATUS_MARK[k], params[k], unit[k], params[k] + unit[k]) for k in STATUS_MARK]
+    rows.append((TOTAL_ZH, sum(params.values()), sum(unit.values()), sum(params.values()) + sum(unit.values())))
+    return pd.DataFrame(rows, columns=["性质", "参数（项）", "属地基础数据（项）", "合计（项）"])
+
+
+def title_block(results: Results, day: dt.date | None = None) -> str:
+    """Return the report's opening as HTML: report name, scenario title, 生成日期, version, inputs that are assumptions.
+
+    Every text from the scenario file is escaped, so a title with markup shows as text.
+    """
+    s = results.scenario
+    counts = input_status_counts(results)
+    rows = [
+        ("情景", f"{escape(report_title(s))}（{escape(s.name)}）"),
+        ("生成日期", date_zh(day or generated_on())),
+        ("测算程序", f"tuoyu-model {__version__}"),
+        (
+            "输入数据",
+            f"共{sum(counts.values())}项，其中假设{counts['assumption']}项、代理值{counts['proxy']}项"
+            "（见“假设与数据来源”）",
+        ),
+    ]
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        f'<div class="tuoyu-title"><h1 id="report-title">{REPORT_NAME}</h1>'
+        f'<p class="tuoyu-subtitle">{escape(report_title(s))}</p>'
+        f'<table class="tuoyu-meta">{cells}</table></div>'
+    )
+
+
+def contents_markdown(sections: Sequence[str] = REPORT_SECTIONS) -> str:
+    """Write the 目录: one linked line per section heading (the anchors nbconvert gives the headings)."""
+    return "\n".join(f"{k}. [{name}](#{name})" for k, name in enumerate(sections, start=1))
+
+
+def _money_leaders(results: Results, n: int = 3) -> tuple[list[tuple[str, float]], float]:
+    b = results["budget_by_town"]
+    by_town = b.groupby("town", sort=False)["amount_yuan"].sum().sort_values(ascending=False, kind="stable")
+    total = float(by_town.sum())
+    return [(t, float(v)) for t, v in by_town.head(n).items()], total
+
+
+def conclusions(results: Results) -> list[str]:
+    """主要结论: three to five plain sentences with the run's numbers (money, slots, share, units, fees)."""
+    s = results.summary
+    years = [str(y) for y in results.years]
+    first, last = years[0], years[-1]
+    span = f"{first}–{last}年" if len(years) > 1 else f"{first}年"
+    cost = "，".join(f"{y}年{wan(s['public_cost_yuan'][y])}" for y in years)
+    src = s.get("public_cost_by_source_yuan", {})
+    split = f"，其中市级{wan(src['city'])}、区级{wan(src['district'])}" if src else ""
+    out = [f"{span}共需财政资金{wan(s['public_cost_yuan']['total'])}（{cost}）{split}。"]
+    new = s["new_slots"].get("total", sum(s["new_slots"].get(y, 0) for y in years))
+    conv = sum(s["converted_slots"].get(y, 0) for y in years)
+    final = s.get("shortfall_by_year", {}).get(last, 0)
+    reach = "各属地托位目标均可完成" if final < 0.5 else f"仍有{final:,.0f}个托位目标未能完成（详见“托位目标与缺口”）"
+    out.append(
+        f"共新增托位{new:,.0f}个、存量托位转为普惠{conv:,.0f}个，{last}年底全区托位{s['total_slots'][last]:,.0f}个，{reach}。"
+    )
+    share, target = s["inclusive_share"][last], s["inclusive_share_target"].get(last)
+    if target:
+        verdict = "达到" if share + 1e-9 >= target else "未达到"
+        out.append(f"{last}年底普惠托位占比{share:.1%}，{verdict}{target:.0%}的目标。")
+    leaders, total = _money_leaders(results)
+    if total > 0 and leaders:
+        names = "、".join(f"{t}（{wan(v)}）" for t, v in leaders)
+        top = sum(v for _, v in leaders) / total
+        out.append(f"财政资金最多的{len(leaders)}个属地是{names}，合计占全区的{percent_text(top)}。")
+    cap = s["fee_cap_yuan"].get(last)
+    if cap is not None:
+        out.append(
+            f"{last}年普惠托位收费上限为每人每月{cap:,.0f}元（家庭月可支配收入的{percent_text(fee_cap_share(results))}）。"
+        )
+    return out[:5]
+
+
+def conclusions_markdown(results: Results) -> str:
+    """:func:`conclusions` as a numbered list."""
+    return "\n".join(f"{k}. {line}" for k, line in enumerate(conclusions(results), start=1))
+
+
+def scope_markdown(results: Results) -> str:
+    """测算口径: years, what the money covers, where targets and demand come from, what is minimised."""
+    p = results.scenario.parameters
+    years = results.years
+    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
+    objective = "在完成托位目标的前提下使财政资金最少" if p["objective"] == "min_cost" else "在预算内使普惠托位最多"
+    lines = [
+        f"- **测算期**：{span}，按年度末存量计算托位，按年度计算资金。",
+        "- **资金口径**：财政资金（市级、区级合计），含新增托位建设补贴、存量托位转普惠补贴、"
+        "普惠托位运营补贴；不含家庭缴费和社会资本投入。金额单位除注明外为万元。",
+        "- **目标来源**：各属地托位数和普惠托位数目标取自工作方案附件；全区普惠占比目标按方案。",
+        f"- **测算方法**：线性规划，{objective}；各属地可用的渠道和容量见参数表。",
+        "- **数据性质**：部分输入为假设或代理值（见“假设与数据来源”），结果随之变化，宜作为测算参考。",
+    ]
+    return "\n".join(lines)
+
+
+def centre_markdown(results: Results) -> str:
+    """Where the district centre is, and why there; or that none is built."""
+    s = results.summary
+    unit = s.get("solver", {}).get("centre_unit")
+    if not unit:
+        return "本情景未建设区托育综合服务中心（见“主要指标”下的说明）。"
+    towns = results["towns"].set_index("town_id")
+    name = towns["town"].get(unit, unit)
+    p = results.scenario.parameters
+    alloc = results["allocation"]
+    slots = float(alloc.loc[alloc.channel == "centre", "new_slots"].sum())
+    money = results["budget_by_town"]
+    money = float(money.loc[money.town_id == unit, "amount_yuan"].sum())
+    if str(p["district_centre_unit"]) != "auto":
+        why = "按参数“区托育综合服务中心所在属地”指定"
+    elif p["integer_classes"]:
+        why = "由模型在各属地中比较选定（财政资金最省）"
+    else:
+        year = int(p["district_centre_year"])
+        year = min(max(year, results.years[0]), results.years[-1])
+        stock = results["stock"]
+        target = stock[(stock.year == year) & (stock.town_id == unit)]["target_inclusive"]
+        gap = float(target.iloc[0]) - float(towns.loc[unit, "existing_inclusive_2023"]) if len(target) else float("nan")
+        why = (
+            f"该属地{year}年普惠托位目标与2023年底普惠托位之差在各属地中最大（{gap:,.0f}个），"
+            "中心设在这里最能补上普惠缺口"
+        )
+    return (
+        f"区托育综合服务中心设在**{name}**（{slots:,.0f}个托位）：{why}。"
+        f"选址为假设，可在情景文件中用 `district_centre_unit` 指定。"
+        f"{name}的财政资金合计{wan(money)}，含中心建设和运营。"
+    )
+
+
+def assumptions_summary_table(results: Results) -> pd.DataFrame:
+    """Return the assumptions and proxies among the parameters: what a reader should check first (short columns)."""
+    t = assumptions_table(results)
+    keep = t[t["性质"].isin([STATUS_MARK["assumption"], STATUS_MARK["proxy"]])]
+    return keep[["性质", "参数", "取值", "单位"]].reset_index(drop=True)

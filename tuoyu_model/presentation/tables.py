@@ -290,27 +290,32 @@ def summary_notes(summary: Mapping[str, Any]) -> list[str]:
 
 
 def summary_table_for_people(results: Results) -> pd.DataFrame:
-    """Return the headline figures as the report shows them: 指标, 年份, 数值 (as text, digits by unit), 单位.
+    """Return the headline figures as the report shows them: 指标, 单位, one column per year, 合计 last.
 
-    Slots and people without decimals, 万元 with two, percentages with one, yuan without.
+    Numbers as text, decimals by unit (slots and people none, 万元 two, % one, 元 none); a
+    figure without a value in a year is a blank cell.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> s = {"new_slots": {"2024": 2350.0}, "public_cost_yuan": {"total": 5_210_622.0}}
-    >>> summary_table_for_people(SimpleNamespace(summary=s)).to_dict("list")["数值"]
-    ['521.06', '2,350']
+    >>> s = {"new_slots": {"2024": 2350.0, "total": 2350.0}, "public_cost_yuan": {"total": 5_210_622.0}}
+    >>> summary_table_for_people(SimpleNamespace(summary=s)).values.tolist()
+    [['财政资金需求', '万元', '', '521.06'], ['新增托位', '个', '2,350', '2,350']]
 
     """
     t = summary_for_people(results.summary)
-    return pd.DataFrame(
-        {
-            "指标": t["label_zh"],
-            "年份": t["year"].astype(str),
-            "数值": [people_number(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
-            "单位": t["unit_zh"],
-        }
+    t = t.assign(year=t["year"].astype(str))
+    years = list(dict.fromkeys(y for y in t["year"] if y != TOTAL_ZH)) + (
+        [TOTAL_ZH] if (t["year"] == TOTAL_ZH).any() else []
     )
+    labels = list(dict.fromkeys(t["label_zh"]))
+    rows = []
+    for label in labels:
+        part = t[t["label_zh"] == label]
+        unit = part["unit_zh"].iloc[0]
+        values = dict(zip(part["year"], part["value"], strict=True))
+        rows.append([label, unit] + [people_number(values[y], unit) if y in values else "" for y in years])
+    return pd.DataFrame(rows, columns=["指标", "单位", *years])
 
 
 def town_gap_table(results: Results, year: int | None = None) -> pd.DataFrame:
