@@ -119,7 +119,7 @@ def test_published_beijing_fee_is_close_to_the_cap(base):
 
 
 @settings(max_examples=50, deadline=None)
-@given(income=st.floats(1000, 500000), size=st.floats(1, 10), k=st.floats(0.1, 3))
+@given(income=st.floats(1000, 300000), size=st.floats(1, 10), k=st.floats(0.1, 3))  # income × k within its max
 def test_cap_is_linear_in_income_and_household_size(income, size, k):
     p = defaults()
     a = fee_cap(with_(p, income_per_capita_all={2023: income}, household_size=size), 2024)
