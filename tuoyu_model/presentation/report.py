@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from tuoyu_model import __version__
-from tuoyu_model.data import TOWN_FIGURES
+from tuoyu_model.data_status import status_counts
 from tuoyu_model.parameters import Scenario
 from tuoyu_model.presentation.tables import assumptions_table, solver_zh, text_for_people
 from tuoyu_model.presentation.vocabulary import (
@@ -32,7 +32,7 @@ from tuoyu_model.presentation.vocabulary import (
     SHADOW_FAMILIES,
     SHEETS,
     STATUS_MARK,
-    TECHNICAL_NOTE_WORDS,
+    TECHNICAL_NOTES,
     TOTAL_ZH,
     UNIT_ZH,
     date_zh,
@@ -131,16 +131,17 @@ def notes_markdown(results: Results) -> str:
 
     Each note is stored as ``中文 / English``; the report shows the Chinese part.
     """
-    notes = [n for n in _notes_zh(results) if not _technical(n)]
+    notes = [n for n, tech in _notes_zh(results) if not tech]
     return "\n".join(["**说明**", ""] + [f"- {n}" for n in notes]) if notes else ""
 
 
-def _notes_zh(results: Results) -> list[str]:
-    return [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
-
-
-def _technical(note: str) -> bool:
-    return any(w in note for w in TECHNICAL_NOTE_WORDS)
+def _notes_zh(results: Results) -> list[tuple[str, bool]]:
+    """Return the allocation's notes in Chinese, each with whether it is technical (:data:`TECHNICAL_NOTES`)."""
+    texts = [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+    codes = [getattr(n, "code", "") for n in getattr(results, "notes", [])]
+    if len(codes) != len(texts):  # notes without their records: nothing is known to be technical
+        codes = [""] * len(texts)
+    return [(t, c in TECHNICAL_NOTES) for t, c in zip(texts, codes, strict=True)]
 
 
 def technical_markdown(results: Results) -> str:
@@ -151,7 +152,7 @@ def technical_markdown(results: Results) -> str:
         lines.append(
             f"- **目标函数值**：{solver['objective_value']:,.2f}（财政资金加未完成目标的罚金；罚金不是实际支出）。"
         )
-    lines += [f"- {n}" for n in _notes_zh(results) if _technical(n)]
+    lines += [f"- {n}" for n, tech in _notes_zh(results) if tech]
     return "\n".join(lines)
 
 
@@ -461,22 +462,13 @@ def generated_on() -> dt.date:
 
 
 def _status_counts(results: Results) -> tuple[dict[str, int], dict[str, int]]:
-    """Count the parameters and the unit figures of ``towns.csv`` by status (sourced … setting).
-
-    A unit figure whose source says ``ASSUMPTION`` or ``PROXY`` counts as an assumption or a
-    proxy, the others as sourced.
-    """
-    params = results.scenario.parameters.table()["status"].value_counts().to_dict()
-    towns = results["towns"]  # the unit data the run read, not the file as it is now
-    unit = dict.fromkeys(STATUS_MARK, 0)
-    for c in TOWN_FIGURES:
-        src = towns[f"{c}_source"].astype(str)
-        assumption = int(src.str.contains("ASSUMPTION", case=False).sum())
-        proxy = int(src.str.contains("PROXY", case=False).sum())
-        unit["assumption"] += assumption
-        unit["proxy"] += proxy
-        unit["sourced"] += len(src) - assumption - proxy
-    return {k: int(params.get(k, 0)) for k in STATUS_MARK}, unit
+    """Count the parameters and the unit figures of ``towns.csv`` by status (``data_status.status_counts``)."""
+    c = status_counts(results["towns"].set_index("town_id"), results.scenario.parameters)
+    by = {g: dict(zip(part["status"], part["count"], strict=True)) for g, part in c.groupby("group")}
+    return (
+        {k: int(by.get("parameters", {}).get(k, 0)) for k in STATUS_MARK},
+        {k: int(by.get("towns", {}).get(k, 0)) for k in STATUS_MARK},
+    )
 
 
 def input_status_counts(results: Results) -> dict[str, int]:

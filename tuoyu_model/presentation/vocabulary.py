@@ -44,8 +44,8 @@ FIGURE_ALT_ZH = {
     "workforce": "柱状图：各年度所需保育人员、卫生保健人员和持证保育人员目标",
     "units_map": "示意图：各属地方块按相对位置排列，颜色表示所选指标",
 }
-# Words marking an allocation note as technical (shown in the appendix, not in the main text).
-TECHNICAL_NOTE_WORDS = ("影子价格", "线性规划", "退化", "目标函数", "罚金", "对偶")
+# Codes of the allocation's notes for modellers (shown in the report's appendix, not the main text).
+TECHNICAL_NOTES = frozenset({"rounding", "relaxation_duals", "degenerate", "solver_fallback"})
 
 
 def wan(yuan: float, digits: int = 1) -> str:
