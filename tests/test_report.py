@@ -224,10 +224,33 @@ def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_st
     rendered = []
     for module, name in calls:
         out = getattr(report if module == "R" else tables, name)(r)
-        rendered.append(out if isinstance(out, str) else report.html_table(out).data)
+        if isinstance(out, pd.DataFrame):
+            out = report.html_table(out).data
+        rendered.append(out if isinstance(out, str) else str(out))  # a section list, a yes/no
     text = "\n".join(rendered)
     assert "20%" not in text and "20.0%" not in text
     assert "上一年度家庭月可支配收入的25%" in report.headline_markdown(r)
     assert "× 25%" in report.fee_cap_markdown(r)
     cap = r["pricing"].query("year == 2025")["fee_cap_yuan"].iloc[0]
     assert cap == pytest.approx(0.25 * r["pricing"].query("year == 2025")["household_monthly_income_yuan"].iloc[0])
+
+
+def test_a_scenario_other_than_the_baseline_tells_how_it_differs():
+    from tuoyu_model.presentation import report, tables
+    from tuoyu_model.presentation.sentences import worded
+    from tuoyu_model.results import run_model
+
+    base, cut = worded(run_model("baseline")), worded(run_model("budget_cut_20"))
+    assert report.is_baseline(base) and not report.is_baseline(cut)
+    assert "与基准情景比较" in report.report_sections(cut) and "与基准情景比较" not in report.report_sections(base)
+    text = report.comparison_markdown(cut, base)
+    # the story of issue 13: fewer kindergarten inclusive slots, more market social slots, no centre
+    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位增加" in text
+    assert "本情景未建设" in text and "少于基准的属地" in text
+    t = tables.unit_comparison_table(cut, base)
+    total = t[t["属地"] == "全区合计"].iloc[0]
+    d_cost = cut.summary["public_cost_yuan"]["total"] - base.summary["public_cost_yuan"]["total"]
+    assert total["财政资金·差（万元）"] == pytest.approx(d_cost / 1e4, abs=0.01)
+    assert total["普惠托位·差（个）"] == pytest.approx(
+        cut.summary["inclusive_slots"]["2025"] - base.summary["inclusive_slots"]["2025"]
+    )

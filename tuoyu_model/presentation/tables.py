@@ -476,3 +476,32 @@ def assumptions_table(results: Results) -> pd.DataFrame:
     )
     order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3, "setting": 4}
     return out.iloc[t["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def unit_comparison_table(results: Results, base: Results, year: int | None = None) -> pd.DataFrame:
+    """Per unit, this scenario against the baseline at the end of ``year`` (default the last), for people.
+
+    Slots and inclusive slots at the year-end and the public money of the plan years (万元), each
+    as 基准 / 本情景 / 差; only the units where something differs, then 全区合计.
+    """
+    year = year or max(results.years)
+
+    def unit_figures(r: Results) -> pd.DataFrame:
+        s = r["stock"]
+        s = s[s.year == year].set_index("town")[["total_slots", "inclusive_slots"]]
+        money = r["budget_by_town"].groupby("town")["amount_yuan"].sum() / WAN
+        return s.assign(money=money.reindex(s.index).fillna(0.0))
+
+    a, b = unit_figures(base), unit_figures(results).reindex(unit_figures(base).index).fillna(0.0)
+    names = {"total_slots": "托位", "inclusive_slots": "普惠托位", "money": "财政资金"}
+    units = {"total_slots": "个", "inclusive_slots": "个", "money": "万元"}
+    out = pd.DataFrame({"属地": list(a.index)})
+    for col, name in names.items():
+        u = units[col]
+        out[f"{name}·基准（{u}）"] = a[col].to_numpy()
+        out[f"{name}·本情景（{u}）"] = b[col].to_numpy()
+        out[f"{name}·差（{u}）"] = (b[col] - a[col]).to_numpy()
+    diff_cols = [c for c in out.columns if "·差" in c]
+    changed = out[(out[diff_cols].abs() > 0.005).any(axis=1)]
+    total = out.drop(columns="属地").sum().to_frame().T.assign(属地=DISTRICT_TOTAL_ZH)[out.columns]
+    return pd.concat([changed, total], ignore_index=True)

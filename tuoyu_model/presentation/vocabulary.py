@@ -33,6 +33,7 @@ REPORT_SECTIONS = (
     "未建模内容",
     "附录：技术说明",
 )
+COMPARISON_SECTION = "与基准情景比较"  # the section a scenario other than the baseline adds
 # Alt text of each chart of the report (what a screen reader says), by figure file stem.
 FIGURE_ALT_ZH = {
     "targets_by_town": "条形图：末年年底各属地托位总数、普惠托位与目标的比较，缺口以红字标出",
