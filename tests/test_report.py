@@ -254,3 +254,21 @@ def test_a_scenario_other_than_the_baseline_tells_how_it_differs():
     assert total["普惠托位·差（个）"] == pytest.approx(
         cut.summary["inclusive_slots"]["2025"] - base.summary["inclusive_slots"]["2025"]
     )
+
+
+def test_the_conclusions_give_the_three_person_cap_and_why_it_is_below_beijings():
+    from tuoyu_model.presentation import report
+    from tuoyu_model.presentation.sentences import worded
+    from tuoyu_model.pricing import fee_cap_headline
+    from tuoyu_model.results import run_model
+
+    r = worded(run_model("baseline"))
+    lines = report.conclusions(r)
+    assert 3 <= len(lines) <= 5
+    h = fee_cap_headline(r.scenario.parameters, [2025]).iloc[-1]
+    cap_line = lines[-1]
+    assert f"按三口之家计算为{h.fee_cap_family_yuan:,.0f}元" in cap_line
+    assert "低于全市" in cap_line and f"{h.beijing_fee_cap_yuan:,.0f}元" in cap_line
+    # the units' money in the conclusions is the per-unit table's, and the leader is named
+    by_town = r["budget_by_town"].groupby("town")["amount_yuan"].sum()
+    assert f"{by_town.idxmax()}（{by_town.max() / 1e4:,.1f}万元）" in lines[3]

@@ -575,10 +575,25 @@ def conclusions(results: Results) -> list[str]:
         out.append(f"财政资金最多的{len(leaders)}个属地是{names}，合计占全区的{percent_text(top)}。")
     cap = s["fee_cap_yuan"].get(last)
     if cap is not None:
-        out.append(
-            f"{last}年普惠托位收费上限为每人每月{cap:,.0f}元（家庭月可支配收入的{percent_text(fee_cap_share(results))}）。"
-        )
+        out.append(_cap_conclusion(results, int(last), cap))
     return out[:5]
+
+
+def _cap_conclusion(results: Results, year: int, cap: float) -> str:
+    """Write the sentence on the fee cap: the cap, the three-person family's, why it is below Beijing's."""
+    p = results.scenario.parameters
+    h = fee_cap_headline(p, [year]).iloc[-1]
+    text = (
+        f"{year}年普惠托位收费上限为每人每月{cap:,.0f}元（家庭月可支配收入的{percent_text(fee_cap_share(results))}），"
+        f"按三口之家计算为{h.fee_cap_family_yuan:,.0f}元"
+    )
+    if p["income_area"] != "beijing" and h.beijing_fee_cap_yuan - cap >= 0.5:
+        text += (
+            f"；工作方案要求按本区收入计算，大兴人均可支配收入{h.income_per_capita_yuan:,.0f}元，低于全市的"
+            f"{h.beijing_income_per_capita_yuan:,.0f}元，所以上限比按北京市收入计算的{h.beijing_fee_cap_yuan:,.0f}元"
+            f"低{h.beijing_fee_cap_yuan - cap:,.0f}元"
+        )
+    return text + "。"
 
 
 def conclusions_markdown(results: Results) -> str:
