@@ -8,6 +8,7 @@ unit's construction money must be its own new slots times the public capital per
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -46,3 +47,27 @@ def test_unit_capital_is_its_new_slots_times_public_capital(scenario):
     got = by_town[by_town.item == "capital_subsidy"].set_index(["town_id", "year"])["amount_yuan"]
     expected = expected.reindex(got.index, fill_value=0.0)
     assert (got - expected).abs().max() < 0.5
+
+
+def test_every_unit_has_one_schematic_tile_and_a_geojson_is_read_when_supplied(tmp_path):
+    from tuoyu_model.data import load_unit_boundaries, load_unit_tiles
+    from tuoyu_model.errors import DataError
+
+    tiles = load_unit_tiles()
+    assert list(tiles.index) == list(load_towns().index)
+    assert not tiles.duplicated(["col", "row"]).any()
+    assert tiles["source"].str.startswith("SCHEMATIC").all()  # labelled as a sketch, not a map
+    assert load_unit_boundaries(tmp_path / "units.geojson") is None  # none shipped: tiles are drawn
+    square = {"type": "Polygon", "coordinates": [[[116.3, 39.7], [116.4, 39.7], [116.4, 39.8], [116.3, 39.7]]]}
+    doc = {"type": "FeatureCollection", "features": [{"properties": {"town_id": "huangcun"}, "geometry": square}]}
+    path = tmp_path / "units.geojson"
+    path.write_text(json.dumps(doc), "utf-8")
+    assert load_unit_boundaries(path) == {"huangcun": [[(116.3, 39.7), (116.4, 39.7), (116.4, 39.8), (116.3, 39.7)]]}
+    from tuoyu_model.presentation.figures import plot_units_map
+
+    values = pd.DataFrame({"town": ["黄村镇"], "shortfall": [3.0], "inclusive_share": [0.5], "money_wan": [10.0]})
+    fig = plot_units_map(values.set_index(pd.Index(["huangcun"])), tiles, load_unit_boundaries(path), 2025)
+    assert "边界" in fig.get_suptitle()  # boundaries drawn, not the schematic
+    path.write_text("{not json", "utf-8")
+    with pytest.raises(DataError, match="GeoJSON"):
+        load_unit_boundaries(path)
