@@ -13,12 +13,12 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from html import escape
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tuoyu_model import __version__
 from tuoyu_model.data_status import status_counts
 from tuoyu_model.parameters import Scenario
 from tuoyu_model.presentation.tables import assumptions_table, solver_zh, text_for_people, unit_comparison_table
@@ -520,7 +520,7 @@ def title_block(results: Results, day: dt.date | None = None) -> str:
     rows = [
         ("情景", f"{escape(report_title(s))}（{escape(s.name)}）"),
         ("生成日期", date_zh(day or generated_on())),
-        ("测算程序", f"tuoyu-model {__version__}"),
+        ("测算程序", f"tuoyu-model {version('tuoyu-model')}"),
         (
             "输入数据",
             f"共{sum(counts.values())}项，其中假设{counts['assumption']}项、代理值{counts['proxy']}项"
