@@ -21,6 +21,7 @@ import pandas as pd
 
 from tuoyu_model.data_status import status_counts
 from tuoyu_model.parameters import Scenario
+from tuoyu_model.paths import outputs_dir
 from tuoyu_model.presentation.tables import assumptions_table, solver_zh, text_for_people, unit_comparison_table
 from tuoyu_model.presentation.vocabulary import (
     CHANNEL_LABEL_ZH,
@@ -503,8 +504,6 @@ def sweeps_folder(output_dir: str) -> Any:
     one (the notebook opened on its own) the default outputs folder.
     """
     from pathlib import Path
-
-    from tuoyu_model.paths import outputs_dir
 
     return (Path(output_dir).resolve().parent if output_dir else outputs_dir()) / "sweeps"
 
