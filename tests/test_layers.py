@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("costs", "demand", "pricing", "workforce"),
     ("allocation",),
     ("results",),
-    ("presentation", "writers"),
+    ("presentation", "csv_writer", "workbook_writer", "writers"),
     ("runs", "sweep"),
     ("progress", "explore"),
     ("cli", "__main__", "__init__"),

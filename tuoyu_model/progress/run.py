@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tuoyu_model.csv_writer import write_csv, write_json
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
@@ -42,7 +43,6 @@ from tuoyu_model.results import run_model
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, sha256_file
 from tuoyu_model.runs.publish import output_base, publishing, safe_output_dir, shown
-from tuoyu_model.writers import write_csv, write_json
 
 REPORT_NOTEBOOK = "progress_report.ipynb"
 

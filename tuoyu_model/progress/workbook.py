@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.presentation.tables import column
+from tuoyu_model.presentation.formatting import column
 from tuoyu_model.presentation.vocabulary import WAN
 from tuoyu_model.progress.vocabulary import PROGRESS_HEADERS, PROGRESS_SHEETS, SUMMARY_SHEET, VALUE_ZH, YES_NO_ZH
-from tuoyu_model.writers import Sheet, write_sheets
+from tuoyu_model.workbook_writer import Sheet, write_sheets
 
 
 def for_people_progress(df: pd.DataFrame, percent: bool = False) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, titl
     """Write the progress workbook: ``tables["summary"]`` as 摘要, then the tables of ``PROGRESS_SHEETS``.
 
     Tables are shown by :func:`for_people_progress` and written by the package's one workbook
-    writer (:func:`tuoyu_model.writers.write_sheets`: fixed timestamps, formula escaping).
+    writer (:func:`tuoyu_model.workbook_writer.write_sheets`: fixed timestamps, formula escaping).
     """
     summary = tables["summary"]
     sheets = [Sheet(SUMMARY_SHEET, summary, ("text",) * len(summary.columns))]

@@ -32,6 +32,7 @@ from typing import Any
 
 import filelock
 
+from tuoyu_model.csv_writer import write_json
 from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
 from tuoyu_model.paths import (
     MAX_OUTPUT_NAME_BYTES,
@@ -43,7 +44,6 @@ from tuoyu_model.paths import (
     notebooks_dir,
     outputs_dir,
 )
-from tuoyu_model.writers import write_json
 
 PACKAGE = "tuoyu-model"
 MARKER = ".tuoyu-output"  # in every folder this package writes; only such folders are ever replaced

@@ -25,7 +25,7 @@ from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.paths import data_dir, notebooks_dir
-from tuoyu_model.presentation.report import report_title
+from tuoyu_model.presentation.report_opening import report_title
 from tuoyu_model.results import run_model
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, scenario_file

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from tuoyu_model.parameters import default_parameters
 from tuoyu_model.presentation.figures import legend_below, new_figure, save_figure, styled
 from tuoyu_model.presentation.report import factor_label as report_factor_label
-from tuoyu_model.writers import Sheet, write_sheets
+from tuoyu_model.workbook_writer import Sheet, write_sheets
 
 WAN = 1e4
 KIND_ZH = {

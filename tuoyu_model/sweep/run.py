@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuoyu_model.csv_writer import write_csv, write_json
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import data_dir, notebooks_dir
@@ -31,7 +32,6 @@ from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points
 from tuoyu_model.sweep.present import save_figures, write_workbook
 from tuoyu_model.sweep.spec import SweepSpec, load_spec
-from tuoyu_model.writers import write_csv, write_json
 
 SWEEP_NOTEBOOK = "sweep_report.ipynb"
 TOP_FACTORS = 5  # assumptions named in the summary (and in a scenario report's 不确定性 section)

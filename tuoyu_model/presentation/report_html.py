@@ -1,0 +1,97 @@
+"""How the report notebooks render what they show: tables as fixed HTML, charts with alt text, the stylesheet.
+
+Tables are rendered with ``to_html`` (fixed formats, no random element ids) so the exported
+report is the same on every run; every number goes through
+:func:`tuoyu_model.presentation.formatting.text_for_people`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tuoyu_model.presentation.formatting import text_for_people
+from tuoyu_model.presentation.vocabulary import FIGURE_ALT_ZH
+
+
+def html_table(
+    df: pd.DataFrame,
+    digits: int = 1,
+    index: bool = False,
+    formats: Mapping[str, int] | None = None,
+    classes: str = "",
+) -> Any:
+    """Return an IPython HTML table; every number shown by :func:`tuoyu_model.presentation.formatting.text_for_people`.
+
+    Decimals follow the unit (row's ``单位`` or the header's brackets: 个/人/元 none, 万元 two,
+    % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
+    Missing values are blank cells. ``classes`` adds CSS classes: ``compact`` (headers wrap,
+    for wide tables of numbers), ``wrap`` (text cells wrap, for tables of sentences).
+    """
+    from IPython.display import HTML  # lazy: only the notebooks need IPython
+
+    text = text_for_people(df.reset_index() if index else df, digits, formats)
+    css = " ".join(["tuoyu-table", *classes.split()])
+    return HTML(text.to_html(index=False, na_rep="", border=0, classes=css, justify="left", escape=True))
+
+
+class ReportFigure:
+    """A chart of the report: the PNG (for the notebook) and an ``<img>`` with its Chinese alt text (for the HTML)."""
+
+    def __init__(self, path: Any, alt: str) -> None:
+        self.data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        img = f'<img class="tuoyu-figure" alt="{escape(self.alt)}" src="data:image/png;base64,{self.data}">'
+        return {"image/png": self.data, "text/html": img, "text/plain": self.alt}
+
+
+def figure(files: Mapping[str, Any], name: str) -> ReportFigure:
+    """Return the chart ``figure:<name>`` written by the run, with its alt text from :data:`FIGURE_ALT_ZH`."""
+    return ReportFigure(files[f"figure:{name}"], FIGURE_ALT_ZH.get(name, "图表"))
+
+
+REPORT_CSS = """
+body, .jp-Notebook, .jp-RenderedHTMLCommon {
+  font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
+}
+.jp-Notebook { max-width: 100%; box-sizing: border-box; }
+.jp-OutputArea-output { max-width: 100%; overflow-x: auto; }
+.tuoyu-title h1 { margin-bottom: 0.2em; }
+.tuoyu-subtitle { font-size: 1.3em; margin: 0 0 0.6em 0; }
+table.tuoyu-meta th { text-align: left; padding-right: 1em; white-space: nowrap; }
+img.tuoyu-figure { max-width: 100%; height: auto; }
+table.tuoyu-table { border-collapse: collapse; table-layout: auto; max-width: 100%; }
+table.tuoyu-table th, table.tuoyu-table td { padding: 2px 8px; word-break: normal; overflow-wrap: normal; }
+table.tuoyu-table td { white-space: nowrap; }
+table.tuoyu-table th { white-space: nowrap; }
+table.tuoyu-table.compact th { white-space: normal; min-width: 4em; vertical-align: bottom; }
+table.tuoyu-table.compact th, table.tuoyu-table.compact td { padding: 2px 5px; font-size: 0.92em; }
+table.tuoyu-table.wrap td { white-space: normal; min-width: 5em; max-width: 32em; vertical-align: top; }
+table.tuoyu-table.wrap td:first-child { min-width: 4em; }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
+  .jp-OutputArea-output { overflow: visible; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
+  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; }
+  table.tuoyu-table td, table.tuoyu-table th { word-break: keep-all; }
+  table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
+  .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
+  img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
+}
+"""
+
+
+def report_style() -> Any:
+    """Return the report's stylesheet as HTML: Chinese fonts, tables that keep words whole, a print layout."""
+    from IPython.display import HTML  # lazy: only the notebooks need IPython
+
+    return HTML(f"<style>{REPORT_CSS}</style>")
