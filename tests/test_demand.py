@@ -7,14 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tuoyu_model.children import birth_rate, district_births, district_children_by_band
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.demand import (
     DEMAND_COLUMNS,
-    birth_rate,
     circularity_note,
     demand_table,
-    district_births,
-    district_children_by_band,
     district_demand,
     slots_per_1000_by_target_set,
     target_for_year,

@@ -247,10 +247,10 @@ def test_every_number_has_an_upper_bound_by_the_documented_rule(name):
 def test_no_product_of_parameters_within_their_bounds_can_overflow():
     # The model multiplies parameters with each other and with counts from the CSVs (at most
     # 10^12): with every parameter at its ceiling, the product of all of them is still finite.
-    from tuoyu_model.data import _MAX_COUNT
+    from tuoyu_model.csv_reader import MAX_COUNT
 
     digits = sum(math.log10(max(abs(META[n]["max"]), 1)) for n in NUMERIC)
-    assert digits + 3 * math.log10(_MAX_COUNT) < math.log10(sys.float_info.max)
+    assert digits + 3 * math.log10(MAX_COUNT) < math.log10(sys.float_info.max)
 
 
 def test_a_number_without_max_is_refused(tmp_path):

@@ -177,7 +177,7 @@ def test_rows_with_the_same_seq_in_different_sets_name_both(data_copy):
 
 
 def test_a_csv_over_the_size_cap_is_refused_before_it_is_parsed(data_copy):
-    from tuoyu_model.data import MAX_CSV_BYTES
+    from tuoyu_model.csv_reader import MAX_CSV_BYTES
 
     f = data_copy / "towns.csv"
     text = f.read_text("utf-8")

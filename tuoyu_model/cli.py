@@ -23,7 +23,8 @@ from tuoyu_model.errors import ScenarioError, TuoyuError, UsageError, did_you_me
 from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario, parse_set_options
 from tuoyu_model.paths import data_dir, display
 from tuoyu_model.runs.signals import Terminated, raise_terminated
-from tuoyu_model.towns_workbook import change_lines, import_workbooks, write_template
+from tuoyu_model.towns_import import change_lines, import_workbooks
+from tuoyu_model.towns_workbook import write_template
 
 # The commands that run models import their layer inside the function (runs, progress, sweep,
 # explore): they pull pulp, matplotlib, papermill and Voilà, which `tuoyu validate`, `params`,
