@@ -19,7 +19,7 @@ from tuoyu_model.paths import PACKAGE_DIR
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "paths"),
     ("yaml_reader", "workbook_reader", "data", "parameter_schema", "parameters", "data_status", "towns_workbook"),
-    ("costs", "demand", "pricing", "workforce"),
+    ("costs", "demand", "pricing", "family", "workforce"),
     ("allocation",),
     ("results",),
     ("presentation", "writers"),
