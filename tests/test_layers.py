@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "towns_workbook",
         "towns_import",
     ),
-    ("costs", "children", "demand", "pricing", "workforce"),
+    ("costs", "children", "demand", "pricing", "family", "workforce"),
     ("allocation",),
     ("results",),
     ("presentation", "csv_writer", "workbook_writer", "writers"),

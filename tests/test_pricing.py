@@ -9,12 +9,11 @@ from hypothesis import strategies as st
 
 from tuoyu_model.cli import main
 from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.family import cap_sensitivity, family_costs
 from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
 from tuoyu_model.pricing import (
     PRICING_COLUMNS,
     SUBSIDY_COLUMNS,
-    cap_sensitivity,
-    family_costs,
     fee_cap,
     fee_cap_headline,
     household_monthly_income,

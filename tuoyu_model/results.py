@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model import costs, demand, pricing, workforce
+from tuoyu_model import costs, demand, family, pricing, workforce
 from tuoyu_model.allocation import (
     SHORTFALL_KINDS,
     AllocationResult,
@@ -439,10 +439,10 @@ def run_model(
     # pricing_table already holds operating_subsidy_table's columns: no second computation
     tables["subsidy"] = tables["pricing"][pricing.SUBSIDY_COLUMNS].copy()
     tables["family_costs"] = pd.concat(
-        [pricing.family_costs(params, y).reset_index().assign(year=y) for y in years], ignore_index=True
+        [family.family_costs(params, y).reset_index().assign(year=y) for y in years], ignore_index=True
     )
     tables["cap_sensitivity"] = pd.concat(
-        [pricing.cap_sensitivity(params, y).assign(year=y) for y in years], ignore_index=True
+        [family.cap_sensitivity(params, y).assign(year=y) for y in years], ignore_index=True
     )
 
     t1 = time.perf_counter()

@@ -94,7 +94,7 @@ class AllocationInputs:
     city_share_operating: float = 0.5
 
 
-def _year_value(params: Mapping, name: str, year: int) -> float:
+def year_value(params: Mapping, name: str, year: int) -> float:
     """Read a year-indexed parameter strictly (Parameters.by_year when available)."""
     if hasattr(params, "by_year"):
         return params.by_year(name, year)
@@ -107,7 +107,7 @@ def _year_value(params: Mapping, name: str, year: int) -> float:
     return value
 
 
-def _budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None]:
+def budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None]:
     """Yearly budget in yuan, ``None`` (null in the YAML) = no limit; a year outside plan_years is refused."""
     plan = params["plan_years"]
     given = params["budget"]
@@ -121,7 +121,7 @@ def _budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None
                 )
     out = {}
     for y in years:
-        value = _year_value(params, "budget", y)
+        value = year_value(params, "budget", y)
         out[y] = None if value is None else float(value)
     return out
 
@@ -211,8 +211,8 @@ def inputs_from_tables(
         unit_costs=unit_costs,
         operating_subsidy=ops.reset_index(drop=True),
         conversion_cost_yuan=float(costs.conversion_cost(params)),
-        share_target={y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
-        budget=_budget_by_year(params, years),
+        share_target={y: float(year_value(params, "inclusive_share_target", y)) for y in years},
+        budget=budget_by_year(params, years),
         budget_share_of_need=float(params["budget_share_of_need"]),
         penalties={
             "total": float(params["penalty_shortfall_total"]),
@@ -364,14 +364,14 @@ def _capacities(
     willing = float(params["conversion_willingness"])
     cap_rows, conv_rows = [], []
     for y in years:
-        share = float(_year_value(params, "build_share_by_year", y))
+        share = float(year_value(params, "build_share_by_year", y))
         for c in cap_total.columns:
             cap_rows.append(
                 pd.DataFrame(
                     {"town_id": units.index, "channel": c, "year": y, "capacity_slots": cap_total[c].to_numpy() * share}
                 )
             )
-        cshare = float(_year_value(params, "conversion_build_share_by_year", y))
+        cshare = float(year_value(params, "conversion_build_share_by_year", y))
         conv_rows.append(
             pd.DataFrame({"town_id": units.index, "year": y, "capacity_slots": (market0 * willing * cshare).to_numpy()})
         )

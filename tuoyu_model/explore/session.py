@@ -34,7 +34,7 @@ import pandas as pd
 
 from tuoyu_model import pricing
 from tuoyu_model.allocation.build import create_model
-from tuoyu_model.allocation.inputs import AllocationInputs, _budget_by_year, _year_value, inputs_from_parameters
+from tuoyu_model.allocation.inputs import AllocationInputs, budget_by_year, inputs_from_parameters, year_value
 from tuoyu_model.allocation.read import final_shortfall, money_table, stock_table
 from tuoyu_model.allocation.solve import solve_model, year_spending
 from tuoyu_model.allocation.solver import resolve_solver
@@ -390,8 +390,8 @@ def plan_inputs(
     if not changed <= set(BUDGET_FIELDS) | set(SUBSIDY_PARAMETERS):
         return inputs_from_parameters(params, targets, towns), subsidy
     fields: dict[str, Any] = {
-        "budget": _budget_by_year(params, years),
-        "share_target": {y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
+        "budget": budget_by_year(params, years),
+        "share_target": {y: float(year_value(params, "inclusive_share_target", y)) for y in years},
     }
     if changed & set(SUBSIDY_PARAMETERS):
         fields["operating_subsidy"] = subsidy[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()

@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from tuoyu_model.pricing import HOUSEHOLD_LABEL_ZH, INCOME_MEASURE_LABEL_ZH
+from tuoyu_model.family import HOUSEHOLD_LABEL_ZH
+from tuoyu_model.pricing import INCOME_MEASURE_LABEL_ZH
 
 WAN = 10_000  # yuan per 万元
 REPORT_NAME = "大兴区托育服务体系建设测算报告"

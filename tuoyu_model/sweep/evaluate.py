@@ -29,9 +29,9 @@ from tuoyu_model.allocation.build import TOL
 from tuoyu_model.allocation.inputs import (
     KINDS,
     AllocationInputs,
-    _budget_by_year,
-    _year_value,
+    budget_by_year,
     inputs_from_tables,
+    year_value,
 )
 from tuoyu_model.allocation.read import SHORTFALL_KINDS, slots_missing
 from tuoyu_model.costs import CHANNELS
@@ -244,8 +244,8 @@ def _subsidy(table: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 def scalar_fields(params: Mapping, years: list[int]) -> dict[str, Any]:
     """Return the AllocationInputs fields that are one parameter each, as :func:`inputs_from_tables` reads them."""
     return {
-        "share_target": {y: float(_year_value(params, "inclusive_share_target", y)) for y in years},
-        "budget": _budget_by_year(params, years),
+        "share_target": {y: float(year_value(params, "inclusive_share_target", y)) for y in years},
+        "budget": budget_by_year(params, years),
         "budget_share_of_need": float(params["budget_share_of_need"]),
         "penalties": {
             "total": float(params["penalty_shortfall_total"]),
