@@ -71,6 +71,7 @@ missing, rounded up). The shadow prices are the duals of the linear relaxation a
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import check_solution, presolve_notes
+from tuoyu_model.allocation.commitments import commitment_by_year, commitments_table
 from tuoyu_model.allocation.inputs import (
     KINDS,
     PENALTY_KEYS,
@@ -110,6 +111,8 @@ __all__ = [
     "ShadowReading",
     "centre_host_rule",
     "check_solution",
+    "commitment_by_year",
+    "commitments_table",
     "create_model",
     "funding_sources",
     "highs_available",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import presolve_notes
+from tuoyu_model.allocation.commitments import commitments_table
 from tuoyu_model.allocation.inputs import AllocationInputs, inputs_from_parameters
 from tuoyu_model.allocation.read import (
     UNMET_TOL,
@@ -198,6 +199,7 @@ def assign_solution(solved: Solved, lp_solved: Solved, budget: dict, basis: dict
         stock=stock,
         budget=money,
         budget_by_unit=money_by_unit(model, solved.x, solved.v, money),
+        commitments=commitments_table(model, solved.x, solved.v),
         budget_limits=limits,
         district=dist,
         shadow_prices=shadow,
