@@ -83,6 +83,18 @@ def commitments_table(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> p
     return out.astype({"year": "int64"})
 
 
+def counted_money(model: AllocationModel, year_money: dict, x: np.ndarray, v: np.ndarray) -> float:
+    """Return the public money the objective counts for a solution: the plan years' and the commitments after.
+
+    ``year_money`` is year → the plan year's money (``solve.year_spending``); each year × its
+    discount weight (:func:`~tuoyu_model.allocation.build.costing_years`). With the horizon at
+    the plan's last year and no discounting it is the plan years' money.
+    """
+    disc = model.data.disc
+    after = commitment_by_year(commitments_table(model, x, v))
+    return sum(m * disc[y] for y, m in year_money.items()) + sum(m * disc[y] for y, m in after.items())
+
+
 def commitment_by_year(commitments: pd.DataFrame) -> dict[int, float]:
     """Return year → yuan committed (all items), from :func:`commitments_table`.
 
