@@ -42,6 +42,6 @@ def commitments_markdown(results: Results) -> str:
     horizon = max(int(y) for y in results.summary["subsidy_commitment_by_year"])
     return (
         f"{sentence}。规划期内建成或转化的普惠托位在规划期后仍需每年补贴运营；"
-        f"资金测算按{horizon}年前各年的运营补贴计入（参数 costing_horizon），"
+        f"资金测算计入规划期及其后至{horizon}年各年的运营补贴（参数 costing_horizon），"
         "下表为规划期后各年的承诺额，不计入规划年度预算。"
     )
