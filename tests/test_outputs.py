@@ -80,6 +80,16 @@ def tables():
                 "amount_yuan": [1_234_500.0, 25_000_000.0],
             }
         ),
+        # 18,000,000 yuan a year after the plan = 1,800 万元, half from the city
+        "commitments": pd.DataFrame(
+            {
+                "year": [2026],
+                "item": ["operating_subsidy_new"],
+                "amount_yuan": [18_000_000.0],
+                "city_yuan": [9_000_000.0],
+                "district_yuan": [9_000_000.0],
+            }
+        ),
         "pricing": pd.DataFrame(
             {
                 "year": [2025],

@@ -204,16 +204,22 @@ def test_subsidy_is_cost_minus_fee_revenue_at_the_occupancy_rate(baseline_result
     # Worked by hand from Daxing's published 2024 per-capita income (62,204 yuan) and its census
     # household size (2.39): the 2025 fee cap is 62,204 × 2.39 / 12 × 20% = 2,477.79 yuan a month
     # and the baseline charges the cap; at 85% occupancy a slot earns 2,106.12. Social
-    # institutions cost 4,264.21 a slot-month (operating_costs), so the gap the district pays is
-    # 2,158.09 a month, 25,897.01 a year (from the unrounded cost).
+    # institutions cost 4,264.21 a slot-month at 2024 prices (operating_costs): wages 2,842.87,
+    # rent 973.33, utilities and other 448.00; in 2025 wages grow 5.04% and other costs 2%, rent
+    # stays: 2,842.87 × 1.0504 + 973.33 + 448.00 × 1.02 = 4,416.45, so the gap the district pays
+    # is 2,310.33 a month, 27,723.91 a year (from the unrounded cost).
     sub = baseline_results["subsidy"].query("year == 2025").set_index("channel")
-    ops = baseline_results["operating_costs"].set_index("channel")["cost_per_slot_month_yuan"]
     fee = 62_204 * 2.39 / 12 * 0.20
     assert sub["fee_yuan"].to_numpy() == pytest.approx(fee, abs=0.01)
-    assert sub.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(2158.09, abs=0.01)
-    assert sub.at["social", "subsidy_per_slot_year_yuan"] == pytest.approx(25_897.01, abs=0.01)
-    for channel, cost in ops.items():  # the same rule for every channel: max(0, cost − fee × occupancy)
+    assert sub.at["social", "cost_per_slot_month_yuan"] == pytest.approx(4416.45, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(2310.33, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_year_yuan"] == pytest.approx(27_723.91, abs=0.01)
+    for channel, cost in sub["cost_per_slot_month_yuan"].items():  # every channel: max(0, cost − fee × occupancy)
         assert sub.at[channel, "subsidy_per_slot_month_yuan"] == pytest.approx(max(0.0, cost - fee * 0.85), abs=0.01)
+    # 2024 is the cost figures' own year: the cost is operating_costs' at 2024 prices
+    ops = baseline_results["operating_costs"].set_index("channel")["cost_per_slot_month_yuan"]
+    sub24 = baseline_results["subsidy"].query("year == 2024").set_index("channel")
+    assert sub24["cost_per_slot_month_yuan"].to_dict() == pytest.approx(ops.to_dict())
 
 
 def test_report_notes_use_the_runs_unit_data_not_the_file_now(baseline_results, data_copy):

@@ -31,8 +31,10 @@ REL = 1e-12  # identities that hold exactly up to floating-point rounding
 @pytest.fixture(scope="module")
 def base():
     # Costs at the bare ratios (cover factor 1), so the subsidy arithmetic below can reuse the
-    # hand-worked cost build-ups of test_costs.py.
-    return load_scenario("baseline", {"caregiver_cover_factor": 1.0}).parameters
+    # hand-worked cost build-ups of test_costs.py; costs at their 2024 prices in every year (the
+    # growth of wages and other costs is checked in test_horizon.py).
+    flat = {"wage_growth_rate": 0.0, "other_cost_growth_rate": 0.0}
+    return load_scenario("baseline", {"caregiver_cover_factor": 1.0, **flat}).parameters
 
 
 @functools.cache
@@ -110,8 +112,8 @@ def test_household_income_uses_previous_year(base):
     ],
 )
 def test_missing_previous_year_income_is_an_error_naming_the_year(base, year, missing, names):
-    with pytest.raises(DataError) as exc:
-        fee_cap(base, year)
+    with pytest.raises(DataError) as exc:  # without the projection after the last published year
+        fee_cap(with_(base, income_growth_rate=None), year)
     msg = str(exc.value)
     assert str(missing) in msg and str(year) in msg and all(n in msg for n in names)
     assert "pricing.yaml" in msg

@@ -51,6 +51,9 @@ VARIANTS = {
     "budget": {"budget": {2024: 2.0e7, 2025: 1.5e7}},
     "fixed_centre": {"district_centre_unit": "jiugong"},
     "no_share": {"inclusive_share_target": {2024: 0.0, 2025: 0.0}},
+    "source_budgets": {"budget_city": {2024: 1.2e7, 2025: 1.0e7}, "budget_district": {2024: 1.5e7, 2025: None}},
+    "discounted": {"discount_rate": 0.08},
+    "two_year": {"costing_horizon": 2025},
 }
 
 

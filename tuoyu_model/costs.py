@@ -15,6 +15,10 @@ Operating cost per slot-month, for a channel :math:`c` with age mix :math:`m_{c,
     other                 other_running_cost
     total                 staff + health + admin + rent + utilities + other   (meals excluded)
 
+A later year's operating cost grows from ``cost_price_year``: wages (staff, health, admin) at
+``wage_growth_rate``, rent at ``rent_growth_rate``, utilities and other costs at
+``other_cost_growth_rate`` (:func:`operating_costs_in_year`).
+
 Caregivers per class are whole people (a 20-child 托大班 at 1:7 needs 3, a 10-child 乳儿班 at
 1:3 needs 4), so the cost per child of a full class is what the standards really require.
 """
@@ -206,6 +210,56 @@ def operating_costs(params: Mapping) -> pd.DataFrame:
         }
     out = pd.DataFrame.from_dict(rows, orient="index")[OPERATING_COLUMNS]
     out.index.name = "channel"
+    return out
+
+
+# Cost items by the growth rate that moves them from cost_price_year (operating_costs_in_year).
+GROWTH_OF_ITEM = {
+    "staff_cost_yuan": "wage_growth_rate",
+    "health_cost_yuan": "wage_growth_rate",
+    "admin_cost_yuan": "wage_growth_rate",
+    "rent_yuan": "rent_growth_rate",
+    "utilities_yuan": "other_cost_growth_rate",
+    "utilities_commercial_yuan": "other_cost_growth_rate",
+    "other_yuan": "other_cost_growth_rate",
+}
+
+
+def operating_costs_in_year(params: Mapping, year: int, ops: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return :func:`operating_costs` in the prices of ``year``: each item grown from ``cost_price_year``.
+
+    Item × (1 + its growth rate)^(year − cost_price_year) (:data:`GROWTH_OF_ITEM`), the total
+    summed again; ``ops`` is :func:`operating_costs` when already computed. With every rate 0
+    the table is returned unchanged.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> p = load_scenario().parameters
+    >>> round(float(operating_costs_in_year(p, 2024).at["kindergarten", "cost_per_slot_month_yuan"]))
+    2810
+    >>> grown = operating_costs_in_year(p, 2026)  # wages +5.04% a year, rent flat, other +2%
+    >>> staff = grown.at["kindergarten", "staff_cost_yuan"] / operating_costs(p).at["kindergarten", "staff_cost_yuan"]
+    >>> round(float(staff), 4)  # 1.0504²
+    1.1033
+
+    """
+    ops = operating_costs(params) if ops is None else ops
+    n = int(year) - int(params["cost_price_year"])
+    factor = {name: (1.0 + float(params[name])) ** n for name in set(GROWTH_OF_ITEM.values())}
+    if all(f == 1.0 for f in factor.values()):
+        return ops
+    out = ops.copy()
+    for item, name in GROWTH_OF_ITEM.items():
+        out[item] = ops[item] * factor[name]
+    out["cost_per_slot_month_yuan"] = (
+        out.staff_cost_yuan
+        + out.health_cost_yuan
+        + out.admin_cost_yuan
+        + out.rent_yuan
+        + out.utilities_yuan
+        + out.other_yuan
+    )
     return out
 
 

@@ -11,12 +11,15 @@ The plan (第二部分第9(2)条) caps the public childcare fee per child per mo
     fee cap(t)                  = fee_cap_share × household monthly income(t)
     inclusive fee(t)            = fee cap(t) × inclusive_fee_share_of_cap
 
-``income_area = beijing`` uses Beijing's series instead (no ratio), for comparison. A missing
-previous-year income is an error naming the year, never a fallback to another year.
+``income_area = beijing`` uses Beijing's series instead (no ratio), for comparison. A year after
+the last one listed grows from it at ``income_growth_rate`` (status ``projected``: the fee cap of
+the years after the plan, up to the costing horizon); any other missing previous-year income is
+an error naming the year, never a fallback to another year.
 
 The operating subsidy per inclusive slot in service (rule ``gap``) is
 ``max(0, cost − fee × occupancy)``; under rule ``flat`` it is ``flat_operating_subsidy ×
-occupancy`` (a fixed amount per enrolled child). Per year it is × ``operating_months``.
+occupancy`` (a fixed amount per enrolled child). Per year it is × ``operating_months``. The cost
+is that of the fee year, grown from ``cost_price_year`` (``costs.operating_costs_in_year``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from tuoyu_model.costs import CHANNELS, operating_costs
+from tuoyu_model.costs import CHANNELS, operating_costs, operating_costs_in_year
 from tuoyu_model.errors import DataError, ScenarioError
 
 INCOME_MEASURES = ("all", "urban", "rural")
@@ -108,15 +111,24 @@ def beijing_income_per_capita(params: Mapping, year: int, measure: str | None = 
     88650.0
 
     """
-    measure = _measure(params, measure)
+    return _beijing_income(params, year, _measure(params, measure))[0]
+
+
+def _beijing_income(params: Mapping, year: int, measure: str) -> tuple[float, bool]:
+    """Beijing's income of ``year`` and whether it is projected (after the last year listed)."""
     name = f"income_per_capita_{measure}"
     value = _year_value(params, name, year)
+    growth = params["income_growth_rate"] if "income_growth_rate" in params else None
+    listed = [int(k) for k in params[name]]
+    if value is None and growth is not None and listed and year > max(listed):
+        last = max(listed)
+        return float(_year_value(params, name, last)) * (1.0 + float(growth)) ** (year - last), True
     if value is None:
         raise DataError(
             f"{parameter_file(params, name)}: '{name}' has no value for {year} "
             f"(has {', '.join(map(str, params[name]))}); add '{year}: …' from the statistical communiqué"
         )
-    return value
+    return value, False
 
 
 def income_basis(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> dict:
@@ -141,7 +153,8 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
     -------
     dict
         ``income_year``, ``income_area``, ``income_measure``, ``income_per_capita_yuan``,
-        ``income_status`` (``sourced`` or ``derived``), ``beijing_income_per_capita_yuan`` (NaN
+        ``income_status`` (``sourced``, ``derived``, or ``projected`` after the last listed year),
+        ``beijing_income_per_capita_yuan`` (NaN
         when not needed and not known) and ``district_income_ratio`` (NaN when not applied).
 
     Raises
@@ -172,7 +185,7 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
         city = _year_value(params, f"income_per_capita_{measure}", year)
         return {**out, **_basis(own, "sourced", nan if city is None else city, nan)}
     try:
-        city = beijing_income_per_capita(params, year, measure)
+        city, projected = _beijing_income(params, year, measure)
     except DataError as exc:
         if area == "beijing":
             raise
@@ -182,7 +195,7 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
             f"derived from is missing too: {exc}"
         ) from None
     if area == "beijing":
-        return {**out, **_basis(city, "sourced", city, nan)}
+        return {**out, **_basis(city, "projected" if projected else "sourced", city, nan)}
     ratio = params["district_income_ratio"]
     if not isinstance(ratio, Mapping) or measure not in ratio:
         raise DataError(
@@ -190,7 +203,7 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
             f"income measure '{measure}'; give one for each of {', '.join(INCOME_MEASURES)}"
         )
     r = float(ratio[measure])
-    return {**out, **_basis(city * r, "derived", city, r)}
+    return {**out, **_basis(city * r, "projected" if projected else "derived", city, r)}
 
 
 def income_per_capita(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> float:
@@ -372,7 +385,7 @@ def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFra
     2248.28
 
     """
-    ops = operating_costs(params)
+    base = operating_costs(params)
     occupancy = float(params["occupancy_rate"])
     rule = params["operating_subsidy_rule"]
     flat = float(params["flat_operating_subsidy"])
@@ -380,6 +393,7 @@ def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFra
     rows = []
     for year in years:
         fee = inclusive_fee(params, int(year))
+        ops = operating_costs_in_year(params, int(year), base)
         for ch in CHANNELS:
             cost = float(ops.at[ch, "cost_per_slot_month_yuan"])
             sub = operating_subsidy(cost, fee, occupancy, rule, flat)

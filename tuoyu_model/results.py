@@ -24,6 +24,7 @@ from tuoyu_model.allocation import (
     AllocationResult,
     Note,
     ShadowReading,
+    commitment_by_year,
     funding_sources,
     inputs_from_tables,
     slots_missing,
@@ -65,6 +66,7 @@ CONTRACT: dict[str, list[str]] = {
 # Tables written to tables/*.csv: the contract's, then supporting ones.
 CSV_TABLES = list(CONTRACT) + [
     "budget_by_town",
+    "commitments",
     "conversions",
     "family_costs",
     "cap_sensitivity",
@@ -275,6 +277,11 @@ def make_summary(
             str(y): {str(i): _round(v) for (yy, i), v in by_item.items() if yy == y} for y in years
         },
         "public_cost_by_source_yuan": {str(k): _round(v) for k, v in src.items()},
+        # Operating subsidies the plan locks in after its last year, to the costing horizon
+        # (tables/commitments.csv, all items): money no plan year's budget shows.
+        "subsidy_commitment_by_year": {
+            str(y): _round(v) for y, v in commitment_by_year(tables.get("commitments")).items()
+        },
         "new_slots": {str(y): _round(new[y]) for y in years} | {"total": _round(new.sum())},
         "new_inclusive_slots": {str(y): _round(new_incl[y]) for y in years},
         "converted_slots": {str(y): _round(conv_by_year[y]) for y in years},
@@ -456,6 +463,7 @@ def run_model(
         tables[name] = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else pd.DataFrame()
     tables["budget_by_source"] = budget_by_source(tables["budget"])
     tables["budget_by_town"] = budget_by_town(result.budget_by_unit, towns)
+    tables["commitments"] = result.commitments.reset_index(drop=True)
 
     stock = workforce.workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")

@@ -28,9 +28,13 @@ The formulation (also in ``docs/formulation.md``):
          + \sum_{i,t} \big(P^{T} u^{T}_{it} + P^{I} u^{I}_{it} + P^{C} u^{C}_{it}\big)
          + \sum_t P^{S} u^{S}_t + P^{C} u^{Z} + K
 
-with :math:`\gamma_{\tau ck} = a_{ck} + \epsilon + [k=\mathrm{inc}]\sum_{t\ge\tau} o_{tc}\,\phi_{\tau t}`,
-:math:`\gamma^v_\tau = g + \sum_{t\ge\tau} o_{te}\,\phi_{\tau t}`, :math:`\phi_{\tau t} = f` if
-:math:`t=\tau` else 1, and :math:`K = \sum_t o_{te}\sum_i I^0_i` (committed), subject to
+with
+:math:`\gamma_{\tau ck}=(a_{ck}+\epsilon)\delta_\tau + [k=\mathrm{inc}]\sum_{t\ge\tau}^{H}o_{tc}\phi_{\tau t}\delta_t`,
+:math:`\gamma^v_\tau = g\,\delta_\tau + \sum_{t\ge\tau}^{H} o_{te}\,\phi_{\tau t}\,\delta_t`,
+:math:`\phi_{\tau t} = f` if :math:`t=\tau` else 1, and
+:math:`K = \sum_{t}^{H} o_{te}\,\delta_t\sum_i I^0_i` (committed): money
+counted to the costing horizon :math:`H` (``costing_horizon``), year :math:`t` weighted
+:math:`\delta_t = (1+r)^{-(t-t_0)}` (``discount_rate``, default 0), subject to
 
 .. math::
 
@@ -46,6 +50,10 @@ with :math:`\gamma_{\tau ck} = a_{ck} + \epsilon + [k=\mathrm{inc}]\sum_{t\ge\ta
     \sum_{i,c,k} a_{ck} x_{itck} + g\sum_i v_{it}
         + \sum_{i}\sum_{\tau\le t}\phi_{\tau t}\Big(\sum_c o_{tc} x_{i\tau c,\mathrm{inc}} + o_{te} v_{i\tau}\Big)
         &\le B_t - o_{te}\sum_i I^0_i && \text{budget-district-}t
+
+(and, where ``budget_city`` / ``budget_district`` are set, the same sum with each item × the
+source's share :math:`\le B^{src}_t` − its share of the committed subsidies:
+``budget_city-district-t``, ``budget_district-district-t``)
 
 and all variables :math:`\ge 0`. Legend: :math:`i` unit (street/town/zone), :math:`t,\tau` year,
 :math:`c` channel, :math:`k` kind (inclusive/market); :math:`x` new slots, :math:`v` market
@@ -71,6 +79,7 @@ missing, rounded up). The shadow prices are the duals of the linear relaxation a
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import check_solution, presolve_notes
+from tuoyu_model.allocation.commitments import commitment_by_year, commitments_table
 from tuoyu_model.allocation.inputs import (
     KINDS,
     PENALTY_KEYS,
@@ -110,6 +119,8 @@ __all__ = [
     "ShadowReading",
     "centre_host_rule",
     "check_solution",
+    "commitment_by_year",
+    "commitments_table",
     "create_model",
     "funding_sources",
     "highs_available",

@@ -24,7 +24,9 @@ TOL = 1e-6  # values below this (slots or yuan) are solver noise
 GE, LE, EQ = pulp.LpConstraintGE, pulp.LpConstraintLE, pulp.LpConstraintEQ
 # Row blocks, in the order rows reach the solver within a unit (then the district's rows).
 TARGETS, CAPACITY, CONVERSION = 0, 1, 2
-SHARE, CENTRE, CENTRE_SITE, BUDGET = 0, 1, 2, 3
+SHARE, CENTRE, CENTRE_SITE, BUDGET, BUDGET_SOURCE = 0, 1, 2, 3, 4
+# Budget rows per source: family -> (the AllocationInputs field of its limits, whether it is the city's).
+SOURCE_BUDGETS = {"budget_city": ("budget_city", True), "budget_district": ("budget_district", False)}
 
 
 @dataclass
@@ -88,6 +90,7 @@ class AllocationModel:
     centre_sites: dict = field(default_factory=dict)  # town_id -> binary var (integer auto mode)
     centre_host: str | None = None
     committed: dict = field(default_factory=dict)  # year -> committed operating subsidy (yuan)
+    committed_after: dict = field(default_factory=dict)  # year after the plan -> the same, to the horizon
     budget_rhs: dict = field(default_factory=dict)  # year -> yuan limit on decided spending, or None
     build_seconds: float = 0.0
     data: _Data | None = None
@@ -113,6 +116,8 @@ class _Data:
     centre_year: int | None  # the centre row's year (None: no row)
     classes: bool
     cat: str
+    cyears: list = field(default_factory=list)  # costing years: the planned years, then those to the horizon
+    disc: dict = field(default_factory=dict)  # costing year -> discount weight (1 when undiscounted)
     xm: list = field(default_factory=list)  # per x variable: (town, year, channel, kind, slots per unit, capital)
     vm: list = field(default_factory=list)  # per v variable: (town, year)
     by_unit_x: dict = field(default_factory=dict)  # town -> [(var, year, channel, kind, slots per unit)]
@@ -122,6 +127,27 @@ class _Data:
 def _phi(tau: int, t: int, f: float) -> float:
     """Share of year ``t`` a slot opened in ``tau`` is in service: ``f`` in its first year, else 1."""
     return f if t == tau else 1.0
+
+
+def costing_years(inputs: AllocationInputs) -> tuple[list[int], dict[int, float]]:
+    """Return the years whose money the objective counts (the plan's, then to the horizon) and their weights.
+
+    Year t weighs (1 + r)^−(t − first planned year); with r = 0 every weight is exactly 1.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
+    >>> years, weight = costing_years(replace(toy_inputs(), horizon=2026, discount_rate=0.08))
+    >>> years, [round(w, 4) for w in weight.values()]  # 1, 1/1.08, 1/1.08²
+    ([2024, 2025, 2026], [1.0, 0.9259, 0.8573])
+
+    """
+    years = [int(y) for y in inputs.years]
+    horizon = years[-1] if inputs.horizon is None else int(inputs.horizon)
+    cyears = years + list(range(years[-1] + 1, horizon + 1))
+    r = float(inputs.discount_rate)
+    return cyears, {y: (1.0 + r) ** -(y - years[0]) if r else 1.0 for y in cyears}
 
 
 def _rows(df: pd.DataFrame, *cols: str):
@@ -177,6 +203,7 @@ def create_model(
     add_share_constraints(m)
     add_centre_constraints(m)
     add_budget_constraints(m)
+    add_source_budget_constraints(m)
     add_objective(m)
     m.rows.commit(m.prob)
     m.build_seconds = time.perf_counter() - t0
@@ -193,12 +220,13 @@ def prepare(inputs: AllocationInputs, integer: bool) -> _Data:
 
     """
     years = list(inputs.years)
+    cyears, disc = costing_years(inputs)
     units = list(inputs.units.index)
     op = {
         (int(r[0]), r[1]): float(r[2])
         for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")
     }
-    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    missing = [(y, c) for y in cyears for c in CHANNELS if (y, c) not in op]
     if missing:
         raise DataError(
             f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
@@ -233,16 +261,20 @@ def prepare(inputs: AllocationInputs, integer: bool) -> _Data:
         centre_year=None,
         classes=integer and inputs.integer_classes,
         cat=pulp.LpInteger if integer else pulp.LpContinuous,
+        cyears=cyears,
+        disc=disc,
     )
 
 
 def add_committed_spending(m: AllocationModel) -> None:
     """Record each year's operating subsidy committed to the existing inclusive slots (yuan).
 
-    Not a decision: a constant of the objective (min_cost) and taken off each budget row.
+    Not a decision: a constant of the objective (min_cost, to the horizon) and taken off each
+    budget row; ``committed_after`` holds the years after the plan.
     """
     inp, d = m.inputs, m.data
     m.committed = {y: d.op[(y, inp.existing_channel)] * sum(d.I0.values()) for y in d.years}
+    m.committed_after = {y: d.op[(y, inp.existing_channel)] * sum(d.I0.values()) for y in d.cyears[len(d.years) :]}
 
 
 def add_centre_sites(m: AllocationModel) -> None:
@@ -467,10 +499,49 @@ def add_budget_constraints(m: AllocationModel) -> None:
             m.rows.add((len(m.data.units), BUDGET), spend[y], LE, rhs, "budget", "district", y)
 
 
-def add_objective(m: AllocationModel) -> None:
-    """Set the objective: public money over the plan (min_cost) or −weighted slot-years (max_slots), plus penalties.
+def add_source_budget_constraints(m: AllocationModel) -> None:
+    """Add ``budget_city-`` / ``budget_district-district-<year>``: a source's share of the year's money ≤ its limit.
 
-    The committed subsidies of the existing inclusive slots are a constant (min_cost only).
+    A source pays ``city_share_of_capital`` (or the rest) of capital and conversions and
+    ``city_share_of_operating`` (or the rest) of operating subsidies; its share of the committed
+    subsidies of the existing inclusive slots is taken off its limit. Rows only where a limit is
+    set (``budget_city``, ``budget_district``); the total ``budget`` row keeps applying.
+    """
+    inp, d = m.inputs, m.data
+    f, ex, g = inp.service_fraction, inp.existing_channel, inp.conversion_cost_yuan
+    for family, (name, is_city) in SOURCE_BUDGETS.items():
+        limits = getattr(inp, name)
+        if all(limits.get(y) is None for y in d.years):
+            continue
+        sc = inp.city_share_capital if is_city else 1.0 - inp.city_share_capital
+        so = inp.city_share_operating if is_city else 1.0 - inp.city_share_operating
+        spend: dict = {y: [] for y in d.years}
+        for var, (_i, tau, c, k, q, a) in zip(m.x_vars, d.xm, strict=True):
+            for y in d.years[d.ypos[tau] :]:
+                money = q * (a if y == tau else 0.0) * sc
+                if k == "inclusive":
+                    money += q * d.op[(y, c)] * _phi(tau, y, f) * so
+                if money:
+                    spend[y].append((var, money))
+        for var, (_i, tau) in zip(m.v_vars, d.vm, strict=True):
+            for y in d.years[d.ypos[tau] :]:
+                money = (g if y == tau else 0.0) * sc + d.op[(y, ex)] * _phi(tau, y, f) * so
+                if money:
+                    spend[y].append((var, money))
+        for y in d.years:
+            b = limits.get(y)
+            if b is not None:
+                rhs = max(0.0, b - m.committed[y] * so)
+                m.rows.add((len(d.units), BUDGET_SOURCE), spend[y], LE, rhs, family, "district", y)
+
+
+def add_objective(m: AllocationModel) -> None:
+    """Set the objective: public money to the horizon (min_cost) or −weighted slot-years (max_slots), plus penalties.
+
+    Under min_cost a decision costs its capital once and its operating subsidy every year from
+    its first to the costing horizon, each year's money × its discount weight
+    (:func:`costing_years`). The committed subsidies of the existing inclusive slots, to the
+    horizon, are a constant (min_cost only).
     """
     inp, d = m.inputs, m.data
     f, ex, g = inp.service_fraction, inp.existing_channel, inp.conversion_cost_yuan
@@ -481,20 +552,21 @@ def add_objective(m: AllocationModel) -> None:
         if maximise:
             obj.append((var, -q * n_years * (w_inc if k == "inclusive" else 1.0)))
             continue
-        cost = q * (a + inp.tie_break)
+        cost = q * (a + inp.tie_break) * d.disc[tau]
         if k == "inclusive":
-            for y in d.years[d.ypos[tau] :]:
-                cost += q * d.op[(y, c)] * _phi(tau, y, f)
+            for y in d.cyears[d.ypos[tau] :]:
+                cost += q * d.op[(y, c)] * _phi(tau, y, f) * d.disc[y]
         obj.append((var, cost))
     for var, (_i, tau) in zip(m.v_vars, d.vm, strict=True):
         if maximise:
             obj.append((var, -(w_inc - 1.0) * (len(d.years) - d.ypos[tau])))
             continue
-        cost = g
-        for y in d.years[d.ypos[tau] :]:
-            cost += d.op[(y, ex)] * _phi(tau, y, f)
+        cost = g * d.disc[tau]
+        for y in d.cyears[d.ypos[tau] :]:
+            cost += d.op[(y, ex)] * _phi(tau, y, f) * d.disc[y]
         obj.append((var, cost))
     pen = dict(inp.penalties) | {"centre": inp.penalties["coverage"]}  # the centre shares the coverage penalty
     obj.extend((var, pen[key[0]]) for key, var in m.short.items())
-    constant = 0.0 if maximise else sum(m.committed.values())
+    committed = sum(m.committed[y] * d.disc[y] for y in d.years)
+    constant = 0.0 if maximise else committed + sum(v * d.disc[y] for y, v in m.committed_after.items())
     m.prob.setObjective(pulp.LpAffineExpression(obj, constant=constant))

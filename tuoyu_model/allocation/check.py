@@ -14,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tuoyu_model.allocation.build import SOURCE_BUDGETS
+from tuoyu_model.allocation.commitments import check_commitments
 from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
-from tuoyu_model.allocation.read import AllocationResult, Note
+from tuoyu_model.allocation.read import AllocationResult, Note, city_share
 
 CHECK_TOL = 1e-4  # slots or yuan; the solver's feasibility tolerance is 1e-7 relative
 BUDGET_REL = 1e-9  # budget items rebuilt from the tables agree with result.budget to this share…
@@ -309,4 +311,31 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         frac = (a.new_slots / q) - np.round(a.new_slots / q)
         if (np.abs(frac) > 1e-6).any():
             bad.append("integer mode: new slots not in whole classes")
+    return bad + check_source_budgets(result, inputs) + check_commitments(result, inputs)
+
+
+def check_source_budgets(result: AllocationResult, inputs: AllocationInputs) -> list[str]:
+    """Check each year's city and district money in ``result.budget`` against its split rule and its limit.
+
+    The items' amounts are checked against the allocation by :func:`check_solution`; here each
+    item's ``city_yuan`` must be its amount × :func:`~tuoyu_model.allocation.read.city_share`, and
+    each source's total at most its limit (``budget_city``, ``budget_district``), or its share of
+    the committed subsidies of the existing slots when the limit is below that.
+    """
+    bad: list[str] = []
+    money = result.budget
+    share = money.item.map(lambda item: city_share(inputs, item)).to_numpy(float)
+    if not np.allclose(money.city_yuan, money.amount_yuan * share, atol=0.015):
+        bad.append("city_yuan ≠ amount × the city's share of its item")
+    for family, (name, is_city) in SOURCE_BUDGETS.items():
+        col = "city_yuan" if is_city else "district_yuan"
+        so = inputs.city_share_operating if is_city else 1.0 - inputs.city_share_operating
+        for y, b in getattr(inputs, name).items():
+            if b is None:
+                continue
+            parts = money[money.year == y]
+            spent = float(parts[col].sum())
+            committed = float(parts.loc[parts.item == "operating_subsidy_existing", "amount_yuan"].sum()) * so
+            if spent > max(b, committed) + max(1.0, 1e-7 * b):
+                bad.append(f"{y}: {family} spending {spent:,.2f} above its limit {b:,.2f}")
     return bad

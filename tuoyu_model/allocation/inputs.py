@@ -16,7 +16,7 @@ import pandas as pd
 from tuoyu_model import costs
 from tuoyu_model.data import STOCK_YEAR, load_targets, load_towns, starting_stock, target_set_for_year
 from tuoyu_model.errors import DataError, ScenarioError
-from tuoyu_model.pricing import pricing_table
+from tuoyu_model.pricing import operating_subsidy_table, pricing_table
 
 KINDS = ("inclusive", "market")
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
@@ -43,7 +43,8 @@ class AllocationInputs:
     unit_costs : DataFrame
         ``channel, kind, capital_public_yuan``; one row per allowed channel × kind.
     operating_subsidy : DataFrame
-        ``year, channel, subsidy_per_slot_year_yuan``.
+        ``year, channel, subsidy_per_slot_year_yuan`` for every planned year and every year after
+        the plan up to ``horizon``.
     conversion_cost_yuan : float
         Public money per converted slot.
     share_target : dict
@@ -57,6 +58,15 @@ class AllocationInputs:
         The district centre: slots, year-end by which it serves, host ``town_id`` or ``'auto'``.
     penalties : dict
         Yuan per slot of shortfall: total, inclusive, share, coverage (coverage also for the centre).
+    horizon : int, optional
+        Last year whose public money the objective counts (``costing_horizon``; default the
+        last planned year): a slot decided in the plan keeps costing its operating subsidy
+        every year up to it.
+    discount_rate : float, default 0
+        Money of year t weighs (1 + r)^−(t − first planned year) in the objective.
+    budget_city, budget_district : dict
+        Year → yuan or ``None``: optional limits on the city's and the district's shares of
+        each year's public money (``city_share_*`` per item).
     whole_slots : bool, default True
         New slots and conversions in whole numbers (a mixed-integer program); ``False`` solves the
         linear program with fractional slots. ``integer_classes`` (whole classes) implies it.
@@ -92,6 +102,10 @@ class AllocationInputs:
     tie_break: float = 1.0
     city_share_capital: float = 0.5
     city_share_operating: float = 0.5
+    horizon: int | None = None
+    discount_rate: float = 0.0
+    budget_city: dict = field(default_factory=dict)
+    budget_district: dict = field(default_factory=dict)
 
 
 def year_value(params: Mapping, name: str, year: int) -> float:
@@ -107,23 +121,58 @@ def year_value(params: Mapping, name: str, year: int) -> float:
     return value
 
 
-def budget_by_year(params: Mapping, years: list[int]) -> dict[int, float | None]:
-    """Yearly budget in yuan, ``None`` (null in the YAML) = no limit; a year outside plan_years is refused."""
+def budget_by_year(params: Mapping, years: list[int], name: str = "budget") -> dict[int, float | None]:
+    """Yearly budget ``name`` in yuan, ``None`` (null in the YAML) = no limit; a year outside plan_years is refused."""
     plan = params["plan_years"]
-    given = params["budget"]
+    given = params[name]
     if isinstance(given, Mapping):
         span = range(int(plan["first"]), int(plan["last"]) + 1)
         for key in given:
             if not str(key).isdigit() or int(key) not in span:
                 raise ScenarioError(
-                    f"budget.{key} = {given[key]} is for a year outside plan_years "
+                    f"{name}.{key} = {given[key]} is for a year outside plan_years "
                     f"{span[0]}–{span[-1]}; remove it or extend plan_years"
                 )
     out = {}
     for y in years:
-        value = year_value(params, "budget", y)
+        value = year_value(params, name, y)
         out[y] = None if value is None else float(value)
     return out
+
+
+def costing_horizon(params: Mapping, years: list[int]) -> int:
+    """Return the last year the objective counts: ``costing_horizon``, or ``demand_years.last`` when empty.
+
+    Raises
+    ------
+    ScenarioError
+        A horizon before the last planned year.
+
+    """
+    value = params["costing_horizon"] if "costing_horizon" in params else years[-1]
+    horizon = int(params["demand_years"]["last"]) if value is None else int(value)
+    if horizon < years[-1]:
+        raise ScenarioError(
+            f"data/parameters/allocation.yaml: costing_horizon = {horizon} 早于规划末年 {years[-1]}；"
+            f"请填写不早于 {years[-1]} 的年份，或留空（按需求测算末年计）"
+        )
+    return horizon
+
+
+def costing_subsidy(params: Mapping, pricing: pd.DataFrame, years: list[int], horizon: int) -> pd.DataFrame:
+    """Return ``year, channel, subsidy_per_slot_year_yuan`` from the first planned year to ``horizon``.
+
+    The planned years come from ``pricing`` (the run's table); the years after the plan that it
+    does not hold are computed by ``pricing.operating_subsidy_table`` (the fee follows the
+    projected income, the costs grow at their rates).
+    """
+    cols = ["year", "channel", "subsidy_per_slot_year_yuan"]
+    span = list(range(years[0], horizon + 1))
+    ops = pricing.loc[pricing.year.isin(span), cols]
+    later = [y for y in span if y not in set(ops.year.astype(int).tolist())]
+    if later:
+        ops = pd.concat([ops, operating_subsidy_table(params, later)[cols]], ignore_index=True)
+    return ops.reset_index(drop=True)
 
 
 def inputs_from_tables(
@@ -151,7 +200,9 @@ def inputs_from_tables(
         ``public_capital_inclusive_yuan``, ``public_capital_market_yuan`` per new slot.
     pricing : DataFrame
         ``pricing.pricing_table(params, years)`` (or ``operating_subsidy_table``): ``year,
-        channel, subsidy_per_slot_year_yuan`` for every planned year and channel.
+        channel, subsidy_per_slot_year_yuan`` for every planned year and channel; the years
+        after the plan up to the costing horizon are computed when it lacks them
+        (:func:`costing_subsidy`).
     initial_stock : DataFrame, optional
         ``town_id, total_slots, inclusive_slots[, market_slots]`` at the end of the year before
         ``first_year`` (a progress return); default the end-2023 stock in towns.csv.
@@ -175,7 +226,7 @@ def inputs_from_tables(
     --------
     >>> from tuoyu_model.costs import capital_costs
     >>> from tuoyu_model.parameters import load_scenario
-    >>> from tuoyu_model.pricing import pricing_table
+    >>> from tuoyu_model.pricing import operating_subsidy_table, pricing_table
     >>> p = load_scenario("baseline").parameters
     >>> inp = inputs_from_tables(p, load_targets(), load_towns(), capital_costs(p), pricing_table(p, [2024, 2025]))
     >>> inp.years, len(inp.units), float(inp.conversion_cost_yuan)
@@ -196,7 +247,8 @@ def inputs_from_tables(
             if allowed[c][k]
         ]
     )
-    ops = pricing.loc[pricing.year.isin(years), ["year", "channel", "subsidy_per_slot_year_yuan"]]
+    horizon = costing_horizon(params, years)
+    ops = costing_subsidy(params, pricing, years, horizon)
     # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
     mix, class_size = params["age_mix"], params["class_size"]
     per_class = {
@@ -209,7 +261,7 @@ def inputs_from_tables(
         capacity=capacity,
         conversion_capacity=conversion_capacity,
         unit_costs=unit_costs,
-        operating_subsidy=ops.reset_index(drop=True),
+        operating_subsidy=ops,
         conversion_cost_yuan=float(costs.conversion_cost(params)),
         share_target={y: float(year_value(params, "inclusive_share_target", y)) for y in years},
         budget=budget_by_year(params, years),
@@ -237,6 +289,10 @@ def inputs_from_tables(
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
+        horizon=horizon,
+        discount_rate=float(params["discount_rate"]),
+        budget_city=budget_by_year(params, years, "budget_city"),
+        budget_district=budget_by_year(params, years, "budget_district"),
     )
 
 

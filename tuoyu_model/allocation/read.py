@@ -44,6 +44,8 @@ PENALTY_LEVEL = 0.5
 # A budget dual is per yuan; in slots of shortfall it is read per 10,000 yuan (1 万元, the unit of
 # money in the tables people read).
 BUDGET_DUAL_STEP_YUAN = 10_000.0
+# Families of the budget rows: the total, and the city's and the district's own limits (read alike).
+BUDGET_FAMILIES = ("budget", "budget_city", "budget_district")
 SHORTFALL_KINDS = ("total", "inclusive", "coverage", "share", "centre")
 
 
@@ -96,6 +98,10 @@ class AllocationResult:
     budget_by_unit : DataFrame
         ``town_id, year, item, amount_yuan``: ``budget`` by unit, adding up to it to the cent
         (:func:`money_by_unit`).
+    commitments : DataFrame
+        ``year, item, amount_yuan, city_yuan, district_yuan``: the operating subsidies the plan
+        commits in each year after it, to the costing horizon
+        (:func:`tuoyu_model.allocation.commitments.commitments_table`).
     district : DataFrame
         ``year, total_slots, inclusive_slots, inclusive_share, share_target, shortfall_share,
         centre_slots, shortfall_centre``.
@@ -146,6 +152,7 @@ class AllocationResult:
     centre_unit: str | None = None
     degenerate: bool = False
     budget_by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def district_share(self) -> pd.Series:
@@ -410,12 +417,11 @@ def shadow_table(
     pis = np.array([c.pi if c.pi is not None else np.nan for c in rows.cons], dtype=float)
     slacks = np.array([c.slack if c.slack is not None else np.nan for c in rows.cons], dtype=float)
     fam = np.array(rows.family, dtype=object)
+    is_budget = np.isin(fam, BUDGET_FAMILIES)
     # ≤ rows (capacity, budget) have duals ≤ 0 when minimising: report the saving as positive.
-    sign = np.where(
-        np.isin(fam, ["budget"]) | np.char.startswith(fam.astype(str), "capacity") | (fam == "conversion"), -1.0, 1.0
-    )
+    sign = np.where(is_budget | np.char.startswith(fam.astype(str), "capacity") | (fam == "conversion"), -1.0, 1.0)
     # Budget duals are per yuan (max_slots: ~1e-4 slot-years), so they keep more digits.
-    value = np.where(fam == "budget", clean(sign * np.nan_to_num(pis), 10), clean(sign * np.nan_to_num(pis), 4))
+    value = np.where(is_budget, clean(sign * np.nan_to_num(pis), 10), clean(sign * np.nan_to_num(pis), 4))
     binding = np.abs(np.nan_to_num(slacks)) <= 1e-6
     totals = stock.groupby("year")["total_slots"].sum()
     scale = np.array(rows.scale, dtype=float)
@@ -434,9 +440,9 @@ def shadow_table(
     unmet = shortfall > UNMET_TOL
     # Duals in slots of shortfall: value (objective per slot, per point, per yuan) / the penalty per slot.
     p_ref, weighted = penalty_reference(inp, short, short_lp)
-    per = np.where(fam == "budget", BUDGET_DUAL_STEP_YUAN, 1.0)
+    per = np.where(is_budget, BUDGET_DUAL_STEP_YUAN, 1.0)
     n_slots = value * per / p_ref if p_ref else np.full(len(value), np.nan)
-    translated = (((fam == "budget") & (value > 0)) | unmet | (n_slots >= PENALTY_LEVEL)) if p_ref else unmet & False
+    translated = ((is_budget & (value > 0)) | unmet | (n_slots >= PENALTY_LEVEL)) if p_ref else unmet & False
     unit = OBJECTIVE_UNIT[inp.objective]
     out = pd.DataFrame(
         {

@@ -16,6 +16,7 @@ import pandas as pd
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import presolve_notes
+from tuoyu_model.allocation.commitments import commitments_table, counted_money
 from tuoyu_model.allocation.inputs import AllocationInputs, inputs_from_parameters
 from tuoyu_model.allocation.read import (
     UNMET_TOL,
@@ -137,7 +138,10 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         lp_obj = lp_solved.record.objective
         # Rounding is told in public money and in slots, never as an objective difference: with
         # unmet targets that difference is mostly shortfall penalties, which are not money.
-        rounding = sum(year_spending(solved).values()) - sum(year_spending(lp_solved).values())
+        # ... and in the money the objective counts: to the costing horizon (commitments after the plan)
+        rounding = counted_money(solved.model, year_spending(solved), solved.x, solved.v) - counted_money(
+            lp_solved.model, year_spending(lp_solved), lp_solved.x, lp_solved.v
+        )
         rounding_short = final_shortfall(inputs, solved.short) - final_shortfall(inputs, lp_solved.short)
         said = {"whole_classes": inputs.integer_classes, "money_yuan": rounding, "slots": rounding_short}
         notes.append(Note("rounding", said | {"last_year": max(inputs.years)}))
@@ -198,6 +202,7 @@ def assign_solution(solved: Solved, lp_solved: Solved, budget: dict, basis: dict
         stock=stock,
         budget=money,
         budget_by_unit=money_by_unit(model, solved.x, solved.v, money),
+        commitments=commitments_table(model, solved.x, solved.v),
         budget_limits=limits,
         district=dist,
         shadow_prices=shadow,

@@ -386,7 +386,9 @@ def plan_inputs(
     recomputed when they are all in :data:`BUDGET_FIELDS` or :data:`SUBSIDY_PARAMETERS`.
     """
     years = list(start.years)
-    subsidy = pricing.operating_subsidy_table(params, years)
+    costed = list(range(years[0], int(start.horizon or years[-1]) + 1))  # the objective's years, to the horizon
+    table = pricing.operating_subsidy_table(params, costed)
+    subsidy = table[table.year.isin(years)].reset_index(drop=True)
     if not changed <= set(BUDGET_FIELDS) | set(SUBSIDY_PARAMETERS):
         return inputs_from_parameters(params, targets, towns), subsidy
     fields: dict[str, Any] = {
@@ -394,7 +396,7 @@ def plan_inputs(
         "share_target": {y: float(year_value(params, "inclusive_share_target", y)) for y in years},
     }
     if changed & set(SUBSIDY_PARAMETERS):
-        fields["operating_subsidy"] = subsidy[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()
+        fields["operating_subsidy"] = table[["year", "channel", "subsidy_per_slot_year_yuan"]].copy()
     return dataclasses.replace(start, **fields), subsidy
 
 

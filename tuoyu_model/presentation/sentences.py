@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,13 @@ import pandas as pd
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
 from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
 from tuoyu_model.results import CONTRACT, Results
+
+# The budget rows' words: the total limit, the city's and the district's own (family -> zh, en).
+BUDGET_SOURCE_WORDS = {
+    "budget": ("预算", "budget"),
+    "budget_city": ("市级资金上限", "city budget"),
+    "budget_district": ("区级资金上限", "district budget"),
+}
 
 
 def _yuan(x: float) -> str:
@@ -162,27 +169,28 @@ def _sentence(
             f"{year}年{town}每多要求1个{what_zh}，约少提供{v}个加权托位·年（{note_zh}）",
             f"{year} {town_id}: each more {what_en} required costs about {v} weighted slot-years ({note_en})",
         )
-    if family == "budget":
+    if family in BUDGET_SOURCE_WORDS:
+        b_zh, b_en = BUDGET_SOURCE_WORDS[family]
         if in_slots:
             if n_slots >= 0.005:
                 return (
-                    f"{year}年每增加1万元预算，可减少约{_per(n_slots)}{gap_zh}",
-                    f"{year}: each extra ¥10,000 of budget removes about {_per(n_slots)} {gap_en}",
+                    f"{year}年每增加1万元{b_zh}，可减少约{_per(n_slots)}{gap_zh}",
+                    f"{year}: each extra ¥10,000 of {b_en} removes about {_per(n_slots)} {gap_en}",
                 )
             return (
-                f"{year}年增加预算几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
-                f"{year}: more budget hardly reduces the shortfalls (capacity or other limits cause them; "
+                f"{year}年增加{b_zh}几乎不能减少托位缺口（缺口由产能等其他约束造成，每万元约{n_slots:.4f}个）",
+                f"{year}: more {b_en} hardly reduces the shortfalls (capacity or other limits cause them; "
                 f"{n_slots:.4f} per ¥10,000)",
             )
         if yuan:
             return (
-                f"{year}年预算每增加1元，{money_zh}减少约{value:,.4f}元",
-                f"{year}: one more yuan of budget lowers the {money_en} by about {value:,.4f}",
+                f"{year}年{b_zh}每增加1元，{money_zh}减少约{value:,.4f}元",
+                f"{year}: one more yuan of {b_en} lowers the {money_en} by about {value:,.4f}",
             )
         per_wan = value * WAN
         return (
-            f"{year}年每增加1万元预算可多提供约{per_wan:,.2f}个加权托位·年",
-            f"{year}: each extra ¥10,000 of budget buys about {per_wan:,.2f} more weighted slot-years",
+            f"{year}年每增加1万元{b_zh}可多提供约{per_wan:,.2f}个加权托位·年",
+            f"{year}: each extra ¥10,000 of {b_en} buys about {per_wan:,.2f} more weighted slot-years",
         )
     if family.startswith("capacity") or family == "conversion":
         ch = family.split("_", 1)[1] if "_" in family else "conversion"
@@ -470,3 +478,24 @@ def worded(results: Results) -> Results:
         words["budget_by_town"] = budget_item_labels(tables["budget_by_town"])
     summary = {**results.summary, "notes": [note_text(n) for n in results.notes]}
     return dataclasses.replace(results, tables=words, summary=summary)
+
+
+def commitment_sentence(summary: Mapping) -> str:
+    """Say what operating subsidy the plan locks in every year after it (``subsidy_commitment_by_year``).
+
+    Empty when the costing horizon is the plan's last year (no year after the plan counted).
+
+    Examples
+    --------
+    >>> commitment_sentence({"subsidy_commitment_by_year": {"2026": 41_603_833.58, "2030": 47_350_745.44}})
+    '2026年起每年需持续安排运营补贴约4,160.4万元（含规划前已有的普惠托位），到2030年约4,735.1万元'
+    >>> commitment_sentence({"subsidy_commitment_by_year": {}})
+    ''
+
+    """
+    by_year = {int(y): float(v) for y, v in (summary.get("subsidy_commitment_by_year") or {}).items()}
+    if not by_year:
+        return ""
+    first, last = min(by_year), max(by_year)
+    text = f"{first}年起每年需持续安排运营补贴约{wan(by_year[first])}（含规划前已有的普惠托位）"
+    return text if last == first else f"{text}，到{last}年约{wan(by_year[last])}"

@@ -26,10 +26,12 @@ import pandas as pd
 
 from tuoyu_model import costs, pricing
 from tuoyu_model.allocation.build import TOL
+from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
 from tuoyu_model.allocation.inputs import (
     KINDS,
     AllocationInputs,
     budget_by_year,
+    costing_horizon,
     inputs_from_tables,
     year_value,
 )
@@ -56,6 +58,9 @@ SCALAR_PARAMETERS = (
     "mip_rel_gap",
     "city_share_of_capital",
     "city_share_of_operating",
+    "discount_rate",
+    "budget_city",
+    "budget_district",
 )
 CACHE_SIZE = 32  # inputs and cost tables kept per worker (a grid axis rarely has more values)
 
@@ -86,6 +91,12 @@ def _plan(params: Mapping) -> list[int]:
     return list(range(int(params["plan_years"]["first"]), int(params["plan_years"]["last"]) + 1))
 
 
+def _costed(params: Mapping) -> list[int]:
+    """Return the years whose operating subsidy the allocation needs: the plan's, then to the horizon."""
+    plan = _plan(params)
+    return list(range(plan[0], costing_horizon(params, plan) + 1))
+
+
 def _reads(params: Parameters, targets: pd.DataFrame, towns: pd.DataFrame) -> dict[str, set]:
     """Which parameters each part of the allocation inputs reads: ``body``, ``costs``, ``subsidy``.
 
@@ -96,7 +107,7 @@ def _reads(params: Parameters, targets: pd.DataFrame, towns: pd.DataFrame) -> di
     logs: dict[str, set] = {"body": set(), "costs": set(), "subsidy": set()}
     cap = costs.capital_costs(_Reads(params, logs["costs"]))
     _unit_costs(cap, _Reads(params, logs["costs"]))
-    sub = pricing.operating_subsidy_table(_Reads(params, logs["subsidy"]), _plan(params))
+    sub = pricing.operating_subsidy_table(_Reads(params, logs["subsidy"]), _costed(params))
     inputs_from_tables(_Reads(params, logs["body"]), targets, towns, cap, sub)
     return logs
 
@@ -188,7 +199,7 @@ class PointEvaluator:
     def _full(self, params: Parameters) -> AllocationInputs:
         cap = costs.capital_costs(params)
         return inputs_from_tables(
-            params, self.targets, self.towns, cap, pricing.operating_subsidy_table(params, _plan(params))
+            params, self.targets, self.towns, cap, pricing.operating_subsidy_table(params, _costed(params))
         )
 
     def point_parameters(self, values: Mapping[str, Any]) -> Parameters:
@@ -202,9 +213,10 @@ class PointEvaluator:
         unit_costs = self._costs.get_or(
             _key(params, self.costs_reads), lambda: _unit_costs(costs.capital_costs(params), params)
         )
+        costed = list(range(years[0], int(slow.horizon) + 1))  # the horizon is read with the slow part
         subsidy = self._subsidy.get_or(
-            _key(params, self.subsidy_reads),
-            lambda: _subsidy(pricing.operating_subsidy_table(params, years), years),
+            _key(params, self.subsidy_reads) + str(costed),
+            lambda: _subsidy(pricing.operating_subsidy_table(params, costed), costed),
         )
         return replace(slow, unit_costs=unit_costs, operating_subsidy=subsidy, **scalar_fields(params, years))
 
@@ -260,6 +272,9 @@ def scalar_fields(params: Mapping, years: list[int]) -> dict[str, Any]:
         "mip_rel_gap": float(params["mip_rel_gap"]),
         "city_share_capital": float(params["city_share_of_capital"]),
         "city_share_operating": float(params["city_share_of_operating"]),
+        "discount_rate": float(params["discount_rate"]),
+        "budget_city": budget_by_year(params, years, "budget_city"),
+        "budget_district": budget_by_year(params, years, "budget_district"),
     }
 
 
@@ -368,7 +383,9 @@ def _solve_once(inputs: AllocationInputs, solver: PointSolver, budget: dict) -> 
 def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]:
     """Solve the plan for ``inputs`` and return its metrics (money in yuan, shares as fractions).
 
-    Keys: ``public_cost_<year>_yuan``, ``public_cost_total_yuan``, ``shortfall_final_slots``,
+    Keys: ``public_cost_<year>_yuan``, ``public_cost_total_yuan``, ``subsidy_commitment_<year>_yuan``
+    (each year after the plan to the costing horizon, as ``tables/commitments.csv``) and
+    ``subsidy_commitment_total_yuan``, ``shortfall_final_slots``,
     ``inclusive_share_<year>``, ``total_slots_final``, ``inclusive_slots_final``, ``status``,
     ``binding``, ``unmet``, ``solver_seconds``, ``rebuilt``; with ``budget_share_of_need`` ≠ 1
     the budget is first set from a solve without budget, as :func:`tuoyu_model.allocation.solve` does.
@@ -396,6 +413,15 @@ def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]
         row[f"public_cost_{y}_yuan"] = _round(m)
     row["public_cost_total_yuan"] = _round(sum(money.values()))
     row["shortfall_final_slots"] = _final_shortfall(inputs, a, value, short)
+    # the operating subsidies the plan commits after its last year, as tables/commitments.csv
+    inc_slots = pd.DataFrame({"channel": a.x_meta["channel"], "slots": value})[a.x_meta["kind"] == "inclusive"]
+    after = {
+        y: float(_clean(list(subsidy_after_plan(inputs, inc_slots, float(np.sum(v)), y).values()), 2).sum())
+        for y in after_plan_years(inputs)
+    }
+    for y, m in after.items():
+        row[f"subsidy_commitment_{y}_yuan"] = _round(m)
+    row["subsidy_commitment_total_yuan"] = _round(sum(after.values()))
     s0 = float(inputs.units["initial_total"].sum())
     i0 = float(inputs.units["initial_inclusive"].sum())
     inc = a.x_meta["kind"] == "inclusive"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tuoyu_model.allocation.build import TOL, prepare
+from tuoyu_model.allocation.build import SOURCE_BUDGETS, TOL, costing_years, prepare
 from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
 from tuoyu_model.allocation.solver import quiet_stdout
 from tuoyu_model.costs import CHANNELS
@@ -185,6 +185,7 @@ def _static_key(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> tu
         tuple(zip(uc["channel"].tolist(), uc["kind"].tolist(), strict=True)),
         tuple(y for y in inputs.years if inputs.share_target.get(y, 0) > 0),
         tuple(y for y in inputs.years if budget_rhs.get(y) is not None),
+        tuple((name, y) for name in SOURCE_BUDGETS for y in inputs.years if getattr(inputs, name).get(y) is not None),
     )
 
 
@@ -366,7 +367,8 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             ops["year"].tolist(), ops["channel"].tolist(), ops["subsidy_per_slot_year_yuan"].tolist(), strict=True
         )
     }
-    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    cyears, disc = costing_years(inputs)  # the objective counts money to the costing horizon
+    missing = [(y, c) for y in cyears for c in CHANNELS if (y, c) not in op]
     if missing:
         raise DataError(
             f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
@@ -405,26 +407,28 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     cost = np.zeros(n)
     for col, (_i, tau, c, k, q) in zip(st.xcol, st.xm, strict=True):
         a = capital[(c, k)]
-        cst = q * (a + inputs.tie_break)
+        cst = q * (a + inputs.tie_break) * disc[tau]
         for y in years[ypos[tau] :]:
             money = q * (a if y == tau else 0.0)
             if k == "inclusive":
                 money += q * op[(y, c)] * phi(tau, y)
             if money:
                 spend[y].append((col, money))
-            if k == "inclusive":
-                cst += q * op[(y, c)] * phi(tau, y)
+        if k == "inclusive":
+            for y in cyears[ypos[tau] :]:
+                cst += q * op[(y, c)] * phi(tau, y) * disc[y]
         if maximise:
             cst = -q * (len(years) - ypos[tau]) * (w_inc if k == "inclusive" else 1.0)
         cost[col] = cst
     g = inputs.conversion_cost_yuan
     for col, (_i, tau) in zip(st.vcol, st.vm, strict=True):
-        cst = g
+        cst = g * disc[tau]
         for y in years[ypos[tau] :]:
             money = (g if y == tau else 0.0) + op[(y, ex)] * phi(tau, y)
             if money:
                 spend[y].append((col, money))
-            cst += op[(y, ex)] * phi(tau, y)
+        for y in cyears[ypos[tau] :]:
+            cst += op[(y, ex)] * phi(tau, y) * disc[y]
         if maximise:
             cst = -(w_inc - 1.0) * (len(years) - ypos[tau])
         cost[col] = cst
@@ -440,6 +444,31 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         b = budget_rhs.get(y)
         if b is not None:
             budget.add(spend[y], "L", max(0.0, b - committed[y]), "budget", "district", y)
+    # the city's and the district's own limits, as allocation.build.add_source_budget_constraints
+    for family, (name, is_city) in SOURCE_BUDGETS.items():
+        limits = getattr(inputs, name)
+        if all(limits.get(y) is None for y in years):
+            continue
+        sc = inputs.city_share_capital if is_city else 1.0 - inputs.city_share_capital
+        so = inputs.city_share_operating if is_city else 1.0 - inputs.city_share_operating
+        src: dict = {y: [] for y in years}
+        for col, (_i, tau, c, k, q) in zip(st.xcol, st.xm, strict=True):
+            a = capital[(c, k)]
+            for y in years[ypos[tau] :]:
+                money = q * (a if y == tau else 0.0) * sc
+                if k == "inclusive":
+                    money += q * op[(y, c)] * phi(tau, y) * so
+                if money:
+                    src[y].append((col, money))
+        for col, (_i, tau) in zip(st.vcol, st.vm, strict=True):
+            for y in years[ypos[tau] :]:
+                money = (g if y == tau else 0.0) * sc + op[(y, ex)] * phi(tau, y) * so
+                if money:
+                    src[y].append((col, money))
+        for y in years:
+            b = limits.get(y)
+            if b is not None:
+                budget.add(src[y], "L", max(0.0, b - committed[y] * so), family, "district", y)
 
     blocks = [st.head, share.block(), st.tail, budget.block()]
     starts, offset = [], 0
