@@ -31,6 +31,7 @@ from tuoyu_model.presentation.compare import (
 )
 from tuoyu_model.presentation.figures import plot_differences, save_figure, scenario_figures
 from tuoyu_model.presentation.formatting import parameters_for_people, summary_for_people, summary_notes
+from tuoyu_model.presentation.report_opening import report_title
 from tuoyu_model.presentation.sentences import worded
 from tuoyu_model.presentation.vocabulary import SHEETS
 from tuoyu_model.results import CSV_TABLES, Results
@@ -73,6 +74,8 @@ def workbook_tables(results: Results) -> dict[str, pd.DataFrame]:
     sheets["parameters"] = parameters_for_people(results.scenario.parameters)
     for key in ("budget", "budget_by_town"):
         sheets[key] = results.tables[key].drop(columns=["item_zh"], errors="ignore")
+    pricing = sheets["pricing"]  # people look a price up by channel: 渠道 first
+    sheets["pricing"] = pricing[["channel", *[c for c in pricing.columns if c != "channel"]]]
     return sheets
 
 
@@ -138,7 +141,7 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
         written["results.xlsx"] = write_workbook(
             workbook_tables(results),
             folder / "results.xlsx",
-            results.scenario.title,
+            report_title(results.scenario),
             notes={"summary": summary_notes(results.summary)},
         )
     return written

@@ -389,6 +389,34 @@ SHEET_COLUMNS: dict[str, dict[str, Column]] = {
 }
 
 
+# The unit of each sheet's figures, in its title row (write_workbook).
+SHEET_UNITS: dict[str, str] = {
+    "summary": "单位见“单位”列",
+    "allocation": "托位：个",
+    "stock": "托位：个",
+    "budget": "金额：万元",
+    "budget_by_town": "金额：万元",
+    "pricing": "金额：元/人·月（另有注明的除外）",
+    "demand": "人数：人，托位：个",
+    "workforce": "人",
+    "shadow_prices": "元，每个约束的单位见“单位”列",
+    "parameters": "单位见“单位”列",
+}
+
+
+def sheet_title(title: str, sheet: str, unit: str, day: dt.date) -> str:
+    """Write a sheet's title row: scenario title, sheet and unit, date.
+
+    Examples
+    --------
+    >>> sheet_title("基准情景", "资金", "金额：万元", dt.date(2024, 9, 30))
+    '基准情景　资金（金额：万元）　生成日期：2024年9月30日'
+
+    """
+    head = f"{title}　" if title else ""
+    return f"{head}{sheet}（{unit}）　生成日期：{date_zh(day)}"
+
+
 # Format of the summary's value by its unit.
 SUMMARY_UNIT_FORMATS = {"个": "int", "人": "int", "万元": "wan", "%": "float1"}
 
