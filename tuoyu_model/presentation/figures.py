@@ -411,10 +411,15 @@ def plot_workforce(workforce: pd.DataFrame) -> Figure:
     return fig
 
 
+VERDICT_COLOURS = {"worse": "#C62828", "better": "#2E7D32", "": "#9E9E9E"}  # red, green, grey
+
+
 def plot_differences(diff: pd.DataFrame) -> Figure:
     """Horizontal bars of each scenario's difference from the first, one panel per headline figure.
 
-    ``diff`` has columns ``label_zh, unit_zh, scenario, difference``.
+    ``diff`` has columns ``label_zh, unit_zh, scenario, difference`` and may have ``year`` (shown
+    in the title) and ``verdict`` (:func:`tuoyu_model.presentation.compare.verdict`): a worse
+    difference is red, a better one green, whatever its sign; without a verdict, grey.
     """
     metrics = list(dict.fromkeys(diff["label_zh"]))
     if not metrics:  # every headline figure is the same: the report says so in words
@@ -427,10 +432,12 @@ def plot_differences(diff: pd.DataFrame) -> Figure:
         axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
         for ax, m in zip(axes, metrics, strict=True):
             d = diff[diff["label_zh"] == m]
-            colours = ["#C62828" if v > 0 else "#2E7D32" for v in d["difference"]]
+            verdicts = d["verdict"] if "verdict" in d else [""] * len(d)
+            colours = [VERDICT_COLOURS.get(v, VERDICT_COLOURS[""]) for v in verdicts]
             ax.barh(list(d["scenario"]), d["difference"], color=colours)
             ax.axvline(0, color="#333333", linewidth=0.8)
-            ax.set_title(f"{m}（{d['unit_zh'].iloc[0]}）与第一个情景之差", fontsize=9)
+            year = f"{d['year'].iloc[0]}{'' if str(d['year'].iloc[0]) == '合计' else '年'}，" if "year" in d else ""
+            ax.set_title(f"{m}（{year}{d['unit_zh'].iloc[0]}）与第一个情景之差：红色较差，绿色较好", fontsize=9)
             ax.invert_yaxis()
     return fig
 
