@@ -42,7 +42,7 @@ FIGURE_ALT_ZH = {
     "budget_by_town": "堆积条形图：各属地规划期财政资金合计，按项目分列，单位万元",
     "new_slots_by_channel": "堆积柱状图：各年度新增托位，按渠道和普惠/市场化分列",
     "pricing": "柱状图：各渠道每托位月运营成本、收费收入与运营补贴，虚线为收费上限",
-    "workforce": "柱状图：各年度所需保育人员、卫生保健人员和持证保育人员目标",
+    "workforce": "柱状图：各年度所需保育人员、卫生保健人员，以及持证保育人员目标中现有持证人员与持证缺口",
     "units_map": "示意图：各属地方块按相对位置排列，颜色表示所选指标",
 }
 # Codes of the allocation's notes for modellers (shown in the report's appendix, not the main text).
