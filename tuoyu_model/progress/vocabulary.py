@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from tuoyu_model.costs import CHANNELS  # one definition of the channels
-from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, TARGET_SET_LABEL_ZH, VALUE_LABELS
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, TARGET_SET_LABEL_ZH, VALUE_LABELS, date_zh
 
 # The template's headers (two levels: group, column); the flat csv header is group-less.
 HEADER_ZH = {
@@ -107,8 +107,8 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "new_slots_original": ("原方案尚需新增托位（扣除已建，个）", "slots"),
     "new_slots_replan": ("再规划尚需新增托位（个）", "slots"),
     "new_slots_change": ("尚需新增托位：再规划较原方案增减（个）", "slots"),
-    "capital_original_yuan": ("原方案尚需建设及转普惠补贴（扣除已建，万元）", "wan"),
-    "capital_replan_yuan": ("再规划尚需建设及转普惠补贴（万元）", "wan"),
+    "capital_original_yuan": ("原方案尚需建设及转普惠补贴（不含运营补贴，扣除已建，万元）", "wan"),
+    "capital_replan_yuan": ("再规划尚需建设及转普惠补贴（不含运营补贴，万元）", "wan"),
     "capital_change_yuan": ("建设及转普惠补贴：再规划较原方案增减（万元）", "wan"),
     "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
     "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
@@ -143,12 +143,12 @@ def report_title(as_of: dt.date | str) -> str:
 
     Examples
     --------
-    >>> report_title("2024-06-30")
-    '大兴区托育服务进展评估（截至2024-06-30）'
+    >>> report_title("2024-06-30"), report_title(dt.date(2024, 9, 30))
+    ('大兴区托育服务进展评估（截至2024年6月30日）', '大兴区托育服务进展评估（截至2024年9月30日）')
 
     """
-    text = as_of.isoformat() if isinstance(as_of, dt.date) else as_of
-    return f"大兴区托育服务进展评估（截至{text}）"
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    return f"大兴区托育服务进展评估（截至{date_zh(day)}）"
 
 
 TEMPLATE_TITLE = "大兴区托育服务进展统计表"
