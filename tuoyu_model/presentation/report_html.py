@@ -125,6 +125,9 @@ table.tuoyu-table td.better { background: #C6EFCE; }
   table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
   .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
   img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
+  /* no blank last page: the notebook's bottom padding must not spill over a full page */
+  body, .jp-Notebook, .jp-Cell:last-child, .jp-Cell:last-child .jp-OutputArea,
+  .jp-Cell:last-child .jp-OutputArea-child { padding-bottom: 0 !important; margin-bottom: 0 !important; }
 }
 """
 
