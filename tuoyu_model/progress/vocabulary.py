@@ -113,6 +113,10 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
     "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
     "stock_source": ("起点存量来源", "text"),
+    "capacity_slots": ("本年度可新增容量（个，按参数）", "slots"),
+    "replan_slots": ("再规划本年度新增（个）", "slots"),
+    "room_slots": ("再规划后剩余容量（个）", "slots"),
+    "public_yuan_per_slot": ("每个托位财政资金（元，建设补贴加一年运营补贴）", "yuan"),
 }
 VALUE_ZH = {
     "target_set": TARGET_SET_LABEL_ZH,
@@ -131,6 +135,7 @@ PROGRESS_SHEETS = [
     ("未报送属地", "not_reported", "not_reported.csv"),
     ("再规划对比", "replan_changes", "replan_changes.csv"),
     ("再规划分配", "replan_allocation", "replan_allocation.csv"),
+    ("各渠道容量与单价", "replan_options", "replan_options.csv"),
     ("报送数据", "progress", "progress_reports.csv"),
 ]
 
