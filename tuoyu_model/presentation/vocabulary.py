@@ -44,6 +44,7 @@ FIGURE_ALT_ZH = {
     "pricing": "柱状图：各渠道每托位月运营成本、收费收入与运营补贴，虚线为收费上限",
     "workforce": "柱状图：各年度所需保育人员、卫生保健人员，以及持证保育人员目标中现有持证人员与持证缺口",
     "units_map": "示意图：各属地方块按相对位置排列，颜色表示所选指标",
+    "differences": "条形图：各情景主要指标与第一个情景之差，较差为红色，较好为绿色，无好坏之分为灰色",
 }
 # Codes of the allocation's notes for modellers (shown in the report's appendix, not the main text).
 TECHNICAL_NOTES = frozenset({"rounding", "relaxation_duals", "degenerate", "solver_fallback"})
