@@ -195,7 +195,7 @@ def test_the_compare_report_names_each_scenario_once():
     from tuoyu_model.presentation.compare import scenario_line
 
     line = scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
-    assert line == "基准情景（baseline）：2024年底线目标与2025年高质量发展目标"
+    assert line == "基准情景：2024年底线目标与2025年高质量发展目标（baseline）"
     assert line.count("基准情景") == 1
 
 
@@ -289,7 +289,8 @@ def test_family_burden_names_the_families_above_the_line_and_by_how_much():
     assert ("高收入家庭", "普惠托位") not in rows.index  # 9.6% of its income
     text = family_burden_markdown(r)
     assert "超过家庭月可支配收入的20%" in text and "中等收入家庭20.8%（高0.8个百分点，每月多100元）" in text
-    # the line is the parameter's: at 100% only the low-income family's market place is above it
-    wide = run_model("baseline", ["family_burden_limit_share=1"])
+    # the line moves with its parameter: at 5 × the 20% cap share (100% of income) only the
+    # low-income family's market place is above it
+    wide = run_model("baseline", ["family_burden_line_of_cap=5"])
     assert list(family_burden_rows(wide).itertuples(index=False, name=None))[0][:2] == ("低收入家庭", "市场化托位")
     assert len(family_burden_rows(wide)) == 1 and "超过家庭月可支配收入的100%" in family_burden_markdown(wide)

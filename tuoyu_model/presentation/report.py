@@ -63,6 +63,7 @@ __all__ = [  # the notebook's names: this module's sections and those of the sec
     "conclusions_markdown",
     "contents_markdown",
     "factor_label",
+    "family_burden_line",
     "family_burden_markdown",
     "family_burden_rows",
     "fee_cap_markdown",
@@ -246,17 +247,26 @@ def fee_cap_markdown(results: Results) -> str:
     )
 
 
+def family_burden_line(results: Results) -> float:
+    """Return the family burden line, a share of income: the run's fee-cap share × ``family_burden_line_of_cap``.
+
+    Tied to the fee-cap share the run used (:func:`fee_cap_share`), so ``--set fee_cap_share=…``
+    moves the line with the cap and the report never states a share of its own.
+    """
+    return fee_cap_share(results) * float(results.scenario.parameters["family_burden_line_of_cap"])
+
+
 def family_burden_rows(results: Results, year: int | None = None) -> pd.DataFrame:
     """Return the families whose net monthly cost is above the burden line, per kind of place.
 
-    The line is ``family_burden_limit_share`` (data/parameters/pricing.yaml) of the family's
-    monthly disposable income; the cost is the ``family_costs`` table's net cost (fee + meals −
-    allowance − tax saving), for an inclusive place and for a market one. Columns: ``family``,
+    The line is :func:`family_burden_line` of the family's monthly disposable income; the cost
+    is the ``family_costs`` table's net cost (fee + meals − allowance − tax saving), for an
+    inclusive place and for a market one. Columns: ``family``,
     ``place`` (普惠托位 / 市场化托位), ``share`` (of income), ``points`` (percentage points above
     the line), ``yuan`` (a month above the line).
     """
     year = year or max(results.years)
-    limit = float(results.scenario.parameters["family_burden_limit_share"])
+    limit = family_burden_line(results)
     f = results["family_costs"]
     rows = []
     for r in f[f.year == year].itertuples(index=False):
@@ -271,9 +281,12 @@ def family_burden_rows(results: Results, year: int | None = None) -> pd.DataFram
 def family_burden_markdown(results: Results, year: int | None = None) -> str:
     """Say which families pay more than the burden line of their income, for which places, and by how much."""
     year = year or max(results.years)
-    limit = percent_text(float(results.scenario.parameters["family_burden_limit_share"]))
+    limit = percent_text(family_burden_line(results))
     rows = family_burden_rows(results, year)
-    head = f"按家庭实际负担超过家庭月可支配收入的{limit}计（负担参照线为假设，参数 `family_burden_limit_share`）"
+    head = (
+        f"按家庭实际负担超过家庭月可支配收入的{limit}计"
+        "（负担参照线为假设：收费上限比例×参数 `family_burden_line_of_cap`）"
+    )
     if rows.empty:
         return f"{head}，{year}年各类家庭的实际负担均未超过这一比例。"
     parts = []
