@@ -153,5 +153,7 @@ def test_compare_notebook(tmp_path):
     assert len(pngs) == 1
     assert base64.b64decode(pngs[0]) == (rec.folder / "figures" / "differences.png").read_bytes()
     html = (rec.folder / "report.html").read_text("utf-8")
-    assert "财政资金需求合计" in html and "budget_cut_20" in html and "run_model(" not in html
+    assert "财政资金需求" in html and "预算压减20%−基准情景" in html and "run_model(" not in html
+    assert 'class="worse"' in html and 'class="better"' in html  # differences coloured by meaning
+    assert 'alt="条形图：各情景主要指标与第一个情景之差' in html
     assert (rec.folder / "comparison.xlsx").is_file()

@@ -160,35 +160,35 @@ def test_workbook_sheets_headers_units_and_money_in_wan(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [name for name, _ in SHEETS]
     budget = wb["资金"]
-    headers = [c.value for c in budget[1]]
+    headers = [c.value for c in budget[2]]
     assert headers == ["年份", "项目", "金额（万元）"]
-    assert budget["B2"].value == "新增托位建设补贴"
-    assert budget["C2"].value == pytest.approx(123.45, abs=MONEY_TOL)
-    assert budget["C3"].value == pytest.approx(2500.0, abs=MONEY_TOL)
-    assert budget["C2"].number_format == "#,##0.00"
+    assert budget["B3"].value == "新增托位建设补贴"
+    assert budget["C3"].value == pytest.approx(123.45, abs=MONEY_TOL)
+    assert budget["C4"].value == pytest.approx(2500.0, abs=MONEY_TOL)
+    assert budget["C3"].number_format == "#,##0.00"
     by_town = wb["分属地资金"]
-    assert [c.value for c in by_town[1]] == ["属地代码", "属地", "年份", "项目", "金额（万元）"]
-    assert by_town["D2"].value == "新增托位建设补贴" and by_town["E2"].value == pytest.approx(123.45, abs=MONEY_TOL)
+    assert [c.value for c in by_town[2]] == ["属地代码", "属地", "年份", "项目", "金额（万元）"]
+    assert by_town["D3"].value == "新增托位建设补贴" and by_town["E3"].value == pytest.approx(123.45, abs=MONEY_TOL)
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2", ws.title
-        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[1]), ws.title
+        assert ws.freeze_panes == "A3", ws.title
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[2]), ws.title
         assert ws.column_dimensions["A"].width >= 6
     # yuan per slot, per percentage point or per yuan by row: never 万元 per slot
-    assert wb["影子价格"]["D1"].value == "影子价格（元，单位见“单位”列）"
-    assert wb["影子价格"]["D2"].value == pytest.approx(9001.0, abs=MONEY_TOL)
+    assert wb["影子价格"]["D2"].value == "影子价格（元，单位见“单位”列）"
+    assert wb["影子价格"]["D3"].value == pytest.approx(9001.0, abs=MONEY_TOL)
 
 
 def test_workbook_text_is_never_a_formula(tmp_path):
     path = write_workbook(tables(), tmp_path / "results.xlsx")
     wb = openpyxl.load_workbook(path)
-    cell = wb["存量与目标"]["B2"]
+    cell = wb["存量与目标"]["B3"]
     assert cell.value == '=HYPERLINK("x")'  # the text as given ...
     assert cell.data_type == "s"  # ... stored as a string, not a formula
     assert cell.quotePrefix  # and the spreadsheet keeps it text when edited
-    assert wb["影子价格"]["E2"].data_type == "s"
+    assert wb["影子价格"]["E3"].data_type == "s"
     # a number given as text is written as a number (it was text '-0.0008' in the UAT)
-    assert wb["参数"]["C2"].value == -2.31 and wb["参数"]["C2"].data_type == "n"
-    assert wb["参数"]["E2"].value == "+七普" and wb["参数"]["E2"].quotePrefix
+    assert wb["参数"]["C3"].value == -2.31 and wb["参数"]["C3"].data_type == "n"
+    assert wb["参数"]["E3"].value == "+七普" and wb["参数"]["E3"].quotePrefix
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
@@ -300,12 +300,12 @@ def test_workbook_formats_print_setup_and_notes(tmp_path):
     path = write_workbook(t, tmp_path / "r.xlsx", notes={"summary": ["求解状态：Optimal（highs）"]})
     wb = openpyxl.load_workbook(path)
     ws = wb["摘要"]
-    assert ws["B2"].value == 2025 and ws["B2"].data_type == "n"  # years are numbers
-    assert [ws[f"C{r}"].number_format for r in (2, 3, 4)] == ["#,##0.00", "#,##0", "#,##0.0"]
-    assert ws.auto_filter.ref == "A1:D4" and ws["A6"].value == "求解状态：Optimal（highs）"  # note outside the filter
-    assert wb["队伍建设"]["G2"].number_format == "#,##0"  # whole people, no decimals
+    assert ws["B3"].value == 2025 and ws["B3"].data_type == "n"  # years are numbers
+    assert [ws[f"C{r}"].number_format for r in (3, 4, 5)] == ["#,##0.00", "#,##0", "#,##0.0"]
+    assert ws.auto_filter.ref == "A2:D5" and ws["A7"].value == "求解状态：Optimal（highs）"  # note outside the filter
+    assert wb["队伍建设"]["G3"].number_format == "#,##0"  # whole people, no decimals
     for sheet in wb.worksheets:
-        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+        assert sheet.print_title_rows == "$1:$2"  # title row and header on every printed page
         # fit to one page wide (1 is the file format's default, so it is left out), any number tall
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
         assert sheet.page_setup.fitToWidth in (None, 1)
@@ -323,7 +323,7 @@ def test_shadow_price_sheet_has_the_unit_of_each_row_in_chinese(tmp_path):
     )
     wb = openpyxl.load_workbook(write_workbook(t, tmp_path / "r.xlsx"))
     ws = wb["影子价格"]
-    row = {ws.cell(1, j).value: ws.cell(2, j).value for j in range(1, ws.max_column + 1)}
+    row = {ws.cell(2, j).value: ws.cell(3, j).value for j in range(1, ws.max_column + 1)}
     assert row["单位"] == "元/托位" and row["约束类别"] == "托位总数目标" and row["目标缺口（个）"] == 0
 
 

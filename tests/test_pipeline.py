@@ -168,8 +168,8 @@ def test_run_many_in_parallel_reports_progress(data_copy, capsys):
 def test_compare_without_report(data_copy):
     rec = run_compare(["baseline", "budget_cut_20"], report=False)
     table = pd.read_csv(rec.folder / "tables" / "comparison.csv", encoding="utf-8-sig")
-    assert list(table.columns) == ["label_zh", "unit_zh", "baseline", "budget_cut_20"]
-    cost = table.set_index("label_zh").loc["财政资金需求合计"]
+    assert list(table.columns) == ["label_zh", "unit_zh", "year", "better", "baseline", "budget_cut_20"]
+    cost = table[(table.label_zh == "财政资金需求") & (table.year == "合计")].iloc[0]
     assert cost["budget_cut_20"] < cost["baseline"]  # a 20% cut spends less
     assert (rec.folder / "figures" / "differences.png").is_file()
     manifest = json.loads((rec.folder / "manifest.json").read_text("utf-8"))
@@ -330,11 +330,12 @@ def test_workbook_of_a_run_is_chinese_throughout(data_copy):
         "persons",
     }
     for ws in wb.worksheets:
-        for c in ws[1]:
+        assert ws["A1"].value.startswith("基准情景"), ws.title  # the title row
+        for c in ws[2]:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)), (ws.title, c.value)
-        for row in ws.iter_rows(min_row=2):
+        for row in ws.iter_rows(min_row=3):
             for c in row:
-                if ws.cell(1, c.column).value in ("取值", "参数名", "英文名称", "约束", "属地代码", "含义（英文）"):
+                if ws.cell(2, c.column).value in ("取值", "参数名", "英文名称", "约束", "属地代码", "含义（英文）"):
                     continue  # ids and values as --set takes them, and the English text kept beside the Chinese
                 assert c.value not in english, (ws.title, c.coordinate, c.value)
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
@@ -342,16 +343,3 @@ def test_workbook_of_a_run_is_chinese_throughout(data_copy):
     # CSV money to the fen: no float with 15 digits
     pricing = (folder / "tables" / "pricing.csv").read_text("utf-8-sig")
     assert not any(len(x.split(".")[-1]) > 6 for x in pricing.replace("\n", ",").split(",") if "." in x)
-
-
-def test_compare_labels_scenarios_in_chinese_and_says_what_is_the_same(data_copy):
-    import openpyxl
-
-    from tuoyu_model.presentation.compare import difference_table, same_metrics_markdown
-
-    rec = run_compare(["baseline", "budget_cut_20"], report=False)
-    ws = openpyxl.load_workbook(rec.folder / "comparison.xlsx")["情景比较"]
-    assert [c.value for c in ws[1]] == ["指标", "单位", "基准情景（baseline）", "预算压减20%（budget_cut_20）"]
-    table = pd.read_csv(rec.folder / "tables" / "comparison.csv", encoding="utf-8-sig")
-    # a budget cut leaves the fee cap alone: a sentence, no chart with a ±0.04 axis
-    assert "两情景末年收费上限相同。" in same_metrics_markdown(difference_table(table))

@@ -196,7 +196,7 @@ def test_the_compare_report_names_each_scenario_once():
     from tuoyu_model.presentation.compare import scenario_line
 
     line = scenario_line({"scenario": "baseline", "title": "基准情景：2024年底线目标与2025年高质量发展目标"})
-    assert line == "基准情景（baseline）：2024年底线目标与2025年高质量发展目标"
+    assert line == "基准情景：2024年底线目标与2025年高质量发展目标（baseline）"
     assert line.count("基准情景") == 1
 
 
@@ -274,3 +274,25 @@ def test_the_conclusions_give_the_three_person_cap_and_why_it_is_below_beijings(
     # the units' money in the conclusions is the per-unit table's, and the leader is named
     by_town = r["budget_by_town"].groupby("town")["amount_yuan"].sum()
     assert f"{by_town.idxmax()}（{by_town.max() / 1e4:,.1f}万元）" in lines[3]
+
+
+def test_family_burden_names_the_families_above_the_line_and_by_how_much():
+    from tuoyu_model.presentation.report import family_burden_markdown, family_burden_rows
+    from tuoyu_model.results import run_model
+
+    r = run_model("baseline")
+    rows = family_burden_rows(r).set_index(["family", "place"])
+    # Worked by hand: the inclusive fee is the cap, 20% of the middle family's income, so at a 20%
+    # line the middle family is above it by meals − allowance − tax saving = 600 − 300 − 200 yuan.
+    assert rows.loc[("中等收入家庭", "普惠托位"), "yuan"] == pytest.approx(100.0, abs=0.01)
+    # the low-income family (half the income): 2,477.79 + 600 − 300 − 0.2 × 6,194.48 = 1,538.90
+    assert rows.loc[("低收入家庭", "普惠托位"), "yuan"] == pytest.approx(1538.90, abs=0.01)
+    assert rows.loc[("低收入家庭", "普惠托位"), "points"] == pytest.approx(24.84, abs=0.01)
+    assert ("高收入家庭", "普惠托位") not in rows.index  # 9.6% of its income
+    text = family_burden_markdown(r)
+    assert "超过家庭月可支配收入的20%" in text and "中等收入家庭20.8%（高0.8个百分点，每月多100元）" in text
+    # the line moves with its parameter: at 5 × the 20% cap share (100% of income) only the
+    # low-income family's market place is above it
+    wide = run_model("baseline", ["family_burden_line_of_cap=5"])
+    assert list(family_burden_rows(wide).itertuples(index=False, name=None))[0][:2] == ("低收入家庭", "市场化托位")
+    assert len(family_burden_rows(wide)) == 1 and "超过家庭月可支配收入的100%" in family_burden_markdown(wide)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,16 @@ from tuoyu_model.csv_writer import PLAIN_NUMBER, needs_escape
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import display
 from tuoyu_model.presentation.formatting import column, for_people, is_blank
+from tuoyu_model.presentation.report_opening import generated_on
 from tuoyu_model.presentation.vocabulary import (
     NUMBER_FORMATS,
     SHEET_COLUMNS,
+    SHEET_UNITS,
     SHEETS,
     SUMMARY_UNIT_FORMATS,
     Column,
     shadow_unit_zh,
+    sheet_title,
 )
 
 # Fixed document time so two runs give the same bytes (xlsxwriter already fixes zip entry times).
@@ -51,6 +54,10 @@ class Sheet:
         Formats of single cells (0-based data row and column) where a column mixes units.
     notes : sequence of str, optional
         Lines written below the table after a blank row, outside its filter range.
+    title : str, optional
+        A title row above the header (scenario, unit, date); the header below it is frozen.
+    colours : mapping of (row, column) to str, optional
+        Cells coloured by meaning (0-based data row and column): ``worse`` red, ``better`` green.
 
     """
 
@@ -59,6 +66,8 @@ class Sheet:
     formats: tuple[str, ...]
     cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    title: str = ""
+    colours: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _whole(values: pd.Series) -> bool:
@@ -101,20 +110,82 @@ def _cell_text(value: Any, fmt: str) -> str:
     return str(value)
 
 
+HEADER_LINES = 4  # a long header wraps onto up to this many lines instead of widening its column
+MAX_WIDTH = 30  # widest column (characters); longer text wraps
+PORTRAIT_WIDTH = 100  # a sheet wider than this (characters) is printed landscape
+PAGE_WIDTH = 200  # text columns narrow (and wrap) until a sheet is this wide: printed one page wide, still legible
+COLOURS = {"worse": "#F8CBAD", "better": "#C6EFCE"}  # fills of cells coloured by meaning (red, green)
+
+
+def column_width(header: str, texts: Sequence[str]) -> int:
+    """Width of a column (characters): its widest value, the header wrapped onto :data:`HEADER_LINES` lines.
+
+    Examples
+    --------
+    >>> column_width("按每千人口托位标准测算（个）", ["1,234"])  # the header on four lines
+    9
+    >>> column_width("属地", ["旧宫镇"])
+    8
+    >>> column_width("含义", ["很长的句子" * 20])  # wraps
+    30
+
+    """
+    head = _text_width(header)
+    data = max([_text_width(t) for t in texts], default=0)
+    return min(MAX_WIDTH, max(data, min(head, max(6, -(-head // HEADER_LINES)))) + 2)
+
+
+def fit_widths(widths: Sequence[int], text: Sequence[bool], budget: int = PAGE_WIDTH, floor: int = 10) -> list[int]:
+    """Narrow the widest text columns (they wrap) until the sheet is ``budget`` wide, none below ``floor``.
+
+    Numbers keep their width: a sheet printed one page wide is shrunk by the printer only as much
+    as its numbers need.
+
+    Examples
+    --------
+    >>> fit_widths([10, 30, 30, 10], [False, True, True, False], budget=50)
+    [10, 15, 15, 10]
+    >>> fit_widths([10, 30], [False, False], budget=20)
+    [10, 30]
+
+    """
+    out = list(widths)
+    while sum(out) > budget:
+        wide = [j for j, t in enumerate(text) if t and out[j] > floor]
+        if not wide:
+            break
+        top = max(out[j] for j in wide)
+        for j in wide:
+            if out[j] == top:
+                out[j] -= 1
+    return out
+
+
 def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
     ws = wb.add_worksheet(sheet.name)
     people = sheet.table
     kinds = list(sheet.formats)
     header_fmt, text_fmt, quoted_fmt = formats["header"], formats["text"], formats["quoted"]
+    top = 1 if sheet.title else 0  # the header's row
+    if sheet.title:
+        ws.write_string(0, 0, sheet.title, formats["title"])
+    samples = [[_cell_text(v, kind) for v in people.iloc[:200, j] if not is_blank(v)] for j, kind in enumerate(kinds)]
+    widths = [column_width(str(h), sample) for h, sample in zip(people.columns, samples, strict=True)]
+    texts = [kind == "text" or not pd.api.types.is_numeric_dtype(people.iloc[:, j]) for j, kind in enumerate(kinds)]
+    widths = fit_widths(widths, texts)
+    text_fmts = []
     for j, (header, kind) in enumerate(zip(people.columns, kinds, strict=True)):
-        ws.write_string(0, j, str(header), header_fmt)
-        sample = [_cell_text(v, kind) for v in people.iloc[:200, j] if not is_blank(v)]
-        width = min(60, max([_text_width(str(header))] + [_text_width(t) for t in sample]) + 2)
-        ws.set_column(j, j, width, formats[kind] if kind != "text" else None)
-    for i, row in enumerate(people.itertuples(index=False), start=1):
+        ws.write_string(top, j, str(header), header_fmt)
+        wrap = texts[j] and any(_text_width(t) > widths[j] - 2 for t in samples[j])
+        text_fmts.append(formats["wrap"] if wrap else text_fmt)
+        ws.set_column(j, j, widths[j], formats["wrap"] if wrap else formats[kind] if kind != "text" else None)
+    lines = max([-(-_text_width(str(h)) // (w - 2)) for h, w in zip(people.columns, widths, strict=True)], default=1)
+    ws.set_row(top, 15 * max(1, lines))
+    for i, row in enumerate(people.itertuples(index=False), start=top + 1):
         for j, (value, kind) in enumerate(zip(row, kinds, strict=True)):
-            kind = sheet.cell_formats.get((i - 1, j), kind)
-            fmt = formats[kind]
+            kind = sheet.cell_formats.get((i - top - 1, j), kind)
+            colour = sheet.colours.get((i - top - 1, j))
+            fmt = formats[(kind, colour)] if colour else formats[kind]
             if is_blank(value):
                 ws.write_blank(i, j, None, fmt)
             elif isinstance(value, bool | np.bool_):
@@ -130,17 +201,22 @@ def _write_sheet(wb: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
                 ws.write_number(i, j, float(value), fmt)  # a number given as text is still a number
             else:
                 text = str(value)
-                ws.write_string(i, j, text, quoted_fmt if needs_escape(text) else text_fmt)
-    ws.freeze_panes(1, 0)
+                ws.write_string(i, j, text, quoted_fmt if needs_escape(text) else fmt if colour else text_fmts[j])
+    ws.freeze_panes(top + 1, 0)
     if len(people):
-        ws.autofilter(0, 0, len(people), max(0, len(people.columns) - 1))
+        ws.autofilter(top, 0, top + len(people), max(0, len(people.columns) - 1))
     for k, note in enumerate(sheet.notes):  # below the table, outside the filter range
-        ws.write_string(len(people) + 2 + k, 0, note, quoted_fmt if needs_escape(note) else text_fmt)
-    # printing: landscape A4, as wide as the page, the header row on every page
-    ws.set_landscape()
+        ws.write_string(top + len(people) + 2 + k, 0, note, quoted_fmt if needs_escape(note) else text_fmt)
+    # printing: A4 as wide as the page (landscape when wide), title and header on every page, page numbers
+    if sum(widths) > PORTRAIT_WIDTH:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
     ws.set_paper(9)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    ws.repeat_rows(0, top)
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
@@ -165,6 +241,11 @@ def write_sheets(sheets: Sequence[Sheet], path: Path, title: str = "") -> Path:
         {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
     )
     formats["quoted"] = wb.add_format({"quote_prefix": True, "num_format": "@", "valign": "top"})
+    formats["wrap"] = wb.add_format({"text_wrap": True, "num_format": "@", "valign": "top"})
+    formats["title"] = wb.add_format({"bold": True, "font_size": 12})
+    for kind, num_format in NUMBER_FORMATS.items():  # cells coloured by meaning (Sheet.colours)
+        for colour, fill in COLOURS.items():
+            formats[(kind, colour)] = wb.add_format({"num_format": num_format, "valign": "top", "bg_color": fill})
     for sheet in sheets:
         _write_sheet(wb, sheet, formats)
     wb.close()
@@ -185,13 +266,20 @@ def _summary_sheet(name: str, df: pd.DataFrame, notes: Sequence[str]) -> Sheet:
         (i, j): SUMMARY_UNIT_FORMATS.get(u, "yuan" if str(u).startswith("元") else "float2")
         for i, u in enumerate(df["unit_zh"])
     }
-    return Sheet(sheet.name, sheet.table, sheet.formats, cells, sheet.notes)
+    return replace(sheet, cell_formats=cells)
 
 
 def write_workbook(
-    tables: Mapping[str, pd.DataFrame], path: Path, title: str = "", notes: Mapping[str, Sequence[str]] | None = None
+    tables: Mapping[str, pd.DataFrame],
+    path: Path,
+    title: str = "",
+    notes: Mapping[str, Sequence[str]] | None = None,
+    day: dt.date | None = None,
 ) -> Path:
-    """Write the results workbook: one sheet per entry of :data:`SHEETS`, Chinese headers.
+    """Write the results workbook: one sheet per entry of :data:`SHEETS`, a title row, Chinese headers.
+
+    Each sheet starts with a title row (:func:`sheet_title`: the scenario title, the unit of its
+    figures from :data:`SHEET_UNITS`, the date) above its frozen header.
 
     Parameters
     ----------
@@ -204,6 +292,8 @@ def write_workbook(
         The workbook's document title (the scenario title).
     notes : mapping of str to sequence of str, optional
         Lines written below a table, by table key (e.g. the solver status under ``summary``).
+    day : date, optional
+        The date in the title rows; default :func:`generated_on` (today, or ``SOURCE_DATE_EPOCH``).
 
     Raises
     ------
@@ -217,13 +307,15 @@ def write_workbook(
             f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {', '.join(k for _, k in SHEETS)}"
         )
     notes = notes or {}
+    day = day or generated_on()
     sheets = []
     for name, key in SHEETS:
         df = tables[key]
         if key == "summary":
-            sheets.append(_summary_sheet(name, df, notes.get(key, ())))
-            continue
-        if key == "shadow_prices" and {"family", "unit"} <= set(df.columns):
-            df = df.assign(unit=[shadow_unit_zh(f, u) for f, u in zip(df["family"], df["unit"], strict=True)])
-        sheets.append(people_sheet(name, df, SHEET_COLUMNS.get(key), notes.get(key, ())))
+            sheet = _summary_sheet(name, df, notes.get(key, ()))
+        else:
+            if key == "shadow_prices" and {"family", "unit"} <= set(df.columns):
+                df = df.assign(unit=[shadow_unit_zh(f, u) for f, u in zip(df["family"], df["unit"], strict=True)])
+            sheet = people_sheet(name, df, SHEET_COLUMNS.get(key), notes.get(key, ()))
+        sheets.append(replace(sheet, title=sheet_title(title, name, SHEET_UNITS[key], day)))
     return write_sheets(sheets, path, title)

@@ -13,9 +13,10 @@ byte for byte.
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,21 @@ import pandas as pd
 
 from tuoyu_model.csv_writer import escape_formula, write_csv, write_json
 from tuoyu_model.presentation.compare import (
+    changed_units,
+    compare_for_people,
     compare_table,
-    compare_table_for_people,
     difference_table,
-    difference_table_for_people,
+    headline_differences,
     same_metrics,
+    scenario_labels,
+    unit_compare_table,
+    unit_format,
 )
 from tuoyu_model.presentation.figures import plot_differences, save_figure, scenario_figures
 from tuoyu_model.presentation.formatting import parameters_for_people, summary_for_people, summary_notes
+from tuoyu_model.presentation.report_opening import generated_on, report_title
 from tuoyu_model.presentation.sentences import worded
-from tuoyu_model.presentation.vocabulary import SHEETS
+from tuoyu_model.presentation.vocabulary import SHEETS, sheet_title
 from tuoyu_model.results import CSV_TABLES, Results
 from tuoyu_model.workbook_writer import Sheet, write_sheets, write_workbook
 
@@ -73,6 +79,8 @@ def workbook_tables(results: Results) -> dict[str, pd.DataFrame]:
     sheets["parameters"] = parameters_for_people(results.scenario.parameters)
     for key in ("budget", "budget_by_town"):
         sheets[key] = results.tables[key].drop(columns=["item_zh"], errors="ignore")
+    pricing = sheets["pricing"]  # people look a price up by channel: 渠道 first
+    sheets["pricing"] = pricing[["channel", *[c for c in pricing.columns if c != "channel"]]]
     return sheets
 
 
@@ -138,14 +146,38 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
         written["results.xlsx"] = write_workbook(
             workbook_tables(results),
             folder / "results.xlsx",
-            results.scenario.title,
+            report_title(results.scenario),
             notes={"summary": summary_notes(results.summary)},
         )
     return written
 
 
+def comparison_sheets(runs: Sequence[Results], day: dt.date | None = None) -> list[Sheet]:
+    """Return the sheets of ``comparison.xlsx``: by year (情景比较) and by unit (分属地比较).
+
+    Headers are the scenarios' titles; each number is formatted by its row's unit (slots and
+    people whole, 万元 two decimals, % one); a difference from the first scenario is red when it
+    is worse and green when it is better (:func:`tuoyu_model.presentation.compare.verdict`).
+    """
+    summaries = [r.summary for r in runs]
+    day = day or generated_on()
+    title = "、".join(scenario_labels(summaries).values())
+    sheets = []
+    for name, table in (
+        ("情景比较", compare_table(summaries)),
+        ("分属地比较", changed_units(unit_compare_table(runs))),
+    ):
+        people, colours = compare_for_people(table, summaries)
+        fixed = 4 if "属地" in people else 3  # (属地,) 指标, (年份,) 单位 … then numbers
+        formats = ("text",) * fixed + ("float2",) * (people.shape[1] - fixed)
+        cells = {(i, j): unit_format(u) for i, u in enumerate(people["单位"]) for j in range(fixed, people.shape[1])}
+        unit = "单位见“单位”列；红色为比第一个情景差，绿色为好"
+        sheets.append(Sheet(name, people, formats, cells, title=sheet_title(title, name, unit, day), colours=colours))
+    return sheets
+
+
 def write_comparison(runs: list[Results], folder: str | Path | None = None) -> dict[str, Path]:
-    """Write a comparison of scenarios: ``tables/comparison.csv``, ``comparison.xlsx``, figures.
+    """Write a comparison of scenarios: ``tables/comparison.csv`` and ``comparison_by_unit.csv``, workbook, figure.
 
     Without ``folder`` only the figure is drawn, into a temporary folder.
 
@@ -162,21 +194,20 @@ def write_comparison(runs: list[Results], folder: str | Path | None = None) -> d
     table = compare_table(summaries)
     diff = difference_table(table)
     # figures the scenarios share get a sentence in the report, not a chart with a meaningless axis
-    shown = diff[~diff["label_zh"].isin(same_metrics(diff))]
-    labels = difference_table_for_people(shown, summaries)["情景"]
+    shown = headline_differences(diff[~diff["label_zh"].isin(same_metrics(diff))])
+    labels = scenario_labels(summaries)
     written = {
         "figure:differences": save_figure(
-            plot_differences(shown.assign(scenario=labels.to_numpy())), folder / "figures" / "differences.png"
+            plot_differences(shown.assign(scenario=shown["scenario"].map(labels))),
+            folder / "figures" / "differences.png",
         )
     }
     if write_tables:
         written["tables/comparison.csv"] = write_csv(table, folder / "tables" / "comparison.csv")
+        written["tables/comparison_by_unit.csv"] = write_csv(
+            unit_compare_table(runs), folder / "tables" / "comparison_by_unit.csv"
+        )
         written["tables/differences.csv"] = write_csv(diff, folder / "tables" / "differences.csv")
-        people, people_diff = compare_table_for_people(table, summaries), difference_table_for_people(diff, summaries)
-        sheets = [
-            Sheet("情景比较", people, ("text", "text") + ("float2",) * (people.shape[1] - 2)),
-            Sheet("与第一个情景之差", people_diff, ("text",) * 3 + ("float2",)),
-        ]
-        written["comparison.xlsx"] = write_sheets(sheets, folder / "comparison.xlsx", "情景比较")
+        written["comparison.xlsx"] = write_sheets(comparison_sheets(runs), folder / "comparison.xlsx", "情景比较")
         written["summary.json"] = write_json({r.scenario.name: r.summary for r in runs}, folder / "summary.json")
     return written

@@ -141,6 +141,17 @@ def legend_below(ax: Any, ncols: int = 2) -> None:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=8, frameon=False)
 
 
+def legend_stacked(ax: Any) -> None:
+    """Put a stacked chart's legend beside the axes, one entry a line, in the order the stack reads.
+
+    The top segment is listed first, as the eye reads the stack from top to bottom (matplotlib
+    lists the bottom segment, drawn first, first).
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
 def _label(kind: str, value: str) -> str:
     return VALUE_LABELS.get(kind, {}).get(value, value)
 
@@ -214,7 +225,7 @@ def plot_budget(budget: pd.DataFrame) -> Figure:
         ax.set_ylabel("财政资金（万元）")
         ax.set_title("各年度财政资金需求")
         ax.margins(y=0.08)  # room for the totals above the bars
-        legend_below(ax)
+        legend_stacked(ax)
     return fig
 
 
@@ -347,7 +358,7 @@ def plot_new_slots(allocation: pd.DataFrame) -> Figure:
             bottom = bottom + pivot[ch]
         ax.set_ylabel("新增托位（个）")
         ax.set_title("各年度新增托位（按渠道）")
-        legend_below(ax, ncols=3)
+        legend_stacked(ax)
     return fig
 
 
@@ -389,32 +400,63 @@ def plot_pricing(pricing: pd.DataFrame, year: int) -> Figure:
 
 
 def plot_workforce(workforce: pd.DataFrame) -> Figure:
-    """District caregivers and health staff needed by year."""
-    cols = [c for c in ("caregivers_needed", "health_staff_needed", "certified_target") if c in workforce]
-    by_year = workforce.groupby("year", sort=True)[cols].sum()
-    names = {
-        "caregivers_needed": "所需保育人员",
-        "health_staff_needed": "所需卫生保健人员",
-        "certified_target": "持证保育人员目标",
-    }
+    """District staff needed by year, and the certification gap.
+
+    Three bars a year: caregivers needed; the certified-caregiver goal stacked as the certified
+    caregivers estimated today (bottom) and the gap to the goal (top, its number written on
+    it); health staff needed. ``certified_now_estimate + certification_gap`` is the goal in
+    every unit. The legend lists the bars left to right, the stacked bar's top segment first.
+    """
+    cols = ["caregivers_needed", "certified_now_estimate", "certification_gap", "health_staff_needed"]
+    by_year = workforce.groupby("year", sort=True)[[c for c in cols if c in workforce]].sum()
+    years = [str(y) for y in by_year.index]
+    x = list(range(len(years)))
+    w = 0.26
     with styled():
-        fig = new_figure(6.5, 3.8)
+        fig = new_figure(7.5, 3.8)
         ax = fig.add_subplot()
-        years = [str(y) for y in by_year.index]
-        w = 0.8 / max(1, len(cols))
-        for k, c in enumerate(cols):
-            ax.bar([i + (k - (len(cols) - 1) / 2) * w for i in range(len(years))], by_year[c], width=w, label=names[c])
-        ax.set_xticks(range(len(years)), years)
+        bars = {"caregivers": ax.bar([i - w for i in x], by_year["caregivers_needed"], width=w, color="#4C72B0")}
+        if {"certified_now_estimate", "certification_gap"} <= set(by_year):
+            now, gap = by_year["certified_now_estimate"], by_year["certification_gap"]
+            bars["now"] = ax.bar(x, now, width=w, color="#8FBBD9")
+            bars["gap"] = ax.bar(x, gap, bottom=now, width=w, color="#C62828")
+            for i, (n, g) in enumerate(zip(now, gap, strict=True)):
+                ax.annotate(
+                    f"缺口{g:,.0f}", (i, n + g), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8
+                )
+        if "health_staff_needed" in by_year:
+            bars["health"] = ax.bar([i + w for i in x], by_year["health_staff_needed"], width=w, color="#55A868")
+        names = {
+            "caregivers": "所需保育人员",
+            "gap": "持证缺口（持证保育人员目标减现有）",
+            "now": "现有持证人员（估计）",
+            "health": "所需卫生保健人员",
+        }
+        shown = [k for k in names if k in bars]
+        ax.legend(
+            [bars[k] for k in shown],
+            [names[k] for k in shown],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8,
+            frameon=False,
+        )
+        ax.set_xticks(x, years)
         ax.set_ylabel("人")
-        ax.set_title("托育从业人员需求（全区）")
-        legend_below(ax, ncols=3)
+        ax.margins(y=0.1)  # room for the gap's number
+        ax.set_title("托育从业人员需求与持证缺口（全区）")
     return fig
+
+
+VERDICT_COLOURS = {"worse": "#C62828", "better": "#2E7D32", "": "#9E9E9E"}  # red, green, grey
 
 
 def plot_differences(diff: pd.DataFrame) -> Figure:
     """Horizontal bars of each scenario's difference from the first, one panel per headline figure.
 
-    ``diff`` has columns ``label_zh, unit_zh, scenario, difference``.
+    ``diff`` has columns ``label_zh, unit_zh, scenario, difference`` and may have ``year`` (shown
+    in the title) and ``verdict`` (:func:`tuoyu_model.presentation.compare.verdict`): a worse
+    difference is red, a better one green, whatever its sign; without a verdict, grey.
     """
     metrics = list(dict.fromkeys(diff["label_zh"]))
     if not metrics:  # every headline figure is the same: the report says so in words
@@ -427,10 +469,12 @@ def plot_differences(diff: pd.DataFrame) -> Figure:
         axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
         for ax, m in zip(axes, metrics, strict=True):
             d = diff[diff["label_zh"] == m]
-            colours = ["#C62828" if v > 0 else "#2E7D32" for v in d["difference"]]
+            verdicts = d["verdict"] if "verdict" in d else [""] * len(d)
+            colours = [VERDICT_COLOURS.get(v, VERDICT_COLOURS[""]) for v in verdicts]
             ax.barh(list(d["scenario"]), d["difference"], color=colours)
             ax.axvline(0, color="#333333", linewidth=0.8)
-            ax.set_title(f"{m}（{d['unit_zh'].iloc[0]}）与第一个情景之差", fontsize=9)
+            year = f"{d['year'].iloc[0]}{'' if str(d['year'].iloc[0]) == '合计' else '年'}，" if "year" in d else ""
+            ax.set_title(f"{m}（{year}{d['unit_zh'].iloc[0]}）与第一个情景之差：红色较差，绿色较好", fontsize=9)
             ax.invert_yaxis()
     return fig
 

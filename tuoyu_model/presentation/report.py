@@ -63,6 +63,9 @@ __all__ = [  # the notebook's names: this module's sections and those of the sec
     "conclusions_markdown",
     "contents_markdown",
     "factor_label",
+    "family_burden_line",
+    "family_burden_markdown",
+    "family_burden_rows",
     "fee_cap_markdown",
     "fee_cap_share",
     "figure",
@@ -242,6 +245,57 @@ def fee_cap_markdown(results: Results) -> str:
         )
         + "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。"
     )
+
+
+def family_burden_line(results: Results) -> float:
+    """Return the family burden line, a share of income: the run's fee-cap share × ``family_burden_line_of_cap``.
+
+    Tied to the fee-cap share the run used (:func:`fee_cap_share`), so ``--set fee_cap_share=…``
+    moves the line with the cap and the report never states a share of its own.
+    """
+    return fee_cap_share(results) * float(results.scenario.parameters["family_burden_line_of_cap"])
+
+
+def family_burden_rows(results: Results, year: int | None = None) -> pd.DataFrame:
+    """Return the families whose net monthly cost is above the burden line, per kind of place.
+
+    The line is :func:`family_burden_line` of the family's monthly disposable income; the cost
+    is the ``family_costs`` table's net cost (fee + meals − allowance − tax saving), for an
+    inclusive place and for a market one. Columns: ``family``,
+    ``place`` (普惠托位 / 市场化托位), ``share`` (of income), ``points`` (percentage points above
+    the line), ``yuan`` (a month above the line).
+    """
+    year = year or max(results.years)
+    limit = family_burden_line(results)
+    f = results["family_costs"]
+    rows = []
+    for r in f[f.year == year].itertuples(index=False):
+        income = float(r.household_monthly_income_yuan)
+        for place, cost in (("普惠托位", r.net_monthly_cost_yuan), ("市场化托位", r.market_net_monthly_cost_yuan)):
+            if income > 0 and float(cost) > limit * income + 0.5:  # above the line by more than half a yuan
+                share = float(cost) / income
+                rows.append((r.household_label_zh, place, share, (share - limit) * 100, float(cost) - limit * income))
+    return pd.DataFrame(rows, columns=["family", "place", "share", "points", "yuan"])
+
+
+def family_burden_markdown(results: Results, year: int | None = None) -> str:
+    """Say which families pay more than the burden line of their income, for which places, and by how much."""
+    year = year or max(results.years)
+    limit = percent_text(family_burden_line(results))
+    rows = family_burden_rows(results, year)
+    head = (
+        f"按家庭实际负担超过家庭月可支配收入的{limit}计"
+        "（负担参照线为假设：收费上限比例×参数 `family_burden_line_of_cap`）"
+    )
+    if rows.empty:
+        return f"{head}，{year}年各类家庭的实际负担均未超过这一比例。"
+    parts = []
+    for place, part in rows.groupby("place", sort=False):
+        who = "、".join(
+            f"{r.family}{r.share:.1%}（高{r.points:.1f}个百分点，每月多{r.yuan:,.0f}元）" for r in part.itertuples()
+        )
+        parts.append(f"{place}：{who}")
+    return f"**家庭负担提示**：{head}，{year}年负担偏重的有——" + "；".join(parts) + "。"
 
 
 def assumptions_markdown(results: Results) -> str:

@@ -25,6 +25,7 @@ def html_table(
     index: bool = False,
     formats: Mapping[str, int] | None = None,
     classes: str = "",
+    colours: Mapping[tuple[int, int], str] | None = None,
 ) -> Any:
     """Return an IPython HTML table; every number shown by :func:`tuoyu_model.presentation.formatting.text_for_people`.
 
@@ -32,12 +33,45 @@ def html_table(
     % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
     Missing values are blank cells. ``classes`` adds CSS classes: ``compact`` (headers wrap,
     for wide tables of numbers), ``wrap`` (text cells wrap, for tables of sentences).
+    ``colours`` gives cells (0-based row, column) a class by meaning: ``worse`` (red) or ``better`` (green).
     """
     from IPython.display import HTML  # lazy: only the notebooks need IPython
 
-    text = text_for_people(df.reset_index() if index else df, digits, formats)
+    return HTML(table_html(df.reset_index() if index else df, digits, formats, classes, colours))
+
+
+def table_html(
+    df: pd.DataFrame,
+    digits: int = 1,
+    formats: Mapping[str, int] | None = None,
+    classes: str = "",
+    colours: Mapping[tuple[int, int], str] | None = None,
+) -> str:
+    """Render ``df`` as the report's HTML table (see :func:`html_table`); text escaped, cells classed by ``colours``.
+
+    Examples
+    --------
+    >>> html = table_html(pd.DataFrame({"指标": ["<b>缺口</b>"], "差（个）": [120.0]}), colours={(0, 1): "worse"})
+    >>> "&lt;b&gt;缺口&lt;/b&gt;" in html, '<td class="worse">120</td>' in html
+    (True, True)
+
+    """
+    text = text_for_people(df, digits, formats)
     css = " ".join(["tuoyu-table", *classes.split()])
-    return HTML(text.to_html(index=False, na_rep="", border=0, classes=css, justify="left", escape=True))
+    if not colours:
+        return text.to_html(index=False, na_rep="", border=0, classes=css, justify="left", escape=True)
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in text.columns)
+    rows = []
+    for i, row in enumerate(text.itertuples(index=False)):
+        cells = []
+        for j, v in enumerate(row):
+            cls = colours.get((i, j), "")
+            cells.append(f'<td class="{cls}">{escape(str(v))}</td>' if cls else f"<td>{escape(str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="{css}"><thead><tr style="text-align: left;">{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 class ReportFigure:
@@ -75,7 +109,12 @@ table.tuoyu-table.compact th { white-space: normal; min-width: 4em; vertical-ali
 table.tuoyu-table.compact th, table.tuoyu-table.compact td { padding: 2px 5px; font-size: 0.92em; }
 table.tuoyu-table.wrap td { white-space: normal; min-width: 5em; max-width: 32em; vertical-align: top; }
 table.tuoyu-table.wrap td:first-child { min-width: 4em; }
+table.tuoyu-table td.worse { background: #F8CBAD; }
+table.tuoyu-table td.better { background: #C6EFCE; }
 @media print {
+  table.tuoyu-table td.worse, table.tuoyu-table td.better {
+    print-color-adjust: exact; -webkit-print-color-adjust: exact;
+  }
   @page { size: A4 landscape; margin: 12mm; }
   body, .jp-RenderedHTMLCommon { font-size: 9pt; }
   .jp-OutputArea-output { overflow: visible; }
@@ -86,6 +125,9 @@ table.tuoyu-table.wrap td:first-child { min-width: 4em; }
   table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
   .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
   img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
+  /* no blank last page: the notebook's bottom padding must not spill over a full page */
+  body, .jp-Notebook, .jp-Cell:last-child, .jp-Cell:last-child .jp-OutputArea,
+  .jp-Cell:last-child .jp-OutputArea-child { padding-bottom: 0 !important; margin-bottom: 0 !important; }
 }
 """
 

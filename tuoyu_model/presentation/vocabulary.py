@@ -43,8 +43,9 @@ FIGURE_ALT_ZH = {
     "budget_by_town": "堆积条形图：各属地规划期财政资金合计，按项目分列，单位万元",
     "new_slots_by_channel": "堆积柱状图：各年度新增托位，按渠道和普惠/市场化分列",
     "pricing": "柱状图：各渠道每托位月运营成本、收费收入与运营补贴，虚线为收费上限",
-    "workforce": "柱状图：各年度所需保育人员、卫生保健人员和持证保育人员目标",
+    "workforce": "柱状图：各年度所需保育人员、卫生保健人员，以及持证保育人员目标中现有持证人员与持证缺口",
     "units_map": "示意图：各属地方块按相对位置排列，颜色表示所选指标",
+    "differences": "条形图：各情景主要指标与第一个情景之差，较差为红色，较好为绿色，无好坏之分为灰色",
 }
 # Codes of the allocation's notes for modellers (shown in the report's appendix, not the main text).
 TECHNICAL_NOTES = frozenset({"rounding", "relaxation_duals", "degenerate", "solver_fallback"})
@@ -391,6 +392,35 @@ SHEET_COLUMNS: dict[str, dict[str, Column]] = {
     "parameters": {"value": Column("取值", "general")},
     "shadow_prices": {"value": Column("影子价格（单位见“单位”列）", "float2"), "unit": Column("单位")},
 }
+
+
+# The unit of each sheet's figures, in its title row (write_workbook).
+SHEET_UNITS: dict[str, str] = {
+    "summary": "单位见“单位”列",
+    "allocation": "托位：个",
+    "stock": "托位：个",
+    "budget": "金额：万元",
+    "budget_by_town": "金额：万元",
+    "commitments": "金额：万元",
+    "pricing": "金额：元/人·月（另有注明的除外）",
+    "demand": "人数：人，托位：个",
+    "workforce": "人",
+    "shadow_prices": "元，每个约束的单位见“单位”列",
+    "parameters": "单位见“单位”列",
+}
+
+
+def sheet_title(title: str, sheet: str, unit: str, day: dt.date) -> str:
+    """Write a sheet's title row: scenario title, sheet and unit, date.
+
+    Examples
+    --------
+    >>> sheet_title("基准情景", "资金", "金额：万元", dt.date(2024, 9, 30))
+    '基准情景　资金（金额：万元）　生成日期：2024年9月30日'
+
+    """
+    head = f"{title}　" if title else ""
+    return f"{head}{sheet}（{unit}）　生成日期：{date_zh(day)}"
 
 
 # Format of the summary's value by its unit.

@@ -60,6 +60,40 @@ def _unit_money(allocation: pd.DataFrame, conversions: pd.DataFrame, inputs: obj
     return money.add(conv, fill_value=0.0).reindex(inputs.units.index).fillna(0.0)
 
 
+def channel_options(inputs: object, allocation: pd.DataFrame) -> pd.DataFrame:
+    """Tabulate each unit's channels for the re-planned first year: room left and public money per slot.
+
+    One row per unit × allowed channel × kind (district centre excluded): ``capacity_slots``
+    (new slots the channel can open by the first re-planned year-end, from the parameters),
+    ``replan_slots`` (what the re-plan builds there that year, either kind), ``room_slots``
+    (capacity − re-plan, at least 0), ``public_yuan_per_slot`` (capital subsidy plus one
+    year's operating subsidy of the kind: a market slot gets neither), ranked cheapest first
+    within each unit and kind.
+    """
+    year = min(inputs.years)
+    cap = inputs.capacity[(inputs.capacity.year == year) & (inputs.capacity.channel != "centre")]
+    built = allocation[allocation.year == year].groupby(["town_id", "channel"])["new_slots"].sum()
+    op = inputs.operating_subsidy[inputs.operating_subsidy.year == year].set_index("channel")
+    costs = inputs.unit_costs[inputs.unit_costs.channel != "centre"]
+    out = cap.merge(costs, on="channel")
+    out["replan_slots"] = [float(built.get((t, c), 0.0)) for t, c in zip(out.town_id, out.channel, strict=True)]
+    out["room_slots"] = (out.capacity_slots - out.replan_slots).clip(lower=0.0)
+    operating = out.channel.map(op["subsidy_per_slot_year_yuan"]).fillna(0.0)
+    out["public_yuan_per_slot"] = out.capital_public_yuan + operating.where(out.kind == "inclusive", 0.0)
+    out = out.sort_values(["town_id", "kind", "public_yuan_per_slot"], kind="stable")
+    cols = [
+        "town_id",
+        "year",
+        "channel",
+        "kind",
+        "capacity_slots",
+        "replan_slots",
+        "room_slots",
+        "public_yuan_per_slot",
+    ]
+    return out[cols].reset_index(drop=True)
+
+
 def replan(
     progress: pd.DataFrame,
     params: Mapping,
@@ -104,7 +138,8 @@ def replan(
         converted slots scaled by the share still to build),
         ``replan_allocation`` (the re-plan's ``town_id, town, year, channel, kind, new_slots``),
         ``replan_stock`` (its year-end stock), ``replan_budget`` (``plan, year, item, item_zh,
-        amount_yuan`` for both plans over the re-planned years).
+        amount_yuan`` for both plans over the re-planned years), ``replan_options`` (each
+        unit's channels, room and public money per slot: :func:`channel_options`).
 
     Raises
     ------
@@ -180,6 +215,7 @@ def replan(
         "replan_allocation": result.allocation,
         "replan_stock": result.stock,
         "replan_budget": budget,
+        "replan_options": channel_options(inputs, result.allocation),
     }
 
 

@@ -26,7 +26,7 @@ from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.paths import display, notebooks_dir
 from tuoyu_model.presentation.progress_report import plot_completion, recommendations, scenario_heading, summary_lines
-from tuoyu_model.presentation.vocabulary import MODIFIED_MARK
+from tuoyu_model.presentation.vocabulary import MODIFIED_MARK, date_zh
 from tuoyu_model.progress.cells import parse_date
 from tuoyu_model.progress.evaluation import (
     completion_table,
@@ -164,7 +164,7 @@ def write_progress_outputs(result: ProgressResult, folder: Path) -> None:
             **result.summary,
             "scenario": result.scenario,
             "scenario_zh": scenario_heading(result.scenario_title, result.scenario),
-            "as_of_zh": f"{result.as_of:%Y年%m月%d日}",
+            "as_of_zh": date_zh(result.as_of),
             "summary_zh": lines,
             "recommendations_zh": recommendations(result.summary, result.tables),
         },

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from tuoyu_model.costs import CHANNELS  # one definition of the channels
-from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, TARGET_SET_LABEL_ZH, VALUE_LABELS
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, TARGET_SET_LABEL_ZH, VALUE_LABELS, date_zh
 
 # The template's headers (two levels: group, column); the flat csv header is group-less.
 HEADER_ZH = {
@@ -107,12 +107,16 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "new_slots_original": ("原方案尚需新增托位（扣除已建，个）", "slots"),
     "new_slots_replan": ("再规划尚需新增托位（个）", "slots"),
     "new_slots_change": ("尚需新增托位：再规划较原方案增减（个）", "slots"),
-    "capital_original_yuan": ("原方案尚需建设及转普惠补贴（扣除已建，万元）", "wan"),
-    "capital_replan_yuan": ("再规划尚需建设及转普惠补贴（万元）", "wan"),
+    "capital_original_yuan": ("原方案尚需建设及转普惠补贴（不含运营补贴，扣除已建，万元）", "wan"),
+    "capital_replan_yuan": ("再规划尚需建设及转普惠补贴（不含运营补贴，万元）", "wan"),
     "capital_change_yuan": ("建设及转普惠补贴：再规划较原方案增减（万元）", "wan"),
     "shortfall_total_replan": ("再规划托位缺口（个）", "slots"),
     "shortfall_inclusive_replan": ("再规划普惠缺口（个）", "slots"),
     "stock_source": ("起点存量来源", "text"),
+    "capacity_slots": ("本年度可新增容量（个，按参数）", "slots"),
+    "replan_slots": ("再规划本年度新增（个）", "slots"),
+    "room_slots": ("再规划后剩余容量（个）", "slots"),
+    "public_yuan_per_slot": ("每个托位财政资金（元，建设补贴加一年运营补贴）", "yuan"),
 }
 VALUE_ZH = {
     "target_set": TARGET_SET_LABEL_ZH,
@@ -131,6 +135,7 @@ PROGRESS_SHEETS = [
     ("未报送属地", "not_reported", "not_reported.csv"),
     ("再规划对比", "replan_changes", "replan_changes.csv"),
     ("再规划分配", "replan_allocation", "replan_allocation.csv"),
+    ("各渠道容量与单价", "replan_options", "replan_options.csv"),
     ("报送数据", "progress", "progress_reports.csv"),
 ]
 
@@ -143,12 +148,12 @@ def report_title(as_of: dt.date | str) -> str:
 
     Examples
     --------
-    >>> report_title("2024-06-30")
-    '大兴区托育服务进展评估（截至2024-06-30）'
+    >>> report_title("2024-06-30"), report_title(dt.date(2024, 9, 30))
+    ('大兴区托育服务进展评估（截至2024年6月30日）', '大兴区托育服务进展评估（截至2024年9月30日）')
 
     """
-    text = as_of.isoformat() if isinstance(as_of, dt.date) else as_of
-    return f"大兴区托育服务进展评估（截至{text}）"
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    return f"大兴区托育服务进展评估（截至{date_zh(day)}）"
 
 
 TEMPLATE_TITLE = "大兴区托育服务进展统计表"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.presentation.formatting import column
-from tuoyu_model.presentation.vocabulary import WAN
+from tuoyu_model.presentation.vocabulary import WAN, date_zh
 from tuoyu_model.progress.vocabulary import PROGRESS_HEADERS, PROGRESS_SHEETS, SUMMARY_SHEET, VALUE_ZH, YES_NO_ZH
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 
@@ -44,7 +44,7 @@ def for_people_progress(df: pd.DataFrame, percent: bool = False) -> pd.DataFrame
                 )
             )
         elif pd.api.types.is_datetime64_any_dtype(s):
-            s = s.dt.strftime("%Y-%m-%d")
+            s = s.map(lambda v: "" if pd.isna(v) else date_zh(v.date()))  # 2024年9月30日, as documents write it
         elif fmt == "wan":
             s = s / WAN
         elif fmt in ("slots", "int", "year") and pd.api.types.is_numeric_dtype(s):

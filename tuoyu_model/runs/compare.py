@@ -8,6 +8,7 @@ from pathlib import Path
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import load_scenario, parse_set_options
 from tuoyu_model.paths import notebooks_dir
+from tuoyu_model.presentation.compare import scenario_labels
 from tuoyu_model.results import run_model
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files
@@ -74,7 +75,8 @@ def run_compare(
             }
             timings.update(execute_notebook(notebook, tmp / "report.ipynb", params, cwd=tmp))
             nb = clean_notebook(tmp / "report.ipynb", notebook)
-            export_html(nb, tmp / "report.html", "情景比较：" + "、".join(s.name for s in scenarios))
+            labels = scenario_labels([{"scenario": s.name, "title": s.title} for s in scenarios])
+            export_html(nb, tmp / "report.html", "情景比较：" + "、".join(labels.values()))
         else:
             write_comparison([run_model(s) for s in scenarios], tmp)
     return RunRecord("compare", final, time.perf_counter() - t0, timings)
