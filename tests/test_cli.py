@@ -191,7 +191,7 @@ def test_command_line_mistakes_are_one_chinese_line_naming_help(capsys, args, wo
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err.count("\n") == 1 and "usage:" not in out.err
-    assert out.err.startswith("tuoyu: error: ")
+    assert out.err.startswith("tuoyu：错误：")
     for w in words:
         assert w in out.err, out.err
 
@@ -233,7 +233,7 @@ def test_an_ascii_only_console_gets_escapes_never_a_crash(tmp_path, env):
 
 def test_argparse_mistakes_as_a_subprocess(tmp_path):
     err = _one_line_exit_2(_run_module(["run", "--jobs", "abc"], cwd=tmp_path))
-    assert err == "tuoyu: error: tuoyu run: --jobs 的值 'abc' 不是整数；运行 'tuoyu run --help' 查看用法\n"
+    assert err == "tuoyu：错误：tuoyu run: --jobs 的值 'abc' 不是整数；运行 'tuoyu run --help' 查看用法\n"
     err = _one_line_exit_2(_run_module(["--bogus"], cwd=tmp_path))
     assert "无法识别的参数 --bogus" in err
     assert not any(tmp_path.iterdir())

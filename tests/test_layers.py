@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "data_status",
         "towns_workbook",
         "towns_import",
+        "unit_maps",
     ),
     ("costs", "children", "demand", "pricing", "workforce"),
     ("allocation",),

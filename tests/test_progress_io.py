@@ -236,7 +236,7 @@ def test_cli_exits_2_with_one_line_and_no_traceback(files, words, capsys, tmp_pa
     err = capsys.readouterr().err
     assert status == 2
     assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and err.startswith("tuoyu: error: ")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("tuoyu：错误：")
     assert not any(tmp_path.iterdir())  # nothing written
 
 

@@ -62,7 +62,7 @@ def _one_line_exit_2(args: list[str], capsys) -> str:
     err = capsys.readouterr().err
     assert status == 2, err
     assert len(err.splitlines()) == 1, err
-    assert err.startswith("tuoyu: error: ") and "Traceback" not in err
+    assert err.startswith("tuoyu：错误：") and "Traceback" not in err
     return err
 
 
