@@ -181,9 +181,7 @@ CASES = [
         "towns.csv",
         ("'xingfeng' 出现了两次", "每个属地只保留一行"),
     ),
-    Case(
-        "towns-semicolon-separated", "towns_semicolons.csv", "towns.csv", ("用分号分隔", "逗号分隔")
-    ),
+    Case("towns-semicolon-separated", "towns_semicolons.csv", "towns.csv", ("用分号分隔", "逗号分隔")),
     # --- parameter files (added to data/parameters/) ---
     Case(
         "param-duplicate-metadata-key",
@@ -240,7 +238,10 @@ CASES = [
         ("'broken_wage.label'", "'zh'", "'en'", "两段文字"),
     ),
     Case(
-        "param-file-is-a-list", "param_file_is_list.yaml", "parameters/param_file_is_list.yaml", ("应为“参数名: 参数条目”的映射",)
+        "param-file-is-a-list",
+        "param_file_is_list.yaml",
+        "parameters/param_file_is_list.yaml",
+        ("应为“参数名: 参数条目”的映射",),
     ),
     Case(
         "param-entry-not-a-mapping",

@@ -290,8 +290,8 @@ def test_validate_prints_the_counts(data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     counts = status_counts().set_index(["group", "status"])["count"]
-    assert f"figures by status: {counts['towns', 'sourced']} sourced, " in out
-    assert f"{counts['parameters', 'setting']} setting (of " in out
+    assert f"各数字的性质：有出处 {counts['towns', 'sourced']} 项、" in out
+    assert f"模型设置 {counts['parameters', 'setting']} 项（共 " in out
 
 
 def test_a_figure_typed_over_todays_value_is_named_not_silently_dropped(template, data_copy, tmp_path, capsys):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
-from tuoyu_model.data_status import status_counts
+from tuoyu_model.data_status import STATUS_ZH, status_counts
 from tuoyu_model.errors import ScenarioError, TuoyuError, UsageError, did_you_mean, error_prefix, pick
 from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario, parse_set_options
 from tuoyu_model.paths import data_dir, display
@@ -32,6 +32,7 @@ from tuoyu_model.towns_workbook import write_template
 # explore): they pull pulp, matplotlib, papermill and Voilà, which `tuoyu validate`, `params`,
 # `scenarios`, `data` and `--help` do not need.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+CONFIDENCE_ZH = {"high": "高", "medium": "中", "low": "低"}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -53,8 +54,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     def by_status(group: str) -> str:
         c = counts[counts.group == group]
-        parts = ", ".join(f"{r.count} {r.status}" for r in c.itertuples())
-        return pick(f"{parts}（共 {int(c['count'].sum())} 项）", f"{parts} (of {int(c['count'].sum())})")
+        zh = "、".join(f"{r.status_zh} {r.count} 项" for r in c.itertuples())
+        en = ", ".join(f"{r.count} {r.status}" for r in c.itertuples())
+        return pick(f"{zh}（共 {int(c['count'].sum())} 项）", f"{en} (of {int(c['count'].sum())})")
 
     pop = int(towns.population.sum())
     print(
@@ -106,9 +108,14 @@ def cmd_params(args: argparse.Namespace) -> int:
     table = s.parameters.table()
     for _, r in table.iterrows():
         mark = " *" if r.overridden else ""
+        status, confidence = r["status"], r["confidence"]
+        head = f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']}"
         print(
-            f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']} — {r['status']}, "
-            f"{r['confidence']}: {r['source']}"
+            pick(
+                f"{head} — {STATUS_ZH.get(status, status)}，可信度{CONFIDENCE_ZH.get(confidence, confidence)}："
+                f"{r['source']}",
+                f"{head} — {status}, {confidence}: {r['source']}",
+            )
         )
         if r.get("uncertainty"):
             print(f"    不确定性：{r['uncertainty']}")

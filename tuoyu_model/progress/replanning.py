@@ -117,7 +117,10 @@ def replan(
     first = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
     last = int(params["plan_years"]["last"])
     if first > last:
-        raise DataError(f"--as-of {as_of}: the plan ends in {last}; nothing left to re-plan")
+        raise DataError(
+            f"--as-of {as_of}：规划期到 {last} 年为止，没有剩余的年份可以重新测算",
+            en=f"--as-of {as_of}: the plan ends in {last}; nothing left to re-plan",
+        )
     missing = [name for name in ORIGINAL_TABLES if name not in original]
     if missing:
         raise KeyError(f"replan: the original plan lacks the tables {', '.join(missing)}; pass run_model(...).tables")

@@ -44,11 +44,11 @@ def run_many(
         check_replaceable(safe_output_dir(base, output_name(s)))
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(names)))
-    n = len(names)
+    total = len(names)
     print(
         pick(
-            f"正在运行 {n} 个情景（{'表格和报告' if report else '仅表格'}），{jobs} 个进程…",
-            f"running {n} scenario{'s' * (n > 1)} ({'reports' if report else 'tables'}) "
+            f"正在运行 {total} 个情景（{'表格和报告' if report else '仅表格'}），{jobs} 个进程…",
+            f"running {total} scenario{'s' * (total > 1)} ({'reports' if report else 'tables'}) "
             f"on {jobs} worker{'s' * (jobs > 1)}…",
         ),
         flush=True,
@@ -63,18 +63,18 @@ def run_many(
             folder, took = shown(rec.folder), rec.seconds
             print(
                 pick(
-                    f"[{i}/{n}] {name}：已写入 {folder}/，用时 {took:.1f} 秒",
-                    f"[{i}/{n}] {name}: wrote {folder}/ in {took:.1f} s",
+                    f"[{i}/{total}] {name}：已写入 {folder}/，用时 {took:.1f} 秒",
+                    f"[{i}/{total}] {name}: wrote {folder}/ in {took:.1f} s",
                 ),
                 flush=True,
             )
             for note in rec.notes:
-                print(f"[{i}/{n}] {name}：{note}", flush=True)
+                print(f"[{i}/{total}] {name}：{note}", flush=True)
             if (rec.folder / "report.html").is_file():
                 reports.append(f"{folder}/report.html")
         else:
             failures += 1
-            print(pick(f"[{i}/{n}] {name}：失败", f"[{i}/{n}] {name}: FAILED"), flush=True)
+            print(pick(f"[{i}/{total}] {name}：失败", f"[{i}/{total}] {name}: FAILED"), flush=True)
             print(f"{error_prefix()}{err}", file=sys.stderr, flush=True)
 
     if jobs == 1:
@@ -101,11 +101,11 @@ def run_many(
             raise
         pool.shutdown(wait=True)
     took = time.perf_counter() - t0
-    if n > 1:
+    if total > 1:
         print(
             pick(
-                f"{n} 个情景中 {n - failures} 个完成，共用时 {took:.1f} 秒",
-                f"{n - failures} of {n} scenarios done in {took:.1f} s",
+                f"{total} 个情景中 {total - failures} 个完成，共用时 {took:.1f} 秒",
+                f"{total - failures} of {total} scenarios done in {took:.1f} s",
             ),
             flush=True,
         )
