@@ -14,6 +14,7 @@ costs ~0.5 s of interpreter and pandas start-up, and all of them dominated the s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,42 @@ import pytest
 
 from tuoyu_model.cli import main
 from tuoyu_model.data import load_targets, load_towns
+from tuoyu_model.parameters import default_parameters, list_scenarios
 from tuoyu_model.paths import PROJECT_ROOT
 
 BROKEN = Path(__file__).parent / "broken"
+
+# Scenario and parameter names stay as they are inside a Chinese sentence.
+NAMES = sorted({*list_scenarios(), *default_parameters().meta}, key=len, reverse=True)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def prose(message: str) -> str:
+    """A message without what stays as it is inside a Chinese sentence.
+
+    Removed: file paths, quoted values ('x', "x"), YAML examples ({first: 2024}), a library's own
+    words in full-width brackets (（mapping values are not allowed here）), identifiers with '_',
+    '.', '-' or digits (town_id, floor_2024, --set, UTF-8), lists of names (town, kind, year),
+    ``tuoyu`` commands, scenario and parameter names, the names of programs and formats (Excel,
+    WPS, CSV) and capitals (NAME).
+    """
+    word = r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+    text = re.sub(rf"{word}*[/\\]{word}*", " ", message)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\{[^{}]*\}", " ", text)
+    text = re.sub(r"（[^（）\u3400-\u9fff]*）", " ", text)
+    text = re.sub(r"\b[A-Za-z][\w.-]*(?:,\s*[A-Za-z][\w.-]*)+", " ", text, flags=re.ASCII)
+    text = re.sub(r"[\w.=<>*%+-]*[_.\d=<>*%+-][\w.=<>*%+-]*", " ", text, flags=re.ASCII)
+    text = re.sub(r"\btuoyu(?: [a-z]+)*", " ", text)
+    text = re.sub(rf"\b({'|'.join(NAMES)})\b", " ", text)
+    text = re.sub(r"\b(Excel|Unicode|Dask|GeoJSON|Tab|Ctrl|End|Sheet|ipykernel|xlsx|csv|yaml)\b", " ", text)
+    return re.sub(r"\b[A-Z]{2,}\b", " ", text)
+
+
+def assert_chinese(message: str) -> None:
+    """The message's prose is Chinese: at least 4 Chinese characters, and at least 2 for every Latin letter left."""
+    text = prose(message)
+    cjk, latin = len(CJK.findall(text)), len(re.findall(r"[A-Za-z]", text))
+    assert cjk >= 4 and cjk >= 2 * latin, f"not Chinese ({cjk} CJK, {latin} Latin letters left: {text!r}): {message}"
 
 
 @dataclass(frozen=True)
@@ -655,6 +689,7 @@ def test_broken_input_message_in_process(case, data_copy, capsys):
 
 
 def _assert_names_file_and_words(case: Case, message: str) -> None:
+    assert_chinese(message.removeprefix("tuoyu：错误："))
     if case.replaces:
         # The file is named, as a path a user can find (the broken file's own name when it was added).
         assert f"data/{case.replaces}" in message or Path(case.replaces).name in message, message

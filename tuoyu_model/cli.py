@@ -159,6 +159,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"compare: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s",
         )
     )
+    if (rec.folder / "report.html").is_file():  # the last line: what to open
+        print(pick(f"请打开报告：{shown(rec.folder)}/report.html", f"open the report: {shown(rec.folder)}/report.html"))
     return EXIT_OK
 
 

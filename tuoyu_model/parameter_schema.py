@@ -218,7 +218,7 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
     needs = ", ".join(ENTRY_REQUIRED)
     if not isinstance(entry, Mapping):
         raise DataError(
-            f"{where}: '{name}' 应为映射，含 {needs}（如 source: 来源）",
+            f"{where}: '{name}' 应为映射（每行一个“键: 值”），含 {needs}",
             en=f"{where}: '{name}' must be a mapping with {needs}",
         )
     allowed = ENTRY_REQUIRED + ENTRY_OPTIONAL

@@ -127,7 +127,7 @@ def replan(
     start = replan_stock(progress, targets, towns) if stock is None else stock
     rp_params = params
     if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):
-        rp_params = apply_overrides(params, {"district_centre_slots": 0}, "progress returns (centre in service)")
+        rp_params = apply_overrides(params, {"district_centre_slots": 0}, "进度报表（区托育综合服务中心已投入使用）")
     inputs = inputs_from_parameters(
         rp_params, targets, towns, initial_stock=start[["town_id", "total_slots", "inclusive_slots"]], first_year=first
     )

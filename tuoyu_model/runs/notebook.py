@@ -210,10 +210,12 @@ def _start_failure(exc: Exception, notebook: Path, log: IO[bytes]) -> ReportErro
     """One line for a notebook that could not run at all (the kernel did not start, a timeout)."""
     first = (str(exc).strip().splitlines() or [""])[0]
     tail = _log_tail(log)
+    cause = f"{type(exc).__name__}: {first}"  # the library's words, quoted
     return ReportError(
-        f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}"
-        f"{f' (kernel: {tail})' if tail else ''}; "
-        f"check that ipykernel is installed in {sys.executable}"
+        f"{display(notebook)}: 无法运行报告笔记本（{cause}{f'；内核：{tail}' if tail else ''}）；"
+        f"请检查 {sys.executable} 所在环境中是否安装了 ipykernel",
+        en=f"{display(notebook)}: could not execute the notebook: {cause}"
+        f"{f' (kernel: {tail})' if tail else ''}; check that ipykernel is installed in {sys.executable}",
     )
 
 
