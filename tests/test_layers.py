@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("presentation", "writers"),
     ("runs", "sweep"),
     ("progress", "explore"),
-    ("cli", "__main__", "__init__"),
+    ("cli", "cli_parser", "__main__", "__init__"),
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 

@@ -14,8 +14,8 @@ from tuoyu_model.data import load_targets
 from tuoyu_model.errors import DataError
 from tuoyu_model.parameters import apply_overrides, default_parameters
 from tuoyu_model.progress import not_reported, read_progress
-from tuoyu_model.progress.cells import COUNT_COLUMNS, unit_lookup
-from tuoyu_model.progress.returns import parse_grid, read_grid_xlsx
+from tuoyu_model.progress.cells import COUNT_COLUMNS, read_grid_xlsx, unit_lookup
+from tuoyu_model.progress.returns import parse_grid
 from tuoyu_model.progress.template import flat_header
 from tuoyu_model.workbook_reader import MergedRange
 

@@ -1,22 +1,28 @@
-"""Cells of a progress return: the columns, unit names, counts and dates, each read with a clear error.
+"""Cells of a progress return: a file's sheets as rows of cells, then the columns, unit names, counts and dates.
 
-Every reader of :mod:`tuoyu_model.progress.returns` goes through these functions, so a broken
-cell is reported the same way whatever the file type: file, sheet, row and column as a
+A csv or xlsx return becomes rows of cell values (:func:`read_grid_csv`, :func:`read_grid_xlsx`);
+every reader of :mod:`tuoyu_model.progress.returns` then goes through these functions, so a
+broken cell is reported the same way whatever the file type: file, sheet, row and column as a
 spreadsheet shows them, the value, and the fix.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
+import io
 import re
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
 from tuoyu_model.costs import CHANNELS  # one definition of the channels
 from tuoyu_model.errors import DataError, english
+from tuoyu_model.paths import display
 from tuoyu_model.progress.vocabulary import HEADER_ALIASES, HEADER_ZH, UNIT_SUFFIXES
+from tuoyu_model.workbook_reader import MergedRange, read_workbook
 
 INSTITUTION_COLUMNS = [f"institutions_{c}" for c in CHANNELS]
 COUNT_COLUMNS = (
@@ -248,3 +254,50 @@ def parse_date(value: object, where: str) -> dt.date:
 def cell_text(v: object) -> str:
     """Return a cell's normalised text, ``""`` for an empty cell."""
     return normalize_text(v) if v is not None else ""
+
+
+def read_grid_csv(path: Path) -> list[list[object]]:
+    """Read a csv as rows of text, accepting UTF-8 (with or without BOM) and GBK/GB18030.
+
+    Raises
+    ------
+    DataError
+        The bytes are neither UTF-8 nor GB18030, or the csv is malformed.
+
+    """
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(
+            f"{display(path)}: 既不是 UTF-8 也不是 GBK 文本；请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”",
+            en=f"{display(path)}: neither UTF-8 nor GBK text; save it as 'CSV UTF-8' in Excel or WPS",
+        )
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise DataError(
+            f"{display(path)}: 不是格式正确的 CSV（{exc}）；请检查引号和逗号",
+            en=f"{display(path)}: not a well-formed csv ({exc}); check quotes and commas",
+        ) from None
+
+
+def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]], tuple[MergedRange, ...]]]:
+    """Read every sheet of a workbook as ``(sheet name, rows of cell values, merged ranges)``.
+
+    Read through :func:`tuoyu_model.workbook_reader.read_workbook` (bounded, refuses files that
+    are not workbooks in one line). Merged cells are filled with the value of their top-left
+    cell, so a merged group header reads the same as one typed in every column; the ranges are
+    passed on so that :func:`parse_grid` can refuse a merged count cell.
+
+    Raises
+    ------
+    DataError
+        The file is not a readable xlsx workbook, or holds a value far outside the table.
+
+    """
+    return [(s.name, s.rows, s.merged) for s in read_workbook(path, fill_merged=True)]

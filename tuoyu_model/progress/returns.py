@@ -18,9 +18,7 @@ the sheet, the row and the column as a spreadsheet shows them, the value, and th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -42,59 +40,14 @@ from tuoyu_model.progress.cells import (
     norm_header,
     parse_count,
     parse_date,
+    read_grid_csv,
+    read_grid_xlsx,
     unit_lookup,
 )
 from tuoyu_model.progress.vocabulary import HEADER_ZH, NOTE_PREFIXES, TOTAL_ROW_WORDS
-from tuoyu_model.workbook_reader import MergedRange, cell_name, read_workbook
+from tuoyu_model.workbook_reader import MergedRange, cell_name
 
 _HEADER_SCAN_ROWS = 15
-
-
-def read_grid_csv(path: Path) -> list[list[object]]:
-    """Read a csv as rows of text, accepting UTF-8 (with or without BOM) and GBK/GB18030.
-
-    Raises
-    ------
-    DataError
-        The bytes are neither UTF-8 nor GB18030, or the csv is malformed.
-
-    """
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError(
-            f"{display(path)}: 既不是 UTF-8 也不是 GBK 文本；请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”",
-            en=f"{display(path)}: neither UTF-8 nor GBK text; save it as 'CSV UTF-8' in Excel or WPS",
-        )
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise DataError(
-            f"{display(path)}: 不是格式正确的 CSV（{exc}）；请检查引号和逗号",
-            en=f"{display(path)}: not a well-formed csv ({exc}); check quotes and commas",
-        ) from None
-
-
-def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]], tuple[MergedRange, ...]]]:
-    """Read every sheet of a workbook as ``(sheet name, rows of cell values, merged ranges)``.
-
-    Read through :func:`tuoyu_model.workbook_reader.read_workbook` (bounded, refuses files that
-    are not workbooks in one line). Merged cells are filled with the value of their top-left
-    cell, so a merged group header reads the same as one typed in every column; the ranges are
-    passed on so that :func:`parse_grid` can refuse a merged count cell.
-
-    Raises
-    ------
-    DataError
-        The file is not a readable xlsx workbook, or holds a value far outside the table.
-
-    """
-    return [(s.name, s.rows, s.merged) for s in read_workbook(path, fill_merged=True)]
 
 
 def _find_header(rows: list[list[object]]) -> int | None:

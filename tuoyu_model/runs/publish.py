@@ -171,10 +171,7 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
     try:
         resolved = base.resolve()
     except (OSError, RuntimeError) as exc:
-        raise ScenarioError(
-            f"{option} {named}: 无法创建这个文件夹（{exc}）；请指定一个可写的文件夹",
-            en=f"{option} {named}: cannot create the folder ({exc}); give a writable folder",
-        ) from None
+        raise _cannot_create(option, named, exc) from None
     why = refused_base(resolved)
     if why:
         raise ScenarioError(
@@ -188,12 +185,15 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
         if not os.access(resolved, os.W_OK | os.X_OK):
             raise PermissionError(pick("没有写入权限", "not writable"))
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ScenarioError(
-            f"{option} {named}: 无法创建这个文件夹（{reason}）；请指定一个可写的文件夹",
-            en=f"{option} {named}: cannot create the folder ({reason}); give a writable folder",
-        ) from None
+        raise _cannot_create(option, named, exc.strerror or exc) from None
     return resolved
+
+
+def _cannot_create(option: str, named: str, reason: object) -> ScenarioError:
+    return ScenarioError(
+        f"{option} {named}: 无法创建这个文件夹（{reason}）；请指定一个可写的文件夹",
+        en=f"{option} {named}: cannot create the folder ({reason}); give a writable folder",
+    )
 
 
 def safe_output_dir(base: Path, name: str) -> Path:
