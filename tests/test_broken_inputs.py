@@ -14,6 +14,7 @@ costs ~0.5 s of interpreter and pandas start-up, and all of them dominated the s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,42 @@ import pytest
 
 from tuoyu_model.cli import main
 from tuoyu_model.data import load_targets, load_towns
+from tuoyu_model.parameters import default_parameters, list_scenarios
 from tuoyu_model.paths import PROJECT_ROOT
 
 BROKEN = Path(__file__).parent / "broken"
+
+# Scenario and parameter names stay as they are inside a Chinese sentence.
+NAMES = sorted({*list_scenarios(), *default_parameters().meta}, key=len, reverse=True)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def prose(message: str) -> str:
+    """A message without what stays as it is inside a Chinese sentence.
+
+    Removed: file paths, quoted values ('x', "x"), YAML examples ({first: 2024}), a library's own
+    words in full-width brackets (（mapping values are not allowed here）), identifiers with '_',
+    '.', '-' or digits (town_id, floor_2024, --set, UTF-8), lists of names (town, kind, year),
+    ``tuoyu`` commands, scenario and parameter names, the names of programs and formats (Excel,
+    WPS, CSV) and capitals (NAME).
+    """
+    word = r"[^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+    text = re.sub(rf"{word}*[/\\]{word}*", " ", message)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\{[^{}]*\}", " ", text)
+    text = re.sub(r"（[^（）\u3400-\u9fff]*）", " ", text)
+    text = re.sub(r"\b[A-Za-z][\w.-]*(?:,\s*[A-Za-z][\w.-]*)+", " ", text, flags=re.ASCII)
+    text = re.sub(r"[\w.=<>*%+-]*[_.\d=<>*%+-][\w.=<>*%+-]*", " ", text, flags=re.ASCII)
+    text = re.sub(r"\btuoyu(?: [a-z]+)*", " ", text)
+    text = re.sub(rf"\b({'|'.join(NAMES)})\b", " ", text)
+    text = re.sub(r"\b(Excel|Unicode|Dask|GeoJSON|Tab|Ctrl|End|Sheet|ipykernel|xlsx|csv|yaml)\b", " ", text)
+    return re.sub(r"\b[A-Z]{2,}\b", " ", text)
+
+
+def assert_chinese(message: str) -> None:
+    """The message's prose is Chinese: at least 4 Chinese characters, and at least 2 for every Latin letter left."""
+    text = prose(message)
+    cjk, latin = len(CJK.findall(text)), len(re.findall(r"[A-Za-z]", text))
+    assert cjk >= 4 and cjk >= 2 * latin, f"not Chinese ({cjk} CJK, {latin} Latin letters left: {text!r}): {message}"
 
 
 @dataclass(frozen=True)
@@ -63,62 +97,62 @@ CASES = [
         "targets-missing-unit",
         "targets_missing_unit.csv",
         "targets.csv",
-        ("floor_2024", "21 units", "the annex has 22", "missing seq 12", "add the missing rows"),
+        ("floor_2024", "有 21 个属地", "附件有 22 个", "缺少序号 12", "请补上缺少的行"),
     ),
     Case(
         "targets-inclusive-above-total",
         "targets_inclusive_above_total.csv",
         "targets.csv",
-        ("row 2", "兴丰街道", "inclusive_slots 263 > total_slots 210"),
+        ("第 2 行", "兴丰街道", "inclusive_slots 263 > total_slots 210", "普惠托位是托位总数的一部分"),
     ),
-    Case("targets-negative", "targets_negative.csv", "targets.csv", ("row 4", "'total_slots'", "-380", "negative")),
+    Case("targets-negative", "targets_negative.csv", "targets.csv", ("第 4 行", "'total_slots'", "-380", "是负数")),
     Case(
         "targets-fractional",
         "targets_fractional.csv",
         "targets.csv",
-        ("row 52", "'total_slots'", "830.5", "not a whole number"),
+        ("第 52 行", "'total_slots'", "830.5", "不是整数"),
     ),
     Case(
         "targets-text-in-number",
         "targets_text_in_number.csv",
         "targets.csv",
-        ("row 9", "'total_slots'", "'470个'", "not a number", "no units or words"),
+        ("第 9 行", "'total_slots'", "'470个'", "不是数字", "不带单位或文字"),
     ),
-    Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv", ("row 12", "'inclusive_slots'", "blank")),
-    Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("not UTF-8", "at byte position", "GBK", "CSV UTF-8")),
-    Case("targets-empty", "targets_empty.csv", "targets.csv", ("empty", "header row", "town_id")),
-    Case("targets-header-only", "targets_header_only.csv", "targets.csv", ("no data rows",)),
+    Case("targets-blank-cell", "targets_blank_cell.csv", "targets.csv", ("第 12 行", "'inclusive_slots'", "是空的")),
+    Case("targets-gbk", "targets_gbk.csv", "targets.csv", ("不是 UTF-8 文本", "字节处", "GBK", "CSV UTF-8")),
+    Case("targets-empty", "targets_empty.csv", "targets.csv", ("文件是空的", "表头", "town_id")),
+    Case("targets-header-only", "targets_header_only.csv", "targets.csv", ("没有数据行",)),
     Case(
         "targets-misspelt-column",
         "targets_misspelt_column.csv",
         "targets.csv",
-        ("missing column 'inclusive_slots'", "'inclusve_slots'", "did you mean 'inclusive_slots'", "Rename"),
+        ("缺少列 'inclusive_slots'", "'inclusve_slots'", "是否想写 'inclusive_slots'", "请改名"),
     ),
     Case(
         "targets-row-breaks-printed-total",
         "targets_row_breaks_total.csv",
         "targets.csv",
-        ("'total_slots'", "high_quality_2025", "adds up to 4619", "合计 4700", "targets_totals.csv"),
+        ("'total_slots'", "high_quality_2025", "合计为 4619", "印出的合计是 4700", "targets_totals.csv"),
     ),
     Case(
         "targets-duplicated-unit",
         "targets_duplicated_unit.csv",
         "targets.csv",
-        ("'xingfeng'", "兴丰街道", "more than once", "floor_2024"),
+        ("'xingfeng'", "兴丰街道", "出现了不止一次", "floor_2024"),
     ),
     Case(
         "targets-unknown-target-set",
         "targets_unknown_target_set.csv",
         "targets.csv",
-        ("'plan_2052'", "did you mean 'plan_2025'"),
+        ("'plan_2052'", "是否想写 'plan_2025'"),
     ),
     Case(
         "targets-kind-in-chinese",
         "targets_kind_in_chinese.csv",
         "targets.csv",
-        ("row 8", "'kind' = '镇'", "write 'town' for 镇", "street, town, zone"),
+        ("第 8 行", "'kind' = '镇'", "镇请写 'town'", "street, town, zone"),
     ),
-    Case("targets-file-deleted", None, "targets.csv", ("file not found", "restore it")),
+    Case("targets-file-deleted", None, "targets.csv", ("找不到文件", "从代码仓库恢复")),
     # An extra row is named as extra (not "add the missing rows"); one seq number names one unit.
     Case(
         "targets-total-row-kept",
@@ -149,65 +183,63 @@ CASES = [
         "towns-name-disagrees-with-annex",
         "towns_wrong_name.csv",
         "towns.csv",
-        ("row 2", "'xingfeng'", "'兴丰镇'", "'兴丰街道'", "use the annex's name"),
+        ("第 2 行", "'xingfeng'", "'兴丰镇'", "'兴丰街道'", "请用附件的名称"),
     ),
     Case(
         "towns-blank-source",
         "towns_blank_source.csv",
         "towns.csv",
-        ("row 4", "'population_source'", "blank", "assumption"),
+        ("第 4 行", "'population_source'", "是空的", "assumption"),
     ),
     Case(
         "towns-inclusive-above-existing",
         "towns_inclusive_above_existing.csv",
         "towns.csv",
-        ("row 8", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230"),
+        ("第 8 行", "黄村镇", "existing_inclusive_2023 999 > existing_slots_2023 230"),
     ),
     Case(
         "towns-missing-source-column",
         "towns_missing_source_column.csv",
         "towns.csv",
-        ("missing column 'employers_source'",),
+        ("缺少列 'employers_source'",),
     ),
     Case(
         "towns-unknown-unit-id",
         "towns_unknown_unit_id.csv",
         "towns.csv",
-        ("row 2", "'xingfen' is not in the annex", "did you mean 'xingfeng'"),
+        ("第 2 行", "'xingfen' 不在附件中", "是否想写 'xingfeng'"),
     ),
     Case(
         "towns-duplicated-unit",
         "towns_duplicated_unit.csv",
         "towns.csv",
-        ("'xingfeng' appears twice", "keep one row per unit"),
+        ("'xingfeng' 出现了两次", "每个属地只保留一行"),
     ),
-    Case(
-        "towns-semicolon-separated", "towns_semicolons.csv", "towns.csv", ("separated by semicolons", "comma delimited")
-    ),
+    Case("towns-semicolon-separated", "towns_semicolons.csv", "towns.csv", ("用分号分隔", "逗号分隔")),
     # --- parameter files (added to data/parameters/) ---
     Case(
         "param-duplicate-metadata-key",
         "param_duplicate_key.yaml",
         "parameters/param_duplicate_key.yaml",
-        ("line 7", "duplicate key 'unit'", "first at line 5", "keep one"),
+        ("第 7 行", "重复的键 'unit'", "第一次出现在第 5 行", "只保留一个"),
     ),
     Case(
         "param-duplicate-name",
         "param_duplicate_name.yaml",
         "parameters/param_duplicate_name.yaml",
-        ("duplicate key 'broken_size'",),
+        ("重复的键 'broken_size'",),
     ),
     Case(
         "param-missing-source",
         "param_missing_source.yaml",
         "parameters/param_missing_source.yaml",
-        ("'broken_rate'", "lacks 'source'"),
+        ("'broken_rate'", "缺少 'source'"),
     ),
     Case(
         "param-unknown-metadata-key",
         "param_unknown_key.yaml",
         "parameters/param_unknown_key.yaml",
-        ("unknown key 'sorce'", "did you mean 'source'"),
+        ("未知的键 'sorce'", "是否想写 'source'"),
     ),
     Case(
         "param-share-of-1.5",
@@ -219,64 +251,67 @@ CASES = [
         "param-text-for-number",
         "param_percent_text.yaml",
         "parameters/param_percent_text.yaml",
-        ("'broken_share' = '20%'", "not a number", "0.2 for 20%"),
+        ("'broken_share' = '20%'", "不是数字", "20% 写 0.2"),
     ),
     Case(
         "param-bad-status",
         "param_bad_status.yaml",
         "parameters/param_bad_status.yaml",
-        ("'broken_wage.status'", "'assumed'", "sourced, derived, proxy, assumption"),
+        ("'broken_wage.status'", "'assumed'", "sourced, derived, proxy, assumption", "之一"),
     ),
     Case(
         "param-bad-confidence",
         "param_bad_confidence.yaml",
         "parameters/param_bad_confidence.yaml",
-        ("'broken_wage.confidence'", "'90%'", "high, medium, low"),
+        ("'broken_wage.confidence'", "'90%'", "high, medium, low", "之一"),
     ),
     Case(
         "param-label-without-en",
         "param_label_without_en.yaml",
         "parameters/param_label_without_en.yaml",
-        ("'broken_wage.label'", "'zh'", "'en'"),
+        ("'broken_wage.label'", "'zh'", "'en'", "两段文字"),
     ),
     Case(
-        "param-file-is-a-list", "param_file_is_list.yaml", "parameters/param_file_is_list.yaml", ("expected a mapping",)
+        "param-file-is-a-list",
+        "param_file_is_list.yaml",
+        "parameters/param_file_is_list.yaml",
+        ("应为“参数名: 参数条目”的映射",),
     ),
     Case(
         "param-entry-not-a-mapping",
         "param_entry_not_mapping.yaml",
         "parameters/param_entry_not_mapping.yaml",
-        ("'broken_wage' must be a mapping", "source"),
+        ("'broken_wage' 应为映射", "source"),
     ),
     Case(
         "param-invalid-yaml",
         "param_invalid_syntax.yaml",
         "parameters/param_invalid_syntax.yaml",
-        ("line 6", "invalid YAML", "indentation"),
+        ("第 6 行", "不是有效的 YAML", "缩进"),
     ),
     Case(
         "param-text-bound",
         "param_bad_bound.yaml",
         "parameters/param_bad_bound.yaml",
-        ("'broken_wage.min'", "'minimum wage'", "must be a number"),
+        ("'broken_wage.min'", "'minimum wage'", "应为数字"),
     ),
     Case(
         "param-year-key-typo",
         "param_year_key_text.yaml",
         "parameters/param_year_key_text.yaml",
-        ("'broken_income'", "by year", "'2O24'"),
+        ("'broken_income'", "按年份给值", "'2O24'"),
     ),
     Case(
         "param-yml-extension",
         "param_wrong_extension.yml",
         "parameters/extra.yml",
-        ("must end in .yaml", "rename it to extra.yaml"),
+        ("扩展名必须是 .yaml", "请改名为 extra.yaml"),
     ),
     Case(
         "param-choice-typo",
         "param_wrong_choice.yaml",
         "parameters/param_wrong_choice.yaml",
-        ("'broken_rule' = 'flt'", "did you mean 'flat'", "gap, flat"),
+        ("'broken_rule' = 'flt'", "是否想写 'flat'", "gap, flat"),
     ),
     # Hostile YAML: refused in one line before anything is built (the one reader, yaml_reader).
     Case(
@@ -339,32 +374,32 @@ CASES = [
         "scenario-misspelt-parameter",
         "scenario_misspelt_parameter.yaml",
         "scenarios/typo.yaml",
-        ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"),
+        ("未知参数 'fee_cap_shar'", "是否想写 'fee_cap_share'"),
         ("params", "typo"),
     ),
     Case(
         "scenario-misspelt-parameter-validate",
         "scenario_misspelt_parameter.yaml",
         "scenarios/typo.yaml",
-        ("unknown parameter 'fee_cap_shar'", "did you mean 'fee_cap_share'"),
+        ("未知参数 'fee_cap_shar'", "是否想写 'fee_cap_share'"),
     ),
     Case(
         "scenario-unknown-top-level-key",
         "scenario_unknown_key.yaml",
         "scenarios/scenario_unknown_key.yaml",
-        ("unknown key 'overide'", "did you mean 'overrides'"),
+        ("未知的键 'overide'", "是否想写 'overrides'"),
     ),
     Case(
         "scenario-scalar-for-by-year",
         "scenario_wrong_shape.yaml",
         "scenarios/scenario_wrong_shape.yaml",
-        ("'inclusive_share_target' = 0.6", "wrong shape", "by year"),
+        ("'inclusive_share_target' = 0.6", "形式不对", "按 year 分项"),
     ),
     Case(
         "scenario-invalid-yaml",
         "scenario_invalid_syntax.yaml",
         "scenarios/scenario_invalid_syntax.yaml",
-        ("invalid YAML", "line 6"),
+        ("不是有效的 YAML", "第 6 行"),
     ),
     Case(
         "scenario-percent-as-share",
@@ -376,40 +411,40 @@ CASES = [
         "scenario-unknown-age-band",
         "scenario_unknown_age_band.yaml",
         "scenarios/scenario_unknown_age_band.yaml",
-        ("'take_up_rate' has no key 'age_2_4'", "did you mean 'age_2_3'"),
+        ("'take_up_rate' 没有键 'age_2_4'", "是否想写 'age_2_3'"),
     ),
     Case(
         "scenario-missing-title",
         "scenario_missing_title.yaml",
         "scenarios/scenario_missing_title.yaml",
-        ("missing 'title'",),
+        ("缺少 'title'",),
     ),
     Case(
         "scenario-duplicate-override",
         "scenario_duplicate_override.yaml",
         "scenarios/scenario_duplicate_override.yaml",
-        ("duplicate key 'household_size'",),
+        ("重复的键 'household_size'",),
     ),
     Case(
         "scenario-year-key-not-a-year",
         "scenario_year_not_number.yaml",
         "scenarios/scenario_year_not_number.yaml",
-        ("'inclusive_share_target'", "'next_year'", "years such as 2024"),
+        ("'inclusive_share_target'", "'next_year'", "2024 这样的年份"),
     ),
-    Case("scenario-baseline-deleted", None, "scenarios/baseline.yaml", ("baseline.yaml is missing",)),
+    Case("scenario-baseline-deleted", None, "scenarios/baseline.yaml", ("缺少 baseline.yaml",)),
     # A scenario file whose name cannot be an output folder: refused before anything is written.
     Case(
         "scenario-dot-name-run",
         "scenario_odd_name.yaml",
         "scenarios/.evil.yaml",
-        (".evil.yaml", "'.evil' cannot be used as an output folder", "rename the file"),
+        (".evil.yaml", "'.evil' 不能用作输出文件夹名", "请把文件改名"),
         ("run", "--no-report", "{data}/scenarios/.evil.yaml"),
     ),
     Case(
         "scenario-dotdot-name-params",
         "scenario_odd_name.yaml",
         "scenarios/..yaml",
-        ("'.' cannot be used as an output folder",),
+        ("'.' 不能用作输出文件夹名",),
         ("params", "{data}/scenarios/..yaml"),
     ),
     # --- workbooks read by `tuoyu data import` (copied into data/, the path given) ---
@@ -464,46 +499,46 @@ CASES = [
         "set-without-equals",
         None,
         None,
-        ("--set 'household_size3'", "NAME=VALUE"),
+        ("--set 'household_size3'", "应写成 NAME=VALUE"),
         ("params", "baseline", "--set", "household_size3"),
     ),
-    Case("set-empty-name", None, None, ("--set '=3'", "name before '=' is empty"), ("params", "--set", "=3")),
+    Case("set-empty-name", None, None, ("--set '=3'", "'=' 前的参数名为空"), ("params", "--set", "=3")),
     Case(
         "set-value-and-key",
         None,
         None,
-        ("'household_size' was already set",),
+        ("'household_size' 已被前面的 --set",),
         ("params", "--set", "household_size=3", "--set", "household_size.x=1"),
     ),
     Case(
         "set-percent-text",
         None,
         None,
-        ("--set", "'fee_cap_share' = '20%'", "0.2 for 20%"),
+        ("--set", "'fee_cap_share' = '20%'", "20% 写 0.2"),
         ("params", "--set", "fee_cap_share=20%"),
     ),
     Case(
         "set-unknown-parameter",
         None,
         None,
-        ("--set", "unknown parameter 'houshold_size'", "did you mean 'household_size'"),
+        ("--set", "未知参数 'houshold_size'", "是否想写 'household_size'"),
         ("params", "--set", "houshold_size=3"),
     ),
     Case(
         "unknown-scenario",
         None,
         None,
-        ("scenario 'baselin' not found", "did you mean 'baseline'"),
+        ("找不到情景 'baselin'", "是否想写 'baseline'", "已有的情景：baseline"),
         ("params", "baselin"),
     ),
     Case(
         "scenario-path-not-found",
         None,
         None,
-        ("scenario file 'nothere/x.yaml' not found", "check the path"),
+        ("找不到情景文件 'nothere/x.yaml'", "请检查路径"),
         ("params", "nothere/x.yaml"),
     ),
-    Case("run-outside-outputs", None, None, ("scenario '../evil' not found",), ("run", "--no-report", "../evil")),
+    Case("run-outside-outputs", None, None, ("找不到情景 '../evil'",), ("run", "--no-report", "../evil")),
     Case(
         "set-rent-1e308",
         None,
@@ -649,11 +684,12 @@ def test_broken_input_message_in_process(case, data_copy, capsys):
     lines = err.splitlines()
     assert len(lines) == 1, err
     message = lines[0]
-    assert message.startswith("tuoyu: error: ")
+    assert message.startswith("tuoyu：错误：")
     _assert_names_file_and_words(case, message)
 
 
 def _assert_names_file_and_words(case: Case, message: str) -> None:
+    assert_chinese(message.removeprefix("tuoyu：错误："))
     if case.replaces:
         # The file is named, as a path a user can find (the broken file's own name when it was added).
         assert f"data/{case.replaces}" in message or Path(case.replaces).name in message, message
@@ -672,7 +708,7 @@ def test_broken_input_cli_exits_2_with_one_line(case, cli_runs):
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("tuoyu: error: ")
+    assert lines[0].startswith("tuoyu：错误：")
     _assert_names_file_and_words(case, lines[0])
     # Refused before writing: no outputs at all, and nothing beside the data copy and the workdir.
     assert not (root / "outputs").exists() or not any((root / "outputs").iterdir())
@@ -721,5 +757,5 @@ def test_row_numbers_stay_those_a_spreadsheet_shows_after_blank_rows(data_copy):
     # A blank line after row 2 pushes the broken cell from file row 4 to row 5.
     lines = (BROKEN / "targets_negative.csv").read_text("utf-8").splitlines()
     (data_copy / "targets.csv").write_text("\n".join(lines[:2] + [""] + lines[2:]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="row 5, column 'total_slots' = -380"):
+    with pytest.raises(ValueError, match="第 5 行，列 'total_slots' = -380"):
         load_targets()

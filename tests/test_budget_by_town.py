@@ -50,8 +50,8 @@ def test_unit_capital_is_its_new_slots_times_public_capital(scenario):
 
 
 def test_every_unit_has_one_schematic_tile_and_a_geojson_is_read_when_supplied(tmp_path):
-    from tuoyu_model.data import load_unit_boundaries, load_unit_tiles
     from tuoyu_model.errors import DataError
+    from tuoyu_model.unit_maps import load_unit_boundaries, load_unit_tiles
 
     tiles = load_unit_tiles()
     assert list(tiles.index) == list(load_towns().index)

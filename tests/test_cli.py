@@ -33,11 +33,11 @@ def test_validate_passes_on_shipped_data_and_prints_the_totals(capsys):
     # The annex's printed 合计 row: 2024 floor, 2025 high-quality, 2025 plan (total/inclusive).
     for fragment in ("floor_2024 4700/1410", "high_quality_2025 4700/2820", "plan_2025 8600/5160"):
         assert fragment in out
-    assert "22 units" in out
-    assert f"parameters: {len(default_parameters())} " in out
+    assert "targets.csv：22 个属地" in out
+    assert f"参数：{len(default_parameters())} 个" in out
     for name in list_scenarios():
         assert name in out
-    assert out.rstrip().endswith("OK")
+    assert out.rstrip().endswith("检查通过")
 
 
 def test_validate_names_the_data_folder_it_checked(data_copy, capsys):
@@ -69,7 +69,7 @@ def test_params_marks_overridden_parameters(capsys, args, starred):
     lines = capsys.readouterr().out.splitlines()
     marked = {line.split(" ", 1)[0] for line in lines if line.split(" ")[1:2] == ["*"]}
     assert marked == starred
-    assert ("* overridden by the scenario or --set" in lines) == bool(starred)
+    assert ("* 由情景文件或 --set 改动" in lines) == bool(starred)
 
 
 def test_params_shows_the_overridden_value(capsys):
@@ -112,11 +112,11 @@ def test_console_script_is_installed():
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["run", "baseline", "--out", "/proc/nope"], ("--out /proc/nope: cannot create the folder", "writable")),
-        (["run", "baseline", "--out", "README.md"], ("--out README.md: cannot create the folder", "a file")),
-        (["compare", "baseline", "household_3", "--out", "/proc/nope"], ("--out /proc/nope: cannot create",)),
-        (["progress", "data/templates/progress_template.csv", "--out", "/proc/nope"], ("--out /proc/nope: cannot",)),
-        (["run", "baseline", "--jobs", "-1", "--no-report"], ("--jobs -1:", "positive", "--jobs 2")),
+        (["run", "baseline", "--out", "/proc/nope"], ("--out /proc/nope: 无法创建这个文件夹", "可写的文件夹")),
+        (["run", "baseline", "--out", "README.md"], ("--out README.md: 无法创建这个文件夹", "已有同名的文件")),
+        (["compare", "baseline", "household_3", "--out", "/proc/nope"], ("--out /proc/nope: 无法创建",)),
+        (["progress", "data/templates/progress_template.csv", "--out", "/proc/nope"], ("--out /proc/nope: 无法",)),
+        (["run", "baseline", "--jobs", "-1", "--no-report"], ("--jobs -1：", "正整数", "--jobs 2")),
     ],
 )
 def test_bad_out_folder_and_jobs_are_one_line(capsys, monkeypatch, args, words):
@@ -141,7 +141,7 @@ def test_bad_data_in_a_report_run_is_the_validate_line_not_a_notebook_cell(data_
     assert "data/towns.csv" in expected or "towns.csv" in expected
 
 
-@pytest.mark.parametrize("sig, status, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+@pytest.mark.parametrize("sig, status, word", [("SIGINT", 130, "已中断"), ("SIGTERM", 143, "已被终止")])
 def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, status, word):
     import signal
     import time
@@ -167,7 +167,7 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
     os.killpg(proc.pid, getattr(signal, sig))  # as the terminal does: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status
-    assert err == f"tuoyu: {word}; earlier outputs are unchanged\n"  # no kernel log lines
+    assert err == f"tuoyu：{word}；此前的输出未改动\n"  # no kernel log lines
     assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
 
 
@@ -182,7 +182,7 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
         (["run", "--jobs", "abc"], ("--jobs 的值 'abc' 不是整数", "'tuoyu run --help'")),
         (["run", "--out"], ("--out 后面要跟一个值", "'tuoyu run --help'")),
         ([], ("缺少参数 COMMAND", "'tuoyu --help'")),
-        (["rn"], ("'rn'", "是否想输入 'run'", "'tuoyu --help'")),
+        (["rn"], ("'rn'", "是否想写 'run'", "'tuoyu --help'")),
         (["compare"], ("tuoyu compare: 缺少参数 SCENARIO", "'tuoyu compare --help'")),
     ],
 )
@@ -191,7 +191,7 @@ def test_command_line_mistakes_are_one_chinese_line_naming_help(capsys, args, wo
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err.count("\n") == 1 and "usage:" not in out.err
-    assert out.err.startswith("tuoyu: error: ")
+    assert out.err.startswith("tuoyu：错误：")
     for w in words:
         assert w in out.err, out.err
 
@@ -225,7 +225,7 @@ def test_an_ascii_only_console_gets_escapes_never_a_crash(tmp_path, env):
     assert ok.returncode == 0, ok.stderr
     assert "Traceback" not in ok.stderr and ok.stderr == ""
     assert "\\u5408\\u8ba1" in ok.stdout  # 合计, degraded to an escape
-    assert ok.stdout.rstrip().endswith("OK")
+    assert ok.stdout.rstrip().endswith("\\u68c0\\u67e5\\u901a\\u8fc7")  # 检查通过
     bad = _run_module(["params", "--set", "rent=1e308"], cwd=tmp_path, env=env)
     assert "'rent' = 1e+308" in _one_line_exit_2(bad)
     assert not any(tmp_path.iterdir())
@@ -233,7 +233,7 @@ def test_an_ascii_only_console_gets_escapes_never_a_crash(tmp_path, env):
 
 def test_argparse_mistakes_as_a_subprocess(tmp_path):
     err = _one_line_exit_2(_run_module(["run", "--jobs", "abc"], cwd=tmp_path))
-    assert err == "tuoyu: error: tuoyu run: --jobs 的值 'abc' 不是整数；运行 'tuoyu run --help' 查看用法\n"
+    assert err == "tuoyu：错误：tuoyu run: --jobs 的值 'abc' 不是整数；运行 'tuoyu run --help' 查看用法\n"
     err = _one_line_exit_2(_run_module(["--bogus"], cwd=tmp_path))
     assert "无法识别的参数 --bogus" in err
     assert not any(tmp_path.iterdir())

@@ -121,7 +121,7 @@ def test_utilities_saving_item_10(ops):
 
 def test_age_mix_must_add_up_to_one():
     p = with_(defaults(), age_mix={"community": {"age_1_2": 0.5}})  # 0 + 0.5 + 0.6 = 1.1
-    with pytest.raises(DataError, match="age_mix.community' adds up to 1.1"):
+    with pytest.raises(DataError, match="age_mix.community' 之和为 1.1，应为 1"):
         operating_costs(p)
 
 

@@ -159,10 +159,10 @@ def test_units_add_up_to_the_district_anchor():
 
 def test_a_year_before_the_anchor_or_a_birth_year_without_a_rate_is_an_error():
     towns, targets = one_unit()
-    with pytest.raises(DataError, match="before the census year 2022"):
+    with pytest.raises(DataError, match="早于幼儿数所依据的普查年份 2022"):
         demand_table(with_(defaults(), census_year=2022, demand_years={"first": 2021, "last": 2023}), towns, targets)
     # anchored in 2018, the end-2021 cohorts born in 2020 and 2019 need Beijing birth rates
-    with pytest.raises(DataError, match="'birth_rate' has no value for 2020"):
+    with pytest.raises(DataError, match="'birth_rate' 没有 2020 年的值"):
         demand_table(with_(defaults(), census_year=2018, demand_years={"first": 2021, "last": 2023}), towns, targets)
 
 

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "data_status",
         "towns_workbook",
         "towns_import",
+        "unit_maps",
     ),
     ("costs", "children", "demand", "pricing", "family", "workforce"),
     ("allocation",),
@@ -35,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("presentation", "csv_writer", "workbook_writer", "writers"),
     ("runs", "sweep"),
     ("progress", "explore"),
-    ("cli", "__main__", "__init__"),
+    ("cli", "cli_parser", "__main__", "__init__"),
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 

@@ -141,7 +141,7 @@ def test_a_failing_notebook_leaves_the_previous_report(outputs, tmp_path, monkey
         run_scenario("baseline", out=out, report=True)
     msg = str(err.value)
     assert "\n" not in msg
-    assert "code cell 2" in msg and "ValueError: budget table is empty" in msg and "unchanged" in msg
+    assert "第 2 个代码单元" in msg and "ValueError: budget table is empty" in msg and "中原有的输出未改动" in msg
     assert files_of(out / "baseline") == before
     assert [p.name for p in out.iterdir()] == ["baseline"]
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tuoyu_model.cli import main
+from tuoyu_model.data_status import STATUS_ZH
 from tuoyu_model.errors import DataError, ScenarioError, TuoyuError
 from tuoyu_model.parameter_schema import CONFIDENCE, ENTRY_REQUIRED, MAX_MULTIPLE, STATUS, _leaves, load_parameter_files
 from tuoyu_model.parameters import apply_overrides, default_parameters, list_scenarios, load_scenario, parse_set_options
@@ -94,15 +95,15 @@ good_share:
 @pytest.mark.parametrize(
     "change, words",
     [
-        (("  max: 1\n", "  max: 1\n  nullable: maybe\n"), ["'good_share.nullable'", "true or false"]),
-        (("  min: 0\n", "  min: 2\n"), ["min 2 > max 1"]),
-        (("  year: 2024\n", "  year: 2024年\n"), ["'good_share.year'", "'2024年'", "e.g. 2024"]),
-        (("en: Test share}", "en: Test share, fr: Part}"), ["'good_share.label'", "exactly a 'zh' and an 'en'"]),
-        (("  unit: share\n", "  unit: [share]\n"), ["'good_share.unit'", "must be text"]),
-        (("  value: 0.2\n", "  value: .nan\n"), ["'good_share' = nan", "not a finite number"]),
-        (("  value: 0.2\n", "  value: true\n"), ["'good_share' = True", "not a number"]),
-        (("  value: 0.2\n", "  value:\n"), ["'good_share' is empty"]),
-        (("good_share:", "Good-Share:"), ["'Good-Share'", "lower_case_with_underscores"]),
+        (("  max: 1\n", "  max: 1\n  nullable: maybe\n"), ["'good_share.nullable'", "应为 true 或 false"]),
+        (("  min: 0\n", "  min: 2\n"), ["min 2 大于 max 1", "请交换两者"]),
+        (("  year: 2024\n", "  year: 2024年\n"), ["'good_share.year'", "'2024年'", "如 2024"]),
+        (("en: Test share}", "en: Test share, fr: Part}"), ["'good_share.label'", "应恰好有 'zh' 和 'en' 两段文字"]),
+        (("  unit: share\n", "  unit: [share]\n"), ["'good_share.unit'", "应为文字"]),
+        (("  value: 0.2\n", "  value: .nan\n"), ["'good_share' = nan", "不是有限的数"]),
+        (("  value: 0.2\n", "  value: true\n"), ["'good_share' = True", "不是数字"]),
+        (("  value: 0.2\n", "  value:\n"), ["'good_share' 是空的"]),
+        (("good_share:", "Good-Share:"), ["'Good-Share'", "应为小写字母加下划线", "lower_case_with_underscores"]),
     ],
 )
 def test_malformed_entry_is_named(tmp_path, change, words):
@@ -117,7 +118,7 @@ def test_good_entry_loads_and_same_name_in_two_files_is_refused(tmp_path):
     (tmp_path / "a.yaml").write_text(GOOD_ENTRY, encoding="utf-8")
     assert load_parameter_files(tmp_path)["good_share"]["value"] == 0.2
     (tmp_path / "b.yaml").write_text(GOOD_ENTRY, encoding="utf-8")
-    with pytest.raises(DataError, match=r"b.yaml: parameter 'good_share' is already defined in .*a.yaml"):
+    with pytest.raises(DataError, match=r"b.yaml: 参数 'good_share' 已在 .*a.yaml 中定义；只保留一处定义"):
         load_parameter_files(tmp_path)
 
 
@@ -288,7 +289,7 @@ def test_a_span_of_one_year_is_accepted():
 
 
 def test_unknown_parameter_name_suggests_the_close_one():
-    with pytest.raises(ScenarioError, match="did you mean 'fee_cap_share'"):
+    with pytest.raises(ScenarioError, match="未知参数 'fee_cap_shar'（是否想写 'fee_cap_share'？）"):
         DEFAULTS["fee_cap_shar"]
 
 
@@ -313,7 +314,7 @@ def test_by_year_names_the_missing_year_and_the_file():
     with pytest.raises(DataError) as exc:
         DEFAULTS.by_year("income_per_capita_all", 2019)
     message = str(exc.value)
-    for word in ("pricing.yaml", "'income_per_capita_all'", "no value for 2019", "2022, 2023, 2024"):
+    for word in ("pricing.yaml", "'income_per_capita_all'", "没有 2019 年的值", "2022, 2023, 2024"):
         assert word in message
 
 
@@ -339,12 +340,12 @@ def test_nested_override_keeps_the_other_keys():
 @pytest.mark.parametrize(
     "override, words",
     [
-        ({"take_up_rate": 0.5}, ["'take_up_rate' = 0.5", "wrong shape", "by age_band"]),
-        ({"household_size": {2024: 3}}, ["'household_size'", "wrong shape", "a single value"]),
-        ({"take_up_rate": {"age_3_4": 0.5}}, ["no key 'age_3_4'", "keys: age_0_1, age_1_2, age_2_3"]),
-        ({"inclusive_share_target": {"2025x": 0.5}}, ["'2025x'", "years such as 2024"]),
-        ({"operating_subsidy_rule": "flt"}, ["'flt'", "did you mean 'flat'"]),
-        ({"integer_classes": "yes please"}, ["must be true or false"]),
+        ({"take_up_rate": 0.5}, ["'take_up_rate' = 0.5", "形式不对", "按 age_band 分项"]),
+        ({"household_size": {2024: 3}}, ["'household_size'", "形式不对", "单个值"]),
+        ({"take_up_rate": {"age_3_4": 0.5}}, ["没有键 'age_3_4'", "可用的键：age_0_1, age_1_2, age_2_3"]),
+        ({"inclusive_share_target": {"2025x": 0.5}}, ["'2025x'", "2024 这样的年份"]),
+        ({"operating_subsidy_rule": "flt"}, ["'flt'", "是否想写 'flat'"]),
+        ({"integer_classes": "yes please"}, ["应为 true 或 false"]),
     ],
 )
 def test_bad_override_is_a_scenario_error(override, words):
@@ -448,7 +449,7 @@ def test_params_lists_every_parameter_with_unit_and_source(capsys):
         assert name in by_name, name
         assert f"[{m['unit']}]" in by_name[name]
         assert m["source"] in by_name[name]
-        assert m["status"] in by_name[name]
+        assert f"— {STATUS_ZH[m['status']]}，可信度" in by_name[name]
 
 
 # --- property: override -> table -> value round-trips within bounds ---

@@ -61,7 +61,7 @@ def files_of(folder):
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "", "a\\b", "c:d", "x\0y"])
 def test_scenario_names_cannot_write_outside_outputs(tmp_path, name):
-    with pytest.raises(ScenarioError, match="cannot be used as an output folder"):
+    with pytest.raises(ScenarioError, match="不能用作输出文件夹名"):
         safe_output_dir(tmp_path, name)
 
 
@@ -143,7 +143,7 @@ def test_a_failed_run_leaves_the_earlier_outputs(data_copy, monkeypatch):
         raise ReportError("disk full (simulated)")
 
     monkeypatch.setattr(scenario, "write_outputs", broken)
-    with pytest.raises(ReportError, match="previous outputs .* are unchanged"):
+    with pytest.raises(ReportError, match="中原有的输出未改动"):
         run_scenario("baseline", report=False)
     assert files_of(folder) == before
     leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
@@ -160,7 +160,7 @@ def test_set_options_write_a_separate_folder(data_copy):
 def test_run_many_in_parallel_reports_progress(data_copy, capsys):
     assert run_many(["baseline", "no_conversions"], jobs=2, report=False) == 0
     out = capsys.readouterr().out
-    assert "on 2 workers" in out and "[2/2]" in out and "2 of 2 scenarios done" in out
+    assert "2 个进程" in out and "[2/2]" in out and "2 个情景中 2 个完成" in out
     for name in ("baseline", "no_conversions"):
         assert (data_copy.parent / "outputs" / name / "results.xlsx").is_file()
 
@@ -176,7 +176,7 @@ def test_compare_without_report(data_copy):
     assert manifest["kind"] == "compare" and [s["name"] for s in manifest["scenarios"]] == ["baseline", "budget_cut_20"]
     assert list(manifest)[-5:] == ["input_files", "outputs", "git", "versions", "run"]
     assert "tables/comparison.csv" in manifest["outputs"]
-    with pytest.raises(ScenarioError, match="at least two"):
+    with pytest.raises(ScenarioError, match="比较至少需要两个不同的情景"):
         run_compare(["baseline"], report=False)
 
 
@@ -297,8 +297,8 @@ def test_console_says_when_targets_are_unmet_and_when_a_report_was_removed(data_
     assert run_many(["baseline"], ["budget.2024=1", "budget.2025=1"], jobs=1, report=False) == 0
     out = capsys.readouterr().out
     # the final year-end's shortfall (see test_summary_shortfalls_are_year_end_stocks_counted_once)
-    assert "baseline: 注意：2025年底仍有2,778个托位目标未完成（见报告 托位目标与缺口）" in out
-    assert f"wrote {data_copy.parent / 'outputs'}/baseline__set-" in out
+    assert "baseline：注意：2025年底仍有2,778个托位目标未完成（见报告 托位目标与缺口）" in out
+    assert f"已写入 {data_copy.parent / 'outputs'}/baseline__set-" in out
     folder = next((data_copy.parent / "outputs").glob("baseline__set-*"))
     (folder / "report.html").write_text("an earlier report", encoding="utf-8")
     assert run_many(["baseline"], ["budget.2024=1", "budget.2025=1"], jobs=1, report=False) == 0

@@ -177,7 +177,7 @@ def test_replan_behind_with_unlimited_money_and_capacity_builds_exactly_the_gap(
 def test_replan_after_the_plan_is_an_error(targets, towns, good):
     from tuoyu_model.errors import DataError
 
-    with pytest.raises(DataError, match="nothing left to re-plan"):
+    with pytest.raises(DataError, match="没有剩余的年份可以重新测算"):
         replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2025, 12, 31), {})
 
 

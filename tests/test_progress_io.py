@@ -14,8 +14,8 @@ from tuoyu_model.data import load_targets
 from tuoyu_model.errors import DataError
 from tuoyu_model.parameters import apply_overrides, default_parameters
 from tuoyu_model.progress import not_reported, read_progress
-from tuoyu_model.progress.cells import COUNT_COLUMNS, unit_lookup
-from tuoyu_model.progress.returns import parse_grid, read_grid_xlsx
+from tuoyu_model.progress.cells import COUNT_COLUMNS, read_grid_xlsx, unit_lookup
+from tuoyu_model.progress.returns import parse_grid
 from tuoyu_model.progress.template import flat_header
 from tuoyu_model.workbook_reader import MergedRange
 
@@ -187,7 +187,7 @@ def test_as_of_drops_later_reports_and_dates_undated_files():
     sample = sorted((FIXTURES / "sample").glob("*.xlsx"))
     got = read_progress(sample, as_of="2024-07-31")
     assert set(got.date) == {pd.Timestamp("2024-06-30")}
-    with pytest.raises(DataError, match="dated later"):
+    with pytest.raises(DataError, match="所有报表的统计日期都晚于它"):
         read_progress(sample, as_of=dt.date(2024, 1, 1))
 
 
@@ -195,26 +195,37 @@ def test_as_of_drops_later_reports_and_dates_undated_files():
 BROKEN_CASES = {
     "missing_column_xlsx": (
         ["missing_column.xlsx"],
-        ["missing_column.xlsx", "sheet '填报表'", "row 1", "missing column", "托位总数"],
+        ["missing_column.xlsx", "工作表“填报表”", "第 1 行", "缺少列", "托位总数"],
     ),
-    "missing_column_csv": (["missing_column.csv"], ["missing_column.csv", "row 1", "missing column", "普惠托位数"]),
+    "missing_column_csv": (["missing_column.csv"], ["missing_column.csv", "第 1 行", "缺少列", "普惠托位数"]),
     "text_in_number": (
         ["text_in_number.xlsx"],
-        ["text_in_number.xlsx", "sheet '填报表'", "row 4", "column E", "普惠托位数", "约45", "not a number"],
+        ["text_in_number.xlsx", "工作表“填报表”", "第 4 行", "E 列", "普惠托位数", "约45", "不是数字"],
     ),
     "negative_slots": (
         ["negative_slots.csv"],
-        ["negative_slots.csv", "row 3", "column C", "托位总数", "-150", "negative"],
+        ["negative_slots.csv", "第 3 行", "C 列", "托位总数", "-150", "是负数"],
     ),
-    "unknown_unit": (["unknown_unit.csv"], ["unknown_unit.csv", "row 2", "column A", "旧宫区", "旧宫镇"]),
+    "unknown_unit": (
+        ["unknown_unit.csv"],
+        ["unknown_unit.csv", "第 2 行", "A 列", "旧宫区", "旧宫镇", "不在工作方案附件中"],
+    ),
     "duplicates": (
         ["duplicate_a.csv", "duplicate_b.xlsx"],
-        ["duplicate_a.csv, row 2", "duplicate_b.xlsx", "sheet '填报表', row 3", "托位总数", "320", "330", "twice"],
+        [
+            "duplicate_a.csv，第 2 行",
+            "duplicate_b.xlsx",
+            "工作表“填报表”，第 3 行",
+            "托位总数",
+            "320",
+            "330",
+            "报送了两次",
+        ],
     ),
-    "empty_sheet": (["empty_sheet.xlsx"], ["empty_sheet.xlsx", "sheet '填报表'", "empty"]),
+    "empty_sheet": (["empty_sheet.xlsx"], ["empty_sheet.xlsx", "工作表“填报表”", "工作表是空的"]),
     "total_row_mismatch": (
         ["total_row_mismatch.xlsx"],
-        ["total_row_mismatch.xlsx", "sheet '填报表'", "row 6", "column D", "合计 = 999", "510"],
+        ["total_row_mismatch.xlsx", "工作表“填报表”", "第 6 行", "D 列", "合计 = 999", "510"],
     ),
 }
 
@@ -236,7 +247,7 @@ def test_cli_exits_2_with_one_line_and_no_traceback(files, words, capsys, tmp_pa
     err = capsys.readouterr().err
     assert status == 2
     assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and err.startswith("tuoyu: error: ")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("tuoyu：错误：")
     assert not any(tmp_path.iterdir())  # nothing written
 
 
@@ -260,10 +271,10 @@ def test_unit_names_with_or_without_suffix(text, expected):
 
 
 def test_missing_file_and_unknown_type_are_errors(tmp_path):
-    with pytest.raises(DataError, match="not found"):
+    with pytest.raises(DataError, match="找不到文件"):
         read_progress(tmp_path / "nope.csv")
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf")
-    with pytest.raises(DataError, match="save as .xlsx"):
+    with pytest.raises(DataError, match="另存为 .xlsx"):
         read_progress(tmp_path / "old.xls")
 
 
@@ -289,7 +300,7 @@ def test_a_file_without_a_date_column_takes_as_of(tmp_path):
     lines = [",".join(c for j, c in enumerate(line.split(",")) if j != 1) for line in text.splitlines()]
     path = tmp_path / "no_date.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match="missing column '统计日期'.*--as-of"):
+    with pytest.raises(DataError, match="缺少列“统计日期”.*--as-of"):
         read_progress(path)
     got = read_progress(path, as_of="2024年6月30日")
     assert (got.date == pd.Timestamp("2024-06-30")).all() and len(got) == 3
@@ -298,4 +309,4 @@ def test_a_file_without_a_date_column_takes_as_of(tmp_path):
 def test_cli_rejects_a_bad_as_of_in_one_line(capsys):
     assert main(["progress", str(GOOD / "returns_utf8.csv"), "--as-of", "30/06/2024", "--no-report"]) == 2
     err = capsys.readouterr().err
-    assert "--as-of" in err and "not a date" in err and len(err.strip().splitlines()) == 1
+    assert "--as-of" in err and "不是日期" in err and len(err.strip().splitlines()) == 1

@@ -28,7 +28,7 @@ def files_of(folder):
 
 def one_line(capsys):
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("tuoyu: error: ") and "Traceback" not in err, err
+    assert err.count("\n") == 1 and err.startswith("tuoyu：错误：") and "Traceback" not in err, err
     return err
 
 

@@ -42,7 +42,7 @@ def test_three_grid_points_equal_separate_runs_with_set(share_sweep, data_copy, 
     for share in (0.5, 0.55, 0.6):
         assert main(["run", "--no-report", "--set", f"inclusive_share_target.2025={share}"]) == 0
         out = capsys.readouterr().out
-        folder = Path(out.split("wrote ")[1].split("/ in")[0])
+        folder = Path(out.split("已写入 ")[1].split("/，用时")[0])
         summary = json.loads((folder / "summary.json").read_text("utf-8"))
         row = pts.loc[share]
         for year in ("2024", "2025", "total"):
@@ -313,7 +313,7 @@ def test_a_failed_sweep_keeps_the_previous_outputs(data_copy, tmp_path, monkeypa
         raise ReportError("results.xlsx: simulated failure")
 
     monkeypatch.setattr(sweep_run, "write_workbook", broken)
-    with pytest.raises(ReportError, match="unchanged"):
+    with pytest.raises(ReportError, match="中原有的输出未改动"):
         run_sweep(path, report=False)
     after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert after == before

@@ -27,8 +27,8 @@ def test_target_set_for_year(scenario, overrides, year, expected):
 @pytest.mark.parametrize(
     "overrides, year, match",
     [
-        ({}, 2023, r"no annex target for 2023.*start the years at 2024"),
-        ({"target_after_plan": "none"}, 2026, r"no target for 2026.*target_after_plan=hold_2025"),
+        ({}, 2023, r"附件没有 2023 年的目标.*请让年份从 2024 年或以后开始"),
+        ({"target_after_plan": "none"}, 2026, r"2026 年没有目标.*--set target_after_plan=hold_2025"),
     ],
 )
 def test_years_without_a_target_set_are_a_clear_error(overrides, year, match):
@@ -60,5 +60,5 @@ def test_allocation_reads_its_targets_by_the_rule():
     annex = load_targets().groupby("target_set").total_slots.sum()
     by_year = inp.targets.groupby("year").target_total.sum()
     assert by_year[2024] == annex["floor_2024"] and by_year[2025] == annex["plan_2025"]
-    with pytest.raises(ScenarioError, match="no annex target for 2023"):
+    with pytest.raises(ScenarioError, match="附件没有 2023 年的目标"):
         inputs_from_parameters(params, first_year=2023)

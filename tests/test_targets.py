@@ -131,10 +131,11 @@ def test_the_rule_follows_the_annex_when_its_years_change(data_copy):
     params = load_scenario("baseline").parameters
     assert target_set_for_year(params, 2023) == "floor_2024"
     assert target_for_year(params, 2024) == ("", "none")
-    with pytest.raises(ScenarioError, match=r"no annex target for 2024: .*2023 and 2025 \(its 'year' column\)"):
+    no_2024 = "附件没有 2024 年的目标：附件只规定了 2023、2025 年底的目标（见其 'year' 列）"
+    with pytest.raises(ScenarioError, match=no_2024):
         target_set_for_year(params, 2024)
     assert target_set_for_year(params, 2025) == "high_quality_2025"
-    with pytest.raises(ScenarioError, match="start the years at 2023"):
+    with pytest.raises(ScenarioError, match="请让年份从 2023 年或以后开始"):
         target_set_for_year(params, 2022)
 
 

@@ -62,7 +62,7 @@ def _one_line_exit_2(args: list[str], capsys) -> str:
     err = capsys.readouterr().err
     assert status == 2, err
     assert len(err.splitlines()) == 1, err
-    assert err.startswith("tuoyu: error: ") and "Traceback" not in err
+    assert err.startswith("tuoyu：错误：") and "Traceback" not in err
     return err
 
 
@@ -290,8 +290,8 @@ def test_validate_prints_the_counts(data_copy, capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     counts = status_counts().set_index(["group", "status"])["count"]
-    assert f"figures by status: {counts['towns', 'sourced']} sourced, " in out
-    assert f"{counts['parameters', 'setting']} setting (of " in out
+    assert f"各数字的性质：有出处 {counts['towns', 'sourced']} 项、" in out
+    assert f"模型设置 {counts['parameters', 'setting']} 项（共 " in out
 
 
 def test_a_figure_typed_over_todays_value_is_named_not_silently_dropped(template, data_copy, tmp_path, capsys):

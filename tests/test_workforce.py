@@ -72,10 +72,10 @@ def test_no_slots_no_staff(params):
     [
         (
             pd.DataFrame({"town_id": ["a"], "year": [2025], "channel": ["social"], "slots": [1]}),
-            "missing column 'town'",
+            "缺少列 'town'",
         ),
-        (stock([("a", "甲", 2025, "nursery", 10)]), "unknown channel 'nursery'"),
-        (stock([("a", "甲", 2025, "social", -5)]), "negative slots"),
+        (stock([("a", "甲", 2025, "nursery", 10)]), "未知渠道 'nursery'"),
+        (stock([("a", "甲", 2025, "social", -5)]), "为负"),
     ],
 )
 def test_bad_stock_tables(params, frame, words):

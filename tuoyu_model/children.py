@@ -52,10 +52,12 @@ def birth_rate(params: Mapping, year: int) -> float:
         return rates[year]
     if year > max(rates):
         return float(params["birth_rate_future"])
+    has = ", ".join(map(str, sorted(rates)))
     raise DataError(
-        f"{_where(params, 'birth_rate')}: 'birth_rate' has no value for {year} (has "
-        f"{', '.join(map(str, sorted(rates)))}); children aged 2–3 at the end of year t were born "
-        f"in t − 2, so add '{year}: …' or start demand_years later"
+        f"{_where(params, 'birth_rate')}: 'birth_rate' 没有 {year} 年的值（现有 {has}）；t 年末 2–3 岁的幼儿"
+        f"生于 t − 2 年，请加上 '{year}: …'，或让 demand_years 晚一些开始",
+        en=f"{_where(params, 'birth_rate')}: 'birth_rate' has no value for {year} (has {has}); "
+        f"children aged 2–3 at the end of year t were born in t − 2, so add '{year}: …' or start demand_years later",
     )
 
 
@@ -80,9 +82,12 @@ def beijing_population(params: Mapping, year: int) -> float:
     last = max(series)
     if year > last:
         return series[last] * (1.0 + float(params["population_growth_rate"])) ** (year - last)
+    has = ", ".join(map(str, sorted(series)))
     raise DataError(
-        f"{_where(params, 'beijing_population')}: 'beijing_population' has no value for {year} (has "
-        f"{', '.join(map(str, sorted(series)))}); add '{year}: …' from the statistical communiqué"
+        f"{_where(params, 'beijing_population')}: 'beijing_population' 没有 {year} 年的值（现有 {has}）；"
+        f"请按统计公报加上 '{year}: …'",
+        en=f"{_where(params, 'beijing_population')}: 'beijing_population' has no value for {year} (has {has}); "
+        f"add '{year}: …' from the statistical communiqué",
     )
 
 
@@ -122,8 +127,10 @@ def district_children_by_band(params: Mapping, year: int) -> dict[str, float]:
     census = int(params["census_year"])
     if year < census:
         raise DataError(
-            f"{_where(params, 'census_year')}: demand for {year} is before the census year {census} "
-            "the children are anchored to; start demand_years in or after it"
+            f"{_where(params, 'census_year')}: {year} 年的需求早于幼儿数所依据的普查年份 {census}；"
+            "请让 demand_years 从普查年份或以后开始",
+            en=f"{_where(params, 'census_year')}: demand for {year} is before the census year {census} "
+            "the children are anchored to; start demand_years in or after it",
         )
     one_year = float(params["census_age_1_4_share_per_year"]) * float(params["census_children_age_1_4"]["daxing"])
     at_census = [float(params["census_children_age_0"]["daxing"]), one_year, one_year]
@@ -178,8 +185,9 @@ def children_by_band(census_population: float, params: Mapping, year: int) -> di
         missing = [b for b in AGE_BANDS if b not in shares]
         if missing:
             raise ScenarioError(
-                f"'under3_share_by_band' lacks {', '.join(missing)}; give a share of the "
-                f"population for each of {', '.join(AGE_BANDS)}"
+                f"'under3_share_by_band' 缺少 {', '.join(missing)}；请为 {', '.join(AGE_BANDS)} 各给出占人口的比例",
+                en=f"'under3_share_by_band' lacks {', '.join(missing)}; give a share of the "
+                f"population for each of {', '.join(AGE_BANDS)}",
             )
         pop = population(census_population, params, year)
         births = district_births(params, year) * float(census_population) / float(params["district_census_population"])

@@ -60,7 +60,10 @@ def _by_key(params: Mapping, name: str, key: str) -> float:
     if not isinstance(value, Mapping) or key not in value:
         where = getattr(params, "meta", {}).get(name, {}).get("file", "data/parameters")
         have = ", ".join(map(str, value)) if isinstance(value, Mapping) else repr(value)
-        raise DataError(f"{where}: '{name}' has no value for '{key}' (has {have}); add '{key}: …'")
+        raise DataError(
+            f"{where}: '{name}' 没有 '{key}' 的值（现有 {have}）；请加上 '{key}: …'",
+            en=f"{where}: '{name}' has no value for '{key}' (has {have}); add '{key}: …'",
+        )
     return float(value[key])
 
 
@@ -86,8 +89,10 @@ def caregivers_per_class(class_size: int, children_per_caregiver: int) -> int:
     """
     if class_size <= 0 or children_per_caregiver <= 0:
         raise DataError(
-            f"class size {class_size} and children per caregiver {children_per_caregiver} "
-            "must both be positive; check class_size and children_per_caregiver in costs.yaml"
+            f"data/parameters/costs.yaml: 班额 {class_size} 和每名保育人员照护的幼儿数 {children_per_caregiver} "
+            "都应大于 0；请检查 class_size 和 children_per_caregiver",
+            en=f"class size {class_size} and children per caregiver {children_per_caregiver} "
+            "must both be positive; check class_size and children_per_caregiver in costs.yaml",
         )
     # Integer ceiling: float division would turn 21/7 into 3.0000000001 on some inputs.
     return -(-int(class_size) // int(children_per_caregiver))
@@ -115,15 +120,18 @@ def _age_mix(params: Mapping, channel: str) -> dict[str, float]:
     mix_all = params["age_mix"]
     if channel not in mix_all:
         raise DataError(
-            f"data/parameters/costs.yaml: 'age_mix' has no entry for channel '{channel}'; "
-            f"add one with shares for {', '.join(AGE_BANDS)}"
+            f"data/parameters/costs.yaml: 'age_mix' 没有渠道 '{channel}'；"
+            f"请加上一项，给出 {', '.join(AGE_BANDS)} 的比例",
+            en=f"data/parameters/costs.yaml: 'age_mix' has no entry for channel '{channel}'; "
+            f"add one with shares for {', '.join(AGE_BANDS)}",
         )
     mix = {b: float(mix_all[channel].get(b, 0.0)) for b in AGE_BANDS}
     total = sum(mix.values())
     if abs(total - 1.0) > AGE_MIX_TOLERANCE:
         raise DataError(
-            f"data/parameters/costs.yaml: 'age_mix.{channel}' adds up to {total:g}, expected 1; "
-            "the shares of the three age bands must sum to 1"
+            f"data/parameters/costs.yaml: 'age_mix.{channel}' 之和为 {total:g}，应为 1；三个年龄段的比例之和必须为 1",
+            en=f"data/parameters/costs.yaml: 'age_mix.{channel}' adds up to {total:g}, expected 1; "
+            "the shares of the three age bands must sum to 1",
         )
     return mix
 

@@ -6,7 +6,7 @@ Both are read strictly (:func:`tuoyu_model.csv_reader.read_csv_strict`: UTF-8 wi
 the expected columns, whole non-negative numbers where numbers belong), then checked here: 22
 unique units whose ids and names agree across files, and the annex's printed column totals
 (``data/targets_totals.csv``, the 合计 row as printed). Also here: the one rule for which target
-set applies in a year, the one starting-stock reader, and the map's tile and boundary files.
+set applies in a year and the one starting-stock reader.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from tuoyu_model.csv_reader import parse_integer_columns, read_csv_strict
 from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
-from tuoyu_model.paths import data_dir, display, read_bounded
+from tuoyu_model.paths import data_dir, display
 
 TARGET_SETS = ("floor_2024", "high_quality_2025", "plan_2025")
 # Which year-end each target set is due is read from the annex's ``year`` column
@@ -95,8 +95,10 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
         r = i + 2
         if row.target_set not in TARGET_SETS:
             raise DataError(
-                f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
-                f"{did_you_mean(row.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}"
+                f"{where}: 第 {r} 行，列 'target_set' = '{row.target_set}' 无法识别"
+                f"{did_you_mean(row.target_set, TARGET_SETS)}；应为 {', '.join(TARGET_SETS)} 之一",
+                en=f"{where}: row {r}, column 'target_set' = '{row.target_set}' is unknown"
+                f"{did_you_mean(row.target_set, TARGET_SETS, en=True)}; expected one of {', '.join(TARGET_SETS)}",
             )
         if row.year != usual[row.target_set]:
             others = df.index[(df.target_set == row.target_set) & (df.year == usual[row.target_set])]
@@ -111,42 +113,60 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
             )
         if row.kind not in UNIT_KINDS:
             zh = {v: k for k, v in UNIT_KINDS.items()}
-            hint = f" (write '{zh[row.kind]}' for {row.kind})" if row.kind in zh else ""
+            known = row.kind in zh
+            hint, hint_en = (
+                (f"（{row.kind}请写 '{zh[row.kind]}'）", f" (write '{zh[row.kind]}' for {row.kind})")
+                if known
+                else ("", "")
+            )
             raise DataError(
-                f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown{hint}; "
-                f"expected one of {', '.join(UNIT_KINDS)}"
+                f"{where}: 第 {r} 行，列 'kind' = '{row.kind}' 无法识别{hint}；应为 {', '.join(UNIT_KINDS)} 之一",
+                en=f"{where}: row {r}, column 'kind' = '{row.kind}' is unknown{hint_en}; "
+                f"expected one of {', '.join(UNIT_KINDS)}",
             )
         if row.inclusive_slots > row.total_slots:
             raise DataError(
-                f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
+                f"{where}: 第 {r} 行（{row.town}，{row.target_set}）：inclusive_slots {row.inclusive_slots} > "
+                f"total_slots {row.total_slots}；普惠托位是托位总数的一部分，请核对这两列",
+                en=f"{where}: row {r} ({row.town}, {row.target_set}): inclusive_slots "
                 f"{row.inclusive_slots} > total_slots {row.total_slots}; inclusive slots "
-                "are part of the total — check the two columns"
+                "are part of the total — check the two columns",
             )
         if not row.town:
-            raise DataError(f"{where}: row {r}, column 'town' is blank; give the unit's name as the annex prints it")
+            raise DataError(
+                f"{where}: 第 {r} 行，列 'town' 是空的；请按附件写出属地名称",
+                en=f"{where}: row {r}, column 'town' is blank; give the unit's name as the annex prints it",
+            )
         if not row.town_id.isascii() or not row.town_id.replace("_", "").isalnum():
             raise DataError(
-                f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
-                "letters, digits and '_' (e.g. 'jiugong')"
+                f"{where}: 第 {r} 行，列 'town_id' = '{row.town_id}' 只能由英文字母、数字和 '_' 组成（如 'jiugong'）",
+                en=f"{where}: row {r}, column 'town_id' = '{row.town_id}' must be ASCII "
+                "letters, digits and '_' (e.g. 'jiugong')",
             )
     dup = df[df.duplicated(["town_id", "target_set"], keep=False)]
     if not dup.empty:
         d = dup.iloc[0]
         raise DataError(
-            f"{where}: unit '{d.town_id}' ({d.town}) appears more than once for target set "
-            f"'{d.target_set}'; keep one row per unit and target set"
+            f"{where}: 属地 '{d.town_id}'（{d.town}）在目标口径 '{d.target_set}' 中出现了不止一次；"
+            "每个属地、每个口径只保留一行",
+            en=f"{where}: unit '{d.town_id}' ({d.town}) appears more than once for target set "
+            f"'{d.target_set}'; keep one row per unit and target set",
         )
     names = df.groupby("town_id")["town"].nunique()
     if (names > 1).any():
         bad = names[names > 1].index[0]
+        names_of = ", ".join(sorted(df.loc[df.town_id == bad, "town"].unique()))
         raise DataError(
-            f"{where}: unit id '{bad}' carries different names "
-            f"({', '.join(sorted(df.loc[df.town_id == bad, 'town'].unique()))}); use one name"
+            f"{where}: 属地代码 '{bad}' 对应了不同的名称（{names_of}）；请统一为一个名称",
+            en=f"{where}: unit id '{bad}' carries different names ({names_of}); use one name",
         )
     ids = df.groupby("town")["town_id"].nunique()
     if (ids > 1).any():
         bad = ids[ids > 1].index[0]
-        raise DataError(f"{where}: unit name '{bad}' carries several ids; use one id per unit")
+        raise DataError(
+            f"{where}: 属地名称 '{bad}' 对应了多个属地代码；每个属地只用一个代码",
+            en=f"{where}: unit name '{bad}' carries several ids; use one id per unit",
+        )
     # One seq number names one unit, in every target set. (A unit numbered differently in two
     # sets then always shows as a number shared by two units: 22 units fill 1–22.)
     units = df.drop_duplicates(["seq", "town_id"])
@@ -164,38 +184,45 @@ def load_targets(path: Path | None = None, totals_path: Path | None = None) -> p
             absent = sorted(set(df.town_id) - set(have.town_id))
             # A unit missing from every target set leaves no id behind; its seq number does.
             gaps = sorted(set(range(1, N_UNITS + 1)) - set(have.seq))
-            extra = (
-                f" (missing: {', '.join(absent)})"
+            extra, extra_en = (
+                (f"（缺少：{', '.join(absent)}）", f" (missing: {', '.join(absent)})")
                 if absent
-                else f" (missing seq {', '.join(map(str, gaps))})"
+                else (f"（缺少序号 {', '.join(map(str, gaps))}）", f" (missing seq {', '.join(map(str, gaps))})")
                 if gaps
-                else ""
+                else ("", "")
             )
             raise DataError(
-                f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra}; add the missing rows"
+                f"{where}: 目标口径 '{ts}' 有 {n} 个属地，附件有 {N_UNITS} 个{extra}；请补上缺少的行",
+                en=f"{where}: target set '{ts}' has {n} units, the annex has {N_UNITS}{extra_en}; add the missing rows",
             )
     totals = read_csv_strict(totals_path, TOTALS_COLUMNS, ["total_slots", "inclusive_slots"])
     sums = df.groupby("target_set")[["total_slots", "inclusive_slots"]].sum()
     for _, t in totals.iterrows():
         if t.target_set not in TARGET_SETS:
             raise DataError(
-                f"{display(totals_path)}: unknown target set '{t.target_set}'"
-                f"{did_you_mean(t.target_set, TARGET_SETS)}; expected one of {', '.join(TARGET_SETS)}"
+                f"{display(totals_path)}: 无法识别的目标口径 '{t.target_set}'"
+                f"{did_you_mean(t.target_set, TARGET_SETS)}；应为 {', '.join(TARGET_SETS)} 之一",
+                en=f"{display(totals_path)}: unknown target set '{t.target_set}'"
+                f"{did_you_mean(t.target_set, TARGET_SETS, en=True)}; expected one of {', '.join(TARGET_SETS)}",
             )
     absent = [ts for ts in TARGET_SETS if (totals.target_set == ts).sum() != 1]
     if absent:
         raise DataError(
-            f"{display(totals_path)}: target set '{absent[0]}' must appear exactly once (the annex's "
-            "合计 row); without it the annex cannot be checked"
+            f"{display(totals_path)}: 目标口径 '{absent[0]}' 必须恰好出现一次（附件的合计行）；没有它就无法核对附件",
+            en=f"{display(totals_path)}: target set '{absent[0]}' must appear exactly once (the annex's "
+            "合计 row); without it the annex cannot be checked",
         )
     for _, t in totals.iterrows():
         for col in ("total_slots", "inclusive_slots"):
             got = int(sums.at[t.target_set, col])
             if got != int(t[col]):
+                printed = int(t[col])
                 raise DataError(
-                    f"{where}: column '{col}' for '{t.target_set}' adds up to {got}, but the "
-                    f"annex prints 合计 {int(t[col])} ({display(totals_path)}); "
-                    "a row was mistyped — compare with the plan's annex"
+                    f"{where}: '{t.target_set}' 的列 '{col}' 合计为 {got}，但附件印出的合计是 {printed}"
+                    f"（{display(totals_path)}）；有一行输错了，请与工作方案附件逐行核对",
+                    en=f"{where}: column '{col}' for '{t.target_set}' adds up to {got}, but the "
+                    f"annex prints 合计 {printed} ({display(totals_path)}); "
+                    "a row was mistyped — compare with the plan's annex",
                 )
     return df.sort_values(
         ["target_set", "seq"],
@@ -252,40 +279,54 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
         blank = df.index[df[f"{f}_source"] == ""]
         if len(blank):
             raise DataError(
-                f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
-                "needs its source (document, publisher, year) or the word 'assumption'"
+                f"{where}: 第 {blank[0] + 2} 行，列 '{f}_source' 是空的；每个数字都要写来源"
+                "（文件、发布单位、年份），或写 'assumption'（假设）",
+                en=f"{where}: row {blank[0] + 2}, column '{f}_source' is blank; every figure "
+                "needs its source (document, publisher, year) or the word 'assumption'",
             )
     if df.town_id.duplicated().any():
+        twice = df.town_id[df.town_id.duplicated()].iloc[0]
         raise DataError(
-            f"{where}: unit id '{df.town_id[df.town_id.duplicated()].iloc[0]}' appears twice; keep one row per unit"
+            f"{where}: 属地代码 '{twice}' 出现了两次；每个属地只保留一行",
+            en=f"{where}: unit id '{twice}' appears twice; keep one row per unit",
         )
     annex = targets.drop_duplicates("town_id").set_index("town_id")
     for i, row in df.iterrows():
         if row.town_id not in annex.index:
             raise DataError(
-                f"{where}: row {i + 2}: unit id '{row.town_id}' is not in the annex"
-                f"{did_you_mean(row.town_id, annex.index)}"
+                f"{where}: 第 {i + 2} 行：属地代码 '{row.town_id}' 不在附件中"
+                f"{did_you_mean(row.town_id, annex.index)}；属地以 data/targets.csv 为准",
+                en=f"{where}: row {i + 2}: unit id '{row.town_id}' is not in the annex"
+                f"{did_you_mean(row.town_id, annex.index, en=True)}",
             )
-        if row.town != annex.at[row.town_id, "town"]:
+        name, kind = annex.at[row.town_id, "town"], annex.at[row.town_id, "kind"]
+        if row.town != name:
             raise DataError(
-                f"{where}: row {i + 2}: unit '{row.town_id}' is named '{row.town}' but the annex "
-                f"calls it '{annex.at[row.town_id, 'town']}'; use the annex's name"
+                f"{where}: 第 {i + 2} 行：属地 '{row.town_id}' 名为 '{row.town}'，附件中叫 '{name}'；请用附件的名称",
+                en=f"{where}: row {i + 2}: unit '{row.town_id}' is named '{row.town}' but the annex "
+                f"calls it '{name}'; use the annex's name",
             )
-        if row.kind != annex.at[row.town_id, "kind"]:
+        if row.kind != kind:
             raise DataError(
-                f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
-                f"the annex's '{annex.at[row.town_id, 'kind']}'; use the annex's kind"
+                f"{where}: 第 {i + 2} 行：属地 '{row.town_id}' 的 kind '{row.kind}' 与附件的 '{kind}' 不同；"
+                "请用附件的类型",
+                en=f"{where}: row {i + 2}: unit '{row.town_id}' kind '{row.kind}' differs from "
+                f"the annex's '{kind}'; use the annex's kind",
             )
     absent = sorted(set(annex.index) - set(df.town_id))
     if absent:
-        raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
+        raise DataError(
+            f"{where}: 缺少属地：{', '.join(absent)}；附件的每个属地都要有一行",
+            en=f"{where}: units missing: {', '.join(absent)}; add one row per annex unit",
+        )
     bad = df[df[STOCK_INCLUSIVE] > df[STOCK_TOTAL]]
     if not bad.empty:
         b = bad.iloc[0]
+        pair = f"{STOCK_INCLUSIVE} {b[STOCK_INCLUSIVE]} > {STOCK_TOTAL} {b[STOCK_TOTAL]}"
         raise DataError(
-            f"{where}: row {bad.index[0] + 2} ({b.town}): {STOCK_INCLUSIVE} "
-            f"{b[STOCK_INCLUSIVE]} > {STOCK_TOTAL} {b[STOCK_TOTAL]}; "
-            "the inclusive slots are part of the total — check the two columns"
+            f"{where}: 第 {bad.index[0] + 2} 行（{b.town}）：{pair}；普惠托位是托位总数的一部分，请核对这两列",
+            en=f"{where}: row {bad.index[0] + 2} ({b.town}): {pair}; "
+            "the inclusive slots are part of the total — check the two columns",
         )
     order = annex["seq"].to_dict()
     return df.set_index("town_id").loc[sorted(df.town_id, key=order.get)]
@@ -370,20 +411,24 @@ def target_set_for_year(params: Mapping, year: int) -> str:
     years = _annex_years()
     first, last = min(years.values()), max(years.values())
     target_set, basis = _target_rule(params, year, years)
+    due, due_en = "、".join(map(str, sorted(set(years.values())))), " and ".join(map(str, sorted(set(years.values()))))
     if basis == "before_plan":
         raise ScenarioError(
-            f"no annex target for {year}: the annex sets targets for the ends of "
-            f"{' and '.join(map(str, sorted(set(years.values()))))}; start the years at {first} or later"
+            f"附件没有 {year} 年的目标：附件只规定了 {due} 年底的目标；请让年份从 {first} 年或以后开始",
+            en=f"no annex target for {year}: the annex sets targets for the ends of {due_en}; "
+            f"start the years at {first} or later",
         )
     if not target_set and year <= last:
         raise ScenarioError(
-            f"no annex target for {year}: the annex sets targets for the ends of "
-            f"{' and '.join(map(str, sorted(set(years.values()))))} (its 'year' column)"
+            f"附件没有 {year} 年的目标：附件只规定了 {due} 年底的目标（见其 'year' 列）",
+            en=f"no annex target for {year}: the annex sets targets for the ends of {due_en} (its 'year' column)",
         )
     if not target_set:
         raise ScenarioError(
-            f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
-            f"{last}; use --set target_after_plan=hold_2025 or end the years in {last}"
+            f"{year} 年没有目标：'target_after_plan' 为 'none'，而附件到 {last} 年为止；"
+            f"请用 --set target_after_plan=hold_2025，或让年份在 {last} 年结束",
+            en=f"no target for {year}: 'target_after_plan' is 'none' and the annex ends in "
+            f"{last}; use --set target_after_plan=hold_2025 or end the years in {last}",
         )
     return target_set
 
@@ -423,66 +468,4 @@ def starting_stock(towns: pd.DataFrame) -> pd.DataFrame:
         index=towns.index,
     )
     out.attrs["year"] = STOCK_YEAR
-    return out
-
-
-TILES_FILE = "towns_tiles.csv"
-BOUNDARIES_FILE = "units.geojson"
-MAX_GEOJSON_BYTES = 20 << 20  # a district's unit boundaries are a few MB at most
-
-
-def load_unit_tiles(path: Path | None = None, units: list[str] | None = None) -> pd.DataFrame:
-    """Load the schematic tile positions of the units (``data/towns_tiles.csv``: ``col``, ``row``, north up).
-
-    Positions are approximate relative places for the report's tile map, not boundaries.
-
-    Raises
-    ------
-    DataError
-        A unit of ``units`` (default: those of ``towns.csv``) has no tile, or two units share one.
-
-    """
-    path = path or data_dir() / TILES_FILE
-    tiles = read_csv_strict(path, ["town_id", "town", "col", "row"], ["col", "row"]).set_index("town_id")
-    units = units if units is not None else list(load_towns().index)
-    missing = [u for u in units if u not in tiles.index]
-    if missing:
-        raise DataError(f"{display(path)}: 属地 '{missing[0]}' 没有示意位置；请为它加一行（town_id,town,col,row）")
-    dup = tiles.duplicated(["col", "row"])
-    if dup.any():
-        raise DataError(f"{display(path)}: 属地 '{tiles.index[dup][0]}' 与另一属地位置相同（col, row）；请给它一个空位")
-    return tiles.loc[units]
-
-
-def load_unit_boundaries(path: Path | None = None) -> dict[str, list[list[tuple[float, float]]]] | None:
-    """Load unit boundaries from ``data/units.geojson`` when the user supplied it; ``None`` when absent.
-
-    Returns ``{town_id: [ring, …]}``, each ring a list of (lon, lat) points (outer rings of
-    Polygon and MultiPolygon features whose properties hold ``town_id``).
-
-    Raises
-    ------
-    DataError
-        The file is not GeoJSON or a feature lacks ``town_id``.
-
-    """
-    import json  # the standard library's; only the map reads GeoJSON
-
-    path = path or data_dir() / BOUNDARIES_FILE
-    if not path.is_file():
-        return None
-    try:
-        doc = json.loads(read_bounded(path, MAX_GEOJSON_BYTES, "20 MiB").decode("utf-8-sig"))
-        out: dict[str, list[list[tuple[float, float]]]] = {}
-        for k, feature in enumerate(doc["features"], start=1):
-            unit = (feature.get("properties") or {}).get("town_id")
-            if not unit:
-                raise DataError(f"{display(path)}: 第{k}个要素缺少属性 town_id；请填写 towns.csv 中的属地代码")
-            geom = feature["geometry"]
-            polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
-            out.setdefault(str(unit), []).extend([[(float(x), float(y)) for x, y, *_ in p[0]] for p in polygons])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataError(
-            f"{display(path)}: 不是有效的 GeoJSON 属地边界文件（{exc}）；请另存为 GeoJSON 或移走该文件"
-        ) from None
     return out

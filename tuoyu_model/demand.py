@@ -133,10 +133,16 @@ def edz_note_zh(params: Mapping, targets: pd.DataFrame) -> str:
 def _year_range(params: Mapping, name: str) -> list[int]:
     span = params[name]
     if not isinstance(span, Mapping) or "first" not in span or "last" not in span:
-        raise ScenarioError(f"'{name}' must be a mapping {{first: YEAR, last: YEAR}}, got {span!r}")
+        raise ScenarioError(
+            f"'{name}' 应为首末年份 {{first: 年份, last: 年份}}，收到 {span!r}",
+            en=f"'{name}' must be a mapping {{first: YEAR, last: YEAR}}, got {span!r}",
+        )
     first, last = int(span["first"]), int(span["last"])
     if last < first:
-        raise ScenarioError(f"'{name}': last year {last} is before first year {first}; swap them")
+        raise ScenarioError(
+            f"'{name}'：末年 {last} 早于首年 {first}；请交换两者",
+            en=f"'{name}': last year {last} is before first year {first}; swap them",
+        )
     return list(range(first, last + 1))
 
 
@@ -204,7 +210,10 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
     take_up = params["take_up_rate"]
     missing = [b for b in AGE_BANDS if b not in take_up]
     if missing:
-        raise ScenarioError(f"'take_up_rate' lacks {', '.join(missing)}; give a share for each age band")
+        raise ScenarioError(
+            f"'take_up_rate' 缺少 {', '.join(missing)}；请为每个年龄段给出比例",
+            en=f"'take_up_rate' lacks {', '.join(missing)}; give a share for each age band",
+        )
     enrol = float(params["enrolment_rate"])
     bench = float(params["slots_per_1000_benchmark"])
     tol = float(params["demand_flag_tolerance"])
@@ -222,7 +231,10 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
             target_set, basis = target_for_year(params, year)
             if target_set:
                 if (town_id, target_set) not in wide.index:
-                    raise DataError(f"data/targets.csv: no '{target_set}' row for unit '{town_id}'")
+                    raise DataError(
+                        f"data/targets.csv: 属地 '{town_id}' 没有 '{target_set}' 的行；请补上这一行",
+                        en=f"data/targets.csv: no '{target_set}' row for unit '{town_id}'",
+                    )
                 total = float(wide.at[(town_id, target_set), "total_slots"])
                 inclusive = float(wide.at[(town_id, target_set), "inclusive_slots"])
             else:

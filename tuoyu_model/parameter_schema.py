@@ -45,17 +45,24 @@ def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def _percent_hint(value: object) -> str:
+def _percent_hint(value: object, en: bool = False) -> str:
     """Return the user's own percentage as the decimal a share needs ('25%' → 0.25), or ''.
 
     Examples
     --------
-    >>> _percent_hint("25%"), _percent_hint("x")
-    (' — write a share as a decimal: 0.25 for 25%', '')
+    >>> _percent_hint("25%"), _percent_hint("25%", en=True), _percent_hint("x")
+    ('——比例请写成小数：25% 写 0.25', ' — write a share as a decimal: 0.25 for 25%', '')
 
     """
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*", value) if isinstance(value, str) else None
-    return f" — write a share as a decimal: {float(m.group(1)) / 100:g} for {m.group(1)}%" if m else ""
+    if not m:
+        return ""
+    share = f"{float(m.group(1)) / 100:g}"
+    return (
+        f" — write a share as a decimal: {share} for {m.group(1)}%"
+        if en
+        else f"——比例请写成小数：{m.group(1)}% 写 {share}"
+    )
 
 
 def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None:
@@ -64,27 +71,38 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
     if v is None:
         if entry.get("nullable"):
             return
-        raise DataError(f"{where}: '{at}' is empty; give a value")
+        raise DataError(f"{where}: '{at}' 是空的；请填一个值", en=f"{where}: '{at}' is empty; give a value")
     if kind == "bool":
         if not isinstance(v, bool):
-            raise DataError(f"{where}: '{at}' = {v!r} must be true or false")
+            raise DataError(
+                f"{where}: '{at}' = {v!r} 应为 true 或 false", en=f"{where}: '{at}' = {v!r} must be true or false"
+            )
         return
     if kind == "text":
         if not isinstance(v, str):
-            raise DataError(f"{where}: '{at}' = {v!r} must be text")
+            raise DataError(f"{where}: '{at}' = {v!r} 应为文字", en=f"{where}: '{at}' = {v!r} must be text")
         if "choices" in entry and v not in entry["choices"]:
+            choices = ", ".join(map(str, entry["choices"]))
             raise DataError(
-                f"{where}: '{at}' = '{v}' is not allowed{did_you_mean(v, entry['choices'])}; "
-                f"expected one of {', '.join(map(str, entry['choices']))}"
+                f"{where}: '{at}' = '{v}' 不是可选值{did_you_mean(v, entry['choices'])}；应为 {choices} 之一",
+                en=f"{where}: '{at}' = '{v}' is not allowed{did_you_mean(v, entry['choices'], en=True)}; "
+                f"expected one of {choices}",
             )
         return
     if isinstance(v, bool) or not isinstance(v, int | float):
-        hint = _percent_hint(v)
-        raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}{hint}")
+        unit = entry.get("unit", "")
+        raise DataError(
+            f"{where}: '{at}' = {v!r} 不是数字；应填{'整数' if kind == 'integer' else '数字'}"
+            f"（单位：{unit}）{_percent_hint(v)}",
+            en=f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {unit}{_percent_hint(v, en=True)}",
+        )
     if isinstance(v, float) and not math.isfinite(v):
-        raise DataError(f"{where}: '{at}' = {v} 不是有限的数（not a finite number）；请填写一个具体数值")
+        raise DataError(
+            f"{where}: '{at}' = {v} 不是有限的数；请填写一个具体数值",
+            en=f"{where}: '{at}' = {v} is not a finite number; give a value",
+        )
     if kind == "integer" and v != int(v):
-        raise DataError(f"{where}: '{at}' = {v} must be a whole number")
+        raise DataError(f"{where}: '{at}' = {v} 应为整数", en=f"{where}: '{at}' = {v} must be a whole number")
     lo, hi = entry.get("min"), entry.get("max")
     if lo is not None and v < lo or hi is not None and v > hi:
         rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}]"
@@ -92,7 +110,9 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
         reason = f"；上限依据：{entry['max_reason']}" if above and "max_reason" in entry else ""
         raise DataError(
             f"{where}: '{at}' = {v} 超出取值范围 {rng}（{entry.get('unit', '')}）；"
-            f"请检查数值和单位（比例写 0.2，不写 20）{reason}"
+            f"请检查数值和单位（比例写 0.2，不写 20）{reason}",
+            en=f"{where}: '{at}' = {v} is outside {rng} ({entry.get('unit', '')}); "
+            "check the value and its unit (a share is 0.2, not 20)",
         )
 
 
@@ -107,9 +127,11 @@ def check_value(where: str, name: str, value: Any, entry: Mapping) -> None:
     if entry.get("index") == "year" and isinstance(value, Mapping):
         for key in value:
             if not _is_year(key):
+                lo, hi = YEAR_RANGE
                 raise DataError(
-                    f"{where}: '{name}' is given by year, but has the key '{key}'; "
-                    f"use years such as 2024 (between {YEAR_RANGE[0]} and {YEAR_RANGE[1]})"
+                    f"{where}: '{name}' 按年份给值，却有键 '{key}'；请用 2024 这样的年份（{lo} 至 {hi} 之间）",
+                    en=f"{where}: '{name}' is given by year, but has the key '{key}'; "
+                    f"use years such as 2024 (between {lo} and {hi})",
                 )
     for key, leaf in _leaves(value):
         _check_leaf(where, name, key, leaf, entry)
@@ -137,22 +159,42 @@ def _check_metadata(where: str, name: str, entry: Mapping) -> None:
     """Check the types of the metadata fields, so a bad bound fails here, not in a comparison."""
     for key in ("description", "unit", "source"):
         if not isinstance(entry[key], str):
-            raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be text")
+            raise DataError(
+                f"{where}: '{name}.{key}' = {entry[key]!r} 应为文字",
+                en=f"{where}: '{name}.{key}' = {entry[key]!r} must be text",
+            )
     if not _is_year(entry["year"]):
-        raise DataError(f"{where}: '{name}.year' = {entry['year']!r} must be the year of the source, e.g. 2024")
+        raise DataError(
+            f"{where}: '{name}.year' = {entry['year']!r} 应为来源的年份，如 2024",
+            en=f"{where}: '{name}.year' = {entry['year']!r} must be the year of the source, e.g. 2024",
+        )
     for key in ("min", "max"):
         if key in entry and not _is_number(entry[key]):
-            raise DataError(f"{where}: '{name}.{key}' = {entry[key]!r} must be a number (a bound on the value)")
+            raise DataError(
+                f"{where}: '{name}.{key}' = {entry[key]!r} 应为数字（取值的界限）",
+                en=f"{where}: '{name}.{key}' = {entry[key]!r} must be a number (a bound on the value)",
+            )
     if "min" in entry and "max" in entry and entry["min"] > entry["max"]:
-        raise DataError(f"{where}: '{name}' has min {entry['min']} > max {entry['max']}; swap them")
+        raise DataError(
+            f"{where}: '{name}' 的 min {entry['min']} 大于 max {entry['max']}；请交换两者",
+            en=f"{where}: '{name}' has min {entry['min']} > max {entry['max']}; swap them",
+        )
     if "choices" in entry and (
         not isinstance(entry["choices"], list) or not all(isinstance(c, str) for c in entry["choices"])
     ):
-        raise DataError(f"{where}: '{name}.choices' must be a list of texts, e.g. [gap, flat]")
+        raise DataError(
+            f"{where}: '{name}.choices' 应为文字的列表，如 [gap, flat]",
+            en=f"{where}: '{name}.choices' must be a list of texts, e.g. [gap, flat]",
+        )
     if "index" in entry and not isinstance(entry["index"], str):
-        raise DataError(f"{where}: '{name}.index' = {entry['index']!r} must be a word such as year or channel")
+        raise DataError(
+            f"{where}: '{name}.index' = {entry['index']!r} 应为一个词，如 year 或 channel",
+            en=f"{where}: '{name}.index' = {entry['index']!r} must be a word such as year or channel",
+        )
     if "nullable" in entry and not isinstance(entry["nullable"], bool):
-        raise DataError(f"{where}: '{name}.nullable' must be true or false")
+        raise DataError(
+            f"{where}: '{name}.nullable' 应为 true 或 false", en=f"{where}: '{name}.nullable' must be true or false"
+        )
     if entry.get("type", "number") in ("number", "integer"):
         # Every number is bounded: a typing error (extra zeros, a wrong unit, 1e308) stops here,
         # and every product the model forms from bounded inputs stays finite.
@@ -169,19 +211,30 @@ def _check_metadata(where: str, name: str, entry: Mapping) -> None:
 
 def _check_entry(where: str, name: str, entry: Any) -> None:
     if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
-        raise DataError(f"{where}: parameter name '{name}' must be lower_case_with_underscores")
+        raise DataError(
+            f"{where}: 参数名 '{name}' 应为小写字母加下划线（lower_case_with_underscores）",
+            en=f"{where}: parameter name '{name}' must be lower_case_with_underscores",
+        )
+    needs = ", ".join(ENTRY_REQUIRED)
     if not isinstance(entry, Mapping):
-        raise DataError(f"{where}: '{name}' must be a mapping with {', '.join(ENTRY_REQUIRED)}")
+        raise DataError(
+            f"{where}: '{name}' 应为映射（每行一个“键: 值”），含 {needs}",
+            en=f"{where}: '{name}' must be a mapping with {needs}",
+        )
+    allowed = ENTRY_REQUIRED + ENTRY_OPTIONAL
     for key in entry:
-        if key not in ENTRY_REQUIRED and key not in ENTRY_OPTIONAL and key != "nullable":
+        if key not in allowed and key != "nullable":
             raise DataError(
-                f"{where}: '{name}' has unknown key '{key}'"
-                f"{did_you_mean(key, ENTRY_REQUIRED + ENTRY_OPTIONAL)}; allowed: "
-                f"{', '.join(ENTRY_REQUIRED + ENTRY_OPTIONAL)}"
+                f"{where}: '{name}' 有未知的键 '{key}'{did_you_mean(key, allowed)}；可用的键：{', '.join(allowed)}",
+                en=f"{where}: '{name}' has unknown key '{key}'{did_you_mean(key, allowed, en=True)}; "
+                f"allowed: {', '.join(allowed)}",
             )
     for key in ENTRY_REQUIRED:
         if key not in entry or entry[key] in (None, "") and key != "value":
-            raise DataError(f"{where}: '{name}' lacks '{key}'; every parameter needs {', '.join(ENTRY_REQUIRED)}")
+            raise DataError(
+                f"{where}: '{name}' 缺少 '{key}'；每个参数都要有 {needs}",
+                en=f"{where}: '{name}' lacks '{key}'; every parameter needs {needs}",
+            )
     label = entry["label"]
     if (
         not isinstance(label, Mapping)
@@ -189,20 +242,27 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
         or not all(isinstance(t, str) and t.strip() for t in label.values())
     ):
         raise DataError(
-            f"{where}: '{name}.label' must have exactly a 'zh' and an 'en' text, "
-            "e.g. {zh: 户均人口, en: Household size}"
+            f"{where}: '{name}.label' 应恰好有 'zh' 和 'en' 两段文字，如 {{zh: 户均人口, en: Household size}}",
+            en=f"{where}: '{name}.label' must have exactly a 'zh' and an 'en' text, "
+            "e.g. {zh: 户均人口, en: Household size}",
         )
     if entry["confidence"] not in CONFIDENCE:
+        got = f"'{name}.confidence' = '{entry['confidence']}'"
         raise DataError(
-            f"{where}: '{name}.confidence' = '{entry['confidence']}' must be one of {', '.join(CONFIDENCE)}"
+            f"{where}: {got} 应为 {', '.join(CONFIDENCE)} 之一",
+            en=f"{where}: {got} must be one of {', '.join(CONFIDENCE)}",
         )
     if entry["status"] not in STATUS:
+        got = f"'{name}.status' = '{entry['status']}'"
         raise DataError(
-            f"{where}: '{name}.status' = '{entry['status']}' must be one of {', '.join(STATUS)}"
-            f"{did_you_mean(entry['status'], STATUS)}"
+            f"{where}: {got} 应为 {', '.join(STATUS)} 之一{did_you_mean(entry['status'], STATUS)}",
+            en=f"{where}: {got} must be one of {', '.join(STATUS)}{did_you_mean(entry['status'], STATUS, en=True)}",
         )
     if entry.get("type", "number") not in TYPES:
-        raise DataError(f"{where}: '{name}.type' = '{entry['type']}' must be one of {', '.join(TYPES)}")
+        got = f"'{name}.type' = '{entry['type']}'"
+        raise DataError(
+            f"{where}: {got} 应为 {', '.join(TYPES)} 之一", en=f"{where}: {got} must be one of {', '.join(TYPES)}"
+        )
     _check_metadata(where, name, entry)
     check_value(where, name, entry["value"], entry)
     if "uncertainty" in entry:
@@ -363,21 +423,30 @@ def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
     if ignored:
         # Only *.yaml is read; a .yml file would be silently left out of the model.
         raise DataError(
-            f"{display(ignored[0])}: parameter files must end in .yaml; rename it to {ignored[0].stem}.yaml"
+            f"{display(ignored[0])}: 参数文件的扩展名必须是 .yaml（.yml 不会被读取）；请改名为 {ignored[0].stem}.yaml",
+            en=f"{display(ignored[0])}: parameter files must end in .yaml; rename it to {ignored[0].stem}.yaml",
         )
     if not files:
-        raise DataError(f"{display(folder)}: no parameter files (*.yaml) found")
+        raise DataError(
+            f"{display(folder)}: 没有参数文件（*.yaml）；请从代码仓库恢复 data/parameters/",
+            en=f"{display(folder)}: no parameter files (*.yaml) found",
+        )
     out: dict[str, dict] = {}
     for path in files:
         where = display(path)
         content = read_yaml(path)
         if not isinstance(content, Mapping):
-            raise DataError(f"{where}: expected a mapping of parameter names to entries")
+            raise DataError(
+                f"{where}: 应为“参数名: 参数条目”的映射",
+                en=f"{where}: expected a mapping of parameter names to entries",
+            )
         for name, entry in content.items():
             _check_entry(where, name, entry)
             if name in out:
+                first = out[name]["file"]
                 raise DataError(
-                    f"{where}: parameter '{name}' is already defined in {out[name]['file']}; keep one definition"
+                    f"{where}: 参数 '{name}' 已在 {first} 中定义；只保留一处定义",
+                    en=f"{where}: parameter '{name}' is already defined in {first}; keep one definition",
                 )
             out[name] = {**entry, "file": where}
     return out

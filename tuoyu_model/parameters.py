@@ -74,15 +74,24 @@ def _merge(where: str, name: str, default: Any, override: Any, entry: Mapping) -
         for k, v in override.items():
             k2 = coerce_key(k, default)
             if k2 not in default and entry.get("index") != "year":
+                keys = ", ".join(map(str, default))
                 raise ScenarioError(
-                    f"{where}: '{name}' has no key '{k}'{did_you_mean(k, default)}; "
-                    f"keys: {', '.join(map(str, default))}"
+                    f"{where}: '{name}' 没有键 '{k}'{did_you_mean(k, default)}；可用的键：{keys}",
+                    en=f"{where}: '{name}' has no key '{k}'{did_you_mean(k, default, en=True)}; keys: {keys}",
                 )
             merged[k2] = _merge(where, f"{name}.{k}", default.get(k2), v, entry) if k2 in default else v
         return merged
     if isinstance(default, Mapping) != isinstance(override, Mapping) and default is not None:
-        shape = f"a mapping (by {entry.get('index', 'key')})" if isinstance(default, Mapping) else "a single value"
-        raise ScenarioError(f"{where}: '{name}' = {override!r} has the wrong shape; expected {shape}")
+        by = entry.get("index", "key")
+        shape, shape_en = (
+            (f"按 {by} 分项的映射（如 {{2024: …, 2025: …}}）", f"a mapping (by {by})")
+            if isinstance(default, Mapping)
+            else ("单个值", "a single value")
+        )
+        raise ScenarioError(
+            f"{where}: '{name}' = {override!r} 的形式不对；应为{shape}",
+            en=f"{where}: '{name}' = {override!r} has the wrong shape; expected {shape_en}",
+        )
     return override
 
 
@@ -102,7 +111,10 @@ class Parameters(Mapping):
         try:
             return self.data[name]
         except KeyError:
-            raise ScenarioError(f"unknown parameter '{name}'{did_you_mean(name, self.data)}") from None
+            raise ScenarioError(
+                f"未知参数 '{name}'{did_you_mean(name, self.data)}",
+                en=f"unknown parameter '{name}'{did_you_mean(name, self.data, en=True)}",
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.data)
@@ -125,9 +137,12 @@ class Parameters(Mapping):
             return value
         key = coerce_key(year, value)
         if key not in value:
+            has = ", ".join(map(str, value))
             raise DataError(
-                f"{self.meta[name]['file']}: '{name}' has no value for {year} "
-                f"(has {', '.join(map(str, value))}); add '{year}: …' or override it in the scenario"
+                f"{self.meta[name]['file']}: '{name}' 没有 {year} 年的值（现有 {has}）；"
+                f"请加上 '{year}: …'，或在情景文件中给出",
+                en=f"{self.meta[name]['file']}: '{name}' has no value for {year} "
+                f"(has {has}); add '{year}: …' or override it in the scenario",
             )
         return value[key]
 
@@ -189,14 +204,16 @@ def apply_overrides(params: Parameters, overrides: Mapping[str, Any], where: str
     for name, new in overrides.items():
         if name not in params.meta:
             raise ScenarioError(
-                f"{where}: unknown parameter '{name}'{did_you_mean(name, params.meta)}; run 'tuoyu params' for the list"
+                f"{where}: 未知参数 '{name}'{did_you_mean(name, params.meta)}；运行 'tuoyu params' 查看参数列表",
+                en=f"{where}: unknown parameter '{name}'{did_you_mean(name, params.meta, en=True)}; "
+                "run 'tuoyu params' for the list",
             )
         entry = params.meta[name]
         merged = _merge(where, name, values[name], new, entry)
         try:
             check_value(where, name, merged, entry)
         except DataError as exc:
-            raise ScenarioError(str(exc)) from None
+            raise ScenarioError(exc.zh, en=exc.en) from None
         values[name] = merged
         overridden[name] = where
     return Parameters(values, params.meta, overridden)
@@ -244,13 +261,15 @@ def check_scenario_name(name: str, where: str) -> None:
     >>> check_scenario_name(".evil", "data/scenarios/.evil.yaml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tuoyu_model.errors.ScenarioError: data/scenarios/.evil.yaml: the scenario name '.evil' cannot be used as ...
+    tuoyu_model.errors.ScenarioError: data/scenarios/.evil.yaml: 情景名 '.evil' 不能用作输出文件夹名...
 
     """
     if not name or name.startswith(".") or any(c in name for c in '/\\:*?"<>|') or name != name.strip():
         raise ScenarioError(
-            f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
-            "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)"
+            f"{where}: 情景名 '{name}' 不能用作输出文件夹名；请把文件改名，只用字母、数字、'_' 和 '-'"
+            "（如 budget_cut_20.yaml）",
+            en=f"{where}: the scenario name '{name}' cannot be used as an output folder; rename "
+            "the file with letters, digits, '_' and '-' (e.g. budget_cut_20.yaml)",
         )
     check_name_length(name, where, MAX_SCENARIO_NAME_BYTES, "请把情景文件改为更短的名字")
 
@@ -269,16 +288,20 @@ def scenario_path(name_or_path: str) -> Path:
         return p.resolve()
     if p.suffix in (".yaml", ".yml") and (len(p.parts) > 1 or p.exists()):
         raise ScenarioError(
-            f"scenario file '{name_or_path}' not found (looked in {p.resolve().parent}); "
-            "check the path, or give the name of a file in data/scenarios/ without .yaml"
+            f"找不到情景文件 '{name_or_path}'（在 {p.resolve().parent} 中查找）；"
+            "请检查路径，或写 data/scenarios/ 中情景的名字（不带 .yaml）",
+            en=f"scenario file '{name_or_path}' not found (looked in {p.resolve().parent}); "
+            "check the path, or give the name of a file in data/scenarios/ without .yaml",
         )
     folder = data_dir() / "scenarios"
     known = sorted(f.stem for f in folder.glob("*.yaml"))
     if p.suffix not in (".yaml", ".yml") and name_or_path in known:
         return folder / f"{name_or_path}.yaml"
     raise ScenarioError(
-        f"scenario '{name_or_path}' not found{did_you_mean(name_or_path, known)}; "
-        f"known scenarios: {', '.join(known)} (or give a path to a .yaml file)"
+        f"找不到情景 '{name_or_path}'{did_you_mean(name_or_path, known)}；已有的情景：{', '.join(known)}"
+        "（也可以写一个 .yaml 文件的路径）",
+        en=f"scenario '{name_or_path}' not found{did_you_mean(name_or_path, known, en=True)}; "
+        f"known scenarios: {', '.join(known)} (or give a path to a .yaml file)",
     )
 
 
@@ -300,25 +323,32 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items or []:
         if "=" not in item:
-            raise ScenarioError(f"--set '{item}': expected NAME=VALUE, e.g. --set household_size=3")
+            raise ScenarioError(
+                f"--set '{item}'：应写成 NAME=VALUE，如 --set household_size=3",
+                en=f"--set '{item}': expected NAME=VALUE, e.g. --set household_size=3",
+            )
         key, text = item.split("=", 1)
         parts = [p.strip() for p in key.split(".")]
         if not all(parts):
             raise ScenarioError(
-                f"--set '{item}': the name before '=' is empty or has an empty part; "
-                "e.g. --set household_size=3 or --set budget.2025=5e7"
+                f"--set '{item}'：'=' 前的参数名为空，或有空的部分；如 --set household_size=3 或 --set budget.2025=5e7",
+                en=f"--set '{item}': the name before '=' is empty or has an empty part; "
+                "e.g. --set household_size=3 or --set budget.2025=5e7",
             )
         target = out
         for depth, part in enumerate(parts[:-1]):
             target = target.setdefault(part, {})
             if not isinstance(target, dict):
+                done = ".".join(parts[: depth + 1])
                 raise ScenarioError(
-                    f"--set '{item}': '{'.'.join(parts[: depth + 1])}' was already set to a "
-                    "single value by an earlier --set; give one or the other"
+                    f"--set '{item}'：'{done}' 已被前面的 --set 设为单个值；两者只能给一个",
+                    en=f"--set '{item}': '{done}' was already set to a "
+                    "single value by an earlier --set; give one or the other",
                 )
         if isinstance(target.get(parts[-1]), dict):
             raise ScenarioError(
-                f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; give one or the other"
+                f"--set '{item}'：'{key.strip()}' 已被前面的 --set 按键分项设置；两者只能给一个",
+                en=f"--set '{item}': '{key.strip()}' was already set by key by an earlier --set; give one or the other",
             )
         target[parts[-1]] = parse_cli_value(text, f"--set {key.strip()}")
     return out
@@ -357,28 +387,44 @@ def load_scenario(
     where = display(path)
     check_scenario_name(path.stem, where)
     content = read_yaml(path, ScenarioError)
+    needs = ", ".join(SCENARIO_REQUIRED)
     if not isinstance(content, Mapping):
-        raise ScenarioError(f"{where}: expected a mapping with {', '.join(SCENARIO_REQUIRED)}")
+        raise ScenarioError(
+            f"{where}: 应为映射，含 {needs}", en=f"{where}: expected a mapping with {', '.join(SCENARIO_REQUIRED)}"
+        )
+    keys = SCENARIO_REQUIRED + SCENARIO_OPTIONAL
     for key in content:
-        if key not in SCENARIO_REQUIRED + SCENARIO_OPTIONAL:
-            hint = did_you_mean(key, SCENARIO_REQUIRED + SCENARIO_OPTIONAL)
+        if key not in keys:
             raise ScenarioError(
-                f"{where}: unknown key '{key}'{hint}; a scenario has {', '.join(SCENARIO_REQUIRED + SCENARIO_OPTIONAL)}"
+                f"{where}: 未知的键 '{key}'{did_you_mean(key, keys)}；情景文件的键为 {', '.join(keys)}",
+                en=f"{where}: unknown key '{key}'{did_you_mean(key, keys, en=True)}; a scenario has {', '.join(keys)}",
             )
     for key in SCENARIO_REQUIRED:
         if key not in content:
-            raise ScenarioError(f"{where}: missing '{key}'; a scenario needs {', '.join(SCENARIO_REQUIRED)}")
+            raise ScenarioError(
+                f"{where}: 缺少 '{key}'；情景文件必须有 {needs}",
+                en=f"{where}: missing '{key}'; a scenario needs {needs}",
+            )
     overrides = content["overrides"] or {}
     if not isinstance(overrides, Mapping):
-        raise ScenarioError(f"{where}: 'overrides' must be a mapping of parameter names to values")
+        raise ScenarioError(
+            f"{where}: 'overrides' 应为“参数名: 值”的映射",
+            en=f"{where}: 'overrides' must be a mapping of parameter names to values",
+        )
     for key in ("title", "description"):
         if not isinstance(content[key], str) or not content[key].strip():
-            raise ScenarioError(f"{where}: '{key}' must be a non-empty text (Chinese, for the report)")
+            raise ScenarioError(
+                f"{where}: '{key}' 应为非空的文字（中文，写进报告）",
+                en=f"{where}: '{key}' must be a non-empty text (Chinese, for the report)",
+            )
     not_modelled = content["not_modelled"]
     if isinstance(not_modelled, str):
         not_modelled = [not_modelled]
     if not isinstance(not_modelled, list) or not all(isinstance(x, str) for x in not_modelled):
-        raise ScenarioError(f"{where}: 'not_modelled' must be a list of sentences, e.g. [家庭对价格的需求弹性。]")
+        raise ScenarioError(
+            f"{where}: 'not_modelled' 应为句子的列表，如 [家庭对价格的需求弹性。]",
+            en=f"{where}: 'not_modelled' must be a list of sentences, e.g. [家庭对价格的需求弹性。]",
+        )
     params = defaults if defaults is not None else default_parameters()
     params = apply_overrides(params, overrides, where)
     if cli_overrides:

@@ -82,13 +82,17 @@ def read_bounded(path: Path, max_bytes: int, why: str) -> bytes:
     path = Path(path)
     where = display(path)
     if not path.is_file():
-        raise DataError(f"{where}: file not found; restore it from the repository or set TUOYU_DATA_DIR")
+        raise DataError(
+            f"{where}: 找不到文件；请从代码仓库恢复它，或用 TUOYU_DATA_DIR 指向数据文件夹",
+            en=f"{where}: file not found; restore it from the repository or set TUOYU_DATA_DIR",
+        )
     try:
         with open(path, "rb") as f:
             raw = f.read(max_bytes + 1)
     except OSError as exc:
         raise DataError(
-            f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check the permissions"
+            f"{where}: 无法读取（{exc.strerror}）；请在 Excel/WPS 中关闭它，或检查文件权限",
+            en=f"{where}: cannot be read ({exc.strerror}); close it in Excel/WPS or check the permissions",
         ) from None
     if len(raw) > max_bytes:
         size = max(path.stat().st_size, len(raw))

@@ -80,13 +80,22 @@ def workforce_table(params: Mapping, stock: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in STOCK_COLUMNS if c not in stock.columns]
     if missing:
-        raise DataError(f"workforce stock table: missing column '{missing[0]}'; expected {', '.join(STOCK_COLUMNS)}")
+        raise DataError(
+            f"保育人员存量表：缺少列 '{missing[0]}'；应有 {', '.join(STOCK_COLUMNS)}",
+            en=f"workforce stock table: missing column '{missing[0]}'; expected {', '.join(STOCK_COLUMNS)}",
+        )
     unknown = sorted(set(stock.channel) - set(CHANNELS))
     if unknown:
-        raise DataError(f"workforce stock table: unknown channel '{unknown[0]}'; expected one of {', '.join(CHANNELS)}")
+        raise DataError(
+            f"保育人员存量表：未知渠道 '{unknown[0]}'；应为 {', '.join(CHANNELS)} 之一",
+            en=f"workforce stock table: unknown channel '{unknown[0]}'; expected one of {', '.join(CHANNELS)}",
+        )
     if (stock.slots < -SLOT_NOISE).any():
         bad = stock[stock.slots < -SLOT_NOISE].iloc[0]
-        raise DataError(f"workforce stock table: negative slots {bad.slots} for {bad.town_id} {bad.year} {bad.channel}")
+        raise DataError(
+            f"保育人员存量表：{bad.town_id} {bad.year} {bad.channel} 的托位数 {bad.slots} 为负",
+            en=f"workforce stock table: negative slots {bad.slots} for {bad.town_id} {bad.year} {bad.channel}",
+        )
     ops = operating_costs(params)
     inst = params["institution_slots"]
     by_channel = stock.groupby(["town_id", "town", "year", "channel"], as_index=False, sort=False)["slots"].sum()

@@ -59,9 +59,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         except TypeError:  # an unhashable key: let construct_mapping report it in YAML's words
             break
         if duplicate:
-            raise _DuplicateKeyError(
-                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark
-            )
+            err = _DuplicateKeyError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            err.key, err.first = key, seen[key] + 1
+            raise err
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
@@ -147,14 +147,19 @@ def parse_yaml(text: str, where: str, error: type[Exception] = DataError) -> Any
         mark = getattr(exc, "problem_mark", None)
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000) met before ours
             raise error(_too_deep(where, mark.line + 1 if mark else 1)) from None
-        line = f" line {mark.line + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        fix = (
-            "keep one of them"
-            if isinstance(exc, _DuplicateKeyError)
-            else "check the indentation (spaces, not tabs), the colons and the brackets"
-        )
-        raise error(f"{where}:{line} invalid YAML: {problem}; {fix}") from None
+        line, line_en = (f" 第 {mark.line + 1} 行：", f" line {mark.line + 1}:") if mark else ("", "")
+        if isinstance(exc, _DuplicateKeyError):
+            raise error(
+                f"{where}:{line}重复的键 '{exc.key}'（第一次出现在第 {exc.first} 行）；只保留一个",
+                en=f"{where}:{line_en} invalid YAML: duplicate key '{exc.key}' (first at line {exc.first}); "
+                "keep one of them",
+            ) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]  # PyYAML's words, quoted
+        raise error(
+            f"{where}:{line}不是有效的 YAML（{problem}）；请检查缩进（用空格，不用 Tab）、冒号和括号",
+            en=f"{where}:{line_en} invalid YAML: {problem}; "
+            "check the indentation (spaces, not tabs), the colons and the brackets",
+        ) from None
     except TuoyuError:
         raise
     except ValueError:  # int() of a number with more digits than Python converts (4,300)
@@ -175,13 +180,19 @@ def read_yaml(path: Path, error: type[Exception] = DataError) -> Any:
     try:
         raw = read_bounded(path, MAX_YAML_BYTES, "1 MiB；随附文件最大约 16 KB")
     except DataError as exc:
-        raise error(str(exc)) from None
+        raise error(exc.zh, en=exc.en) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"{where}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8") from None
+        raise error(
+            f"{where}: 不是 UTF-8 文本（第 {exc.start} 字节）；请把文件另存为 UTF-8 编码",
+            en=f"{where}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8",
+        ) from None
     if not text.strip():
-        raise error(f"{where}: the file is empty; expected a YAML mapping")
+        raise error(
+            f"{where}: 文件是空的；应为 YAML 映射（名称: 值）",
+            en=f"{where}: the file is empty; expected a YAML mapping",
+        )
     return parse_yaml(text, where, error)
 
 

@@ -24,9 +24,9 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from tuoyu_model.data import load_unit_boundaries, load_unit_tiles
 from tuoyu_model.errors import ReportError
 from tuoyu_model.presentation.vocabulary import VALUE_LABELS, WAN
+from tuoyu_model.unit_maps import load_unit_boundaries, load_unit_tiles
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 110

@@ -1,22 +1,28 @@
-"""Cells of a progress return: the columns, unit names, counts and dates, each read with a clear error.
+"""Cells of a progress return: a file's sheets as rows of cells, then the columns, unit names, counts and dates.
 
-Every reader of :mod:`tuoyu_model.progress.returns` goes through these functions, so a broken
-cell is reported the same way whatever the file type: file, sheet, row and column as a
+A csv or xlsx return becomes rows of cell values (:func:`read_grid_csv`, :func:`read_grid_xlsx`);
+every reader of :mod:`tuoyu_model.progress.returns` then goes through these functions, so a
+broken cell is reported the same way whatever the file type: file, sheet, row and column as a
 spreadsheet shows them, the value, and the fix.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
+import io
 import re
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
 from tuoyu_model.costs import CHANNELS  # one definition of the channels
-from tuoyu_model.errors import DataError
+from tuoyu_model.errors import DataError, english
+from tuoyu_model.paths import display
 from tuoyu_model.progress.vocabulary import HEADER_ALIASES, HEADER_ZH, UNIT_SUFFIXES
+from tuoyu_model.workbook_reader import MergedRange, read_workbook
 
 INSTITUTION_COLUMNS = [f"institutions_{c}" for c in CHANNELS]
 COUNT_COLUMNS = (
@@ -75,22 +81,23 @@ def column_letter(index: int) -> str:
 
 
 def location(file: str, sheet: str, row: int | None = None, col: int | None = None, header: str = "") -> str:
-    """Return where a cell is, as messages name it.
+    """Return where a cell is, as messages name it (Chinese; English under ``TUOYU_LANG=en``).
 
     Examples
     --------
-    >>> location("a.xlsx", "填报表", 4, 2, "托位总数")
-    "a.xlsx, sheet '填报表', row 4, column C '托位总数'"
+    >>> location("a.xlsx", "填报表", 4, 2, "托位总数")  # with TUOYU_LANG unset
+    'a.xlsx，工作表“填报表”，第 4 行，C 列“托位总数”'
 
     """
-    parts = [file]
-    if sheet:
-        parts.append(f"sheet '{sheet}'")
-    if row is not None:
-        parts.append(f"row {row}")
+    if english():
+        parts = [file, *([f"sheet '{sheet}'"] if sheet else []), *([f"row {row}"] if row is not None else [])]
+        if col is not None:
+            parts.append(f"column {column_letter(col)}" + (f" '{header}'" if header else ""))
+        return ", ".join(parts)
+    parts = [file, *([f"工作表“{sheet}”"] if sheet else []), *([f"第 {row} 行"] if row is not None else [])]
     if col is not None:
-        parts.append(f"column {column_letter(col)}" + (f" '{header}'" if header else ""))
-    return ", ".join(parts)
+        parts.append(f"{column_letter(col)} 列" + (f"“{header}”" if header else ""))
+    return "，".join(parts)
 
 
 def unit_lookup(targets: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -134,7 +141,10 @@ def match_unit(raw: object, lookup: dict[str, tuple[str, str]], where: str) -> t
     """
     name = normalize_text(raw)
     if name == "":
-        raise DataError(f"{where} is blank; write the unit's name as in the plan's annex, e.g. 旧宫镇")
+        raise DataError(
+            f"{where}：是空的；请按工作方案附件写属地名称，如 旧宫镇",
+            en=f"{where} is blank; write the unit's name as in the plan's annex, e.g. 旧宫镇",
+        )
     for key in (name, strip_suffix(name)):
         if key in lookup:
             return lookup[key]
@@ -142,8 +152,12 @@ def match_unit(raw: object, lookup: dict[str, tuple[str, str]], where: str) -> t
     close = difflib.get_close_matches(name, valid, n=3, cutoff=0.3)
     close = close or difflib.get_close_matches(strip_suffix(name), [strip_suffix(v) for v in valid], n=3, cutoff=0.3)
     close_full = [next(v for v in valid if v.startswith(c)) for c in close] if close else []
-    hint = f"closest valid names: {', '.join(close_full)}" if close_full else f"valid names: {', '.join(valid)}"
-    raise DataError(f"{where}: unknown unit '{raw}'; {hint} (names as in the plan's annex, data/targets.csv)")
+    hint = f"最接近的有：{'、'.join(close_full)}" if close_full else f"应为：{'、'.join(valid)}"
+    hint_en = f"closest valid names: {', '.join(close_full)}" if close_full else f"valid names: {', '.join(valid)}"
+    raise DataError(
+        f"{where}：属地“{raw}”不在工作方案附件中；{hint}（名称以 data/targets.csv 为准）",
+        en=f"{where}: unknown unit '{raw}'; {hint_en} (names as in the plan's annex, data/targets.csv)",
+    )
 
 
 def parse_count(value: object, where: str) -> int:
@@ -161,27 +175,41 @@ def parse_count(value: object, where: str) -> int:
 
     """
     if isinstance(value, bool):
-        raise DataError(f"{where} = {value!r} is not a number; expected a whole number ≥ 0")
+        raise DataError(
+            f"{where}：“{value!r}”不是数字；请填不小于 0 的整数",
+            en=f"{where} = {value!r} is not a number; expected a whole number ≥ 0",
+        )
     if isinstance(value, int | float):
         number = float(value)
         shown = value
     else:
         text = normalize_text(value).replace(",", "")
         if text == "":
-            raise DataError(f"{where} is blank; expected a whole number ≥ 0 (write 0 if there are none)")
+            raise DataError(
+                f"{where}：是空的；请填不小于 0 的整数（没有就填 0）",
+                en=f"{where} is blank; expected a whole number ≥ 0 (write 0 if there are none)",
+            )
         shown = str(value).strip()
         try:
             number = float(text)
         except ValueError:
             raise DataError(
-                f"{where} = '{shown}' is not a number; expected a whole number ≥ 0 (no words or units in number cells)"
+                f"{where}：“{shown}”不是数字；请填不小于 0 的整数（数字格里不要写文字或单位）",
+                en=f"{where} = '{shown}' is not a number; "
+                "expected a whole number ≥ 0 (no words or units in number cells)",
             ) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise DataError(f"{where} = '{shown}' is not a number; expected a whole number ≥ 0")
+        raise DataError(
+            f"{where}：“{shown}”不是数字；请填不小于 0 的整数",
+            en=f"{where} = '{shown}' is not a number; expected a whole number ≥ 0",
+        )
     if number < 0:
-        raise DataError(f"{where} = {shown} is negative; counts of slots, institutions and staff must be ≥ 0")
+        raise DataError(
+            f"{where}：{shown} 是负数；托位、机构和人员的数目都应不小于 0",
+            en=f"{where} = {shown} is negative; counts of slots, institutions and staff must be ≥ 0",
+        )
     if number != int(number):
-        raise DataError(f"{where} = {shown} is not a whole number")
+        raise DataError(f"{where}：{shown} 不是整数；请填整数", en=f"{where} = {shown} is not a whole number")
     return int(number)
 
 
@@ -213,10 +241,63 @@ def parse_date(value: object, where: str) -> dt.date:
         except ValueError:
             pass
     if text == "":
-        raise DataError(f"{where} is blank; expected the report date, e.g. 2024-06-30")
-    raise DataError(f"{where} = '{value}' is not a date; expected e.g. 2024-06-30 or 2024年6月30日")
+        raise DataError(
+            f"{where}：是空的；请填报送日期，如 2024-06-30",
+            en=f"{where} is blank; expected the report date, e.g. 2024-06-30",
+        )
+    raise DataError(
+        f"{where}：“{value}”不是日期；请写成 2024-06-30 或 2024年6月30日",
+        en=f"{where} = '{value}' is not a date; expected e.g. 2024-06-30 or 2024年6月30日",
+    )
 
 
 def cell_text(v: object) -> str:
     """Return a cell's normalised text, ``""`` for an empty cell."""
     return normalize_text(v) if v is not None else ""
+
+
+def read_grid_csv(path: Path) -> list[list[object]]:
+    """Read a csv as rows of text, accepting UTF-8 (with or without BOM) and GBK/GB18030.
+
+    Raises
+    ------
+    DataError
+        The bytes are neither UTF-8 nor GB18030, or the csv is malformed.
+
+    """
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(
+            f"{display(path)}: 既不是 UTF-8 也不是 GBK 文本；请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”",
+            en=f"{display(path)}: neither UTF-8 nor GBK text; save it as 'CSV UTF-8' in Excel or WPS",
+        )
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise DataError(
+            f"{display(path)}: 不是格式正确的 CSV（{exc}）；请检查引号和逗号",
+            en=f"{display(path)}: not a well-formed csv ({exc}); check quotes and commas",
+        ) from None
+
+
+def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]], tuple[MergedRange, ...]]]:
+    """Read every sheet of a workbook as ``(sheet name, rows of cell values, merged ranges)``.
+
+    Read through :func:`tuoyu_model.workbook_reader.read_workbook` (bounded, refuses files that
+    are not workbooks in one line). Merged cells are filled with the value of their top-left
+    cell, so a merged group header reads the same as one typed in every column; the ranges are
+    passed on so that :func:`parse_grid` can refuse a merged count cell.
+
+    Raises
+    ------
+    DataError
+        The file is not a readable xlsx workbook, or holds a value far outside the table.
+
+    """
+    return [(s.name, s.rows, s.merged) for s in read_workbook(path, fill_merged=True)]

@@ -152,14 +152,17 @@ def replan(
     first = as_of.year + 1 if (as_of.month, as_of.day) == (12, 31) else as_of.year
     last = int(params["plan_years"]["last"])
     if first > last:
-        raise DataError(f"--as-of {as_of}: the plan ends in {last}; nothing left to re-plan")
+        raise DataError(
+            f"--as-of {as_of}：规划期到 {last} 年为止，没有剩余的年份可以重新测算",
+            en=f"--as-of {as_of}: the plan ends in {last}; nothing left to re-plan",
+        )
     missing = [name for name in ORIGINAL_TABLES if name not in original]
     if missing:
         raise KeyError(f"replan: the original plan lacks the tables {', '.join(missing)}; pass run_model(...).tables")
     start = replan_stock(progress, targets, towns) if stock is None else stock
     rp_params = params
     if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):
-        rp_params = apply_overrides(params, {"district_centre_slots": 0}, "progress returns (centre in service)")
+        rp_params = apply_overrides(params, {"district_centre_slots": 0}, "进度报表（区托育综合服务中心已投入使用）")
     inputs = inputs_from_parameters(
         rp_params, targets, towns, initial_stock=start[["town_id", "total_slots", "inclusive_slots"]], first_year=first
     )

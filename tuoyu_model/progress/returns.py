@@ -18,9 +18,7 @@ the sheet, the row and the column as a spreadsheet shows them, the value, and th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -42,53 +40,14 @@ from tuoyu_model.progress.cells import (
     norm_header,
     parse_count,
     parse_date,
+    read_grid_csv,
+    read_grid_xlsx,
     unit_lookup,
 )
 from tuoyu_model.progress.vocabulary import HEADER_ZH, NOTE_PREFIXES, TOTAL_ROW_WORDS
-from tuoyu_model.workbook_reader import MergedRange, cell_name, read_workbook
+from tuoyu_model.workbook_reader import MergedRange, cell_name
 
 _HEADER_SCAN_ROWS = 15
-
-
-def read_grid_csv(path: Path) -> list[list[object]]:
-    """Read a csv as rows of text, accepting UTF-8 (with or without BOM) and GBK/GB18030.
-
-    Raises
-    ------
-    DataError
-        The bytes are neither UTF-8 nor GB18030, or the csv is malformed.
-
-    """
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError(f"{display(path)}: neither UTF-8 nor GBK text; save it as 'CSV UTF-8' in Excel or WPS")
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise DataError(f"{display(path)}: not a well-formed csv ({exc}); check quotes and commas") from None
-
-
-def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]], tuple[MergedRange, ...]]]:
-    """Read every sheet of a workbook as ``(sheet name, rows of cell values, merged ranges)``.
-
-    Read through :func:`tuoyu_model.workbook_reader.read_workbook` (bounded, refuses files that
-    are not workbooks in one line). Merged cells are filled with the value of their top-left
-    cell, so a merged group header reads the same as one typed in every column; the ranges are
-    passed on so that :func:`parse_grid` can refuse a merged count cell.
-
-    Raises
-    ------
-    DataError
-        The file is not a readable xlsx workbook, or holds a value far outside the table.
-
-    """
-    return [(s.name, s.rows, s.merged) for s in read_workbook(path, fill_merged=True)]
 
 
 def _find_header(rows: list[list[object]]) -> int | None:
@@ -164,15 +123,19 @@ def parse_grid(
     """
     if not any(cell_text(v) for r in rows for v in r):
         raise DataError(
-            f"{location(file, sheet)}: the sheet is empty; expected a header row "
+            f"{location(file, sheet)}：工作表是空的；应有一行表头（镇街、统计日期、托位总数……）和每个属地一行；"
+            "请填写 data/templates/progress_template.xlsx",
+            en=f"{location(file, sheet)}: the sheet is empty; expected a header row "
             "(镇街, 统计日期, 托位总数 …) and one row per unit — "
-            "fill in data/templates/progress_template.xlsx"
+            "fill in data/templates/progress_template.xlsx",
         )
     h = _find_header(rows)
     if h is None:
         raise DataError(
-            f"{location(file, sheet)}: no header row with a unit column (镇街 or 属地) in the first "
-            f"{_HEADER_SCAN_ROWS} rows; use the headers of data/templates/progress_template.xlsx"
+            f"{location(file, sheet)}：前 {_HEADER_SCAN_ROWS} 行中没有含属地列（镇街或属地）的表头行；"
+            "请使用 data/templates/progress_template.xlsx 的表头",
+            en=f"{location(file, sheet)}: no header row with a unit column (镇街 or 属地) in the first "
+            f"{_HEADER_SCAN_ROWS} rows; use the headers of data/templates/progress_template.xlsx",
         )
     town_col = next(j for j, v in enumerate(rows[h]) if ALIAS_INDEX.get(norm_header(v)) == "town")
     first = h + 1
@@ -192,10 +155,12 @@ def parse_grid(
         group, name = HEADER_ZH[f]
         shown = f"{group} › {name}" if group else name
         found = [str(v).strip() for v in (sub or rows[h]) if v is not None and str(v).strip()]
-        extra = " (or give --as-of)" if f == "date" else ""
+        extra, extra_en = ("（或用 --as-of 给出日期）", " (or give --as-of)") if f == "date" else ("", "")
         raise DataError(
-            f"{location(file, sheet, h + 1)}: missing column '{shown}' ({f}){extra}; "
-            f"found: {', '.join(found)}; use the headers of data/templates/progress_template.xlsx"
+            f"{location(file, sheet, h + 1)}：缺少列“{shown}”（{f}）{extra}；现有的列：{'、'.join(found)}；"
+            "请使用 data/templates/progress_template.xlsx 的表头",
+            en=f"{location(file, sheet, h + 1)}: missing column '{shown}' ({f}){extra_en}; "
+            f"found: {', '.join(found)}; use the headers of data/templates/progress_template.xlsx",
         )
 
     def cell(row: list[object], j: int) -> object:
@@ -266,9 +231,11 @@ def _check_parts(rec: dict, file: str, sheet: str, r: int, fields: dict[str, int
     ):
         if rec[part] > value:
             whole_zh = "托育机构数合计" if whole == "institutions" else HEADER_ZH[whole][1]
+            at = location(file, sheet, r, fields[part], HEADER_ZH[part][1])
             raise DataError(
-                f"{location(file, sheet, r, fields[part], HEADER_ZH[part][1])} = {rec[part]} is more than "
-                f"{whole_zh} ({value}) in the same row; it is part of it — check the two cells"
+                f"{at}：{rec[part]} 大于同一行的{whole_zh}（{value}）；它是后者的一部分，请核对这两格",
+                en=f"{at} = {rec[part]} is more than {whole_zh} ({value}) in the same row; "
+                "it is part of it — check the two cells",
             )
 
 
@@ -286,8 +253,9 @@ def _check_total_row(
         got = sum(r[f] for r in records)
         if printed != got:
             raise DataError(
-                f"{where}: 合计 = {printed} but the rows above add up to {got}; "
-                "a row or the total was mistyped — correct it and send the file again"
+                f"{where}：合计 = {printed}，但上面各行加起来是 {got}；某一行或合计输错了，请改正后重新报送",
+                en=f"{where}: 合计 = {printed} but the rows above add up to {got}; "
+                "a row or the total was mistyped — correct it and send the file again",
             )
 
 
@@ -303,7 +271,7 @@ def read_progress_file(path: Path, lookup: dict[str, tuple[str, str]], as_of: dt
     path = Path(path)
     file = display(path)
     if not path.is_file():
-        raise DataError(f"{file}: file not found; check the path")
+        raise DataError(f"{file}: 找不到文件；请检查路径", en=f"{file}: file not found; check the path")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return parse_grid(read_grid_csv(path), file, "", lookup, as_of)
@@ -318,8 +286,10 @@ def read_progress_file(path: Path, lookup: dict[str, tuple[str, str]], as_of: dt
             return parse_grid(rows, file, name, lookup, as_of, merged)
         return [rec for name, rows, merged in usable for rec in parse_grid(rows, file, name, lookup, as_of, merged)]
     raise DataError(
-        f"{file}: unknown file type '{path.suffix}'; send .xlsx or .csv (an old .xls: "
-        "open it in Excel or WPS and save as .xlsx)"
+        f"{file}: 无法识别的文件类型“{path.suffix}”；请报送 .xlsx 或 .csv（旧的 .xls 文件请在 Excel 或 WPS 中"
+        "打开后另存为 .xlsx）",
+        en=f"{file}: unknown file type '{path.suffix}'; send .xlsx or .csv (an old .xls: "
+        "open it in Excel or WPS and save as .xlsx)",
     )
 
 
@@ -380,7 +350,10 @@ def read_progress(
     if isinstance(paths, str | Path):
         paths = [paths]
     if not paths:
-        raise DataError("no progress files given; pass one or more .xlsx or .csv returns")
+        raise DataError(
+            "没有给出进度报表；请给出一个或多个 .xlsx 或 .csv 报表文件",
+            en="no progress files given; pass one or more .xlsx or .csv returns",
+        )
     targets = load_targets() if targets is None else targets
     lookup = unit_lookup(targets)
     as_of_date = _to_date(as_of)
@@ -393,7 +366,10 @@ def read_progress(
     if as_of_date is not None:
         df = df[df.date <= as_of_date]
         if df.empty:
-            raise DataError(f"--as-of {as_of_date}: every report is dated later; choose a later date")
+            raise DataError(
+                f"--as-of {as_of_date}：所有报表的统计日期都晚于它；请选一个更晚的日期",
+                en=f"--as-of {as_of_date}: every report is dated later; choose a later date",
+            )
     df["date"] = pd.to_datetime(df.date)
     for c in COUNT_COLUMNS:
         df[c] = df[c].astype("int64")
@@ -432,10 +408,12 @@ def _drop_duplicates(df: pd.DataFrame) -> pd.DataFrame:
             c = diff[0]
             a = location(first.source_file, first.source_sheet, first.source_row)
             b = location(row.source_file, row.source_sheet, row.source_row)
+            head = HEADER_ZH[c][1]
             raise DataError(
-                f"{b}, column '{HEADER_ZH[c][1]}': {row.town} is reported twice for {row.date} with "
-                f"different numbers ({c} {first[c]} in {a}; {row[c]} here); keep one return per "
-                "unit and date"
+                f"{b}，“{head}”列：{row.town} {row.date} 报送了两次且数字不同（{a} 为 {first[c]}，此处为 {row[c]}）；"
+                "每个属地、每个日期只保留一份报表",
+                en=f"{b}, column '{head}': {row.town} is reported twice for {row.date} with "
+                f"different numbers ({c} {first[c]} in {a}; {row[c]} here); keep one return per unit and date",
             )
     return df.loc[keep]
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from tuoyu_model.csv_writer import write_csv, write_json
 from tuoyu_model.data import load_targets, load_towns
-from tuoyu_model.errors import ReportError
+from tuoyu_model.errors import ReportError, pick
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.paths import display, notebooks_dir
 from tuoyu_model.presentation.progress_report import plot_completion, recommendations, scenario_heading, summary_lines
@@ -216,7 +216,10 @@ def load_progress_outputs(folder: str | Path) -> tuple[dict[str, pd.DataFrame], 
     """
     folder = Path(folder)
     if not (folder / "summary.json").is_file():
-        raise ReportError(f"{display(folder)}: no summary.json; give the folder written by tuoyu progress")
+        raise ReportError(
+            f"{display(folder)}: 没有 summary.json；请给出 tuoyu progress 写出的文件夹",
+            en=f"{display(folder)}: no summary.json; give the folder written by tuoyu progress",
+        )
     tables = {}
     for _, key, name in PROGRESS_SHEETS:
         path = folder / "tables" / name
@@ -303,5 +306,7 @@ def run_progress(
             notebook, timings["report"] = notebooks_dir() / REPORT_NOTEBOOK, time.perf_counter() - t2
     for line in summary_lines(result.summary, result.as_of, result.notes):
         print(line)
-    print(f"已写入 {shown(final)}/")
+    print(pick(f"已写入 {shown(final)}/", f"wrote {shown(final)}/"))
+    if (final / "report.html").is_file():  # the last line: what to open
+        print(pick(f"请打开报告：{shown(final)}/report.html", f"open the report: {shown(final)}/report.html"))
     return 0

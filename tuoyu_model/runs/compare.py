@@ -39,8 +39,9 @@ def run_compare(
     names = list(dict.fromkeys(names))
     if len(names) < 2:
         raise ScenarioError(
-            f"compare needs at least two different scenarios, got {', '.join(names) or 'none'}; "
-            "e.g. tuoyu compare baseline budget_cut_20"
+            f"比较至少需要两个不同的情景，收到：{', '.join(names) or '无'}；如 tuoyu compare baseline budget_cut_20",
+            en=f"compare needs at least two different scenarios, got {', '.join(names) or 'none'}; "
+            "e.g. tuoyu compare baseline budget_cut_20",
         )
     set_options = list(set_options or [])
     started, t0 = time.time(), time.perf_counter()

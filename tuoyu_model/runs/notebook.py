@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from tuoyu_model.errors import ReportError
+from tuoyu_model.errors import ReportError, pick
 from tuoyu_model.paths import display
 from tuoyu_model.runs.publish import DISK_FULL, remove_stale_dirs
 
@@ -109,7 +109,8 @@ def _failure_message(exc: Exception, nb_path: Path, notebook: Path) -> str:
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
     evalue = evalue[0] if evalue else ""
     source = str(getattr(exc, "source", "")).strip().splitlines()
-    where = f"cell {getattr(exc, 'exec_count', '?')}"
+    count = getattr(exc, "exec_count", "?")
+    where = pick(f"第 {count} 个单元", f"cell {count}")
     try:
         cells = nbformat.read(nb_path, as_version=4).cells
         # papermill inserts an error banner cell, so its cell_index is off by one: find the cell
@@ -130,14 +131,17 @@ def _failure_message(exc: Exception, nb_path: Path, notebook: Path) -> str:
             and "parameters" not in c.metadata.get("tags", [])
         ]
         if idx in code:
-            where = f"code cell {code.index(idx) + 1}"
+            where = pick(f"第 {code.index(idx) + 1} 个代码单元", f"code cell {code.index(idx) + 1}")
         if section:
-            where += f" (section '{section}')"
+            where += pick(f"（“{section}”一节）", f" (section '{section}')")
     except Exception:  # noqa: BLE001 - the original error matters more than the cell's name
         pass
     first = source[0] if source else ""
-    code_hint = f" running `{first[:60]}`" if first else ""
-    return f"{display(notebook)}: {where}{code_hint} failed: {ename}: {evalue}"
+    code_hint = pick(f"运行 `{first[:60]}` 时", f" running `{first[:60]}`") if first else ""
+    return pick(
+        f"{display(notebook)}: {where}{code_hint}出错（{ename}: {evalue}）",
+        f"{display(notebook)}: {where}{code_hint} failed: {ename}: {evalue}",
+    )
 
 
 def _disk_full_in_kernel(exc: Exception) -> OSError | None:
@@ -210,10 +214,12 @@ def _start_failure(exc: Exception, notebook: Path, log: IO[bytes]) -> ReportErro
     """One line for a notebook that could not run at all (the kernel did not start, a timeout)."""
     first = (str(exc).strip().splitlines() or [""])[0]
     tail = _log_tail(log)
+    cause = f"{type(exc).__name__}: {first}"  # the library's words, quoted
     return ReportError(
-        f"{display(notebook)}: could not execute the notebook: {type(exc).__name__}: {first}"
-        f"{f' (kernel: {tail})' if tail else ''}; "
-        f"check that ipykernel is installed in {sys.executable}"
+        f"{display(notebook)}: 无法运行报告笔记本（{cause}{f'；内核：{tail}' if tail else ''}）；"
+        f"请检查 {sys.executable} 所在环境中是否安装了 ipykernel",
+        en=f"{display(notebook)}: could not execute the notebook: {cause}"
+        f"{f' (kernel: {tail})' if tail else ''}; check that ipykernel is installed in {sys.executable}",
     )
 
 

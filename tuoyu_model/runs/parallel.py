@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from tuoyu_model.errors import ScenarioError, TuoyuError
+from tuoyu_model.errors import ScenarioError, TuoyuError, error_prefix, pick
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.runs.publish import check_replaceable, output_base, safe_output_dir, shown
 from tuoyu_model.runs.scenario import RunRecord, output_name, run_scenario, validate_inputs
@@ -33,7 +33,8 @@ def run_many(
     overrides = parse_set_options(set_options)
     if jobs < 0:
         raise ScenarioError(
-            f"--jobs {jobs}: expected 0 (one per core) or a positive number of scenarios run at once; e.g. --jobs 2"
+            f"--jobs {jobs}：应为 0（每个 CPU 核一个）或同时运行的情景数（正整数），如 --jobs 2",
+            en=f"--jobs {jobs}: expected 0 (one per core) or a positive number of scenarios run at once; e.g. --jobs 2",
         )
     names = list(dict.fromkeys(names))
     validate_inputs()
@@ -43,24 +44,38 @@ def run_many(
         check_replaceable(safe_output_dir(base, output_name(s)))
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(names)))
-    what = "reports" if report else "tables"
+    total = len(names)
     print(
-        f"running {len(names)} scenario{'s' * (len(names) > 1)} ({what}) on {jobs} worker{'s' * (jobs > 1)}…",
+        pick(
+            f"正在运行 {total} 个情景（{'表格和报告' if report else '仅表格'}），{jobs} 个进程…",
+            f"running {total} scenario{'s' * (total > 1)} ({'reports' if report else 'tables'}) "
+            f"on {jobs} worker{'s' * (jobs > 1)}…",
+        ),
         flush=True,
     )
+    reports: list[str] = []
     failures = 0
     t0 = time.perf_counter()
 
     def done(i: int, name: str, rec: RunRecord | None, err: Exception | None) -> None:
         nonlocal failures
         if err is None:
-            print(f"[{i}/{len(names)}] {name}: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s", flush=True)
+            folder, took = shown(rec.folder), rec.seconds
+            print(
+                pick(
+                    f"[{i}/{total}] {name}：已写入 {folder}/，用时 {took:.1f} 秒",
+                    f"[{i}/{total}] {name}: wrote {folder}/ in {took:.1f} s",
+                ),
+                flush=True,
+            )
             for note in rec.notes:
-                print(f"[{i}/{len(names)}] {name}: {note}", flush=True)
+                print(f"[{i}/{total}] {name}：{note}", flush=True)
+            if (rec.folder / "report.html").is_file():
+                reports.append(f"{folder}/report.html")
         else:
             failures += 1
-            print(f"[{i}/{len(names)}] {name}: FAILED", flush=True)
-            print(f"tuoyu: error: {err}", file=sys.stderr, flush=True)
+            print(pick(f"[{i}/{total}] {name}：失败", f"[{i}/{total}] {name}: FAILED"), flush=True)
+            print(f"{error_prefix()}{err}", file=sys.stderr, flush=True)
 
     if jobs == 1:
         for i, n in enumerate(names, 1):
@@ -85,6 +100,15 @@ def run_many(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
-    if len(names) > 1:
-        print(f"{len(names) - failures} of {len(names)} scenarios done in {time.perf_counter() - t0:.1f} s", flush=True)
+    took = time.perf_counter() - t0
+    if total > 1:
+        print(
+            pick(
+                f"{total} 个情景中 {total - failures} 个完成，共用时 {took:.1f} 秒",
+                f"{total - failures} of {total} scenarios done in {took:.1f} s",
+            ),
+            flush=True,
+        )
+    for path in sorted(reports):  # the last lines: what to open
+        print(pick(f"请打开报告：{path}", f"open the report: {path}"), flush=True)
     return 0 if failures == 0 else 2

@@ -33,7 +33,7 @@ from typing import Any
 import filelock
 
 from tuoyu_model.csv_writer import write_json
-from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
+from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError, pick
 from tuoyu_model.paths import (
     MAX_OUTPUT_NAME_BYTES,
     PACKAGE_DIR,
@@ -159,7 +159,7 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
     >>> output_base("/proc/nope")
     Traceback (most recent call last):
     ...
-    tuoyu_model.errors.ScenarioError: --out /proc/nope: cannot create the folder (...); give a writable folder
+    tuoyu_model.errors.ScenarioError: --out /proc/nope: 无法创建这个文件夹（...）；请指定一个可写的文件夹
     >>> output_base("/")
     Traceback (most recent call last):
     ...
@@ -171,7 +171,7 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
     try:
         resolved = base.resolve()
     except (OSError, RuntimeError) as exc:
-        raise ScenarioError(f"{option} {named}: cannot create the folder ({exc}); give a writable folder") from None
+        raise _cannot_create(option, named, exc) from None
     why = refused_base(resolved)
     if why:
         raise ScenarioError(
@@ -180,14 +180,20 @@ def output_base(out: str | Path | None, option: str = "--out") -> Path:
         )
     try:
         if resolved.exists() and not resolved.is_dir():
-            raise NotADirectoryError("a file of that name exists")
+            raise NotADirectoryError(pick("已有同名的文件", "a file of that name exists"))
         resolved.mkdir(parents=True, exist_ok=True)
         if not os.access(resolved, os.W_OK | os.X_OK):
-            raise PermissionError("not writable")
+            raise PermissionError(pick("没有写入权限", "not writable"))
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ScenarioError(f"{option} {named}: cannot create the folder ({reason}); give a writable folder") from None
+        raise _cannot_create(option, named, exc.strerror or exc) from None
     return resolved
+
+
+def _cannot_create(option: str, named: str, reason: object) -> ScenarioError:
+    return ScenarioError(
+        f"{option} {named}: 无法创建这个文件夹（{reason}）；请指定一个可写的文件夹",
+        en=f"{option} {named}: cannot create the folder ({reason}); give a writable folder",
+    )
 
 
 def safe_output_dir(base: Path, name: str) -> Path:
@@ -205,7 +211,7 @@ def safe_output_dir(base: Path, name: str) -> Path:
     >>> safe_output_dir(Path("/tmp/out"), "../etc")
     Traceback (most recent call last):
     ...
-    tuoyu_model.errors.ScenarioError: scenario name '../etc' cannot be used as an output folder; ...
+    tuoyu_model.errors.ScenarioError: 情景名 '../etc' 不能用作输出文件夹名；...
 
     """
     bad = '/\\:*?"<>|\0'
@@ -217,14 +223,16 @@ def safe_output_dir(base: Path, name: str) -> Path:
         or any(ord(c) < 32 for c in name)
     ):
         raise ScenarioError(
-            f"scenario name '{name}' cannot be used as an output folder; use letters, digits, '_' and '-'"
+            f"情景名 '{name}' 不能用作输出文件夹名；请只用字母、数字、'_' 和 '-'",
+            en=f"scenario name '{name}' cannot be used as an output folder; use letters, digits, '_' and '-'",
         )
     check_name_length(name, "输出文件夹", MAX_OUTPUT_NAME_BYTES, "请比较较少的情景或使用较短的情景名")
     base = Path(base).resolve()
     final = base / name
     if final.parent != base:
         raise ScenarioError(
-            f"scenario name '{name}' would write outside {display(base)}; use letters, digits, '_' and '-'"
+            f"情景名 '{name}' 会写到 {display(base)} 之外；请只用字母、数字、'_' 和 '-'",
+            en=f"scenario name '{name}' would write outside {display(base)}; use letters, digits, '_' and '-'",
         )
     return final
 
@@ -478,7 +486,11 @@ def publishing(
             try:
                 yield tmp
             except TuoyuError as exc:
-                raise type(exc)(f"{prefix}{exc}; the previous outputs in {shown(final)}/ are unchanged") from None
+                kept = shown(final)
+                raise type(exc)(
+                    f"{prefix}{exc.zh}；{kept}/ 中原有的输出未改动",
+                    en=f"{prefix}{exc.en or exc.zh}; the previous outputs in {kept}/ are unchanged",
+                ) from None
             if manifest is not None:
                 write_json(manifest(tmp), tmp / "manifest.json")
             publish_dir(tmp, final)
@@ -486,7 +498,7 @@ def publishing(
             raise ReportError(prefix + write_failure(exc, final)) from None
     except ScenarioError as exc:
         if prefix and not str(exc).startswith(prefix):
-            raise ScenarioError(f"{prefix}{exc}") from None
+            raise ScenarioError(f"{prefix}{exc.zh}", en=f"{prefix}{exc.en or exc.zh}") from None
         raise
     finally:
         if tmp is not None:

@@ -89,7 +89,10 @@ def check_contract(folder: Path, report: bool) -> None:
     if not list((folder / "figures").glob("*.png")):
         missing.append("figures/*.png")
     if missing:
-        raise ReportError(f"the run did not produce {', '.join(missing)}")
+        raise ReportError(
+            f"这次运行没有生成 {', '.join(missing)}；请重新运行，若仍如此请报告问题",
+            en=f"the run did not produce {', '.join(missing)}",
+        )
 
 
 def _final_shortfall(summary_path: Path) -> tuple[int, float] | None:

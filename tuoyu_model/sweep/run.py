@@ -237,4 +237,6 @@ def cli_sweep(args: Any) -> int:
     )
     if rec.n_failed:
         print(f"注意：{rec.n_failed} 个点未求解，列在 points.csv 的 status 列和 tables/failed.csv 中")
+    if (rec.folder / "report.html").is_file():  # the last line: what to open
+        print(f"请打开报告：{shown(rec.folder)}/report.html")
     return 0

@@ -154,7 +154,7 @@ def _check_values(where: str, key: str, params: Parameters, values: Mapping[str,
     try:
         apply_overrides(params, merge_overrides(values), f"{where}: '{key}'")
     except TuoyuError as exc:
-        raise SpecError(str(exc)) from None
+        raise SpecError(exc.zh, en=exc.en) from None
 
 
 def _grid(where: str, raw: Any, params: Parameters) -> dict[str, list]:
@@ -197,7 +197,7 @@ def _distributions(where: str, raw: Mapping, params: Parameters) -> dict[str, di
         try:
             declared[str(name)] = check_distribution(where, str(name), dist, params.meta[name.split(".")[0]])
         except TuoyuError as exc:
-            raise SpecError(str(exc)) from None
+            raise SpecError(exc.zh, en=exc.en) from None
     chosen = raw.get("parameters")
     if chosen is None:
         names = list(declared)
