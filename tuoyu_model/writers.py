@@ -41,7 +41,7 @@ from tuoyu_model.presentation.compare import (
     difference_table_for_people,
     same_metrics,
 )
-from tuoyu_model.presentation.figures import plot_differences, save_figure, scenario_figures
+from tuoyu_model.presentation.figures import plot_differences, save_figure, save_scenario_figures
 from tuoyu_model.presentation.sentences import worded
 from tuoyu_model.presentation.tables import (
     column,
@@ -463,17 +463,19 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
     folder = Path(folder)
     written: dict[str, Path] = {}
     t = results.tables
-    for name, fig in scenario_figures(t, results.years).items():
-        written[f"figure:{name}"] = save_figure(fig, folder / "figures" / f"{name}.png")
-    if tables:
-        written |= write_tables(results, folder)
-        written["results.xlsx"] = write_workbook(
-            workbook_tables(results),
-            folder / "results.xlsx",
-            results.scenario.title,
-            notes={"summary": summary_notes(results.summary)},
-        )
-    return written
+    charts = save_scenario_figures(t, results.years, folder / "figures")  # partly drawn while the tables are written
+    try:
+        if tables:
+            written |= write_tables(results, folder)
+            written["results.xlsx"] = write_workbook(
+                workbook_tables(results),
+                folder / "results.xlsx",
+                results.scenario.title,
+                notes={"summary": summary_notes(results.summary)},
+            )
+    finally:
+        figures = {f"figure:{name}": path for name, path in charts().items()}
+    return figures | written
 
 
 def write_comparison(runs: list[Results], folder: str | Path | None = None) -> dict[str, Path]:
