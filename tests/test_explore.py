@@ -12,7 +12,8 @@ import pytest
 from tuoyu_model import cli
 from tuoyu_model.explore import serve
 from tuoyu_model.explore.app import ExploreApp
-from tuoyu_model.explore.session import ExploreSession, headline
+from tuoyu_model.explore.plan import headline
+from tuoyu_model.explore.session import ExploreSession
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT
 from tuoyu_model.results import run_model
@@ -25,6 +26,12 @@ def baseline_app():
     return ExploreApp(ExploreSession("baseline"))
 
 
+def type_in(app, key, text):
+    """Type ``text`` into control ``key`` as a user does, and wait for the whole-slot plan (shown after a preview)."""
+    app.texts[key].value = text
+    app.session.wait(timeout=120)
+
+
 def cell(html_text, key):
     """Text of the headline cell ``id='tuoyu-<key>'``."""
     m = re.search(rf"id='tuoyu-{key}'>([^<]*)<", html_text)
@@ -35,7 +42,7 @@ def cell(html_text, key):
 @pytest.mark.parametrize("budget_wan", ["1,000", "1800"])
 def test_budget_2025_typed_in_the_control_shows_what_tuoyu_run_set_gives(baseline_app, budget_wan):
     app = baseline_app
-    app.texts["budget.2025"].value = budget_wan
+    type_in(app, "budget.2025", budget_wan)
     assert app.messages["budget.2025"].value == ""
     yuan = float(budget_wan.replace(",", "")) * 10_000
     ref = run_model("baseline", [f"budget.2025={yuan:.0f}"]).summary
@@ -56,7 +63,7 @@ def test_budget_2025_typed_in_the_control_shows_what_tuoyu_run_set_gives(baselin
 def test_a_1000_wan_budget_leaves_a_shortfall_the_sentence_reports(baseline_app):
     app = baseline_app
     before = cell(app.headline.value, "shortfall")
-    app.texts["budget.2025"].value = "1000"
+    type_in(app, "budget.2025", "1000")
     after = cell(app.headline.value, "shortfall")
     assert before == "0个" and after != before
     assert "2025年底目标缺口由0个变为" in app.session.sentence()
@@ -79,7 +86,7 @@ def test_a_1000_wan_budget_leaves_a_shortfall_the_sentence_reports(baseline_app)
 def test_a_bad_value_shows_a_chinese_message_beside_the_control_and_changes_nothing(baseline_app, key, typed, words):
     app = baseline_app
     plan = app.session.plan
-    app.texts[key].value = typed
+    type_in(app, key, typed)
     assert words in app.messages[key].value
     assert app.session.plan is plan and not app.session.values
     # the app keeps working: a good value afterwards re-plans and clears the message
@@ -107,8 +114,8 @@ def test_starting_from_budget_cut_20_a_fee_change_matches_the_full_run():
 
 def test_save_writes_a_scenario_tuoyu_runs_and_validate_accepts(data_copy, capsys):
     app = ExploreApp(ExploreSession("budget_cut_20"))
-    app.texts["budget.2025"].value = "2,500"
-    app.texts["household_size"].value = "2.8"
+    type_in(app, "budget.2025", "2,500")
+    type_in(app, "household_size", "2.8")
     app.save_name.value = "cut_2025_2500"
     app._save()
     path = data_copy / "scenarios" / "cut_2025_2500.yaml"
@@ -214,7 +221,9 @@ def test_reused_inputs_equal_a_full_rebuild_for_every_control(scenario):
     import pandas as pd
 
     from tuoyu_model.allocation import inputs_from_parameters
-    from tuoyu_model.explore.session import WHERE, overrides_of, plan_inputs
+    from tuoyu_model.explore.controls import overrides_of
+    from tuoyu_model.explore.plan import plan_inputs
+    from tuoyu_model.explore.session import WHERE
     from tuoyu_model.parameters import apply_overrides
 
     s = ExploreSession(scenario)
@@ -250,7 +259,7 @@ def test_the_notebook_runs_under_papermill_and_shows_the_app(tmp_path):
 def test_controls_follow_parameters_that_later_rounds_add():
     # issue 10's rationing rule and priority order, issue 11's income area and income ratio by
     # measure: a control appears once its parameter exists, with the parameter's own checks.
-    from tuoyu_model.explore.session import controls_for
+    from tuoyu_model.explore.controls import controls_for
     from tuoyu_model.parameters import Parameters
 
     base = load_scenario("baseline").parameters
@@ -365,7 +374,7 @@ def test_the_budget_row_shows_the_limit_each_year_kept_to():
 
 def test_a_choice_in_its_list_matches_the_run_and_is_said_in_chinese(baseline_app):
     app = baseline_app
-    app.texts["income_area"].value = "beijing"
+    type_in(app, "income_area", "beijing")
     ref = run_model("baseline", ["income_area=beijing"]).summary
     assert app.session.plan.public_cost_total_yuan == pytest.approx(ref["public_cost_yuan"]["total"], abs=2 * MONEY_TOL)
     assert cell(app.headline.value, "fee-cap-2025") == f"{ref['fee_cap_yuan']['2025']:,.0f}元/人·月"

@@ -196,6 +196,7 @@ def test_tuoyu_explore_in_headless_chromium(server, browser):
     handle = browser.find_element(By.CSS_SELECTOR, ".tuoyu-control-budget-2025 .noUi-handle")
     handle.send_keys(Keys.HOME)
     wait_for(lambda: text_of(browser, "#tuoyu-shortfall") not in ("", "0个"), CHANGE_TIMEOUT, "the shortfall")
+    wait_for(lambda: settled(browser), CHANGE_TIMEOUT, "the whole-slot plan")
     box = browser.find_element(By.CSS_SELECTOR, ".tuoyu-control-budget-2025 input[type='text']")
     assert box.get_attribute("value") == "0"
     assert "2025年底目标缺口由0个变为" in text_of(browser, ".tuoyu-sentence")
@@ -203,6 +204,9 @@ def test_tuoyu_explore_in_headless_chromium(server, browser):
     # typing: a number in 万元 re-plans; text or a negative budget is a message beside the control
     type_into(browser, "budget-2025", "1000")
     wait_for(lambda: "由不设上限改为1,000万元" in text_of(browser, ".tuoyu-sentence"), CHANGE_TIMEOUT, "1,000万元")
+    # a binding budget may show the linear relaxation (连续近似) first: read the whole-slot plan
+    wait_for(lambda: settled(browser), CHANGE_TIMEOUT, "the whole-slot plan")
+    assert "连续近似" not in text_of(browser, ".tuoyu-headline")
     shortfall = text_of(browser, "#tuoyu-shortfall")
     assert shortfall not in ("", "0个")
     type_into(browser, "budget-2025", "-5")
@@ -229,8 +233,16 @@ def test_tuoyu_explore_in_headless_chromium(server, browser):
     assert all(s < CHANGE_TIMEOUT for s in seconds), seconds
 
     # 保存为情景 → a scenario file that tuoyu validate accepts
-    type_into(browser, "budget-2025", "2000")
+    # a binding budget: numbers on screen (the linear relaxation, 连续近似) at once, the whole-slot plan later
+    binding = timed_change(browser, "budget-2025", "2000")
+    t0 = time.perf_counter()
     wait_for(lambda: "改为2,000万元" in text_of(browser, ".tuoyu-sentence"), CHANGE_TIMEOUT, "2,000万元")
+    wait_for(lambda: settled(browser), CHANGE_TIMEOUT, "the whole-slot plan")
+    print(
+        f"explorer, binding 2025 budget of 2,000万元: numbers on screen {binding:.3f} s, "
+        f"the whole-slot plan {binding + time.perf_counter() - t0:.1f} s"
+    )
+    assert "连续近似" not in text_of(browser, ".tuoyu-headline")
     name = browser.find_element(By.CSS_SELECTOR, ".tuoyu-save-name input")
     name.send_keys("browser_2000", Keys.ENTER)
     browser.find_element(By.CSS_SELECTOR, ".tuoyu-save button, button.tuoyu-save").click()

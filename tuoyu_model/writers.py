@@ -34,7 +34,7 @@ from tuoyu_model.presentation.compare import (
     unit_compare_table,
     unit_format,
 )
-from tuoyu_model.presentation.figures import plot_differences, save_figure, scenario_figures
+from tuoyu_model.presentation.figures import plot_differences, save_figure, save_scenario_figures
 from tuoyu_model.presentation.formatting import parameters_for_people, summary_for_people, summary_notes
 from tuoyu_model.presentation.report_opening import generated_on, report_title
 from tuoyu_model.presentation.sentences import worded
@@ -139,17 +139,19 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
     folder = Path(folder)
     written: dict[str, Path] = {}
     t = results.tables
-    for name, fig in scenario_figures(t, results.years).items():
-        written[f"figure:{name}"] = save_figure(fig, folder / "figures" / f"{name}.png")
-    if tables:
-        written |= write_tables(results, folder)
-        written["results.xlsx"] = write_workbook(
-            workbook_tables(results),
-            folder / "results.xlsx",
-            report_title(results.scenario),
-            notes={"summary": summary_notes(results.summary)},
-        )
-    return written
+    charts = save_scenario_figures(t, results.years, folder / "figures")  # partly drawn while the tables are written
+    try:
+        if tables:
+            written |= write_tables(results, folder)
+            written["results.xlsx"] = write_workbook(
+                workbook_tables(results),
+                folder / "results.xlsx",
+                report_title(results.scenario),
+                notes={"summary": summary_notes(results.summary)},
+            )
+    finally:
+        figures = {f"figure:{name}": path for name, path in charts().items()}
+    return figures | written
 
 
 def comparison_sheets(runs: Sequence[Results], day: dt.date | None = None) -> list[Sheet]:

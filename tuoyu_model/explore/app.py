@@ -18,7 +18,9 @@ import os
 from typing import Any
 
 from tuoyu_model.errors import TuoyuError
-from tuoyu_model.explore.session import CHOICE_LABEL_ZH, Control, ExploreSession, headline
+from tuoyu_model.explore.controls import CHOICE_LABEL_ZH, Control
+from tuoyu_model.explore.plan import headline
+from tuoyu_model.explore.session import ExploreSession
 from tuoyu_model.paths import display
 from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 
@@ -26,12 +28,17 @@ from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 # (Voilà runs the notebook as it is stored; the parameters cell keeps its default otherwise).
 SCENARIO_VARIABLE = "TUOYU_EXPLORE_SCENARIO"
 SLIDER_STEPS = 200  # positions of a slider between its ends
+PREVIEW_NOTE = (
+    "连续近似（预览）：以下数字按托位可取小数测算，整数托位规划求解完成后自动更新为正式结果"
+    "（预算不足、需要取舍时可能需要数秒）。"
+)
 PAGE_STYLE = """<style>
 .tuoyu-headline table {border-collapse: collapse; font-size: 14px}
 .tuoyu-headline td, .tuoyu-headline th {padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right}
 .tuoyu-headline th:first-child, .tuoyu-headline td:first-child {text-align: left}
 .tuoyu-error {color: #C62828}
 .tuoyu-sentence {background: #F3F6FA; padding: 6px 10px; border-left: 4px solid #4C72B0}
+.tuoyu-preview {color: #8D6E00; background: #FFF8E1; padding: 4px 8px; margin: 0 0 4px 0}
 </style>"""
 
 
@@ -190,15 +197,23 @@ class ExploreApp:
     def _typed(self, key: str, text: Any) -> None:
         if self._quiet:
             return
-        # shown at once: a budget that forces choices can keep the whole-slot solve busy for seconds
-        self.status.value = "正在重新测算…（预算不足、需要取舍时，整数托位规划可能需要数秒）"
-        message = self.session.set(key, text)
+        self.status.value = "正在重新测算…"
+        # the whole-slot plan, or at once its linear relaxation while the whole-slot plan is solved
+        # in the background (seconds when a budget binds); self._final shows it when it is ready
+        message = self.session.change(key, text, on_final=self._final)
         self.messages[key].value = "" if message is None else f"⚠ {html.escape(message)}"
         if message is None:
             self._sync(key)
             self.show()
         else:
             self.status.value = f"<span class='tuoyu-error'>未重新测算：{html.escape(message)}</span>"
+
+    def _final(self, message: str | None) -> None:
+        """Show the whole-slot plan that replaced the preview (called from the session's background thread)."""
+        if message is None:
+            self.show()
+        else:
+            self.status.value = f"<span class='tuoyu-error'>{html.escape(message)}</span>"
 
     def _sync(self, key: str) -> None:
         """Move the slider to the value the text box now holds (without a second re-plan)."""
@@ -227,9 +242,14 @@ class ExploreApp:
     def show(self) -> None:
         """Show the current plan: numbers and the sentence first, then the chart and the subsidy table."""
         s, plan = self.session, self.session.plan
-        self.headline.value = headline_html(plan, s.years)
-        self.sentence.value = html.escape(s.sentence())
-        done = f"已重新测算（用时{plan.seconds:.2f}秒）"
+        note = f"<p class='tuoyu-preview'>{PREVIEW_NOTE}</p>" if plan.preview else ""
+        self.headline.value = note + headline_html(plan, s.years)
+        self.sentence.value = ("（连续近似）" if plan.preview else "") + html.escape(s.sentence())
+        done = (
+            f"连续近似已显示（用时{plan.seconds:.2f}秒），正在求解整数托位规划…"
+            if plan.preview
+            else f"已重新测算（用时{plan.seconds:.2f}秒）"
+        )
         self.status.value = f"{done}，正在绘图…"
         self.chart.value = unit_chart_html(plan)
         self.subsidy.value = subsidy_html(plan)

@@ -8,25 +8,32 @@ warns about it while saving, and :func:`save_figure` turns that warning into a
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot): no global state,
 nothing is displayed by accident in a notebook, and PNGs are saved without the software and
-date fields, so two runs give the same bytes.
+date fields, so two runs give the same bytes. Each is laid out once and drawn once
+(:func:`save_figure`); a report's charts are drawn in two processes at once where the operating
+system can fork (:func:`save_figures`). matplotlib is imported when the first chart is drawn,
+not with this module: ``tuoyu run`` imports the writers but draws its charts in the notebook's kernel.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import pickle
+import select
+import signal
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import pandas as pd
-from matplotlib import font_manager
-from matplotlib.figure import Figure
 
 from tuoyu_model.errors import ReportError
 from tuoyu_model.presentation.vocabulary import VALUE_LABELS, WAN
 from tuoyu_model.unit_maps import load_unit_boundaries, load_unit_tiles
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 DPI = 110
@@ -73,6 +80,8 @@ def font_name() -> str:
     """
     global _FONT_NAME
     if _FONT_NAME is None:
+        from matplotlib import font_manager  # heavy third-party library: loaded when a chart is drawn
+
         path = font_path()
         font_manager.fontManager.addfont(str(path))
         _FONT_NAME = font_manager.FontProperties(fname=str(path)).get_name()
@@ -96,6 +105,8 @@ def style() -> dict:
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
     """Return an empty figure with the report's style (call inside :func:`styled`)."""
+    from matplotlib.figure import Figure  # heavy third-party library: loaded when a chart is drawn
+
     return Figure(figsize=(width, height), layout="constrained")
 
 
@@ -103,6 +114,8 @@ class styled:  # noqa: N801 - used as a context manager like matplotlib.rc_conte
     """Context manager applying :func:`style` while building and saving figures."""
 
     def __enter__(self) -> styled:
+        import matplotlib  # heavy third-party library: loaded when a chart is drawn
+
         self._ctx = matplotlib.rc_context(style())
         self._ctx.__enter__()
         return self
@@ -124,6 +137,11 @@ def save_figure(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with styled(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        engine = fig.get_layout_engine()
+        if engine is not None and engine.__class__.__name__ != "PlaceHolderLayoutEngine":
+            # lay out once, then draw once: savefig would draw the whole figure a second time to lay it out
+            engine.execute(fig)
+            fig.set_layout_engine("none")
         fig.savefig(path, dpi=DPI, metadata={"Software": None}, format="png")
     for w in caught:
         text = str(w.message)
@@ -190,6 +208,8 @@ def plot_targets_by_town(stock: pd.DataFrame, year: int) -> Figure:
 
 def plot_inclusive_share(share: pd.DataFrame) -> Figure:
     """District inclusive share by year against its target (columns year, inclusive_share, target)."""
+    from matplotlib.ticker import PercentFormatter  # heavy third-party library: loaded when a chart is drawn
+
     with styled():
         fig = new_figure(6, 3.8)
         ax = fig.add_subplot()
@@ -201,7 +221,7 @@ def plot_inclusive_share(share: pd.DataFrame) -> Figure:
                 f"{v:.1%}", (b.get_x() + b.get_width() / 2, v), xytext=(0, 3), textcoords="offset points", ha="center"
             )
         ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel("普惠托位占全部托位比例")
         ax.set_title("全区普惠托位占比")
         legend_below(ax)
@@ -479,22 +499,148 @@ def plot_differences(diff: pd.DataFrame) -> Figure:
     return fig
 
 
-def scenario_figures(tables: Mapping[str, pd.DataFrame], years: list[int]) -> dict[str, Figure]:
-    """Build every chart of the scenario report, keyed by file stem."""
+def scenario_figure_makers(tables: Mapping[str, pd.DataFrame], years: list[int]) -> dict[str, Callable[[], Figure]]:
+    """Return a function building each chart of the scenario report, keyed by file stem."""
     last = max(years)
-    share = tables["inclusive_share"]
     return {
-        "targets_by_town": plot_targets_by_town(tables["stock"], last),
-        "inclusive_share": plot_inclusive_share(share),
-        "budget_by_year": plot_budget(tables["budget"]),
-        "budget_by_town": plot_budget_by_town(tables["budget_by_town"], years),
-        "units_map": plot_units_map(
+        "targets_by_town": lambda: plot_targets_by_town(tables["stock"], last),
+        "inclusive_share": lambda: plot_inclusive_share(tables["inclusive_share"]),
+        "budget_by_year": lambda: plot_budget(tables["budget"]),
+        "budget_by_town": lambda: plot_budget_by_town(tables["budget_by_town"], years),
+        "units_map": lambda: plot_units_map(
             unit_map_values(tables["stock"], tables["budget_by_town"], last),
             load_unit_tiles(units=list(tables["stock"]["town_id"].drop_duplicates())),
             load_unit_boundaries(),
             last,
         ),
-        "new_slots_by_channel": plot_new_slots(tables["allocation"]),
-        "pricing": plot_pricing(tables["pricing"], last),
-        "workforce": plot_workforce(tables["workforce"]),
+        "new_slots_by_channel": lambda: plot_new_slots(tables["allocation"]),
+        "pricing": lambda: plot_pricing(tables["pricing"], last),
+        "workforce": lambda: plot_workforce(tables["workforce"]),
     }
+
+
+def scenario_figures(tables: Mapping[str, pd.DataFrame], years: list[int]) -> dict[str, Figure]:
+    """Build every chart of the scenario report, keyed by file stem."""
+    return {name: make() for name, make in scenario_figure_makers(tables, years).items()}
+
+
+# The charts the helper process draws (see save_figures): about half the drawing time (the
+# per-unit bars and the map are the costly ones), the other half here while the tables are written.
+HELPER_CHARTS = ("budget_by_town", "units_map", "targets_by_town", "inclusive_share")
+CHILD_TIMEOUT_S = 120  # a helper process that has not finished by then is stopped; its charts are drawn here
+
+
+def _draw(makers: Mapping[str, Callable[[], Figure]], paths: Mapping[str, Path], names: list[str]) -> None:
+    for name in names:
+        save_figure(makers[name](), paths[name])
+
+
+def _child_draws(makers: Mapping, paths: Mapping, names: list[str], fd: int) -> None:
+    """In the forked process: draw ``names``, send back what went wrong and the warnings, exit without cleanup."""
+    report: dict[str, Any] = {"error": None, "warnings": []}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _draw(makers, paths, names)
+        report["warnings"] = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+    except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent, which decides
+        report["error"] = exc if isinstance(exc, ReportError) else f"{type(exc).__name__}: {exc}"
+    try:
+        data = pickle.dumps(report)
+        with os.fdopen(fd, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(0)  # no atexit handlers, no flush of the parent's streams (a notebook kernel's sockets)
+
+
+def save_figures(
+    makers: Mapping[str, Callable[[], Figure]], folder: Path, helper: Sequence[str] | None = None
+) -> Callable[[], dict[str, Path]]:
+    """Draw and save charts as ``folder/<name>.png``, some of them in a forked helper process.
+
+    ``helper`` names the charts the helper draws (default every other one). Returns a function
+    that waits for the helper and returns ``{name: path}``: the caller can write its tables
+    meanwhile. The files are the same bytes as :func:`save_figure` writes one by one. Without
+    ``os.fork`` (Windows), on a machine with no core to spare (:func:`_spare_core`), or when the
+    helper fails or takes longer than
+    :data:`CHILD_TIMEOUT_S`, the charts it had are drawn in this process; a glyph missing from
+    the font raises :class:`~tuoyu_model.errors.ReportError` here as in :func:`save_figure`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder / f"{name}.png" for name in makers}
+    names = list(makers)
+    theirs = [n for n in (names[1::2] if helper is None else helper) if n in makers]
+    ours = [n for n in names if n not in theirs]
+    pid = None
+    if hasattr(os, "fork") and theirs and _spare_core():
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper process
+            os.close(read_fd)
+            _child_draws(makers, paths, theirs, write_fd)
+        os.close(write_fd)
+    else:
+        ours = names
+
+    def wait() -> dict[str, Path]:
+        report = None
+        if pid is not None:
+            try:
+                with os.fdopen(read_fd, "rb") as pipe:
+                    data = b""
+                    while select.select([pipe], [], [], CHILD_TIMEOUT_S)[0]:
+                        chunk = os.read(pipe.fileno(), 1 << 16)
+                        if not chunk:
+                            break
+                        data += chunk
+                report = pickle.loads(data) if data else None
+            finally:
+                if report is None:
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        if report is None or report["error"] is not None:
+            if report is not None and isinstance(report["error"], ReportError):
+                raise report["error"]
+            if pid is not None:
+                _draw(makers, paths, theirs)  # the helper failed: draw its charts here
+        else:
+            for category, message, filename, lineno in report["warnings"]:
+                warnings.warn_explicit(message, category, filename, lineno)
+        return paths
+
+    try:
+        _draw(makers, paths, ours)
+    except BaseException:
+        if pid is not None:
+            _stop(pid)
+        raise
+    return wait
+
+
+def _spare_core() -> bool:
+    """Whether a second process would get a core of its own (load average below the cores less a half).
+
+    On a machine already busy the helper only competes with this process (measured: no faster, at
+    times slower), so the charts are then drawn here one after the other; the files are the same.
+    """
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (AttributeError, OSError):
+        return False
+
+
+def _stop(pid: int) -> None:
+    """Stop a helper process and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
+def save_scenario_figures(
+    tables: Mapping[str, pd.DataFrame], years: list[int], folder: Path
+) -> Callable[[], dict[str, Path]]:
+    """Start drawing the scenario report's charts into ``folder`` (:func:`save_figures`); call the result to wait."""
+    return save_figures(scenario_figure_makers(tables, years), folder, HELPER_CHARTS)

@@ -8,6 +8,8 @@ directory given by the caller. Its connection file and IPC sockets go to a folde
 
 from __future__ import annotations
 
+import concurrent.futures
+import importlib
 import os
 import re
 import shutil
@@ -26,6 +28,25 @@ KERNEL_DIR_NAME = re.compile(r"^tuoyu-kernel-(?P<pid>\d+)-")
 # Keys of papermill's notebook metadata that change from run to run (or name the temporary folder).
 _PAPERMILL_RUN_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
 _ERRNO = re.compile(r"\[Errno (\d+)\] ([^:]*)(?::\s*'(.*)')?")
+
+
+def notebook_modules(*names: str) -> list[Any]:
+    """Import the notebook libraries (nbformat, papermill, nbconvert) without jsonschema's IRI grammars.
+
+    nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax`` when it is
+    installed (Voilà's dependencies bring it): that module compiles 39 lark grammars at import,
+    0.7–4 s of every report, for "iri" format checks nbformat never runs (it validates notebooks
+    without a format checker). The first import of jsonschema here sees the module as absent;
+    it stays importable for any other code.
+    """
+    blocked = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] # import → ImportError, skipped by jsonschema
+    try:
+        return [importlib.import_module(n) for n in names]
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 def kernel_dir() -> Path:
@@ -103,7 +124,7 @@ def _section_of(cells: list, index: int) -> str:
 
 def _failure_message(exc: Exception, nb_path: Path, notebook: Path) -> str:
     """One line naming the failed cell, its section and the error, from papermill's exception."""
-    import nbformat  # heavy: imported only when a report runs
+    (nbformat,) = notebook_modules("nbformat")  # heavy: imported only when a report runs
 
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
@@ -164,10 +185,10 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
         :func:`tuoyu_model.runs.publish.publishing` says so in one line.
 
     """
-    import nbformat  # heavy: imported only when a report runs
-    import papermill
+    nbformat, papermill = notebook_modules("nbformat", "papermill")  # heavy: imported only when a report runs
 
     t0 = time.perf_counter()
+    prepare_html_export()  # in the background while the kernel runs
     folder = kernel_dir()
     log = tempfile.TemporaryFile()
     try:
@@ -229,7 +250,7 @@ def clean_notebook(path: Path, notebook: Path) -> Any:
     Keeps what papermill records about the run's parameters; ``input_path`` becomes the
     notebook's project-relative path and ``output_path`` the file's own name.
     """
-    import nbformat  # heavy: imported only when a report runs
+    (nbformat,) = notebook_modules("nbformat")  # heavy: imported only when a report runs
 
     nb = nbformat.read(path, as_version=4)
     pm = nb.metadata.get("papermill", {})
@@ -249,13 +270,35 @@ def clean_notebook(path: Path, notebook: Path) -> Any:
     return nb
 
 
-def export_html(nb: Any, path: Path, title: str) -> Path:
-    """Export an executed notebook to HTML with the code and prompts hidden."""
-    from nbconvert import HTMLExporter  # heavy: imported only when a report runs
+_EXPORTER: dict[str, concurrent.futures.Future] = {}  # the HTML exporter of this process, built once
 
-    exporter = HTMLExporter(
+
+def _build_exporter() -> Any:
+    """Return an HTML exporter (code and prompts hidden) with its templates compiled."""
+    (nbconvert, nbformat) = notebook_modules("nbconvert", "nbformat")  # heavy: imported only when a report runs
+    exporter = nbconvert.HTMLExporter(
         template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
+    exporter.from_notebook_node(nbformat.v4.new_notebook())  # compiles the templates, reads the theme
+    return exporter
+
+
+def prepare_html_export() -> None:
+    """Start building the HTML exporter in a background thread (once per process).
+
+    Called when a notebook starts: importing nbconvert and compiling its templates (about 1 s)
+    then overlaps the kernel's work, during which this process only waits for messages.
+    """
+    if "html" not in _EXPORTER:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuoyu-html")
+        _EXPORTER["html"] = pool.submit(_build_exporter)
+        pool.shutdown(wait=False)
+
+
+def export_html(nb: Any, path: Path, title: str) -> Path:
+    """Export an executed notebook to HTML with the code and prompts hidden."""
+    prepare_html_export()
+    exporter = _EXPORTER["html"].result()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     Path(path).write_text(body, encoding="utf-8")
     return Path(path)

@@ -7,7 +7,7 @@ The report notebook (``notebooks/sweep_report.ipynb``) reads a sweep folder with
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tuoyu_model.parameters import default_parameters
-from tuoyu_model.presentation.figures import legend_below, new_figure, save_figure, styled
+from tuoyu_model.paths import data_dir
+from tuoyu_model.presentation.figures import legend_below, new_figure, styled
+from tuoyu_model.presentation.figures import save_figures as save_chart_files
 from tuoyu_model.presentation.report import factor_label as report_factor_label
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 
@@ -44,8 +46,18 @@ def factor_label(name: str, labels: Mapping[str, str] | None = None) -> str:
     return report_factor_label(name, _labels() if labels is None else labels)
 
 
+_LABELS: dict[tuple, dict[str, str]] = {}  # the labels of the parameter files as last read, by the files' stamps
+
+
 def _labels() -> dict[str, str]:
-    return {n: m["label"]["zh"] for n, m in default_parameters().meta.items()}
+    """Chinese label of every parameter, read again only when a parameter file changed (a sweep asks ~6 times)."""
+    folder = data_dir() / "parameters"
+    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(folder.glob("*.y*ml")))
+    key = (str(folder), stamp)
+    if key not in _LABELS:
+        _LABELS.clear()
+        _LABELS[key] = {n: m["label"]["zh"] for n, m in default_parameters().meta.items()}
+    return _LABELS[key]
 
 
 def load_sweep(folder: str | Path) -> dict[str, Any]:
@@ -221,6 +233,7 @@ def people_tables(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
 def write_workbook(path: Path, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> Path:
     """Write ``results.xlsx``: a 说明 sheet, then one sheet per table (Chinese, 万元)."""
     people = people_tables(summary, tables)
+    labels = _labels()
     about = pd.DataFrame(
         {
             "项目": ["标题", "方案文件", "起始情景", "方法", "点数", "未求解的点数", "随机数种子", "变化的参数"],
@@ -232,7 +245,7 @@ def write_workbook(path: Path, summary: Mapping[str, Any], tables: Mapping[str, 
                 summary["n_points"],
                 summary["n_failed"],
                 "" if summary.get("seed") is None else str(summary["seed"]),
-                "、".join(factor_label(n) for n in summary["factors"]),
+                "、".join(factor_label(n, labels) for n in summary["factors"]),
             ],
         }
     )
@@ -327,23 +340,42 @@ def plot_tornado(sens: pd.DataFrame, metric: str = "public_cost_total_yuan", top
     return fig
 
 
+def sweep_figure_makers(
+    summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
+) -> dict[str, Callable[[], Figure]]:
+    """Return a function drawing each chart the sweep's tables call for, keyed by file stem."""
+    makers: dict[str, Callable[[], Figure]] = {}
+    if "curve" in tables:
+        axis = factor_label(summary["factors"][0])
+        makers["curve"] = lambda: plot_curve(tables["curve"], axis)
+    if "frontier" in tables:
+        makers["frontier"] = lambda: plot_frontier(tables["frontier"])
+    if "fan" in tables and np.isfinite(tables["fan"]["p50_yuan"]).any():
+        makers["fan"] = lambda: plot_fan(tables["fan"])
+    if "sensitivity" in tables and len(tables["sensitivity"]):
+        makers["tornado"] = lambda: plot_tornado(tables["sensitivity"])
+    return makers
+
+
 def sweep_figures(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> dict[str, Figure]:
     """Return the charts a sweep's tables call for."""
-    figs: dict[str, Figure] = {}
-    if "curve" in tables:
-        figs["curve"] = plot_curve(tables["curve"], factor_label(summary["factors"][0]))
-    if "frontier" in tables:
-        figs["frontier"] = plot_frontier(tables["frontier"])
-    if "fan" in tables and np.isfinite(tables["fan"]["p50_yuan"]).any():
-        figs["fan"] = plot_fan(tables["fan"])
-    if "sensitivity" in tables and len(tables["sensitivity"]):
-        figs["tornado"] = plot_tornado(tables["sensitivity"])
-    return figs
+    return {name: make() for name, make in sweep_figure_makers(summary, tables).items()}
+
+
+def start_figures(
+    folder: Path, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
+) -> Callable[[], dict[str, Path]]:
+    """Start drawing the charts into ``figures/<name>.png``, the first in a helper process; call the result to wait.
+
+    The caller writes the tables and the workbook meanwhile (:func:`tuoyu_model.presentation.figures.save_figures`).
+    """
+    makers = sweep_figure_makers(summary, tables)
+    return save_chart_files(makers, Path(folder) / "figures", list(makers)[:1])
 
 
 def save_figures(folder: Path, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> dict[str, Path]:
     """Draw and save the charts as ``figures/<name>.png``."""
-    return {n: save_figure(f, Path(folder) / "figures" / f"{n}.png") for n, f in sweep_figures(summary, tables).items()}
+    return start_figures(folder, summary, tables)()
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from tuoyu_model.runs.publish import check_replaceable, output_base, publishing,
 from tuoyu_model.sweep import analysis
 from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points
-from tuoyu_model.sweep.present import save_figures, write_workbook
+from tuoyu_model.sweep.present import start_figures, write_workbook
 from tuoyu_model.sweep.spec import SweepSpec, load_spec
 
 SWEEP_NOTEBOOK = "sweep_report.ipynb"
@@ -201,14 +201,17 @@ def run_sweep(
 
     with publishing(final, manifest, label=f"sweep {spec.name}") as tmp:
         t2 = time.perf_counter()
-        write_csv(points, tmp / "points.csv")
-        for name, df in tables.items():
-            if name != "points":
-                write_csv(df, tmp / "tables" / f"{name}.csv")
-        write_json(summary, tmp / "summary.json")
-        shutil.copyfile(spec.path, tmp / "spec.yaml")
-        write_workbook(tmp / "results.xlsx", summary, tables)
-        save_figures(tmp, summary, tables)
+        charts = start_figures(tmp, summary, tables)  # drawn partly in a helper process meanwhile
+        try:
+            write_csv(points, tmp / "points.csv")
+            for name, df in tables.items():
+                if name != "points":
+                    write_csv(df, tmp / "tables" / f"{name}.csv")
+            write_json(summary, tmp / "summary.json")
+            shutil.copyfile(spec.path, tmp / "spec.yaml")
+            write_workbook(tmp / "results.xlsx", summary, tables)
+        finally:
+            charts()
         timings["write"] = time.perf_counter() - t2
         if report:
             t3 = time.perf_counter()
