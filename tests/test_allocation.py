@@ -900,3 +900,30 @@ def test_units_without_any_inclusive_slot_are_named():
     ]
     assert r.stock.set_index("town_id").at["b", "shortfall_coverage"] == 20
     assert check_solution(r, inp) == []
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_unit_below_its_minimum_shows_a_coverage_shortfall_even_under_its_target(solver):
+    # Unit a: inclusive target 30 ≥ its minimum 20, no money at all: 0 inclusive slots at the end.
+    # It is 30 short of its target and 20 short of its minimum; before issue 10 the coverage row
+    # existed only where the minimum exceeded the target, so shortfall_coverage read 0.
+    inp = make_inputs(
+        units={"a": (0, 0)},
+        targets={("a", 2024): (30, 30)},
+        capacity={("a", "community", 2024): 50},
+        costs={("community", "inclusive"): 100},
+        budget={2024: 0.0},
+    )
+    inp = replace(inp, targets=inp.targets.assign(min_inclusive=20.0), solver=solver)
+    r = solve(inp)
+    row = r.stock.iloc[0]
+    assert (row.inclusive_slots, row.shortfall_inclusive, row.shortfall_coverage) == (0, 30, 20)
+    assert check_solution(r, inp) == []
+
+
+def test_budget_cut_20_no_unit_ends_below_its_minimum_without_a_coverage_shortfall(shipped):
+    _, results = shipped["budget_cut_20"]
+    for r in results.values():
+        s = r.stock
+        below = s[s.inclusive_slots + s.shortfall_coverage < s.min_inclusive - SLOTS]
+        assert below.empty, below[["town", "year", "inclusive_slots", "min_inclusive"]]

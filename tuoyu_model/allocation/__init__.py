@@ -38,7 +38,7 @@ with :math:`\gamma_{\tau ck} = a_{ck} + \epsilon + [k=\mathrm{inc}]\sum_{t\ge\ta
         && \text{total-}i\text{-}t\\
     I_{it} := I^0_i + \sum_{\tau\le t}\Big(\sum_c x_{i\tau c,\mathrm{inc}} + v_{i\tau}\Big),\quad
     I_{it} + u^I_{it} &\ge T^{I}_{it} && \text{inclusive-}i\text{-}t\\
-    I_{it} + u^C_{it} &\ge m_{it} \quad (m_{it} > T^I_{it}) && \text{coverage-}i\text{-}t\\
+    I_{it} + u^C_{it} &\ge m_{it} \quad (m_{it} > I^0_i) && \text{coverage-}i\text{-}t\\
     \sum_i I_{it} + u^S_t &\ge s_t \sum_i S_{it} && \text{share-district-}t\\
     \sum_{i}\sum_{\tau\le y^Z} x_{i\tau,\mathrm{centre},\mathrm{inc}} + u^Z &\ge Z && \text{centre-district-}y^Z\\
     \sum_{\tau\le t}\sum_k x_{i\tau ck} &\le \bar X_{ict} && \text{capacity\_}c\text{-}i\text{-}t\\

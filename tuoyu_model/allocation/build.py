@@ -324,6 +324,10 @@ def add_conversion_variables(m: AllocationModel) -> None:
 def add_shortfall_variables(m: AllocationModel) -> None:
     """Add the shortfall ``u_<family>_…`` of every target row: unit totals, inclusive, coverage, share, centre.
 
+    A coverage row exists wherever the unit's minimum exceeds its inclusive stock at the start,
+    whatever its inclusive target: a unit below its minimum always shows a coverage shortfall
+    (issue 10: a row made only where the minimum exceeded the target hid 大兴经开区's).
+
     With whole slots the shortfalls are whole too: with whole targets and stock they would come
     out whole anyway, but s·S of the share row is fractional (rounded up: slots still missing),
     and integer shortfalls let CBC prove optimality under a tight budget (budget_cut_20: 0.5 s,
@@ -334,7 +338,7 @@ def add_shortfall_variables(m: AllocationModel) -> None:
         for y in d.years:
             m.short[("total", i, y)] = add(f"u_total_{i}_{y}", lowBound=0, cat=d.cat)
             m.short[("inclusive", i, y)] = add(f"u_inclusive_{i}_{y}", lowBound=0, cat=d.cat)
-            if d.MI[(i, y)] > d.TI[(i, y)]:
+            if d.MI[(i, y)] > d.I0[i]:  # every unit whose minimum the stock does not meet yet
                 m.short[("coverage", i, y)] = add(f"u_coverage_{i}_{y}", lowBound=0, cat=d.cat)
     for y in d.years:
         if inp.share_target.get(y, 0) > 0:

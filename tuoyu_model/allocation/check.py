@@ -200,10 +200,8 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         bad.append("total target not met even with the reported shortfall")
     if ((s.inclusive_slots + s.shortfall_inclusive) < tg.target_inclusive - tol).any():
         bad.append("inclusive target not met even with the reported shortfall")
-    # A coverage row exists only where the minimum exceeds the unit's inclusive target; elsewhere
-    # the inclusive target (with its shortfall) already covers it.
-    cover_short = np.where(tg.min_inclusive > tg.target_inclusive, s.shortfall_coverage, s.shortfall_inclusive)
-    if ((s.inclusive_slots + cover_short) < tg.min_inclusive - tol).any():
+    # Every unit below its minimum shows it in its own coverage shortfall (never in another's).
+    if ((s.inclusive_slots + s.shortfall_coverage) < tg.min_inclusive - tol).any():
         bad.append("coverage minimum not met even with the reported shortfall")
     if not np.allclose(s.target_total, tg.target_total) or not np.allclose(s.target_inclusive, tg.target_inclusive):
         bad.append("stock table targets differ from the inputs")
