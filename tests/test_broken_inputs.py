@@ -397,6 +397,63 @@ CASES = [
         ("'.' cannot be used as an output folder",),
         ("params", "{data}/scenarios/..yaml"),
     ),
+    # --- workbooks read by `tuoyu data import` (copied into data/, the path given) ---
+    Case(
+        "workbook-renamed-csv",
+        "workbook_renamed_csv.xlsx",
+        "workbook_renamed_csv.xlsx",
+        ("不是 xlsx 工作簿", "CSV", "另存为"),
+        ("data", "import", "{data}/workbook_renamed_csv.xlsx"),
+    ),
+    Case(
+        "workbook-empty",
+        "workbook_empty.xlsx",
+        "workbook_empty.xlsx",
+        ("空文件",),
+        ("data", "import", "{data}/workbook_empty.xlsx"),
+    ),
+    Case(
+        "workbook-truncated",
+        "workbook_truncated.xlsx",
+        "workbook_truncated.xlsx",
+        ("不完整", "截断"),
+        ("data", "import", "{data}/workbook_truncated.xlsx"),
+    ),
+    Case(
+        "workbook-password-cfb",
+        "workbook_password_cfb.xlsx",
+        "workbook_password_cfb.xlsx",
+        ("加密", "删除密码"),
+        ("data", "import", "{data}/workbook_password_cfb.xlsx"),
+    ),
+    Case(
+        "workbook-encrypted-entry",
+        "workbook_encrypted_entry.xlsx",
+        "workbook_encrypted_entry.xlsx",
+        ("已加密",),
+        ("data", "import", "{data}/workbook_encrypted_entry.xlsx"),
+    ),
+    Case(
+        "workbook-stray-cell",
+        "workbook_stray_cell.xlsx",
+        "workbook_stray_cell.xlsx",
+        ("XFD1048576", "Ctrl+End"),
+        ("data", "import", "{data}/workbook_stray_cell.xlsx"),
+    ),
+    Case(
+        "workbook-renamed-sheet",
+        "workbook_renamed_sheet.xlsx",
+        "workbook_renamed_sheet.xlsx",
+        ("没有名为“各属地数据”的工作表", "Sheet1"),
+        ("data", "import", "{data}/workbook_renamed_sheet.xlsx"),
+    ),
+    Case(
+        "workbook-merged-new-values",
+        "workbook_merged_new_values.xlsx",
+        "workbook_merged_new_values.xlsx",
+        ("G3:H3", "合并单元格", "取消合并"),
+        ("data", "import", "{data}/workbook_merged_new_values.xlsx"),
+    ),
     # --- command-line mistakes ---
     Case(
         "set-without-equals",
@@ -471,6 +528,28 @@ CASES = [
         ("--set take_up_rate", "YAML 别名"),
         ("params", "--set", "take_up_rate={a: &x [1], b: *x}"),
     ),
+    # --- an output folder that is not this package's (``../outputs``: beside the data copy) ---
+    Case(
+        "output-folder-foreign-manifest",
+        "output_foreign_manifest.json",
+        "../outputs/baseline/manifest.json",
+        ("outputs/baseline/", "不是本程序写的输出文件夹", "--out"),
+        ("run", "--no-report", "baseline"),
+    ),
+    Case(
+        "output-folder-foreign-marker",
+        "output_foreign_marker.txt",
+        "../outputs/baseline/.tuoyu-output",
+        ("outputs/baseline/", "不是本程序写的输出文件夹", "--out"),
+        ("run", "--no-report", "baseline"),
+    ),
+    Case(
+        "output-folder-users-notes",
+        "output_users_notes.txt",
+        "../outputs/compare__baseline__household_3/笔记.txt",
+        ("outputs/compare__baseline__household_3/", "不是本程序写的输出文件夹", "移走"),
+        ("compare", "--no-report", "baseline", "household_3"),
+    ),
 ]
 
 
@@ -495,6 +574,8 @@ SUBPROCESS_IDS = (
     "targets-total-row-kept",
     "set-rent-1e308",
     "set-nested-400-levels",
+    "workbook-stray-cell",
+    "workbook-password-cfb",
 )
 SUBPROCESS_CASES = [c for c in CASES if c.id in SUBPROCESS_IDS]
 
@@ -506,6 +587,7 @@ def _prepare(data: Path, case: Case) -> list[str]:
         if case.file is None:
             target.unlink()
         else:
+            target.parent.mkdir(parents=True, exist_ok=True)  # an output folder beside the data copy
             shutil.copyfile(BROKEN / case.file, target)
     return [a.replace("{data}", str(data)) for a in case.args]
 

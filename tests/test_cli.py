@@ -270,7 +270,7 @@ def test_a_scenario_name_at_the_limit_runs_and_reruns_with_set(data_copy, capsys
     for _ in range(2):  # the rerun replaces the folder: the longest name it makes must fit too
         assert main(["run", name, "--no-report", "--set", "household_size=3.5"]) == 0, capsys.readouterr().err
     outputs = data_copy.parent / "outputs"
-    assert [p.name.startswith(name + "__set-") for p in outputs.iterdir()] == [True]
+    assert [p.name.startswith(name + "__set-") for p in outputs.iterdir() if p.name != ".tuoyu.lock"] == [True]
 
 
 @pytest.mark.parametrize("name", ["托" * 70, "a" * 208, "x" * 130 + "托" * 26])

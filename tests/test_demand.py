@@ -11,7 +11,10 @@ from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.demand import (
     DEMAND_COLUMNS,
     birth_rate,
+    circularity_note,
     demand_table,
+    district_births,
+    district_children_by_band,
     district_demand,
     slots_per_1000_by_target_set,
     target_for_year,
@@ -56,15 +59,22 @@ def one_unit(population=100000, floor=100, high=200, plan=300, proxy=False):
     return towns, targets
 
 
-# Growth 0 and survival 1 make the hand arithmetic exact.
-FLAT = {"population_growth_rate": 0.0, "survival_factor": 1.0}
+# Growth 0 and survival 1 make the hand arithmetic exact; with Beijing at 10 million, Daxing at
+# 10% of its births and 1 million residents, a unit of 100,000 has births = rate × 100,000.
+FLAT = {
+    "population_growth_rate": 0.0,
+    "survival_factor": 1.0,
+    "beijing_population": dict.fromkeys(range(2021, 2025), 10_000_000),
+    "district_births_share": 0.1,
+    "district_census_population": 1_000_000,
+}
 
 
 def test_children_from_births_hand_worked():
     towns, targets = one_unit()
     d = demand_table(with_(defaults(), **FLAT), towns, targets).set_index("year")
     r = d.loc[2024]
-    # births 2024 = 6.09‰ × 100,000 = 609 → aged 0–1 at end-2024
+    # births 2024 = 10% × 6.09‰ × 10,000,000 × 100,000 / 1,000,000 = 609 → aged 0–1 at end-2024
     # born 2023 at 5.63‰ → 563 aged 1–2; born 2022 at 5.67‰ → 567 aged 2–3; total 1,739
     assert (r.children_age_0_1, r.children_age_1_2, r.children_age_2_3) == pytest.approx((609, 563, 567), rel=REL)
     assert r.children_under3 == pytest.approx(1739, rel=REL)
@@ -84,23 +94,78 @@ def test_survival_and_growth_hand_worked():
     d = demand_table(defaults(), towns, targets).set_index("year")
     # population end-2024 = 100,000 × (1 − 0.0008)^(2024 − 2020)
     assert d.at[2024, "population"] == pytest.approx(100000 * 0.9992**4, rel=REL)
-    # aged 2–3 at end-2024: born 2022 (5.67‰ × population 2022) × 0.99³
-    assert d.at[2024, "children_age_2_3"] == pytest.approx(0.00567 * 100000 * 0.9992**2 * 0.99**3, rel=REL)
+    # aged 2–3 at end-2024: born 2022 in Daxing (10.02% × 5.67‰ × 21,843,000) × 0.99³, the unit's
+    # part 100,000 / 1,993,591 of the district (children do not grow with the unit's population)
+    born_2022 = 0.1002 * 0.00567 * 21843000
+    assert d.at[2024, "children_age_2_3"] == pytest.approx(born_2022 * 0.99**3 * 100000 / 1993591, rel=REL)
 
 
-def test_future_years_use_the_assumed_birth_rate():
+def test_future_years_use_the_assumed_birth_rate_and_population():
     p = defaults()
     assert birth_rate(p, 2024) == pytest.approx(0.00609, rel=REL)
     assert birth_rate(p, 2025) == pytest.approx(0.0060, rel=REL)
-    # Daxing at 1.1× Beijing: 6.09‰ × 1.1 = 6.699‰
-    assert birth_rate(with_(p, district_birth_rate_factor=1.1), 2024) == pytest.approx(0.006699, rel=REL)
+    # 2026: 10.02% × 6.0‰ × 21,832,000 × 0.9992²
+    assert district_births(p, 2026) == pytest.approx(0.1002 * 0.006 * 21832000 * 0.9992**2, rel=REL)
 
 
-def test_a_birth_year_before_the_data_is_an_error_naming_it():
+def test_district_births_match_the_derived_figures():
+    """Daxing births 2021–24 against facts.md's derived ≈13.9k / 12.4k / 12.3k / 13.3k.
+
+    Those figures are 10.0% of Beijing's births (rounded to 100); the model's births are the
+    same derivation from the communiqués' rates and year-end populations, so they agree to the
+    rounding: within 0.5%.
+    """
+    p = defaults()
+    published = {2021: 13900, 2022: 12400, 2023: 12300, 2024: 13300}
+    for year, births in published.items():
+        assert district_births(p, year) == pytest.approx(births, rel=0.005), year
+
+
+def test_census_anchor_hand_worked():
+    """Daxing's children under 3 on the census day: 15,296 aged 0 + 89,267 aged 1–4 × 2 / 4 ≈ 59,900."""
+    p = defaults()
+    c = district_children_by_band(p, 2020)
+    assert (c["age_0_1"], c["age_1_2"], c["age_2_3"]) == pytest.approx((15296, 22316.75, 22316.75), rel=REL)
+    assert sum(c[b] for b in ("age_0_1", "age_1_2", "age_2_3")) == pytest.approx(59900, rel=0.001)
+    # a year on: the census cohorts age by one year (× 0.99); the newborns are 2021's births
+    c = district_children_by_band(p, 2021)
+    assert c["age_1_2"] == pytest.approx(15296 * 0.99, rel=REL)
+    assert c["age_2_3"] == pytest.approx(22316.75 * 0.99, rel=REL)
+    assert c["age_0_1"] == pytest.approx(district_births(p, 2021) * 0.99, rel=REL)
+    # two years on only the census age-0 cohort is left; from 2023 everything follows births
+    c = district_children_by_band(p, 2022)
+    assert c["age_2_3"] == pytest.approx(15296 * 0.99**2, rel=REL)
+    c = district_children_by_band(p, 2023)
+    assert c["age_2_3"] == pytest.approx(district_births(p, 2021) * 0.99**3, rel=REL)
+
+
+def test_census_shares_are_the_quotients_they_are_derived_from():
+    p = defaults()
+    age_0 = p["census_children_age_0"]
+    # 15,296 / 152,730 = 0.10015, rounded to 4 decimals in demand.yaml
+    assert p["district_births_share"] == pytest.approx(age_0["daxing"] / age_0["beijing"], abs=5e-5)
+
+
+def test_units_add_up_to_the_district_anchor():
+    """The per-unit split is a proxy but the units' children add up to the district's."""
+    targets, towns = annex()
+    p = with_(defaults(), demand_years={"first": 2021, "last": 2026})
+    # towns.csv sums to the census within the rounding of the 20 proxy populations to whole persons
+    part = towns.population.sum() / p["district_census_population"]
+    assert part == pytest.approx(1.0, abs=10 / 1993591)
+    d = demand_table(p, towns, targets).groupby("year").children_under3.sum()
+    for year in d.index:
+        c = district_children_by_band(p, year)
+        assert d[year] == pytest.approx((c["age_0_1"] + c["age_1_2"] + c["age_2_3"]) * part, rel=REL), year
+
+
+def test_a_year_before_the_anchor_or_a_birth_year_without_a_rate_is_an_error():
     towns, targets = one_unit()
-    p = with_(defaults(), demand_years={"first": 2021, "last": 2022})  # end-2021 1–2s were born in 2020
+    with pytest.raises(DataError, match="before the census year 2022"):
+        demand_table(with_(defaults(), census_year=2022, demand_years={"first": 2021, "last": 2023}), towns, targets)
+    # anchored in 2018, the end-2021 cohorts born in 2020 and 2019 need Beijing birth rates
     with pytest.raises(DataError, match="'birth_rate' has no value for 2020"):
-        demand_table(p, towns, targets)
+        demand_table(with_(defaults(), census_year=2018, demand_years={"first": 2021, "last": 2023}), towns, targets)
 
 
 def test_age_share_method():
@@ -178,9 +243,22 @@ def test_district_table_shape_and_circularity():
     assert sorted(set(d.town_id) - set(d.attrs["circular_units"])) == ["jiugong", "yizhuang"]
     assert d.circular_comparison.groupby(d.town_id).first().sum() == 20
     assert "circular" in d.attrs["circularity_note"] and d.attrs["method"] == "births"
+    assert "all but 旧宫镇 and 亦庄镇" in d.attrs["circularity_note"]
+    assert d.attrs["circularity_note_zh"].startswith("除旧宫镇、亦庄镇外")
     dist = district_demand(d).set_index("year")
     assert dist.at[2024, "target_total"] == 4700
     assert pd.isna(dist.at[2023, "target_total"])
+
+
+def test_circularity_note_follows_the_proxy_marks():
+    targets, towns = annex()
+    t = towns.copy()
+    t.loc["jiugong", "population_source"] = "PROXY: not the census"
+    assert "(all but 亦庄镇)" in circularity_note(t) and circularity_note(t, zh=True).startswith("除亦庄镇外")
+    t.loc["yizhuang", "population_source"] = "PROXY: not the census"
+    assert "(all units)" in circularity_note(t) and circularity_note(t, zh=True).startswith("各属地人口")
+    t["population_source"] = "7th census"
+    assert circularity_note(t) == "" and circularity_note(t, zh=True) == ""
 
 
 def test_proxy_units_are_proportional_to_their_targets():

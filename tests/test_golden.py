@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tuoyu_model.parameters import list_scenarios
+from tuoyu_model.presentation.sentences import worded
 from tuoyu_model.results import run_model
 from tuoyu_model.writers import write_tables
 
@@ -44,6 +45,7 @@ def stable_summary(summary: dict) -> dict:
 def golden_files(scenario: str, folder: Path) -> list[Path]:
     """Write the scenario's golden files into ``folder``; return their paths."""
     results = run_model(scenario)
+    results = worded(results)  # write_tables words them too; the summary is filtered first
     return list(write_tables(results, folder, summary=stable_summary(results.summary)).values())
 
 

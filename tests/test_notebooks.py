@@ -12,10 +12,12 @@ import shutil
 import nbformat
 import pytest
 
-from tuoyu_model import pipeline
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import notebooks_dir
-from tuoyu_model.pipeline import export_html, run_compare, run_scenario
+from tuoyu_model.runs import provenance, scenario
+from tuoyu_model.runs.compare import run_compare
+from tuoyu_model.runs.notebook import export_html
+from tuoyu_model.runs.scenario import run_scenario
 
 SECTIONS = [
     "摘要",
@@ -46,7 +48,7 @@ def outputs(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     # Others may commit to this checkout between the two runs: fix the commit the manifest records.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "git_commit", lambda: {"commit": "0" * 40, "dirty": False})
+        mp.setattr(provenance, "git_commit", lambda: {"commit": "0" * 40, "dirty": False})
         first = run_scenario("baseline", out=out / "a", report=True).folder
         second = run_scenario("baseline", out=out / "b", report=False).folder
     return first, second
@@ -143,7 +145,7 @@ def test_a_failing_notebook_leaves_the_previous_report(outputs, tmp_path, monkey
     setup = next(i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", []))
     nb.cells.insert(setup + 1, nbformat.v4.new_code_cell("raise ValueError('budget table is empty')"))
     nbformat.write(nb, nb_dir / "scenario_report.ipynb")
-    monkeypatch.setattr("tuoyu_model.pipeline.notebooks_dir", lambda: nb_dir)
+    monkeypatch.setattr(scenario, "notebooks_dir", lambda: nb_dir)
     with pytest.raises(ReportError) as err:
         run_scenario("baseline", out=out, report=True)
     msg = str(err.value)

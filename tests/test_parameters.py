@@ -312,7 +312,7 @@ def test_unknown_parameter_name_suggests_the_close_one():
         ("income_per_capita_all", 2024, 85415),
         ("inclusive_share_target", 2024, 0.30),
         ("inclusive_share_target", 2025, 0.60),
-        ("household_size", 2031, 2.31),  # a single value holds for every year
+        ("household_size", 2031, 2.39),  # a single value holds for every year
     ],
 )
 def test_by_year_reads_the_year(name, year, expected):

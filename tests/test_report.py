@@ -213,9 +213,10 @@ def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_st
 
     from tuoyu_model.paths import notebooks_dir
     from tuoyu_model.presentation import report, tables
+    from tuoyu_model.presentation.sentences import worded
     from tuoyu_model.results import run_model
 
-    r = run_model("baseline", ["fee_cap_share=0.25"])
+    r = worded(run_model("baseline", ["fee_cap_share=0.25"]))  # as the notebook reads them
     cells = json.loads((notebooks_dir() / "scenario_report.ipynb").read_text("utf-8"))["cells"]
     source = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     calls = sorted(set(re.findall(r"\b([RT])\.(\w+)\(results\)", source)))

@@ -4,7 +4,8 @@ Modules: ``data`` (the plan's annex and unit attributes), ``parameters`` (parame
 provenance, scenarios), ``demand``, ``costs``, ``pricing``, ``workforce``, ``allocation`` (the
 PuLP linear program), ``results`` (``run_model``: a scenario as tables and headline figures),
 ``presentation`` (Chinese words, tables for people, report, figures), ``writers`` (CSV, JSON,
-xlsx), ``pipeline`` (runs a scenario into the output contract), ``cli`` (the ``tuoyu`` command).
+xlsx), ``runs`` (runs scenarios into the output contract), ``progress`` (returns, evaluation,
+re-planning), ``cli`` (the ``tuoyu`` command).
 """
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tuoyu_model.errors import TuoyuError, UsageError, did_you_mean
 
@@ -23,7 +24,8 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every data and scenario file and print a short summary."""
-    from tuoyu_model.data import TARGET_SETS, TOWN_FIGURES, load_targets, load_towns
+    from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
+    from tuoyu_model.data_status import status_counts
     from tuoyu_model.errors import ScenarioError
     from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
     from tuoyu_model.paths import data_dir, display
@@ -37,19 +39,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"  targets.csv: {targets.town_id.nunique()} units; columns add up to the printed 合计 (total/inclusive): "
         + ", ".join(f"{ts} {sums.at[ts, 'total_slots']}/{sums.at[ts, 'inclusive_slots']}" for ts in TARGET_SETS)
     )
-    labelled = {f: towns[f"{f}_source"].str.contains("ASSUMPTION|PROXY", case=False) for f in TOWN_FIGURES}
-    n_flagged = sum(int(s.sum()) for s in labelled.values())
+    counts = status_counts(towns, params)
+
+    def by_status(group: str) -> str:
+        c = counts[counts.group == group]
+        return ", ".join(f"{r.count} {r.status}" for r in c.itertuples()) + f" (of {int(c['count'].sum())})"
+
     print(
-        f"  towns.csv: {len(towns)} units, population {int(towns.population.sum()):,} "
-        f"({int((~labelled['population']).sum())} units sourced, {int(labelled['population'].sum())} proxies); "
-        f"{n_flagged} of {len(towns) * len(TOWN_FIGURES)} figures are labelled assumptions or proxies"
+        f"  towns.csv: {len(towns)} units, population {int(towns.population.sum()):,}; "
+        f"figures by status: {by_status('towns')}"
     )
-    table = params.table()
-    counts = table.status.value_counts().to_dict()
     print(
-        f"  parameters: {len(params)} in {table.file.nunique()} files ("
-        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("sourced", "derived", "proxy", "assumption", "setting"))
-        + "); 'tuoyu params' lists them with sources"
+        f"  parameters: {len(params)} in {params.table().file.nunique()} files; by status: {by_status('parameters')}; "
+        "'tuoyu params' lists them with sources"
     )
     names = list_scenarios()
     if "baseline" not in names:
@@ -94,7 +96,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one or more scenarios and write their reports under outputs/."""
-    from tuoyu_model.pipeline import run_many
+    from tuoyu_model.runs.parallel import run_many
 
     return run_many(
         args.scenarios or ["baseline"], set_options=args.set, out=args.out, jobs=args.jobs, report=not args.no_report
@@ -117,7 +119,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios' headline figures side by side, with charts of the differences."""
-    from tuoyu_model.pipeline import run_compare, shown
+    from tuoyu_model.runs.compare import run_compare
+    from tuoyu_model.runs.publish import shown
 
     rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
     print(f"compare: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s")
@@ -207,6 +210,35 @@ def _degrade_unencodable_output() -> None:
             pass  # not a text stream that can be reconfigured (a test's capture, a closed pipe)
 
 
+def cmd_data_template(args: argparse.Namespace) -> int:
+    """Write the workbook in which streets and commissions give official figures for towns.csv."""
+    from tuoyu_model.paths import display
+    from tuoyu_model.towns_workbook import write_template
+
+    path = write_template(args.file)
+    print(f"已写入模板 {display(path)}：每个属地一行，请只填黄色的“新值”和“新值来源”两列（见“填表说明”工作表）")
+    print("填好后导入：tuoyu data import 文件.xlsx")
+    return EXIT_OK
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    """Import filled workbooks into data/towns.csv after checking every cell; a dated backup is kept."""
+    from tuoyu_model.paths import data_dir, display
+    from tuoyu_model.towns_workbook import change_lines, import_workbooks
+
+    result = import_workbooks(args.files)
+    print(f"读取 {len(args.files)} 个工作簿：{'、'.join(display(p) for p in args.files)}")
+    for note in result.notes:
+        print(note)
+    if not result.changes:
+        print(f"没有需要更新的数字（新值均为空，或与现值和来源相同）；{display(data_dir() / 'towns.csv')} 未改动")
+        return EXIT_OK
+    for line in change_lines(result.changes):
+        print(line)
+    print(f"已写入 {display(result.written)}；原文件备份为 {display(result.backup)}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of ``tuoyu``."""
     parser = ArgumentParser(
@@ -245,6 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/); writes <DIR>/progress/<date>/")
     p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
     p.set_defaults(func=cmd_progress)
+    p = sub.add_parser("data", help="a workbook for official per-unit figures: template, then import")
+    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    data_sub.required = True
+    q = data_sub.add_parser("template", help="write the workbook (default outputs/templates/towns_template.xlsx)")
+    q.add_argument("file", nargs="?", type=Path, metavar="FILE.xlsx", help="where to write it")
+    q.set_defaults(func=cmd_data_template)
+    q = data_sub.add_parser("import", help="check filled workbooks and write their figures into data/towns.csv")
+    q.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="filled copies of the template")
+    q.set_defaults(func=cmd_data_import)
     return parser
 
 
@@ -252,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tuoyu``; returns the exit status."""
     _degrade_unencodable_output()
     parser = build_parser()
-    from tuoyu_model.pipeline import Terminated, raise_terminated
+    from tuoyu_model.runs.signals import Terminated, raise_terminated
 
     # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
     previous = signal.signal(signal.SIGTERM, raise_terminated)

@@ -1,16 +1,23 @@
 """Children under 3 and the childcare places their families want, by unit and year.
 
-Method ``births`` (the default)::
+Method ``births`` (the default) works on the district, anchored to the 2020 census, and splits
+it by unit::
 
-    population(t)  = census population × (1 + population_growth_rate) ** (t − census_year)
-    births(t)      = birth_rate(t) × district_birth_rate_factor × population(t)
-                     (birth_rate_future for years after the last published rate)
-    age_0_1(t)     = births(t)     × s          children at the end of year t,
-    age_1_2(t)     = births(t − 1) × s²         s = survival_factor (survival and net migration)
-    age_2_3(t)     = births(t − 2) × s³
+    Beijing births(t)  = birth_rate(t) × beijing_population(t)
+                         (birth_rate_future and population_growth_rate after the last published year)
+    district births(t) = district_births_share × Beijing births(t)
+    census single ages = c0 = census_children_age_0[daxing], c1 = c2 = census_age_1_4_share_per_year
+                         × census_children_age_1_4[daxing]          (at the census, end of census_year)
+    district age band k (k = 0, 1, 2) at the end of year t, born in t − k, s = survival_factor:
+        born after the census year:  district births(t − k) × s^(k+1)
+        born in or before it:        c_(k − (t − census_year)) × s^(t − census_year)
+    unit band(t)       = district band(t) × unit census population ÷ district_census_population
+
+so in the census year the district's children under 3 are c0 + c1 + c2 (≈59,900) and afterwards
+they follow the births. The per-unit split is a proxy (children in proportion to population).
 
 Method ``age_share`` (when ``under3_share_by_band`` is set): ``age_b(t) = population(t) ×
-share_b``, for users who have the unit's age structure.
+share_b`` by unit, for users who have each unit's age structure.
 
 Slots demanded = Σ_b children_b × take_up_rate_b (families wanting a place); likely enrolment =
 children under 3 × enrolment_rate (what actual enrolment rates would fill).
@@ -20,12 +27,12 @@ the 2025 target is held when ``target_after_plan`` is ``hold_2025`` (the plan se
 target, and slots built stay in service); before 2024 there is no target (NaN, no flag).
 
 .. warning::
-   Only 旧宫镇 and 亦庄镇 have published census populations. The other 20 units' populations are a
-   PROXY derived from the plan's own 2025 targets (``data/towns.csv``), so for them the demand
-   derived from population and the target are proportional by construction: the comparison is
-   circular and says nothing about whether the target suits the unit. Their rows carry
-   ``circular_comparison = True``; only the district total and the two census units are
-   informative until official populations replace the proxy.
+   Units whose ``population_source`` in ``data/towns.csv`` is marked PROXY (today all but the two
+   with census figures) have populations derived from the plan's own 2025 targets, so for them
+   the demand derived from population and the target are proportional by construction: the
+   comparison is circular and says nothing about whether the target suits the unit. Their rows
+   carry ``circular_comparison = True``; only the district total and the census units are
+   informative until official populations replace the proxy (:func:`circularity_note`).
 """
 
 from __future__ import annotations
@@ -65,14 +72,77 @@ DEMAND_COLUMNS = [
     "population_proxy",
     "circular_comparison",
 ]
-CIRCULARITY_NOTE = (
-    "Units whose population is a PROXY derived from the plan's 2025 targets (all but 旧宫镇 and 亦庄镇): "
-    "their demand is proportional to their target by construction, so the demand-vs-target comparison "
-    "is circular; replace the population in data/towns.csv with official figures to make it informative."
-)
-CIRCULARITY_NOTE_ZH = (
-    "除旧宫镇、亦庄镇外，各属地人口为按2025年规划目标推算的代理值，需求与目标的比较存在循环论证，仅供参考。"
-)
+
+
+def _is_proxy(source: object) -> bool:
+    return "PROXY" in str(source).upper()
+
+
+def census_units(towns: pd.DataFrame) -> list[str]:
+    """Names of the units whose population is not marked PROXY in ``towns.csv``, in file order."""
+    keep = ~towns["population_source"].map(_is_proxy) if "population_source" in towns else pd.Series(True, towns.index)
+    return [str(t) for t in towns.loc[keep, "town"]]
+
+
+def circularity_note(towns: pd.DataFrame, zh: bool = False) -> str:
+    """Say why the demand-vs-target comparison of the proxy-population units is circular (English, or Chinese).
+
+    The units with census populations are read from the PROXY marks in ``towns.csv``; empty
+    when no unit's population is a proxy.
+
+    Examples
+    --------
+    >>> from tuoyu_model.data import load_towns
+    >>> circularity_note(load_towns()).split(":")[0]
+    "Units whose population is a PROXY derived from the plan's 2025 targets (all but 旧宫镇 and 亦庄镇)"
+    >>> circularity_note(load_towns(), zh=True).split("，")[0]
+    '除旧宫镇、亦庄镇外'
+
+    """
+    census = census_units(towns)
+    if len(census) == len(towns):
+        return ""
+    if zh:
+        which = f"除{'、'.join(census)}外，各属地" if census else "各属地"
+        return f"{which}人口为按2025年规划目标推算的代理值，需求与目标的比较存在循环论证，仅供参考。"
+    which = f"all but {' and '.join(census)}" if census else "all units"
+    return (
+        f"Units whose population is a PROXY derived from the plan's 2025 targets ({which}): "
+        "their demand is proportional to their target by construction, so the demand-vs-target comparison "
+        "is circular; replace the population in data/towns.csv with official figures to make it informative."
+    )
+
+
+EDZ_UNIT = "daxing_edz"  # the annex row 大兴经开区 (data/targets.csv)
+
+
+def edz_note_zh(params: Mapping, targets: pd.DataFrame) -> str:
+    """Say what the annex row 大兴经开区 is taken to cover, with the figures behind it (Chinese, for the report).
+
+    The row's targets (from ``targets``) against the supply Beijing E-Town reported for itself
+    (``edz_reported_supply``), which is not in the stock. Empty when the row is absent.
+
+    Examples
+    --------
+    >>> from tuoyu_model.data import load_targets
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> edz_note_zh(load_scenario().parameters, load_targets()).split("，")[0]
+    '工作方案附件中“大兴经开区”一行的托位目标为2024年20个、2025年20个（规划目标40个）'
+
+    """
+    row = targets[targets.town_id == EDZ_UNIT].set_index("target_set").total_slots
+    if row.empty:
+        return ""
+    reported = params["edz_reported_supply"]
+    goals = {k: int(row[k]) for k in ("floor_2024", "high_quality_2025", "plan_2025") if k in row}
+    return (
+        f"工作方案附件中“大兴经开区”一行的托位目标为2024年{goals.get('floor_2024', 0)}个、"
+        f"2025年{goals.get('high_quality_2025', 0)}个（规划目标{goals.get('plan_2025', 0)}个），"
+        f"远小于北京经开区自报的{int(reported['providers'])}家托育服务机构、{int(reported['slots']):,}个托位"
+        "（2025年11月）。经开区单独管理，本模型将该行理解为区工作方案在经开区范围内分配的托位任务，"
+        "经开区自建自管的托位不计入存量和目标；全区人口和需求测算则包含经开区大兴部分的居民，"
+        "因此全区需求与目标的差距可能高估，最多约为经开区自报的托位数。"
+    )
 
 
 def _year_range(params: Mapping, name: str) -> list[int]:
@@ -86,7 +156,7 @@ def _year_range(params: Mapping, name: str) -> list[int]:
 
 
 def birth_rate(params: Mapping, year: int) -> float:
-    """Births per resident in ``year`` for Daxing (Beijing's rate × ``district_birth_rate_factor``).
+    """Beijing's births per resident in ``year``.
 
     Published years use ``birth_rate``; years after the last published one use
     ``birth_rate_future``; years before the first published one are an error.
@@ -105,17 +175,94 @@ def birth_rate(params: Mapping, year: int) -> float:
 
     """
     rates = {int(k): float(v) for k, v in params["birth_rate"].items()}
-    factor = float(params["district_birth_rate_factor"])
     if year in rates:
-        return rates[year] * factor
+        return rates[year]
     if year > max(rates):
-        return float(params["birth_rate_future"]) * factor
-    where = getattr(params, "meta", {}).get("birth_rate", {}).get("file", "data/parameters/demand.yaml")
+        return float(params["birth_rate_future"])
     raise DataError(
-        f"{where}: 'birth_rate' has no value for {year} (has "
+        f"{_where(params, 'birth_rate')}: 'birth_rate' has no value for {year} (has "
         f"{', '.join(map(str, sorted(rates)))}); children aged 2–3 at the end of year t were born "
         f"in t − 2, so add '{year}: …' or start demand_years later"
     )
+
+
+def _where(params: Mapping, name: str) -> str:
+    return getattr(params, "meta", {}).get(name, {}).get("file", "data/parameters/demand.yaml")
+
+
+def beijing_population(params: Mapping, year: int) -> float:
+    """Beijing's year-end resident population; after the last published year grown at ``population_growth_rate``.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> p = load_scenario().parameters
+    >>> beijing_population(p, 2024), round(beijing_population(p, 2025))  # 21,832,000 × 0.9992
+    (21832000.0, 21814534)
+
+    """
+    series = {int(k): float(v) for k, v in params["beijing_population"].items()}
+    if year in series:
+        return series[year]
+    last = max(series)
+    if year > last:
+        return series[last] * (1.0 + float(params["population_growth_rate"])) ** (year - last)
+    raise DataError(
+        f"{_where(params, 'beijing_population')}: 'beijing_population' has no value for {year} (has "
+        f"{', '.join(map(str, sorted(series)))}); add '{year}: …' from the statistical communiqué"
+    )
+
+
+def district_births(params: Mapping, year: int) -> float:
+    """Daxing's births in ``year``: ``district_births_share`` × Beijing's births (rate × population).
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> round(district_births(load_scenario().parameters, 2021))  # 10.02% × 6.35‰ × 21,886,000
+    13925
+
+    """
+    return float(params["district_births_share"]) * birth_rate(params, year) * beijing_population(params, year)
+
+
+def district_children_by_band(params: Mapping, year: int) -> dict[str, float]:
+    """Daxing's children under 3 at the end of ``year`` by age band, anchored to the 2020 census.
+
+    A cohort born after ``census_year`` comes from :func:`district_births`; one born in or
+    before it is the census count of its age (age 0, and ages 1 and 2 each
+    ``census_age_1_4_share_per_year`` of the 1–4 band), × ``survival_factor`` per year since.
+
+    Raises
+    ------
+    DataError
+        ``year`` is before ``census_year``, or a birth year lacks a birth rate.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> c = district_children_by_band(load_scenario().parameters, 2020)  # the census day
+    >>> c["age_0_1"], c["age_1_2"], round(sum(c[b] for b in AGE_BANDS), 1)  # 15,296 + 89,267 / 2
+    (15296.0, 22316.75, 59929.5)
+
+    """
+    census = int(params["census_year"])
+    if year < census:
+        raise DataError(
+            f"{_where(params, 'census_year')}: demand for {year} is before the census year {census} "
+            "the children are anchored to; start demand_years in or after it"
+        )
+    one_year = float(params["census_age_1_4_share_per_year"]) * float(params["census_children_age_1_4"]["daxing"])
+    at_census = [float(params["census_children_age_0"]["daxing"]), one_year, one_year]
+    s = float(params["survival_factor"])
+    out = {"births": district_births(params, year) if year > census else float("nan")}
+    for k, band in enumerate(AGE_BANDS):
+        born = year - k
+        if born > census:
+            out[band] = district_births(params, born) * s ** (k + 1)
+        else:
+            out[band] = at_census[k - (year - census)] * s ** (year - census)
+    return out
 
 
 def population(census_population: float, params: Mapping, year: int) -> float:
@@ -133,7 +280,11 @@ def population(census_population: float, params: Mapping, year: int) -> float:
 
 
 def children_by_band(census_population: float, params: Mapping, year: int) -> dict[str, float]:
-    """Children under 3 at the end of ``year`` by age band, and the births of ``year``.
+    """Children under 3 of a unit at the end of ``year`` by age band, and the births of ``year``.
+
+    Method ``births``: the district's (:func:`district_children_by_band`) × the unit's census
+    population ÷ ``district_census_population`` (a proxy split). Method ``age_share``: the unit's
+    population × ``under3_share_by_band``.
 
     Returns
     -------
@@ -144,13 +295,12 @@ def children_by_band(census_population: float, params: Mapping, year: int) -> di
     Examples
     --------
     >>> from tuoyu_model.parameters import load_scenario
-    >>> c = children_by_band(100000, load_scenario().parameters, 2024)
-    >>> round(c["age_0_1"]), c["method"]  # 6.09‰ × 100,000 × 0.9992⁴ × 0.99
-    (601, 'births')
+    >>> c = children_by_band(199359.1, load_scenario().parameters, 2024)  # a tenth of Daxing
+    >>> round(c["age_0_1"]), c["method"]  # 10.02% × 6.09‰ × 21,832,000 × 0.99 / 10
+    (1319, 'births')
 
     """
     shares = params["under3_share_by_band"]
-    births = birth_rate(params, year) * population(census_population, params, year)
     if shares is not None:
         missing = [b for b in AGE_BANDS if b not in shares]
         if missing:
@@ -159,14 +309,12 @@ def children_by_band(census_population: float, params: Mapping, year: int) -> di
                 f"population for each of {', '.join(AGE_BANDS)}"
             )
         pop = population(census_population, params, year)
+        births = district_births(params, year) * float(census_population) / float(params["district_census_population"])
         out = {b: pop * float(shares[b]) for b in AGE_BANDS}
         return {"births": births, **out, "method": "age_share"}
-    s = float(params["survival_factor"])
-    out = {}
-    for k, band in enumerate(AGE_BANDS):
-        born = year - k
-        out[band] = birth_rate(params, born) * population(census_population, params, born) * s ** (k + 1)
-    return {"births": births, **out, "method": "births"}
+    part = float(census_population) / float(params["district_census_population"])
+    district = district_children_by_band(params, year)
+    return {key: value * part for key, value in district.items()} | {"method": "births"}
 
 
 def _flag(target: float, demand: float, tolerance: float) -> str:
@@ -208,14 +356,15 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
         (``slots_demanded`` by default): ``vacancy_risk`` when the target exceeds it by more
         than ``demand_flag_tolerance``, ``unmet_need`` when it exceeds the target by more than
         the tolerance, ``''`` otherwise or without a target. ``attrs`` hold ``method``,
-        ``circularity_note`` and ``circular_units``.
+        ``circularity_note``, ``circularity_note_zh``, ``edz_note_zh`` (:func:`edz_note_zh`) and
+        ``circular_units``.
 
     Notes
     -----
-    For the 20 units whose population is a PROXY derived from the plan's 2025 targets
+    For the units whose population is a PROXY derived from the plan's 2025 targets
     (``circular_comparison = True``), demand is proportional to the target by construction: the
-    demand-vs-target gap and flag are circular there and must not be read as evidence. Only
-    旧宫镇, 亦庄镇 and the district total (:func:`district_demand`) are informative.
+    demand-vs-target gap and flag are circular there and must not be read as evidence. Only the
+    census units and the district total (:func:`district_demand`) are informative.
 
     Examples
     --------
@@ -240,7 +389,7 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
     wide = targets.set_index(["town_id", "target_set"])
     rows = []
     for town_id, town in towns.iterrows():
-        proxy = "PROXY" in str(town.get("population_source", "")).upper()
+        proxy = _is_proxy(town.get("population_source", ""))
         for year in years:
             c = children_by_band(float(town.population), params, year)
             pop = population(float(town.population), params, year)
@@ -287,8 +436,9 @@ def demand_table(params: Mapping, towns: pd.DataFrame, targets: pd.DataFrame) ->
             )
     out = pd.DataFrame(rows, columns=DEMAND_COLUMNS)
     out.attrs["method"] = str(out["method"].iloc[0]) if len(out) else ""
-    out.attrs["circularity_note"] = CIRCULARITY_NOTE
-    out.attrs["circularity_note_zh"] = CIRCULARITY_NOTE_ZH
+    out.attrs["circularity_note"] = circularity_note(towns)
+    out.attrs["circularity_note_zh"] = circularity_note(towns, zh=True)
+    out.attrs["edz_note_zh"] = edz_note_zh(params, targets)
     out.attrs["circular_units"] = sorted(out.loc[out.circular_comparison, "town_id"].unique().tolist())
     return out
 
@@ -361,7 +511,7 @@ def slots_per_1000_by_target_set(params: Mapping, towns: pd.DataFrame, targets: 
                 "year": int(r.year),
                 "population": pop,
                 "total_slots": float(r.total_slots),
-                "population_proxy": "PROXY" in str(town.get("population_source", "")).upper(),
+                "population_proxy": _is_proxy(town.get("population_source", "")),
             }
         )
     out = pd.DataFrame(rows)

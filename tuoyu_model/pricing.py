@@ -1,14 +1,18 @@
 """Fee-cap pricing, the operating subsidy of an inclusive slot, and what families pay.
 
 The plan (第二部分第9(2)条) caps the public childcare fee per child per month, meals excluded, at
-20% of the district's **previous year** household monthly disposable income::
+20% of **the district's own** (本区) **previous year** household monthly disposable income::
 
-    household monthly income(t) = income_per_capita_<measure>(t − 1) × district_income_ratio
-                                  × household_size / 12
+    per-capita income(y)        = daxing_income_per_capita_<measure>(y)            (sourced)
+                                  or income_per_capita_<measure>(y) × district_income_ratio[<measure>]
+                                                                                  (derived, a year
+                                                                                  without a Daxing figure)
+    household monthly income(t) = per-capita income(t − 1) × household_size / 12
     fee cap(t)                  = fee_cap_share × household monthly income(t)
     inclusive fee(t)            = fee cap(t) × inclusive_fee_share_of_cap
 
-A missing previous-year income is an error naming the year, never a fallback to another year.
+``income_area = beijing`` uses Beijing's series instead (no ratio), for comparison. A missing
+previous-year income is an error naming the year, never a fallback to another year.
 
 The operating subsidy per inclusive slot in service (rule ``gap``) is
 ``max(0, cost − fee × occupancy)``; under rule ``flat`` it is ``flat_operating_subsidy ×
@@ -26,6 +30,8 @@ from tuoyu_model.errors import DataError, ScenarioError
 
 INCOME_MEASURES = ("all", "urban", "rural")
 INCOME_MEASURE_LABEL_ZH = {"all": "全体居民", "urban": "城镇居民", "rural": "农村居民"}
+INCOME_AREAS = ("daxing", "beijing")
+INCOME_AREA_LABEL_ZH = {"daxing": "大兴区", "beijing": "北京市"}
 HOUSEHOLD_LABEL_ZH = {"low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭"}
 SUBSIDY_RULES = ("gap", "flat")
 
@@ -53,6 +59,10 @@ PRICING_COLUMNS = [
     "subsidy_per_slot_year_yuan",
     "break_even_occupancy",
     "meals_yuan",
+    "income_year",
+    "income_area",
+    "income_per_capita_yuan",
+    "income_status",
 ]
 
 
@@ -60,17 +70,31 @@ def _file(params: Mapping, name: str) -> str:
     return getattr(params, "meta", {}).get(name, {}).get("file", "data/parameters/pricing.yaml")
 
 
-def income_per_capita(params: Mapping, year: int, measure: str | None = None) -> float:
-    """Beijing per-capita disposable income of ``year`` for an income measure (yuan per year).
+def _measure(params: Mapping, measure: str | None) -> str:
+    measure = measure or params["income_measure"]
+    if measure not in INCOME_MEASURES:
+        raise ScenarioError(f"income_measure = '{measure}' is unknown; expected one of {', '.join(INCOME_MEASURES)}")
+    return measure
 
-    Parameters
-    ----------
-    params : Parameters
-        Resolved scenario parameters.
-    year : int
-        The income year (not the fee year).
-    measure : {"all", "urban", "rural"}, optional
-        Default the scenario's ``income_measure``.
+
+def _year_value(params: Mapping, name: str, year: int) -> float | None:
+    """``name``'s value for ``year`` as a float, or None when the year is not listed."""
+    series = params[name]
+    key = next((k for k in series if str(k) == str(year)), None)
+    return None if key is None else float(series[key])
+
+
+def _basis(income: float, status: str, city: float, ratio: float) -> dict:
+    return {
+        "income_per_capita_yuan": float(income),
+        "income_status": status,
+        "beijing_income_per_capita_yuan": float(city),
+        "district_income_ratio": float(ratio),
+    }
+
+
+def beijing_income_per_capita(params: Mapping, year: int, measure: str | None = None) -> float:
+    """Beijing's per-capita disposable income of ``year`` for an income measure (yuan per year).
 
     Raises
     ------
@@ -80,30 +104,120 @@ def income_per_capita(params: Mapping, year: int, measure: str | None = None) ->
     Examples
     --------
     >>> from tuoyu_model.parameters import load_scenario
-    >>> income_per_capita(load_scenario().parameters, 2023, "urban")
+    >>> beijing_income_per_capita(load_scenario().parameters, 2023, "urban")
     88650.0
 
     """
-    measure = measure or params["income_measure"]
-    if measure not in INCOME_MEASURES:
-        raise ScenarioError(f"income_measure = '{measure}' is unknown; expected one of {', '.join(INCOME_MEASURES)}")
+    measure = _measure(params, measure)
     name = f"income_per_capita_{measure}"
-    series = params[name]
-    key = next((k for k in series if str(k) == str(year)), None)
-    if key is None:
+    value = _year_value(params, name, year)
+    if value is None:
         raise DataError(
             f"{_file(params, name)}: '{name}' has no value for {year} "
-            f"(has {', '.join(map(str, series))}); add '{year}: …' from the statistical communiqué"
+            f"(has {', '.join(map(str, params[name]))}); add '{year}: …' from the statistical communiqué"
         )
-    return float(series[key])
+    return value
+
+
+def income_basis(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> dict:
+    """Return the per-capita income of ``year`` the fee cap uses, and whether it is sourced or derived.
+
+    Under ``income_area = daxing`` a year listed in ``daxing_income_per_capita_<measure>`` is
+    sourced; any other year is Beijing's figure × ``district_income_ratio[<measure>]``, derived.
+    Under ``beijing`` it is Beijing's figure, sourced.
+
+    Parameters
+    ----------
+    params : Parameters
+        Resolved scenario parameters.
+    year : int
+        The income year (not the fee year).
+    measure : {"all", "urban", "rural"}, optional
+        Default the scenario's ``income_measure``.
+    area : {"daxing", "beijing"}, optional
+        Default the scenario's ``income_area``.
+
+    Returns
+    -------
+    dict
+        ``income_year``, ``income_area``, ``income_measure``, ``income_per_capita_yuan``,
+        ``income_status`` (``sourced`` or ``derived``), ``beijing_income_per_capita_yuan`` (NaN
+        when not needed and not known) and ``district_income_ratio`` (NaN when not applied).
+
+    Raises
+    ------
+    DataError
+        Neither a Daxing figure nor a Beijing one for ``year``: the message names both series.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> p = load_scenario().parameters
+    >>> b = income_basis(p, 2024)
+    >>> b["income_per_capita_yuan"], b["income_status"]
+    (62204.0, 'sourced')
+    >>> b = income_basis(p, 2023)  # no Daxing figure: 81,752 × 0.7283
+    >>> round(b["income_per_capita_yuan"], 2), b["income_status"]
+    (59539.98, 'derived')
+
+    """
+    measure = _measure(params, measure)
+    area = area or params["income_area"]
+    if area not in INCOME_AREAS:
+        raise ScenarioError(f"income_area = '{area}' is unknown; expected one of {', '.join(INCOME_AREAS)}")
+    nan = float("nan")
+    out = {"income_year": int(year), "income_area": area, "income_measure": measure}
+    own = _year_value(params, f"daxing_income_per_capita_{measure}", year) if area == "daxing" else None
+    if own is not None:
+        city = _year_value(params, f"income_per_capita_{measure}", year)
+        return {**out, **_basis(own, "sourced", nan if city is None else city, nan)}
+    try:
+        city = beijing_income_per_capita(params, year, measure)
+    except DataError as exc:
+        if area == "beijing":
+            raise
+        name = f"daxing_income_per_capita_{measure}"
+        raise DataError(
+            f"{_file(params, name)}: '{name}' has no value for {year}, and the Beijing figure it would be "
+            f"derived from is missing too: {exc}"
+        ) from None
+    if area == "beijing":
+        return {**out, **_basis(city, "sourced", city, nan)}
+    ratio = params["district_income_ratio"]
+    if not isinstance(ratio, Mapping) or measure not in ratio:
+        raise DataError(
+            f"{_file(params, 'district_income_ratio')}: 'district_income_ratio' has no value for the "
+            f"income measure '{measure}'; give one for each of {', '.join(INCOME_MEASURES)}"
+        )
+    r = float(ratio[measure])
+    return {**out, **_basis(city * r, "derived", city, r)}
+
+
+def income_per_capita(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> float:
+    """Per-capita disposable income of ``year`` the fee cap uses (yuan per year): see :func:`income_basis`.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> income_per_capita(load_scenario().parameters, 2024, "urban")
+    71870.0
+    >>> income_per_capita(load_scenario().parameters, 2024, area="beijing")
+    85415.0
+
+    """
+    return float(income_basis(params, year, measure, area)["income_per_capita_yuan"])
 
 
 def household_monthly_income(
-    params: Mapping, year: int, household_size: float | None = None, measure: str | None = None
+    params: Mapping,
+    year: int,
+    household_size: float | None = None,
+    measure: str | None = None,
+    area: str | None = None,
 ) -> float:
     """Household monthly disposable income that sets the fee cap of ``year`` (yuan per month).
 
-    Per-capita income of ``year − 1`` × ``district_income_ratio`` × household size / 12.
+    Per-capita income of ``year − 1`` (:func:`income_per_capita`) × household size / 12.
 
     Parameters
     ----------
@@ -115,6 +229,8 @@ def household_monthly_income(
         Default the scenario's ``household_size``.
     measure : {"all", "urban", "rural"}, optional
         Default the scenario's ``income_measure``.
+    area : {"daxing", "beijing"}, optional
+        Default the scenario's ``income_area``.
 
     Raises
     ------
@@ -124,18 +240,18 @@ def household_monthly_income(
     Examples
     --------
     >>> from tuoyu_model.parameters import load_scenario
-    >>> round(household_monthly_income(load_scenario().parameters, 2024), 2)  # 81,752 × 2.31 / 12
-    15737.26
+    >>> round(household_monthly_income(load_scenario().parameters, 2025), 2)  # 62,204 × 2.39 / 12
+    12388.96
 
     """
     try:
-        per_capita = income_per_capita(params, year - 1, measure)
+        per_capita = income_per_capita(params, year - 1, measure, area)
     except DataError as exc:
         raise DataError(
             f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, which is missing: {exc}"
         ) from None
     size = float(params["household_size"] if household_size is None else household_size)
-    return per_capita * float(params["district_income_ratio"]) * size / 12
+    return per_capita * size / 12
 
 
 def fee_cap(params: Mapping, year: int) -> float:
@@ -152,8 +268,10 @@ def fee_cap(params: Mapping, year: int) -> float:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> p = load_scenario().parameters
-    >>> round(fee_cap(p, 2024), 2), round(fee_cap(p, 2025), 2)  # 81,752 and 85,415 × 2.31 / 12 × 20%
-    (3147.45, 3288.48)
+    >>> round(fee_cap(p, 2025), 2)  # Daxing 2024: 62,204 × 2.39 / 12 × 20%
+    2477.79
+    >>> round(fee_cap(load_scenario("beijing_income").parameters, 2025), 2)  # 85,415 × 2.31 / 12 × 20%
+    3288.48
 
     """
     return float(params["fee_cap_share"]) * household_monthly_income(params, year)
@@ -174,8 +292,8 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> p = load_scenario("baseline", {"inclusive_fee_share_of_cap": 0.8}).parameters
-    >>> round(inclusive_fee(p, 2024), 2)  # 3,147.45 × 0.8
-    2517.96
+    >>> round(inclusive_fee(p, 2025), 2)  # 2,477.79 × 0.8
+    1982.23
     >>> inclusive_fee(load_scenario("baseline", {"inclusive_fee_set_price": 2160}).parameters, 2025)
     2160.0
 
@@ -250,8 +368,8 @@ def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFra
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> t = operating_subsidy_table(load_scenario().parameters, [2024])
-    >>> round(float(t.set_index("channel").at["social", "subsidy_per_slot_month_yuan"]), 2)  # 4,264.20 − 2,675.33
-    1588.87
+    >>> round(float(t.set_index("channel").at["social", "subsidy_per_slot_month_yuan"]), 2)  # 4,264.21 − 2,015.92
+    2248.28
 
     """
     ops = operating_costs(params)
@@ -290,14 +408,16 @@ def pricing_table(params: Mapping, years: Iterable[int]) -> pd.DataFrame:
         ``year, channel, household_monthly_income_yuan, fee_cap_yuan, fee_yuan,
         cost_per_slot_month_yuan, subsidy_per_slot_month_yuan`` (the output contract), then
         ``occupancy, revenue_per_slot_month_yuan, subsidy_per_slot_year_yuan,
-        break_even_occupancy, meals_yuan``.
+        break_even_occupancy, meals_yuan``, and the income behind the cap: ``income_year``
+        (the year before), ``income_area`` (daxing or beijing), ``income_per_capita_yuan`` and
+        ``income_status`` (``sourced``, or ``derived`` = Beijing × ``district_income_ratio``).
 
     Examples
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> t = pricing_table(load_scenario().parameters, [2024, 2025])
     >>> t.groupby("year").fee_cap_yuan.first().round(2).to_dict()
-    {2024: 3147.45, 2025: 3288.48}
+    {2024: 2371.68, 2025: 2477.79}
 
     """
     years = [int(y) for y in years]
@@ -305,6 +425,9 @@ def pricing_table(params: Mapping, years: Iterable[int]) -> pd.DataFrame:
     sub["household_monthly_income_yuan"] = sub.year.map({y: household_monthly_income(params, y) for y in years})
     sub["fee_cap_yuan"] = sub.year.map({y: fee_cap(params, y) for y in years})
     sub["meals_yuan"] = float(params["meals_fee"])
+    basis = pd.DataFrame([income_basis(params, y - 1) for y in years], index=years)
+    for col in ("income_year", "income_area", "income_per_capita_yuan", "income_status"):
+        sub[col] = sub.year.map(basis[col])
     return sub[PRICING_COLUMNS]
 
 
@@ -333,8 +456,8 @@ def family_costs(params: Mapping, year: int) -> pd.DataFrame:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> f = family_costs(load_scenario().parameters, 2025)
-    >>> round(float(f.at["middle", "net_monthly_cost_yuan"]), 2)  # 3,288.48 + 600 − 300 − 200
-    3388.48
+    >>> round(float(f.at["middle", "net_monthly_cost_yuan"]), 2)  # 2,477.79 + 600 − 300 − 200
+    2577.79
 
     """
     average = household_monthly_income(params, year)
@@ -377,43 +500,97 @@ def cap_sensitivity(params: Mapping, year: int) -> pd.DataFrame:
     """Tabulate the fee cap of ``year`` across household sizes and income measures.
 
     Household sizes come from ``cap_sensitivity_household_sizes``; measures are all residents,
-    urban and rural. The scenario's own ``district_income_ratio`` and ``fee_cap_share`` apply.
+    urban and rural. The scenario's own ``income_area`` and ``fee_cap_share`` apply.
 
     Returns
     -------
     pandas.DataFrame
-        ``household_size, income_measure, income_measure_label_zh, income_year,
-        income_per_capita_yuan, household_monthly_income_yuan, fee_cap_yuan,
-        ratio_to_scenario_cap`` (1.0 on the scenario's own setting).
+        ``variant, household_size, income_measure, income_measure_label_zh, income_year,
+        income_area, income_status, income_per_capita_yuan, household_monthly_income_yuan,
+        fee_cap_yuan, ratio_to_scenario_cap`` (1.0 on the scenario's own setting).
 
     Examples
     --------
     >>> from tuoyu_model.parameters import load_scenario
-    >>> t = cap_sensitivity(load_scenario().parameters, 2024)
-    >>> float(t.query("household_size == 3 and income_measure == 'all'").fee_cap_yuan.round(2).iloc[0])
-    4087.6
+    >>> t = cap_sensitivity(load_scenario().parameters, 2025)
+    >>> float(t.query("variant == 'three_person' and income_measure == 'all'").fee_cap_yuan.round(2).iloc[0])
+    3110.2
 
     """
     own = fee_cap(params, year)
     share = float(params["fee_cap_share"])
     rows = []
-    for size in params["cap_sensitivity_household_sizes"].values():
+    for variant, size in params["cap_sensitivity_household_sizes"].items():
         for measure in INCOME_MEASURES:
+            basis = income_basis(params, year - 1, measure)
             income = household_monthly_income(params, year, household_size=float(size), measure=measure)
             cap = share * income
             rows.append(
                 {
+                    "variant": str(variant),
                     "household_size": float(size),
                     "income_measure": measure,
                     "income_measure_label_zh": INCOME_MEASURE_LABEL_ZH[measure],
                     "income_year": year - 1,
-                    "income_per_capita_yuan": income_per_capita(params, year - 1, measure),
+                    "income_area": basis["income_area"],
+                    "income_status": basis["income_status"],
+                    "income_per_capita_yuan": basis["income_per_capita_yuan"],
                     "household_monthly_income_yuan": income,
                     "fee_cap_yuan": cap,
                     "ratio_to_scenario_cap": cap / own if own > 0 else float("nan"),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def fee_cap_headline(params: Mapping, years: Iterable[int]) -> pd.DataFrame:
+    """Tabulate the fee cap by year with what it rests on, for the report's headline on the cap.
+
+    Per fee year: the scenario's cap (its income area and measure, ``household_size``), the
+    three-person-family cap (``family_household_size``) and the comparison cap on Beijing's
+    income with Beijing's census household size (``beijing_household_size``), which was the
+    default before Daxing's own figures were used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, income_year, income_area, income_measure, income_status,
+        income_per_capita_yuan, beijing_income_per_capita_yuan, district_income_ratio,
+        household_size, fee_cap_yuan, family_household_size, fee_cap_family_yuan,
+        beijing_household_size, beijing_fee_cap_yuan``.
+
+    Examples
+    --------
+    >>> from tuoyu_model.parameters import load_scenario
+    >>> h = fee_cap_headline(load_scenario().parameters, [2024, 2025]).set_index("year")
+    >>> h.loc[2025, ["fee_cap_yuan", "fee_cap_family_yuan", "beijing_fee_cap_yuan"]].astype(float).round(2).tolist()
+    [2477.79, 3110.2, 3288.48]
+    >>> h.at[2024, "income_status"], h.at[2025, "income_status"]
+    ('derived', 'sourced')
+
+    """
+    share = float(params["fee_cap_share"])
+    family = float(params["family_household_size"])
+    city_size = float(params["beijing_household_size"])
+    rows = []
+    for year in (int(y) for y in years):
+        basis = income_basis(params, year - 1)
+        rows.append(
+            {
+                "year": year,
+                **basis,
+                "household_size": float(params["household_size"]),
+                "fee_cap_yuan": fee_cap(params, year),
+                "family_household_size": family,
+                "fee_cap_family_yuan": share * household_monthly_income(params, year, household_size=family),
+                "beijing_household_size": city_size,
+                "beijing_fee_cap_yuan": share
+                * household_monthly_income(params, year, household_size=city_size, area="beijing"),
+            }
+        )
+    cols = ["year", "income_year", "income_area", "income_measure", "income_status", "income_per_capita_yuan"]
+    rest = [c for c in rows[0] if c not in cols] if rows else []
+    return pd.DataFrame(rows, columns=cols + rest)
 
 
 def _by_year(params: Mapping, name: str, year: int) -> object:

@@ -19,12 +19,19 @@ from typing import Any
 import pandas as pd
 
 from tuoyu_model import costs, demand, pricing, workforce
-from tuoyu_model.allocation import SHORTFALL_KINDS, AllocationResult, funding_sources, inputs_from_tables, slots_missing
+from tuoyu_model.allocation import (
+    SHORTFALL_KINDS,
+    AllocationResult,
+    Note,
+    ShadowReading,
+    funding_sources,
+    inputs_from_tables,
+    slots_missing,
+)
 from tuoyu_model.allocation import solve as solve_allocation
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
-from tuoyu_model.presentation import sentences
 
 # Columns of the output contract (docs/design.md); extra columns follow them.
 CONTRACT: dict[str, list[str]] = {
@@ -51,7 +58,7 @@ CONTRACT: dict[str, list[str]] = {
     ],
     "demand": ["town_id", "town", "year", "children_under3", "slots_demanded", "slots_per_1000"],
     "workforce": ["town_id", "town", "year", "caregivers_needed", "health_staff_needed", "certified_target"],
-    "shadow_prices": ["constraint", "town_id", "year", "value_yuan", "meaning"],
+    "shadow_prices": ["constraint", "town_id", "year", "value_yuan"],  # + meaning, worded by presentation
 }
 
 
@@ -92,6 +99,15 @@ class Results:
         The headline figures written to ``summary.json``.
     timings : dict of str to float
         Seconds spent in each part (not written to the reproducible files).
+    notes : list of Note
+        The allocation's findings as codes and numbers (:class:`tuoyu_model.allocation.Note`);
+        :func:`tuoyu_model.presentation.sentences.worded` turns them into ``summary["notes"]``.
+    shadow_reading : ShadowReading, optional
+        What the shadow prices are read against (objective unit, penalty reference), for wording them.
+
+    Numbers only: the tables hold codes and numbers, no sentences; everything people read is
+    added by :func:`tuoyu_model.presentation.sentences.worded`, which the writers and the
+    report notebooks call.
 
     """
 
@@ -100,6 +116,8 @@ class Results:
     tables: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    shadow_reading: ShadowReading | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -404,17 +422,10 @@ def run_model(
     inputs = inputs_from_tables(params, targets, towns, tables["capital_costs"], tables["pricing"])
     result = solve_allocation(inputs)  # silences HiGHS' native banner itself
     timings["allocation"] = time.perf_counter() - t1
-    # Words for the numbers (to move to the writers): shadow-price sentences, budget item names.
-    shadow = sentences.shadow_price_sentences(result.shadow_prices, result.shadow_reading)
-    worded = {
-        "shadow_prices": shadow,
-        "binding": shadow[shadow.binding],
-        "budget": sentences.budget_item_labels(result.budget),
-    }
     for name in ("allocation", "stock", "budget", "shadow_prices"):
-        tables[name] = _contract(worded.get(name, getattr(result, name, None)), name)
+        tables[name] = _contract(getattr(result, name, None), name)
     for name in ("conversions", "binding", "district", "budget_limits"):
-        df = worded.get(name, getattr(result, name, None))
+        df = getattr(result, name, None)
         tables[name] = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else pd.DataFrame()
     tables["budget_by_source"] = budget_by_source(tables["budget"])
 
@@ -422,8 +433,9 @@ def run_model(
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")
     tables["inclusive_share"] = inclusive_share_table(tables["district"], years)
     summary = make_summary(scenario, years, tables, _solver_info(result))
-    summary["notes"] = [sentences.note_text(n) for n in result.notes]
     tables["summary"] = summary_table(summary)
     tables["towns"] = towns.reset_index()  # the unit data this run used (for the report's notes)
     timings["total"] = time.perf_counter() - t0
-    return Results(scenario, years, tables, summary, timings)
+    return Results(
+        scenario, years, tables, summary, timings, notes=list(result.notes), shadow_reading=result.shadow_reading
+    )

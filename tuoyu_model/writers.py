@@ -42,6 +42,7 @@ from tuoyu_model.presentation.compare import (
     same_metrics,
 )
 from tuoyu_model.presentation.figures import plot_differences, save_figure, scenario_figures
+from tuoyu_model.presentation.sentences import worded
 from tuoyu_model.presentation.tables import (
     column,
     for_people,
@@ -398,6 +399,7 @@ def workbook_tables(results: Results) -> dict[str, pd.DataFrame]:
     (:func:`summary_for_people`, :func:`parameters_for_people`) and the budget without its
     Chinese item column (the sheet translates ``item`` itself).
     """
+    results = worded(results)  # the sentences people read, added to the numbers
     sheets = {key: results.tables[key] for _, key in SHEETS if key in results.tables}
     sheets["summary"] = summary_for_people(results.summary)
     sheets["parameters"] = parameters_for_people(results.scenario.parameters)
@@ -424,6 +426,7 @@ def write_tables(results: Results, folder: Path, summary: Mapping[str, Any] | No
         ``tables/<name>.csv`` and ``summary.json``.
 
     """
+    results = worded(results)  # the sentences people read, added to the numbers
     folder = Path(folder)
     written: dict[str, Path] = {}
     for name in CSV_TABLES:
@@ -453,6 +456,7 @@ def write_outputs(results: Results, folder: str | Path | None = None, tables: bo
         ``tables/<name>.csv`` when written.
 
     """
+    results = worded(results)  # the sentences people read, added to the numbers
     if folder is None or str(folder) == "":
         folder, tables = _scratch_folder("tuoyu-report-"), False
     folder = Path(folder)
@@ -484,6 +488,7 @@ def write_comparison(runs: list[Results], folder: str | Path | None = None) -> d
     """
     write_tables = folder is not None and str(folder) != ""
     folder = Path(folder) if write_tables else _scratch_folder("tuoyu-compare-")
+    runs = [worded(r) for r in runs]  # the summaries' notes as people read them
     summaries = [r.summary for r in runs]
     table = compare_table(summaries)
     diff = difference_table(table)

@@ -39,7 +39,7 @@ def tuoyu(*args: str, cwd: str) -> float:
 
 def empty_notebook_seconds(tmp: Path) -> float:
     """Papermill executing a one-cell notebook with the kernel ``tuoyu run`` uses."""
-    from tuoyu_model.pipeline import execute_notebook
+    from tuoyu_model.runs.notebook import execute_notebook
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -26,6 +26,7 @@ from tuoyu_model.presentation.vocabulary import (
     unit_zh,
     wan,
 )
+from tuoyu_model.pricing import INCOME_AREA_LABEL_ZH, fee_cap_headline
 from tuoyu_model.results import Results
 
 
@@ -207,18 +208,37 @@ def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
 
 
 def fee_cap_markdown(results: Results) -> str:
-    """How the fee cap is computed, with this scenario's numbers."""
+    """How the fee cap is computed: this scenario's numbers, whose income (sourced or derived), the 3-person cap."""
     p = results.scenario.parameters
     s = results.summary
     year = str(max(results.years))
     measure = INCOME_MEASURE_LABEL_ZH.get(p["income_measure"], p["income_measure"])
+    area = INCOME_AREA_LABEL_ZH.get(p["income_area"], p["income_area"])
+    h = fee_cap_headline(p, results.years)
+    basis = "；".join(
+        f"{r.year}年上限用{r.income_year}年{area}收入{r.income_per_capita_yuan:,.0f}元"
+        + (
+            "（有出处）"
+            if r.income_status == "sourced"
+            else f"（无大兴数据，按北京市{r.beijing_income_per_capita_yuan:,.0f}元×{r.district_income_ratio:g}推算）"
+        )
+        for r in h.itertuples()
+    )
+    last = h.iloc[-1]
     return (
-        f"收费上限 = 上一年度{measure}人均可支配收入× 户均人口 {p['household_size']} ÷ 12"
-        f" × {percent_text(fee_cap_share(results))}。{year}年家庭月可支配收入 "
-        f"{s['household_monthly_income_yuan'][year]:,.0f} 元，"
+        f"收费上限 = 上一年度{area}{measure}人均可支配收入 × 户均人口 {p['household_size']} ÷ 12"
+        f" × {percent_text(fee_cap_share(results))}（工作方案：本区上一年度家庭月均可支配收入）。{basis}。"
+        f"{year}年家庭月可支配收入 {s['household_monthly_income_yuan'][year]:,.0f} 元，"
         f"收费上限 {s['fee_cap_yuan'][year]:,.0f} 元/人·月，"
         f"普惠收费 {s['inclusive_fee_yuan'][year]:,.0f} 元/人·月。"
-        "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。"
+        f"按三口之家（{last.family_household_size:g}人）计算，上限为 {last.fee_cap_family_yuan:,.0f} 元"
+        + (
+            f"；按北京市收入和北京户均人口 {last.beijing_household_size:g} 人计算，"
+            f"为 {last.beijing_fee_cap_yuan:,.0f} 元。"
+            if p["income_area"] != "beijing"
+            else "。"
+        )
+        + "运营成本高于收费的部分即补贴缺口，由财政运营补贴承担（见下表）。"
     )
 
 

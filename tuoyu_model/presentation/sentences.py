@@ -8,6 +8,7 @@ shadow-price table). :func:`budget_item_labels` adds the budget items' Chinese n
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
 from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
+from tuoyu_model.results import CONTRACT, Results
 
 
 def _yuan(x: float) -> str:
@@ -433,3 +435,36 @@ _NOTES: dict[str, Callable[..., str]] = {
     "coverage_missed": _coverage_missed,
     "degenerate": _degenerate,
 }
+
+
+# Columns the output contract puts first in a worded table (docs/design.md): the numbers'
+# contract from results, and the sentence people read right after the shadow price.
+WORDED_FIRST = {**CONTRACT, "shadow_prices": [*CONTRACT["shadow_prices"], "meaning"]}
+
+
+def _contract_first(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    first = [c for c in WORDED_FIRST[name] if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
+
+
+def worded(results: Results) -> Results:
+    """Return ``results`` as people read them: the sentences added to the numbers.
+
+    The shadow prices get their sentences (``meaning``, ``meaning_en``, ``value_slots_unit``) and
+    the binding rows with them, the budget its item names (``item_zh``), and the summary its
+    ``notes`` (the allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results
+    already worded are returned unchanged, so every writer and notebook can call this.
+    """
+    tables = results.tables
+    shadow = tables.get("shadow_prices")
+    if isinstance(shadow, pd.DataFrame) and "meaning" in shadow.columns:
+        return results
+    words = dict(tables)
+    if isinstance(shadow, pd.DataFrame) and results.shadow_reading is not None:
+        sentenced = shadow_price_sentences(shadow, results.shadow_reading)
+        words["shadow_prices"] = _contract_first(sentenced, "shadow_prices")
+        words["binding"] = sentenced[sentenced.binding].reset_index(drop=True)
+    if isinstance(tables.get("budget"), pd.DataFrame):
+        words["budget"] = _contract_first(budget_item_labels(tables["budget"]), "budget")
+    summary = {**results.summary, "notes": [note_text(n) for n in results.notes]}
+    return dataclasses.replace(results, tables=words, summary=summary)

@@ -85,7 +85,7 @@ def replan(
         Evaluation date.
     original : mapping of str to DataFrame
         The original plan's tables ``allocation, conversions, stock, budget``: the scenario's
-        :func:`~tuoyu_model.model.run_model` result ``.tables``.
+        :func:`~tuoyu_model.results.run_model` result ``.tables``.
     stock : DataFrame, optional
         Starting stock (``town_id, total_slots, inclusive_slots``) instead of :func:`replan_stock`.
 

@@ -1,7 +1,7 @@
 """``tuoyu progress``: evaluate the returns, re-plan, and publish ``outputs/progress/<date>/``.
 
 :func:`evaluate` reads the returns and builds every table (the re-plan from the scenario's own
-result, solved once by :func:`~tuoyu_model.model.run_model`); :func:`write_progress_outputs`
+result, solved once by :func:`~tuoyu_model.results.run_model`); :func:`write_progress_outputs`
 writes them under the output contract; :func:`run_progress` publishes the folder atomically
 with its manifest and the report notebook.
 """
@@ -24,20 +24,6 @@ from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.paths import display, notebooks_dir
-from tuoyu_model.pipeline import (
-    build_manifest,
-    clean_notebook,
-    execute_notebook,
-    export_html,
-    input_files,
-    make_temp_dir,
-    output_base,
-    publish_dir,
-    safe_output_dir,
-    scenario_fields,
-    sha256_file,
-    shown,
-)
 from tuoyu_model.presentation.progress_report import plot_completion, recommendations, scenario_heading, summary_lines
 from tuoyu_model.presentation.vocabulary import MODIFIED_MARK
 from tuoyu_model.progress.cells import parse_date
@@ -53,6 +39,9 @@ from tuoyu_model.progress.returns import not_reported, read_progress
 from tuoyu_model.progress.vocabulary import PROGRESS_SHEETS, SUMMARY_SHEET, report_title
 from tuoyu_model.progress.workbook import write_progress_workbook
 from tuoyu_model.results import run_model
+from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
+from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, sha256_file
+from tuoyu_model.runs.publish import output_base, publishing, safe_output_dir, shown
 from tuoyu_model.writers import write_csv, write_json
 
 REPORT_NOTEBOOK = "progress_report.ipynb"
@@ -192,7 +181,7 @@ def execute_report(folder: Path, as_of: str, files: Sequence[str] = ()) -> None:
     The notebook shows what :func:`write_progress_outputs` wrote there (``results_dir = "."``):
     nothing is evaluated or drawn twice. ``files`` are passed on only to be recorded in the
     notebook's parameters. Uses the scenario report's notebook helpers
-    (:func:`tuoyu_model.pipeline.execute_notebook`, ``clean_notebook``, ``export_html``).
+    (:func:`tuoyu_model.runs.notebook.execute_notebook`, ``clean_notebook``, ``export_html``).
 
     Raises
     ------
@@ -288,35 +277,30 @@ def run_progress(
     root = output_base(out)  # a bad --out is one line before any work
     result = evaluate(files, as_of=as_of, scenario=s)
     t1 = time.perf_counter()
-    base = output_base(root / "progress")
-    final = safe_output_dir(base, result.as_of.isoformat())
-    tmp = make_temp_dir(base, final.name)
-    try:
+    final = safe_output_dir(output_base(root / "progress"), result.as_of.isoformat())
+    timings: dict[str, float] = {}
+    notebook: Path | None = None
+
+    def manifest(folder: Path) -> dict:
+        return build_manifest(
+            "progress",
+            folder,
+            started=started,
+            seconds=time.perf_counter() - t0,
+            timings=timings,
+            inputs=input_files(s, notebook),
+            as_of=result.as_of.isoformat(),
+            progress_files={display(Path(f)): sha256_file(Path(f)) for f in result.files},
+            **scenario_fields(s, set_options),
+        )
+
+    with publishing(final, manifest, label="progress") as tmp:
         write_progress_outputs(result, tmp)
-        timings = {"evaluate": t1 - t0, "write_outputs": time.perf_counter() - t1}
-        notebook = None
+        timings.update(evaluate=t1 - t0, write_outputs=time.perf_counter() - t1)
         if report:
             t2 = time.perf_counter()
             execute_report(tmp, result.as_of.isoformat(), result.files)
             notebook, timings["report"] = notebooks_dir() / REPORT_NOTEBOOK, time.perf_counter() - t2
-        returns = {display(Path(f)): sha256_file(Path(f)) for f in result.files}
-        write_json(
-            build_manifest(
-                "progress",
-                tmp,
-                started=started,
-                seconds=time.perf_counter() - t0,
-                timings=timings,
-                inputs=input_files(s, notebook),
-                as_of=result.as_of.isoformat(),
-                progress_files=returns,
-                **scenario_fields(s, set_options),
-            ),
-            tmp / "manifest.json",
-        )
-        publish_dir(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     for line in summary_lines(result.summary, result.as_of, result.notes):
         print(line)
     print(f"已写入 {shown(final)}/")

@@ -55,7 +55,7 @@ UNIT_SUFFIXES = ("街道", "地区", "镇", "乡")
 STATUS_ZH = {"done": "已完成", "on_track": "按进度可完成", "at_risk": "滞后", "not_reported": "未报送"}
 
 # Chinese headers (with units) of the progress tables; ids not listed here fall back to
-# tuoyu_model.outputs.COLUMNS.
+# tuoyu_model.presentation.vocabulary.COLUMNS.
 PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "date": ("统计日期", "text"),
     "reported": ("是否报送", "text"),

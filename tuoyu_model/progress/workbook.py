@@ -63,7 +63,7 @@ def write_progress_workbook(tables: Mapping[str, pd.DataFrame], path: Path, titl
     """Write the progress workbook: ``tables["summary"]`` as 摘要, then the tables of ``PROGRESS_SHEETS``.
 
     Tables are shown by :func:`for_people_progress` and written by the package's one workbook
-    writer (:func:`tuoyu_model.outputs.write_sheets`: fixed timestamps, formula escaping).
+    writer (:func:`tuoyu_model.writers.write_sheets`: fixed timestamps, formula escaping).
     """
     summary = tables["summary"]
     sheets = [Sheet(SUMMARY_SHEET, summary, ("text",) * len(summary.columns))]
