@@ -726,7 +726,11 @@ def test_check_solution_catches_a_corrupted_budget_table(shipped, corrupt, item)
 def test_shipped_scenarios_plan_in_whole_slots(shipped, name):
     inp, results = shipped[name]
     for r in (r for r in results.values() if r.whole_slots):  # not the relaxations CBC checks
-        assert r.whole_slots and r.rounding_cost_yuan >= -1e-6 * abs(r.lp_objective_value)
+        # rounding never improves the objective; it saves public money only by leaving more slots
+        # short (a binding budget: budget_cut_20 rounds to 3.7 more missing slots and ¥11,858 less)
+        assert r.whole_slots and r.objective_value >= r.lp_objective_value * (1 - 1e-9)
+        if r.rounding_shortfall_slots <= 0:
+            assert r.rounding_cost_yuan >= -1e-6 * abs(r.lp_objective_value)
         for col in (
             r.allocation.new_slots,
             r.conversions.slots,
@@ -805,7 +809,7 @@ def test_budget_cut_20_rounding_cost_is_within_the_budget(shipped):
     # The objective difference is ~5 penalty units of ¥10M (shortfall slots), more than the whole
     # budget: the rounding cost told is public money only, so it can never exceed what is spent.
     inp, results = shipped["budget_cut_20"]
-    for r in results.values():
+    for r in (r for r in results.values() if r.whole_slots):  # not CBC's relaxation
         budget = float(r.budget_limits.budget_yuan.sum())
         assert abs(r.rounding_cost_yuan) <= budget
         assert abs(r.rounding_cost_yuan) < abs(r.objective_value - r.lp_objective_value)
@@ -823,8 +827,10 @@ def test_notes_speak_wan_yuan_and_name_the_workbook_column(shipped):
     zh = [n.split(" / ")[0] for n in texts(r)]
     assert not any("¥" in n for n in zh), zh
     assert any("2024年" in n and "万元" in n and n.startswith("预算按无约束方案支出的80%确定") for n in zh)
-    presolve = next(n for n in zh if "预算扣除存量运营补贴后共" in n)
-    assert "万元，低于新增" in presolve and "每个托位最低约" in presolve
+    # the pre-solve check's note, where it fires: a budget too small for the cheapest channels
+    tight = presolve_notes(inp, {2024: 5e6, 2025: 5e6})
+    presolve = next(t for t in (note_text(n).split(" / ")[0] for n in tight) if "预算扣除" in t)
+    assert "万元，低于新增" in presolve and "每个托位最低约" in presolve and "¥" not in presolve
     if r.degenerate:
         assert any("（见影子价格表“是否唯一”列）" in n for n in zh)
         assert any("see column 'unique'" in n for n in texts(r))

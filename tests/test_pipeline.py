@@ -201,16 +201,17 @@ def baseline_results():
 
 
 def test_subsidy_is_cost_minus_fee_revenue_at_the_occupancy_rate(baseline_results):
-    # Worked by hand from the published 2024 Beijing per-capita income (85,415 yuan): the 2025
-    # fee cap is 85,415 × 2.31 / 12 × 20% = 3,288.48 yuan a month and the baseline charges the
-    # cap; at 85% occupancy a slot earns 2,795.21. Social institutions cost 4,264.21 a slot-month
-    # (operating_costs), so the gap the district pays is 1,469.00 a month, 17,628 a year.
+    # Worked by hand from Daxing's published 2024 per-capita income (62,204 yuan) and its census
+    # household size (2.39): the 2025 fee cap is 62,204 × 2.39 / 12 × 20% = 2,477.79 yuan a month
+    # and the baseline charges the cap; at 85% occupancy a slot earns 2,106.12. Social
+    # institutions cost 4,264.21 a slot-month (operating_costs), so the gap the district pays is
+    # 2,158.09 a month, 25,897.01 a year (from the unrounded cost).
     sub = baseline_results["subsidy"].query("year == 2025").set_index("channel")
     ops = baseline_results["operating_costs"].set_index("channel")["cost_per_slot_month_yuan"]
-    fee = 85_415 * 2.31 / 12 * 0.20
+    fee = 62_204 * 2.39 / 12 * 0.20
     assert sub["fee_yuan"].to_numpy() == pytest.approx(fee, abs=0.01)
-    assert sub.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(1469.00, abs=0.01)
-    assert sub.at["social", "subsidy_per_slot_year_yuan"] == pytest.approx(17_628.03, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(2158.09, abs=0.01)
+    assert sub.at["social", "subsidy_per_slot_year_yuan"] == pytest.approx(25_897.01, abs=0.01)
     for channel, cost in ops.items():  # the same rule for every channel: max(0, cost − fee × occupancy)
         assert sub.at[channel, "subsidy_per_slot_month_yuan"] == pytest.approx(max(0.0, cost - fee * 0.85), abs=0.01)
 

@@ -33,6 +33,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,19 @@ def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def _percent_hint(value: object) -> str:
+    """Return the user's own percentage as the decimal a share needs ('25%' → 0.25), or ''.
+
+    Examples
+    --------
+    >>> _percent_hint("25%"), _percent_hint("x")
+    (' — write a share as a decimal: 0.25 for 25%', '')
+
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*", value) if isinstance(value, str) else None
+    return f" — write a share as a decimal: {float(m.group(1)) / 100:g} for {m.group(1)}%" if m else ""
+
+
 def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None:
     kind = entry.get("type", "number")
     at = f"{name}.{key}" if key else name
@@ -90,9 +104,7 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
             )
         return
     if isinstance(v, bool) or not isinstance(v, int | float):
-        hint = (
-            " — write a share as a decimal, e.g. 0.2 for 20%" if isinstance(v, str) and v.strip().endswith("%") else ""
-        )
+        hint = _percent_hint(v)
         raise DataError(f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {entry.get('unit', '')}{hint}")
     if isinstance(v, float) and not math.isfinite(v):
         raise DataError(f"{where}: '{at}' = {v} 不是有限的数（not a finite number）；请填写一个具体数值")
