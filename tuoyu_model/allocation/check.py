@@ -279,10 +279,20 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
             * float(op.loc[(y, ex)]),
             "operating_subsidy_existing": float(op.loc[(y, ex)]) * float(units.initial_inclusive.sum()),
         }
+        # The tables give fractional slots (linear relaxation) to 1e-6: each row's slots may be off
+        # by half of that, so the money rebuilt from them by half of 1e-6 × its price per slot.
+        prices = {
+            "capital_subsidy": unit_cost.reindex(list(zip(new_y.channel, new_y.kind, strict=True))).to_numpy(),
+            "operating_subsidy_new": np.r_[
+                op.reindex([(y, c) for c in served.channel]).to_numpy(), np.full(len(conv_served), op.loc[(y, ex)])
+            ],
+            "conversion": np.full(int((conv.year == y).sum()), inputs.conversion_cost_yuan),
+        }
         parts = money[money.year == y]
         for item, amount in rebuilt.items():
             got = float(parts.loc[parts.item == item, "amount_yuan"].sum())
-            if abs(got - amount) > BUDGET_REL * abs(amount) + BUDGET_ABS:
+            rounding = 5e-7 * float(np.abs(prices.get(item, np.zeros(0))).sum())
+            if abs(got - amount) > BUDGET_REL * abs(amount) + BUDGET_ABS + rounding:
                 bad.append(f"{y}: budget item {item} {got:,.2f} ≠ {amount:,.2f} rebuilt from the allocation")
         b = lim.at[y, "budget_yuan"]
         total = sum(rebuilt.values())

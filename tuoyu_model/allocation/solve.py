@@ -9,10 +9,11 @@ reports an optimal solution (:func:`tuoyu_model.allocation.solver.run_solver` ra
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import presolve_notes
@@ -63,6 +64,79 @@ def solve_model(model: AllocationModel, solver: str) -> Solved:
         sv = np.where(near, np.round(sv), sv)
     short = dict(zip(model.short.keys(), sv, strict=True))
     return Solved(model, rec, x, v, short)
+
+
+def _tier_sum(solved: Solved, tier: tuple) -> float:
+    """Slots missing in the families of ``tier`` in a solve."""
+    return float(sum(u for k, u in solved.short.items() if k[0] in tier))
+
+
+def _hold(model: AllocationModel, name: str, expr: pulp.LpAffineExpression, best: float) -> None:
+    """Keep ``expr`` at or below ``best`` (its optimum) in every later solve of ``model``."""
+    slack = 1e-6 + (0.0 if model.integer else 1e-9 * abs(best))
+    model.prob.addConstraint(pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=best + slack, name=name))
+
+
+def _equity_ratio(model: AllocationModel, tier: tuple) -> pulp.LpVariable | None:
+    """Add ``r`` ≥ every unit's shortfall in ``tier`` as a share of its target; return ``r`` (None: no unit row)."""
+    d = model.data
+    rows = [
+        (var, d.T[(i, y)] if fam == "total" else d.TI[(i, y)], fam, i, y)
+        for (fam, i, y), var in model.short.items()
+        if fam in tier and fam in ("total", "inclusive")
+    ]
+    rows = [r for r in rows if r[1] > 0]
+    if not rows:
+        return None
+    r = model.prob.add_variable("equity_ratio", lowBound=0, upBound=1)
+    for var, target, fam, i, y in rows:
+        expr = pulp.LpAffineExpression([(var, 1.0), (r, -target)])
+        model.prob.addConstraint(
+            pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=0.0, name=f"equity-{fam}-{i}-{y}")
+        )
+    return r
+
+
+def solve_in_priority(model: AllocationModel, solver: str) -> Solved:
+    """Solve ``model`` meeting its requirements in ``inputs.priority`` order, rationing by ``inputs.rationing``.
+
+    Lexicographic: the slots missing in the first tier are made as few as possible and held
+    there, then the next tier's, …; in the unit-target tier the equity rule first makes the
+    largest shortfall as a share of a unit's target as small as possible and holds it. The last
+    solve is the model's own objective (public money plus the penalties, which now only weigh
+    families within the last tier). A tier whose slots missing are already 0 is held at 0
+    without a solve (0 is its optimum), so a plan that meets every target is solved once.
+    """
+    inp = model.inputs
+    solved = solve_model(model, solver)
+    if not any(u > UNMET_TOL for u in solved.short.values()):
+        return solved
+    wall, own_seconds = solved.record.wall_seconds, solved.record.solver_seconds
+    own = model.prob.objective
+    last = len(inp.priority) - 1
+    for n, tier in enumerate(inp.priority):
+        shorts = [var for key, var in model.short.items() if key[0] in tier]
+        if not shorts:
+            continue
+        if inp.rationing == "equity" and (r := _equity_ratio(model, tier)) is not None:
+            model.prob.setObjective(pulp.LpAffineExpression([(r, 1.0)]))
+            solved = solve_model(model, solver)
+            wall, own_seconds = wall + solved.record.wall_seconds, own_seconds + solved.record.solver_seconds
+            _hold(model, f"priority-equity-{n}", pulp.LpAffineExpression([(r, 1.0)]), float(r.varValue or 0.0))
+        if n == last:
+            break  # the model's own objective meets the last tier (fewest slots missing, then money)
+        best = _tier_sum(solved, tier)
+        if best > UNMET_TOL:
+            model.prob.setObjective(pulp.LpAffineExpression([(u, 1.0) for u in shorts]))
+            solved = solve_model(model, solver)
+            wall, own_seconds = wall + solved.record.wall_seconds, own_seconds + solved.record.solver_seconds
+            best = _tier_sum(solved, tier)
+        _hold(model, f"priority-{n}", pulp.LpAffineExpression([(u, 1.0) for u in shorts]), best)
+    model.prob.setObjective(own)
+    solved = solve_model(model, solver)
+    rec = solved.record
+    solved.record = replace(rec, wall_seconds=wall + rec.wall_seconds, solver_seconds=own_seconds + rec.solver_seconds)
+    return solved
 
 
 def year_spending(solved: Solved) -> dict:
@@ -128,11 +202,11 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         set_to = {y: budget[y] for y in inputs.years}
         notes.append(Note("budget_share_of_need", {"share": inputs.budget_share_of_need, "budget_yuan": set_to}))
     notes.extend(presolve_notes(inputs, budget))
-    solved = clock.add(solve_model(create_model(inputs, budget), solver))
+    solved = clock.add(solve_in_priority(create_model(inputs, budget), solver))
     lp_solved = solved
     rounding = lp_obj = rounding_short = None
     if solved.model.integer:
-        lp_solved = clock.add(solve_model(create_model(inputs, budget, integer=False), solver))
+        lp_solved = clock.add(solve_in_priority(create_model(inputs, budget, integer=False), solver))
         lp_obj = lp_solved.record.objective
         # Rounding is told in public money and in slots, never as an objective difference: with
         # unmet targets that difference is mostly shortfall penalties, which are not money.
