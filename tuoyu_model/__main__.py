@@ -2,4 +2,5 @@
 
 from tuoyu_model.cli import run
 
-run()
+if __name__ == "__main__":  # worker processes (spawn) import this module again: only the parent runs
+    run()

@@ -89,6 +89,8 @@ def cmd_params(args: argparse.Namespace) -> int:
             f"{r['name']}{mark} = {r['value']} [{r['unit']}]  {r['label_zh']} — {r['status']}, "
             f"{r['confidence']}: {r['source']}"
         )
+        if r.get("uncertainty"):
+            print(f"    不确定性：{r['uncertainty']}")
     if table.overridden.any():
         print("* overridden by the scenario or --set")
     return EXIT_OK
@@ -125,6 +127,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
     print(f"compare: wrote {shown(rec.folder)}/ in {rec.seconds:.1f} s")
     return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Solve every point of a sweep spec and write outputs/sweeps/<spec name>/."""
+    from tuoyu_model.sweep.run import cli_sweep
+
+    return cli_sweep(args)
 
 
 # argparse's messages (Python 3.10–3.13 wording) in Chinese; anything else is quoted as it is.
@@ -269,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/)")
     p.add_argument("--no-report", action="store_true", help="write tables and the chart only, skip the notebook")
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("sweep", help="solve many points of a scenario (grid, Monte Carlo, Morris/Sobol)")
+    p.add_argument("spec", metavar="SPEC.yaml", help="a sweep spec, e.g. data/sweeps/share_target_curve.yaml")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (0: one per core; default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/); writes <DIR>/sweeps/<name>/")
+    p.add_argument("--no-report", action="store_true", help="write tables only, skip the notebook report")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("progress", help="evaluate progress returns (xlsx/csv) against the targets and re-plan")
     p.add_argument("files", nargs="+", metavar="FILE", help="returns of the streets/towns (.xlsx or .csv)")
     p.add_argument("--as-of", metavar="DATE", help="evaluation date, e.g. 2024-09-30 (default: latest report)")

@@ -31,11 +31,15 @@ _TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计|全区(合计)?|total|
 
 TARGET_COLUMNS = ["seq", "town_id", "town", "kind", "target_set", "year", "total_slots", "inclusive_slots", "source"]
 TOTALS_COLUMNS = ["target_set", "total_slots", "inclusive_slots", "source"]
+# The one place that knows the starting stock: towns.csv holds the slots in service at the end of
+# STOCK_YEAR in these two columns (their names say the year); readers use :func:`starting_stock`.
+STOCK_TOTAL, STOCK_INCLUSIVE = "existing_slots_2023", "existing_inclusive_2023"
+STOCK_YEAR = int(STOCK_TOTAL.rsplit("_", 1)[1])
 # Figures in towns.csv; each has a companion ``<name>_source`` column.
 TOWN_FIGURES = [
     "population",
-    "existing_slots_2023",
-    "existing_inclusive_2023",
+    STOCK_TOTAL,
+    STOCK_INCLUSIVE,
     "kindergartens",
     "spare_kindergarten_rooms",
     "idle_premises",
@@ -411,12 +415,12 @@ def load_towns(path: Path | None = None, targets: pd.DataFrame | None = None) ->
     absent = sorted(set(annex.index) - set(df.town_id))
     if absent:
         raise DataError(f"{where}: units missing: {', '.join(absent)}; add one row per annex unit")
-    bad = df[df.existing_inclusive_2023 > df.existing_slots_2023]
+    bad = df[df[STOCK_INCLUSIVE] > df[STOCK_TOTAL]]
     if not bad.empty:
         b = bad.iloc[0]
         raise DataError(
-            f"{where}: row {bad.index[0] + 2} ({b.town}): existing_inclusive_2023 "
-            f"{b.existing_inclusive_2023} > existing_slots_2023 {b.existing_slots_2023}; "
+            f"{where}: row {bad.index[0] + 2} ({b.town}): {STOCK_INCLUSIVE} "
+            f"{b[STOCK_INCLUSIVE]} > {STOCK_TOTAL} {b[STOCK_TOTAL]}; "
             "the inclusive slots are part of the total — check the two columns"
         )
     order = annex["seq"].to_dict()
@@ -535,3 +539,24 @@ def target_for_year(params: Mapping, year: int) -> tuple[str, str]:
     """
     target_set, basis = _target_rule(params, year)
     return (target_set, basis) if target_set else ("", "none")
+
+
+def starting_stock(towns: pd.DataFrame) -> pd.DataFrame:
+    """Return the slots in service at the end of :data:`STOCK_YEAR` by unit: ``total``, ``inclusive``.
+
+    The one reader of towns.csv's stock columns (:data:`STOCK_TOTAL`, :data:`STOCK_INCLUSIVE`):
+    the allocation starts from it, progress falls back to it for units that did not report.
+
+    Examples
+    --------
+    >>> s = starting_stock(load_towns())
+    >>> list(s.columns), s.attrs["year"], bool((s.inclusive <= s.total).all())
+    (['total', 'inclusive'], 2023, True)
+
+    """
+    out = pd.DataFrame(
+        {"total": towns[STOCK_TOTAL].astype(float), "inclusive": towns[STOCK_INCLUSIVE].astype(float)},
+        index=towns.index,
+    )
+    out.attrs["year"] = STOCK_YEAR
+    return out

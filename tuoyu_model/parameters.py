@@ -46,7 +46,7 @@ from tuoyu_model.paths import MAX_SCENARIO_NAME_BYTES, check_name_length, data_d
 from tuoyu_model.yaml_reader import parse_yaml, read_yaml
 
 ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
-ENTRY_OPTIONAL = ("min", "max", "max_reason", "type", "choices", "index", "nullable", "notes")
+ENTRY_OPTIONAL = ("min", "max", "max_reason", "type", "choices", "index", "nullable", "notes", "uncertainty")
 CONFIDENCE = ("high", "medium", "low")
 STATUS = ("sourced", "derived", "proxy", "assumption", "setting")  # setting: a modelling choice, not a claim
 TYPES = ("number", "integer", "bool", "text")
@@ -229,6 +229,147 @@ def _check_entry(where: str, name: str, entry: Any) -> None:
         raise DataError(f"{where}: '{name}.type' = '{entry['type']}' must be one of {', '.join(TYPES)}")
     _check_metadata(where, name, entry)
     _check_value(where, name, entry["value"], entry)
+    if "uncertainty" in entry:
+        uncertain_factors(where, name, entry)
+
+
+DISTRIBUTIONS = {  # distribution -> its numbers (besides 'source')
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+    "lognormal": ("median", "sigma"),
+}
+
+
+def check_distribution(where: str, at: str, dist: Any, entry: Mapping | None = None) -> dict:
+    """Check one distribution (``{distribution: triangular, low:, mode:, high:, source:}``) and return it.
+
+    ``source`` names where the range comes from, or is the word ``assumption``; bounds must lie
+    within the parameter's ``min``/``max``. Low = high (a point) is allowed.
+
+    Raises
+    ------
+    DataError
+        One line naming the file, the parameter and the fix.
+
+    Examples
+    --------
+    >>> check_distribution("x.yaml", "rent", {"distribution": "uniform", "low": 5, "high": 3, "source": "assumption"})
+    Traceback (most recent call last):
+    ...
+    tuoyu_model.errors.DataError: x.yaml: 'rent.uncertainty' 的 low 5 大于 high 3；请交换两者
+
+    """
+    where_at = f"{where}: '{at}.uncertainty'"
+    if not isinstance(dist, Mapping) or "distribution" not in dist:
+        raise DataError(
+            f"{where_at} 应为分布，例如 {{distribution: triangular, low: 5000, mode: 6000, high: 7500, "
+            "source: assumption}}"
+        )
+    kind = dist["distribution"]
+    if kind not in DISTRIBUTIONS:
+        raise DataError(
+            f"{where_at} 的分布 '{kind}' 未知{did_you_mean(kind, DISTRIBUTIONS)}；可用：{'、'.join(DISTRIBUTIONS)}"
+        )
+    needed = DISTRIBUTIONS[kind]
+    for key in dist:
+        if key not in (*needed, "distribution", "source"):
+            raise DataError(f"{where_at} 有未知字段 '{key}'；{kind} 分布需要 {'、'.join(needed)} 和 source")
+    for key in (*needed, "source"):
+        if key not in dist:
+            raise DataError(f"{where_at} 缺少 '{key}'；{kind} 分布需要 {'、'.join(needed)} 和 source")
+        if key != "source" and not _is_number(dist[key]):
+            raise DataError(f"{where_at} 的 {key} = {dist[key]!r} 应为数字")
+    if not isinstance(dist["source"], str) or not dist["source"].strip():
+        raise DataError(f"{where_at} 的 source 应写明取值范围的来源，或写 assumption（假设）")
+    if kind == "lognormal":
+        if dist["median"] <= 0 or dist["sigma"] < 0:
+            raise DataError(f"{where_at} 的 median 应大于 0、sigma 不小于 0（对数标准差）")
+        return dict(dist)
+    low, high = dist["low"], dist["high"]
+    if low > high:
+        raise DataError(f"{where_at} 的 low {low} 大于 high {high}；请交换两者")
+    if kind == "triangular" and not low <= dist["mode"] <= high:
+        raise DataError(f"{where_at} 的 mode {dist['mode']} 不在 low {low} 与 high {high} 之间")
+    lo, hi = (entry or {}).get("min"), (entry or {}).get("max")
+    if lo is not None and low < lo or hi is not None and high > hi:
+        raise DataError(f"{where_at} 的范围 {low}–{high} 超出参数允许的 [{lo}, {hi}]；请检查单位")
+    return dict(dist)
+
+
+def uncertain_factors(where: str, name: str, entry: Mapping) -> dict[str, dict]:
+    """Return ``{dotted name: distribution}`` of a parameter entry's ``uncertainty`` (checked).
+
+    A single-valued parameter gives one distribution; a parameter by key (channel, age band …)
+    gives one per key, ``{community: {distribution: …}, social: {…}}``, named like ``--set``
+    (``capital_cost.community``).
+
+    Raises
+    ------
+    DataError
+        A bad distribution, a key the value does not have, or a parameter that is not a number.
+
+    """
+    spec = entry["uncertainty"]
+    value = entry["value"]
+    if entry.get("type", "number") not in ("number", "integer"):
+        raise DataError(f"{where}: '{name}.uncertainty' 只能用于数值参数（此参数类型为 {entry.get('type')}）")
+    if isinstance(spec, Mapping) and "distribution" in spec:
+        if isinstance(value, Mapping):
+            raise DataError(
+                f"{where}: '{name}' 按 {entry.get('index', '键')} 取值，uncertainty 应按键给出，"
+                f"例如 {{{next(iter(value), 'key')}: {{distribution: …}}}}"
+            )
+        return {name: check_distribution(where, name, spec, entry)}
+    if not isinstance(spec, Mapping) or not isinstance(value, Mapping):
+        raise DataError(
+            f"{where}: '{name}.uncertainty' 应为一个分布，"
+            "例如 {distribution: uniform, low: 1, high: 2, source: assumption}"
+        )
+    out = {}
+    for key, dist in spec.items():
+        leaf: Any = value
+        for part in str(key).split("."):
+            k = _coerce_key(part, leaf) if isinstance(leaf, Mapping) else part
+            if not isinstance(leaf, Mapping) or k not in leaf:
+                raise DataError(
+                    f"{where}: '{name}.uncertainty' 的键 '{key}' 不在取值中{did_you_mean(key, value)}；"
+                    f"可用：{', '.join(map(str, value))}"
+                )
+            leaf = leaf[k]
+        if not _is_number(leaf):
+            raise DataError(f"{where}: '{name}.{key}' 不是单个数值，不能给出分布")
+        out[f"{name}.{key}"] = check_distribution(where, f"{name}.{key}", dist, entry)
+    return out
+
+
+def describe_distribution(dist: Mapping) -> str:
+    """Say a distribution in one short line.
+
+    Examples
+    --------
+    >>> describe_distribution({"distribution": "triangular", "low": 1, "mode": 2, "high": 4, "source": "assumption"})
+    '三角分布 1–2–4（假设）'
+
+    """
+    kind = dist["distribution"]
+    src = "假设" if str(dist["source"]).strip().lower() == "assumption" else str(dist["source"])
+    if kind == "triangular":
+        text = f"三角分布 {dist['low']}–{dist['mode']}–{dist['high']}"
+    elif kind == "uniform":
+        text = f"均匀分布 {dist['low']}–{dist['high']}"
+    else:
+        text = f"对数正态分布 中位数 {dist['median']}，σ {dist['sigma']}"
+    return f"{text}（{src}）"
+
+
+def uncertainty_text(name: str, entry: Mapping) -> str:
+    """Return the declared uncertainty of a parameter entry in one line ('' without one)."""
+    if "uncertainty" not in entry:
+        return ""
+    factors = uncertain_factors(entry.get("file", ""), name, entry)
+    return "; ".join(
+        f"{k}: {describe_distribution(d)}" if k != name else describe_distribution(d) for k, d in factors.items()
+    )
 
 
 def load_parameter_files(folder: Path | None = None) -> dict[str, dict]:
@@ -378,6 +519,7 @@ class Parameters(Mapping):
                     "confidence": m["confidence"],
                     "status": m["status"],
                     "overridden": self.overridden.get(name, ""),
+                    "uncertainty": uncertainty_text(name, m),
                     "description": m["description"],
                     "file": m["file"],
                 }

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tuoyu_model.data import TOWN_FIGURES, load_targets, load_towns
+from tuoyu_model.data import STOCK_INCLUSIVE, STOCK_TOTAL, STOCK_YEAR, TOWN_FIGURES, load_targets, load_towns
 from tuoyu_model.data_status import STATUS_ZH, figure_status
 from tuoyu_model.errors import DataError
 from tuoyu_model.paths import data_dir, display, outputs_dir
@@ -35,8 +35,8 @@ SHEET_NAME = "各属地数据"
 NOTES_SHEET = "填表说明"
 FIGURE_LABEL_ZH = {
     "population": "常住人口（人）",
-    "existing_slots_2023": "2023年末托位数（个）",
-    "existing_inclusive_2023": "2023年末普惠托位数（个）",
+    STOCK_TOTAL: f"{STOCK_YEAR}年末托位数（个）",
+    STOCK_INCLUSIVE: f"{STOCK_YEAR}年末普惠托位数（个）",
     "kindergartens": "幼儿园数（所）",
     "spare_kindergarten_rooms": "可开设托班的幼儿园空余教室（间）",
     "idle_premises": "可用于社区托育点的闲置国有场所（处）",
@@ -446,10 +446,10 @@ def read_filled(paths: Sequence[Path], towns: pd.DataFrame, notes: list[str] | N
                     f"“{g.source[:20]}”）；请只保留正确的一处"
                 )
     for town_id in towns.index:
-        slots = given.get((town_id, "existing_slots_2023"))
-        incl = given.get((town_id, "existing_inclusive_2023"))
-        total = slots.value if slots else int(towns.at[town_id, "existing_slots_2023"])
-        part = incl.value if incl else int(towns.at[town_id, "existing_inclusive_2023"])
+        slots = given.get((town_id, STOCK_TOTAL))
+        incl = given.get((town_id, STOCK_INCLUSIVE))
+        total = slots.value if slots else int(towns.at[town_id, STOCK_TOTAL])
+        part = incl.value if incl else int(towns.at[town_id, STOCK_INCLUSIVE])
         if part > total:
             where = (incl or slots).where
             raise DataError(

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from tuoyu_model.costs import CHANNELS, operating_costs
+from tuoyu_model.data import STOCK_TOTAL
 from tuoyu_model.errors import DataError
 
 WORKFORCE_COLUMNS = [
@@ -152,7 +153,7 @@ def workforce_stock(
             for (tid, ch, y), v in new.items():
                 if tid == town_id and y <= year:
                     cum[ch] = cum.get(ch, 0.0) + float(v)
-            cum[existing_channel] = cum.get(existing_channel, 0.0) + float(town["existing_slots_2023"])
+            cum[existing_channel] = cum.get(existing_channel, 0.0) + float(town[STOCK_TOTAL])
             for ch in sorted(cum):
                 rows.append({"town_id": town_id, "town": town["town"], "year": year, "channel": ch, "slots": cum[ch]})
     return pd.DataFrame(rows, columns=["town_id", "town", "year", "channel", "slots"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tuoyu_model import costs
-from tuoyu_model.data import load_targets, load_towns, target_set_for_year
+from tuoyu_model.data import STOCK_YEAR, load_targets, load_towns, starting_stock, target_set_for_year
 from tuoyu_model.errors import DataError, ScenarioError
 from tuoyu_model.pricing import pricing_table
 
@@ -26,7 +26,6 @@ PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
 REQUIREMENTS = ("coverage", "centre", "share", "total", "inclusive")
 DEFAULT_PRIORITY = (("coverage", "centre"), ("share",), ("total", "inclusive"))
 RATIONING_RULES = ("equity", "least_cost")
-STOCK_YEAR = 2023  # towns.csv holds the stock at the end of this year (existing_slots_2023)
 
 
 @dataclass
@@ -327,12 +326,9 @@ def _plan_years(params: Mapping, initial_stock: pd.DataFrame | None, first_year:
 
 def _units(towns: pd.DataFrame, initial_stock: pd.DataFrame | None) -> pd.DataFrame:
     """Return the units' starting stock: towns.csv's end-2023 counts, or ``initial_stock``."""
+    stock = starting_stock(towns)
     units = pd.DataFrame(
-        {
-            "town": towns["town"],
-            "initial_total": towns["existing_slots_2023"].astype(float),
-            "initial_inclusive": towns["existing_inclusive_2023"].astype(float),
-        }
+        {"town": towns["town"], "initial_total": stock["total"], "initial_inclusive": stock["inclusive"]}
     )
     units.index.name = "town_id"
     if initial_stock is None:
@@ -394,7 +390,7 @@ def _capacities(
     ).astype(float)
     if replan:
         # Slots added since end-2023 used part of the capacity; spread over channels pro rata.
-        added = (units["initial_total"] - towns["existing_slots_2023"].astype(float)).clip(lower=0)
+        added = (units["initial_total"] - starting_stock(towns)["total"]).clip(lower=0)
         room = cap_total.sum(axis=1)
         used_share = (added / room.where(room > 0)).fillna(0).clip(upper=1)
         cap_total = cap_total.mul(1 - used_share, axis=0)

@@ -23,6 +23,7 @@ from tuoyu_model.presentation.vocabulary import (
     SHADOW_FAMILIES,
     SHEETS,
     UNIT_ZH,
+    VALUE_LABELS,
     unit_zh,
     wan,
 )
@@ -402,3 +403,77 @@ def not_modelled_markdown(results: Results) -> str:
     """List, from the scenario header, what the model leaves out."""
     items = results.scenario.not_modelled
     return "\n".join(f"- {x}" for x in items) if items else "（情景文件未列出。）"
+
+
+TOP_ASSUMPTIONS = 5  # assumptions named in the 不确定性 section
+
+
+def factor_label(name: str, labels: Mapping[str, str]) -> str:
+    """Chinese label of a parameter named as in ``--set``, keys translated (channels, age bands).
+
+    Examples
+    --------
+    >>> factor_label("capital_cost.community", {"capital_cost": "新增托位建设成本"})
+    '新增托位建设成本（社区托育点）'
+
+    """
+    top, *rest = name.split(".")
+    keys = {**VALUE_LABELS["channel"], **VALUE_LABELS["age_band"]}
+    zh = labels.get(top, top)
+    return f"{zh}（{'.'.join(keys.get(k, k) for k in rest)}）" if rest else zh
+
+
+def sweeps_folder(output_dir: str) -> Any:
+    """Return where ``tuoyu sweep`` writes beside a run's folder: ``<outputs>/sweeps``.
+
+    A run's notebook works in a folder inside the outputs folder (``output_dir`` '.'); without
+    one (the notebook opened on its own) the default outputs folder.
+    """
+    from pathlib import Path
+
+    from tuoyu_model.paths import outputs_dir
+
+    return (Path(output_dir).resolve().parent if output_dir else outputs_dir()) / "sweeps"
+
+
+def uncertainty_markdown(results: Results, sweeps_dir: Any) -> str:
+    """Return the 不确定性 section when a sweep of this scenario exists in ``sweeps_dir``, else ''.
+
+    A matching sweep starts from the scenario with nothing fixed (and the run has no ``--set``):
+    a Monte Carlo sweep gives the P10–P90 band of the public money, a Morris or Sobol sweep the
+    assumptions that move it most; the section points to their reports.
+    """
+    import json
+    from pathlib import Path
+
+    if results.scenario.cli_overrides:
+        return ""
+    band, top = None, None
+    for path in sorted(Path(sweeps_dir).glob("*/summary.json")):
+        try:
+            s = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if s.get("scenario") != results.scenario.name or s.get("fixed"):
+            continue
+        if band is None and "public_cost_total_yuan" in s:
+            band = (path.parent.name, s)
+        if top is None and s.get("top_factors"):
+            top = (path.parent.name, s)
+    if band is None and top is None:
+        return ""
+    meta = results.scenario.parameters.meta
+    lines = ["## 不确定性", ""]
+    if band is not None:
+        name, s = band
+        q = s["public_cost_total_yuan"]
+        lines.append(
+            f"- 对有取值范围的假设抽样 {s['n_points']:,} 次（{s['title']}）：财政资金合计的 P10–P90 区间为 "
+            f"{wan(q['p10'], 2)}–{wan(q['p90'], 2)}，中位数 {wan(q['p50'], 2)}；详见 sweeps/{name}/report.html"
+        )
+    if top is not None:
+        name, s = top
+        zh = {n: m["label"]["zh"] for n, m in meta.items()}
+        labels = [factor_label(f, zh) for f in s["top_factors"][:TOP_ASSUMPTIONS]]
+        lines.append(f"- 对财政资金影响最大的假设（{s['title']}）：{'、'.join(labels)}；详见 sweeps/{name}/report.html")
+    return "\n".join(lines)

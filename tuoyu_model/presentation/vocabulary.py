@@ -179,6 +179,7 @@ COLUMNS: dict[str, Column] = {
     "confidence": Column("可信度"),
     "status": Column("性质"),
     "overridden": Column("情景修改"),
+    "uncertainty": Column("取值范围（不确定性）"),
     "description": Column("说明"),
     "file": Column("文件"),
 }

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.costs import DAYS_PER_MONTH
-from tuoyu_model.data import TARGET_SETS, target_set_for_year, target_set_years
+from tuoyu_model.data import TARGET_SETS, starting_stock, target_set_for_year, target_set_years
 from tuoyu_model.presentation.vocabulary import TARGET_SET_LABEL_ZH
 from tuoyu_model.progress.cells import INSTITUTION_COLUMNS, parse_date
 from tuoyu_model.progress.returns import annex_units, latest_reports
@@ -172,6 +172,7 @@ def projection_table(
     base_date = parse_date(params["stock_2023_date"], "parameter 'stock_2023_date'")
     threshold = params["at_risk_completion_threshold"]
     target = targets[targets.target_set == ts].set_index("town_id")
+    stock = starting_stock(towns)
     rows = []
     for u in annex_units(targets).itertuples():
         own = progress[(progress.town_id == u.town_id) & (progress.date <= pd.Timestamp(as_of))].sort_values("date")
@@ -194,8 +195,7 @@ def projection_table(
             d1, t1, i1, basis = prev.date.date(), prev.total_slots, prev.inclusive_slots, "trend_last_two_reports"
         else:
             d1, basis = base_date, "trend_since_2023_stock"
-            t1 = towns.at[u.town_id, "existing_slots_2023"]
-            i1 = towns.at[u.town_id, "existing_inclusive_2023"]
+            t1, i1 = stock.at[u.town_id, "total"], stock.at[u.town_id, "inclusive"]
         months = (d2 - d1).days / DAYS_PER_MONTH
         rate_t = (last.total_slots - t1) / months if months > 0 else 0.0
         rate_i = (last.inclusive_slots - i1) / months if months > 0 else 0.0

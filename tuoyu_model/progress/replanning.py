@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.allocation import inputs_from_parameters, solve
+from tuoyu_model.data import starting_stock
 from tuoyu_model.errors import DataError
 from tuoyu_model.parameters import apply_overrides
 from tuoyu_model.presentation.sentences import budget_item_labels
@@ -34,8 +35,8 @@ def replan_stock(progress: pd.DataFrame, targets: pd.DataFrame, towns: pd.DataFr
     """
     latest = latest_reports(progress, targets)
     out = latest[["town_id", "town"]].copy()
-    base_t = latest.town_id.map(towns["existing_slots_2023"])
-    base_i = latest.town_id.map(towns["existing_inclusive_2023"])
+    stock = starting_stock(towns)
+    base_t, base_i = latest.town_id.map(stock["total"]), latest.town_id.map(stock["inclusive"])
     out["total_slots"] = latest.total_slots.where(latest.reported, base_t).astype(float)
     out["inclusive_slots"] = latest.inclusive_slots.where(latest.reported, base_i).astype(float)
     out["stock_source"] = np.where(latest.reported, "reported", "not_reported_2023_stock")
@@ -141,14 +142,14 @@ def replan(
     ch["stock_source"] = st.get("stock_source", pd.Series("reported", index=st.index))
     ch["total_slots"] = st.total_slots
     ch["inclusive_slots"] = st.inclusive_slots
-    ch["built_since_2023"] = st.total_slots - towns.existing_slots_2023.reindex(ch.index)
+    ch["built_since_2023"] = st.total_slots - starting_stock(towns)["total"].reindex(ch.index)
     # Like with like: the re-plan builds from the reported stock, so the original plan is
     # counted from there too. What the original plan had at the start of the re-planned years
     # (end-2023 stock, or its own stock at the end of the year before) and the reported stock
     # differ by what has been built since (mid-year --as-of); that part of the original plan's
     # new slots, and pro rata of its capital money, is already done.
     if first - 1 < int(params["plan_years"]["first"]):
-        plan_start = towns.existing_slots_2023.reindex(ch.index).astype(float)
+        plan_start = starting_stock(towns)["total"].reindex(ch.index)
     else:
         plan_start = orig_stock[orig_stock.year == first - 1].set_index("town_id").total_slots
     whole = orig_new.reindex(ch.index).fillna(0.0)

@@ -1,0 +1,584 @@
+r"""The allocation problem as arrays, for many solves: build a highspy model once, then change numbers.
+
+:func:`tuoyu_model.allocation.build.create_model` builds PuLP objects, right for one run and its
+tables, too slow for a thousand points. :func:`model_arrays` computes the same problem —
+the same columns in PuLP's order (sorted by name), the same rows in the same order, the same
+coefficients computed with the same floating-point operations — straight from
+:class:`~tuoyu_model.allocation.AllocationInputs` as numpy arrays. :class:`PointSolver` keeps one
+``highspy.Highs`` per structure (which columns, rows and non-zeros exist) and, for a point with the
+same structure, changes only the costs, bounds and coefficients that differ before solving again
+(``changeColsCost``, ``changeColsBounds``, ``changeRowsBounds``, ``changeCoeff``); a new structure
+gets a full build. Each solve starts from a cleared solver state, so a point's answer never
+depends on the points solved before it on that worker (same numbers for any number of workers).
+
+``tests/test_sweep_lp.py`` checks the arrays against the PuLP model entry by entry, and a solved
+point against :func:`tuoyu_model.allocation.solve`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tuoyu_model.allocation.build import TOL, prepare
+from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
+from tuoyu_model.allocation.solver import quiet_stdout
+from tuoyu_model.costs import CHANNELS
+from tuoyu_model.errors import DataError
+
+# PuLP replaces these characters in variable names by '_' (pulp.LpElement.illegal_chars); the
+# column order is PuLP's, sorted by the sanitised name.
+_ILLEGAL = str.maketrans(dict.fromkeys("-+[] ->/", "_"))
+INF = math.inf
+
+
+@dataclass
+class ModelArrays:
+    """One allocation problem as arrays (columns in PuLP's order, rows in :func:`create_model`'s order).
+
+    Attributes
+    ----------
+    names : list of str
+        Column names, sorted (``x_<unit>_<year>_<channel>_<kind>``, ``v_…``, ``u_…``, ``site_…``).
+    lower, upper, cost : ndarray
+        Column bounds and objective coefficients (``cost`` is 0 for columns not in the objective).
+    in_objective : ndarray of bool
+        Columns PuLP passes to ``changeColsCost``.
+    integer : ndarray of bool
+        Integer columns (only when the model is solved as a MIP).
+    row_lower, row_upper : ndarray
+        Row bounds.
+    starts, index, value : ndarray
+        Row-wise matrix (as ``Highs.addRows`` takes it).
+    row_family, row_town, row_year : list
+        What each row is (as :class:`tuoyu_model.allocation._Rows`).
+    mip : bool
+        Whether the problem is a mixed-integer program.
+    x_idx, v_idx : ndarray of int
+        Columns of the new-slot and conversion variables in ``x_meta`` / ``v_meta`` order.
+    x_meta : dict of str to ndarray
+        ``town``, ``year``, ``channel``, ``kind``, ``scale``, ``capital`` per new-slot variable.
+    v_meta : dict of str to ndarray
+        ``town``, ``year`` per conversion variable.
+    short_keys : list of tuple
+        ``(family, town, year)`` of each shortfall column, with ``short_idx`` its column.
+    committed : dict
+        Year → operating subsidy of the end-2023 inclusive stock (yuan).
+
+    """
+
+    names: list
+    lower: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+    in_objective: np.ndarray
+    integer: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    starts: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_family: list
+    row_town: list
+    row_year: list
+    mip: bool
+    x_idx: np.ndarray
+    v_idx: np.ndarray
+    x_meta: dict
+    v_meta: dict
+    short_keys: list
+    short_idx: np.ndarray
+    committed: dict
+    site_idx: dict
+
+    def structure_key(self) -> str:
+        """Hash of what exists (columns, integrality, rows and their non-zeros), not of the numbers."""
+        h = hashlib.sha256()
+        h.update("\n".join(self.names).encode())
+        h.update(self.integer.tobytes())
+        h.update(str(self.mip).encode())
+        h.update(self.starts.tobytes())
+        h.update(self.index.tobytes())
+        h.update((self.value == 0).tobytes())  # HiGHS drops zeros: a zero is structure
+        h.update(np.isinf(self.row_lower).tobytes() + np.isinf(self.row_upper).tobytes())
+        return h.hexdigest()
+
+
+@dataclass
+class _Static:
+    """The part of a problem that only the slow inputs (units, targets, capacities) and the flags decide."""
+
+    keep: tuple  # the input objects the key names by id, held so their ids stay theirs
+    years: list
+    xm: list  # (town, year, channel, kind, slots per variable)
+    vm: list  # (town, year)
+    xcol: list
+    vcol: list
+    short_keys: list
+    short_col: dict
+    names: list
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    head: tuple  # rows before the share rows: (starts, index, value, lo, hi, family, town, year)
+    share_terms: dict  # year -> [(column, slots per variable or None for a conversion, kind)], in row order
+    tail: tuple  # centre and centre-site rows
+    S0_all: float
+    I0_all: float
+    x_idx: np.ndarray
+    v_idx: np.ndarray
+    short_idx: np.ndarray
+    site_idx: dict
+    x_meta: dict
+    v_meta: dict
+
+
+_STATIC: dict = {}  # structure key -> _Static (a sweep has one or two structures per worker)
+_STATIC_KEEP = 8
+
+
+class _Rows:
+    """Rows as addRows takes them, built in order."""
+
+    def __init__(self) -> None:
+        self.starts: list = []
+        self.index: list = []
+        self.value: list = []
+        self.lo: list = []
+        self.hi: list = []
+        self.family: list = []
+        self.town: list = []
+        self.year: list = []
+
+    def add(self, pairs: list, sense: str, rhs: float, family: str, town: str, year: int) -> None:
+        self.starts.append(len(self.index))
+        self.index.extend(c for c, _ in pairs)
+        self.value.extend(v for _, v in pairs)
+        self.lo.append(rhs if sense in ("G", "E") else -INF)
+        self.hi.append(rhs if sense in ("L", "E") else INF)
+        self.family.append(family)
+        self.town.append(town)
+        self.year.append(year)
+
+    def block(self) -> tuple:
+        return (self.starts, self.index, self.value, self.lo, self.hi, self.family, self.town, self.year)
+
+
+def _static_key(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> tuple:
+    uc = inputs.unit_costs
+    return (
+        id(inputs.units),
+        id(inputs.targets),
+        id(inputs.capacity),
+        id(inputs.conversion_capacity),
+        tuple(int(y) for y in inputs.years),
+        bool(integer),
+        bool(inputs.integer_classes),
+        inputs.centre_unit,
+        inputs.centre_year,
+        float(inputs.centre_slots),
+        tuple(sorted(inputs.slots_per_class.items())),
+        tuple(zip(uc["channel"].tolist(), uc["kind"].tolist(), strict=True)),
+        tuple(y for y in inputs.years if inputs.share_target.get(y, 0) > 0),
+        tuple(y for y in inputs.years if budget_rhs.get(y) is not None),
+    )
+
+
+def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Static:
+    """Return the structure and the rows that do not change with costs, share targets or budgets (cached)."""
+    key = _static_key(inputs, budget_rhs, integer)
+    keep = (inputs.units, inputs.targets, inputs.capacity, inputs.conversion_capacity)
+    hit = _STATIC.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit.keep, keep, strict=True)):
+        return hit
+    d = prepare(inputs, integer)  # the model's own index of the inputs (capacities, targets, stock)
+    classes, years, units = d.classes, [int(y) for y in d.years], d.units
+    S0, I0, cap, vcap, T, TI, MI = d.S0, d.I0, d.cap, d.vcap, d.T, d.TI, d.MI
+    host = centre_host_rule(inputs)
+    sites: list = []
+    if host is not None:
+        choose = inputs.integer_classes and inputs.centre_unit == "auto"
+        q = inputs.slots_per_class.get("centre", 1) if inputs.integer_classes else 1
+        ccap = math.ceil(inputs.centre_slots / q) * q
+        for i in units if choose else [host]:
+            for y in years:
+                cap[(i, "centre", y)] = ccap
+        if choose:
+            sites = list(units)
+    allowed = list(zip(inputs.unit_costs["channel"].tolist(), inputs.unit_costs["kind"].tolist(), strict=True))
+
+    # --- columns in creation order (sorted by name below, as PuLP orders them) ----------------------
+    xm = []
+    for i in units:
+        for c, k in allowed:
+            if max((cap.get((i, c, y), 0.0) for y in years), default=0.0) <= TOL:
+                continue
+            q = inputs.slots_per_class.get(c, 1) if classes else 1
+            for y in years:
+                if cap.get((i, c, y), 0.0) <= TOL:
+                    continue
+                xm.append((i, y, c, k, float(q)))
+    vm = [(i, y) for i in units for y in years if vcap.get((i, y), 0.0) > TOL]
+    short_keys = []
+    for i in units:
+        for y in years:
+            short_keys.append(("total", i, y))
+            short_keys.append(("inclusive", i, y))
+            if MI[(i, y)] > TI[(i, y)]:
+                short_keys.append(("coverage", i, y))
+    share_years = [y for y in years if inputs.share_target.get(y, 0) > 0]
+    short_keys += [("share", "district", y) for y in share_years]
+    cy = None
+    if host is not None:
+        cy = inputs.centre_year
+        if cy < years[0] or cy > years[-1]:
+            cy = None
+        else:
+            short_keys.append(("centre", "district", cy))
+
+    names = [f"x_{i}_{y}_{c}_{k}" for i, y, c, k, _q in xm]
+    names += [f"v_{i}_{y}" for i, y in vm]
+    names += [f"u_{fam}_{i}_{y}" if i != "district" else f"u_{fam}_{y}" for fam, i, y in short_keys]
+    names += [f"site_{i}" for i in sites]
+    clean = [n.translate(_ILLEGAL) for n in names]
+    order = sorted(range(len(clean)), key=clean.__getitem__)
+    pos = np.empty(len(order), dtype=np.int64)
+    pos[order] = np.arange(len(order))
+    nx, nv, ns = len(xm), len(vm), len(short_keys)
+    x_idx, v_idx = pos[:nx], pos[nx : nx + nv]
+    short_idx = pos[nx + nv : nx + nv + ns]
+    site_idx = {i: int(p) for i, p in zip(sites, pos[nx + nv + ns :], strict=True)}
+    n = len(names)
+    upper = np.full(n, INF)
+    for p in site_idx.values():
+        upper[p] = 1.0
+    short_col = dict(zip(short_keys, short_idx.tolist(), strict=True))
+
+    # --- rows that do not depend on costs, share targets or budgets, in create_model's order -------
+    head, tail = _Rows(), _Rows()
+    xcol, vcol = x_idx.tolist(), v_idx.tolist()
+    by_unit_x: dict = {i: [] for i in units}
+    for col, (i, y, c, k, q) in zip(xcol, xm, strict=True):
+        by_unit_x[i].append((col, y, c, k, q))
+    by_unit_v: dict = {i: [] for i in units}
+    for col, (i, y) in zip(vcol, vm, strict=True):
+        by_unit_v[i].append((col, y))
+    share_terms: dict = {y: [] for y in share_years}
+    centre_pairs: list = []
+    for i in units:
+        xs, vs = by_unit_x[i], by_unit_v[i]
+        for y in years:
+            tot = [(col, q) for col, tau, _c, _k, q in xs if tau <= y]
+            inc = [(col, q) for col, tau, _c, k, q in xs if tau <= y and k == "inclusive"]
+            inc += [(col, 1.0) for col, tau in vs if tau <= y]
+            head.add(tot + [(short_col[("total", i, y)], 1.0)], "G", T[(i, y)] - S0[i], "total", i, y)
+            head.add(inc + [(short_col[("inclusive", i, y)], 1.0)], "G", TI[(i, y)] - I0[i], "inclusive", i, y)
+            if ("coverage", i, y) in short_col:
+                head.add(inc + [(short_col[("coverage", i, y)], 1.0)], "G", MI[(i, y)] - I0[i], "coverage", i, y)
+            if y in share_terms:
+                share_terms[y].extend((col, q, k) for col, tau, _c, k, q in xs if tau <= y)
+                share_terms[y].extend((col, None, "") for col, tau in vs if tau <= y)
+        for c in CHANNELS:
+            cx = [(col, tau, q) for col, tau, cc, _k, q in xs if cc == c]
+            if not cx:
+                continue
+            for y in years:
+                pairs = [(col, q) for col, tau, q in cx if tau <= y]
+                if c == "centre" and site_idx:
+                    head.add(pairs + [(site_idx[i], -cap[(i, c, y)])], "L", 0.0, f"capacity_{c}", i, y)
+                elif pairs:
+                    head.add(pairs, "L", cap.get((i, c, y), 0.0), f"capacity_{c}", i, y)
+            if c == "centre" and cy is not None:
+                centre_pairs.extend((col, q) for col, tau, q in cx if tau <= cy)
+        for y in years:
+            pairs = [(col, 1.0) for col, tau in vs if tau <= y]
+            if pairs:
+                head.add(pairs, "L", vcap[(i, y)], "conversion", i, y)
+    if cy is not None:
+        pairs = centre_pairs + [(short_col[("centre", "district", cy)], 1.0)]
+        tail.add(pairs, "G", inputs.centre_slots, "centre", "district", cy)
+    if site_idx:
+        tail.add([(z, 1.0) for z in site_idx.values()], "E", 1.0, "centre_site", "district", inputs.centre_year)
+    st = _Static(
+        keep=keep,
+        years=years,
+        xm=xm,
+        vm=vm,
+        xcol=xcol,
+        vcol=vcol,
+        short_keys=short_keys,
+        short_col=short_col,
+        names=[clean[j] for j in order],
+        lower=np.zeros(n),
+        upper=upper,
+        integer=np.full(n, bool(integer)),  # x, v and u are integer in whole-slot mode; the sites too
+        head=head.block(),
+        share_terms=share_terms,
+        tail=tail.block(),
+        S0_all=sum(S0.values()),
+        I0_all=sum(I0.values()),
+        x_idx=x_idx,
+        v_idx=v_idx,
+        short_idx=short_idx,
+        site_idx=site_idx,
+        x_meta={
+            "town": np.array([m[0] for m in xm], dtype=object),
+            "year": np.array([m[1] for m in xm], dtype=np.int64),
+            "channel": np.array([m[2] for m in xm], dtype=object),
+            "kind": np.array([m[3] for m in xm], dtype=object),
+            "scale": np.array([m[4] for m in xm], dtype=float),
+        },
+        v_meta={
+            "town": np.array([m[0] for m in vm], dtype=object),
+            "year": np.array([m[1] for m in vm], dtype=np.int64),
+        },
+    )
+    if len(_STATIC) >= _STATIC_KEEP:
+        _STATIC.pop(next(iter(_STATIC)))
+    _STATIC[key] = st
+    return st
+
+
+def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None) -> ModelArrays:
+    """Return the allocation problem of ``inputs`` as arrays; same arguments as :func:`create_model`.
+
+    Every coefficient is computed in the order :func:`create_model` computes it, so the arrays
+    equal those PuLP hands to HiGHS bit for bit (``tests/test_sweep_lp.py``). The structure and
+    the rows that only the units, targets and capacities decide are built once and reused while
+    those tables are the same objects (as they are across a sweep's points); the share rows, the
+    money (objective, budget rows) and the penalties are computed for every call.
+    """
+    integer = (inputs.integer_classes or inputs.whole_slots) if integer is None else integer
+    budget_rhs = dict(inputs.budget if budget_rhs is None else budget_rhs)
+    st = _static(inputs, budget_rhs, integer)
+    years = st.years
+    ypos = {y: j for j, y in enumerate(years)}
+    f = inputs.service_fraction
+    ex = inputs.existing_channel
+    ops = inputs.operating_subsidy
+    op = {
+        (int(y), c): float(v)
+        for y, c, v in zip(
+            ops["year"].tolist(), ops["channel"].tolist(), ops["subsidy_per_slot_year_yuan"].tolist(), strict=True
+        )
+    }
+    missing = [(y, c) for y in years for c in CHANNELS if (y, c) not in op]
+    if missing:
+        raise DataError(
+            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
+            "(pricing.operating_subsidy_table); give one row per year and channel"
+        )
+    if inputs.objective not in ("min_cost", "max_slots"):
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
+        )
+    maximise = inputs.objective == "max_slots"
+    w_inc = inputs.inclusive_weight
+    capital = {
+        (c, k): float(a)
+        for c, k, a in zip(
+            inputs.unit_costs["channel"].tolist(),
+            inputs.unit_costs["kind"].tolist(),
+            inputs.unit_costs["capital_public_yuan"].tolist(),
+            strict=True,
+        )
+    }
+
+    def phi(tau: int, t: int) -> float:
+        return f if t == tau else 1.0
+
+    committed = {y: op[(y, ex)] * st.I0_all for y in years}
+    share = _Rows()
+    for y, terms in st.share_terms.items():
+        s = inputs.share_target.get(y, 0)
+        pairs = [(col, 1.0 if q is None else q * ((1 - s) if k == "inclusive" else -s)) for col, q, k in terms]
+        pairs.append((st.short_col[("share", "district", y)], 1.0))
+        share.add(pairs, "G", s * st.S0_all - st.I0_all, "share", "district", y)
+
+    # --- money and objective, as create_model computes them --------------------------------------
+    n = len(st.names)
+    spend: dict = {y: [] for y in years}
+    cost = np.zeros(n)
+    for col, (_i, tau, c, k, q) in zip(st.xcol, st.xm, strict=True):
+        a = capital[(c, k)]
+        cst = q * (a + inputs.tie_break)
+        for y in years[ypos[tau] :]:
+            money = q * (a if y == tau else 0.0)
+            if k == "inclusive":
+                money += q * op[(y, c)] * phi(tau, y)
+            if money:
+                spend[y].append((col, money))
+            if k == "inclusive":
+                cst += q * op[(y, c)] * phi(tau, y)
+        if maximise:
+            cst = -q * (len(years) - ypos[tau]) * (w_inc if k == "inclusive" else 1.0)
+        cost[col] = cst
+    g = inputs.conversion_cost_yuan
+    for col, (_i, tau) in zip(st.vcol, st.vm, strict=True):
+        cst = g
+        for y in years[ypos[tau] :]:
+            money = (g if y == tau else 0.0) + op[(y, ex)] * phi(tau, y)
+            if money:
+                spend[y].append((col, money))
+            cst += op[(y, ex)] * phi(tau, y)
+        if maximise:
+            cst = -(w_inc - 1.0) * (len(years) - ypos[tau])
+        cost[col] = cst
+    pen = dict(inputs.penalties)
+    pen["centre"] = inputs.penalties["coverage"]
+    for key, col in st.short_col.items():
+        cost[col] = pen[key[0]]
+    in_obj = np.ones(n, dtype=bool)
+    for p in st.site_idx.values():
+        in_obj[p] = False  # the sites are not in the objective
+    budget = _Rows()
+    for y in years:
+        b = budget_rhs.get(y)
+        if b is not None:
+            budget.add(spend[y], "L", max(0.0, b - committed[y]), "budget", "district", y)
+
+    blocks = [st.head, share.block(), st.tail, budget.block()]
+    starts, offset = [], 0
+    for blk in blocks:
+        starts.extend(s + offset for s in blk[0])
+        offset += len(blk[1])
+
+    def cat(j: int) -> list:
+        return [v for blk in blocks for v in blk[j]]
+
+    return ModelArrays(
+        names=st.names,
+        lower=st.lower,
+        upper=st.upper,
+        cost=cost,
+        in_objective=in_obj,
+        integer=st.integer,
+        row_lower=np.asarray(cat(3), dtype=float),
+        row_upper=np.asarray(cat(4), dtype=float),
+        starts=np.asarray(starts, dtype=np.int32),
+        index=np.asarray(cat(1), dtype=np.int32),
+        value=np.asarray(cat(2), dtype=float),
+        row_family=cat(5),
+        row_town=cat(6),
+        row_year=cat(7),
+        mip=bool(integer),
+        x_idx=st.x_idx,
+        v_idx=st.v_idx,
+        x_meta=st.x_meta | {"capital": np.array([capital[(m[2], m[3])] for m in st.xm], dtype=float)},
+        v_meta=st.v_meta,
+        short_keys=st.short_keys,
+        short_idx=st.short_idx,
+        committed=committed,
+        site_idx=st.site_idx,
+    )
+
+
+@dataclass
+class Solution:
+    """A solved point: status, column and row values, HiGHS's own time."""
+
+    status: str
+    optimal: bool
+    col: np.ndarray
+    row: np.ndarray
+    solver_seconds: float
+    rebuilt: bool
+
+
+def _highs_method(inputs: AllocationInputs, n_cols: int) -> str:
+    method = inputs.highs_method
+    if method == "auto":
+        method = "ipm" if n_cols >= inputs.ipm_min_variables else "simplex"
+    return method
+
+
+class PointSolver:
+    """One worker's highspy models, one per structure, changed in place from point to point.
+
+    Examples
+    --------
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
+    >>> s = PointSolver()
+    >>> arrays = model_arrays(toy_inputs())
+    >>> s.solve(arrays, toy_inputs()).status
+    'Optimal'
+
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep  # structures kept per worker (a sweep rarely has more than two)
+        self.models: dict = {}  # structure key -> (Highs, ModelArrays as last passed)
+        self.builds = 0
+
+    def _build(self, a: ModelArrays, inputs: AllocationInputs):
+        import highspy  # heavy native library: imported where a model is built
+
+        with quiet_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        if a.mip:
+            h.setOptionValue("mip_rel_gap", inputs.mip_rel_gap)
+        else:
+            h.setOptionValue("solver", _highs_method(inputs, len(a.names)))
+            h.setOptionValue("run_crossover", "on")
+        n = len(a.names)
+        h.addVars(n, a.lower, a.upper)
+        idx = np.flatnonzero(a.in_objective).astype(np.int32)
+        if len(idx):
+            h.changeColsCost(len(idx), idx, a.cost[idx])
+        if a.mip and a.integer.any():
+            ii = np.flatnonzero(a.integer).astype(np.int32)
+            h.changeColsIntegrality(len(ii), ii, np.full(len(ii), highspy.HighsVarType.kInteger))
+        m = len(a.row_lower)
+        if m:
+            h.addRows(m, a.row_lower, a.row_upper, len(a.index), a.starts, a.index, a.value)
+        self.builds += 1
+        return h
+
+    @staticmethod
+    def _update(h, old: ModelArrays, new: ModelArrays) -> None:
+        ch = np.flatnonzero(old.cost != new.cost).astype(np.int32)
+        if len(ch):
+            h.changeColsCost(len(ch), ch, new.cost[ch])
+        ch = np.flatnonzero((old.lower != new.lower) | (old.upper != new.upper)).astype(np.int32)
+        if len(ch):
+            h.changeColsBounds(len(ch), ch, new.lower[ch], new.upper[ch])
+        ch = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper)).astype(np.int32)
+        if len(ch):
+            h.changeRowsBounds(len(ch), ch, new.row_lower[ch], new.row_upper[ch])
+        ch = np.flatnonzero(old.value != new.value)
+        if len(ch):
+            rows = np.searchsorted(new.starts, ch, side="right") - 1
+            for r, c, v in zip(rows.tolist(), new.index[ch].tolist(), new.value[ch].tolist(), strict=True):
+                h.changeCoeff(r, c, v)
+
+    def solve(self, a: ModelArrays, inputs: AllocationInputs) -> Solution:
+        """Solve the problem ``a`` (from :func:`model_arrays` of ``inputs``), reusing a model of its structure."""
+        key = a.structure_key()
+        rebuilt = key not in self.models
+        if rebuilt:
+            if len(self.models) >= self.keep:
+                self.models.pop(next(iter(self.models)))
+            h = self._build(a, inputs)
+        else:
+            h, old = self.models.pop(key)
+            self._update(h, old, a)
+            h.clearSolver()  # no basis or incumbent from the previous point: same answer on any worker
+        self.models[key] = (h, a)
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        status = h.modelStatusToString(h.getModelStatus())
+        optimal = status == "Optimal"
+        if optimal:
+            sol = h.getSolution()
+            col = np.asarray(sol.col_value, dtype=float)
+            row = np.asarray(sol.row_value, dtype=float)
+        else:
+            col = np.full(len(a.names), np.nan)
+            row = np.full(len(a.row_lower), np.nan)
+        return Solution(status, optimal, col, row, seconds, rebuilt)
