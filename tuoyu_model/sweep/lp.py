@@ -228,7 +228,7 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
         for y in years:
             short_keys.append(("total", i, y))
             short_keys.append(("inclusive", i, y))
-            if MI[(i, y)] > TI[(i, y)]:
+            if MI[(i, y)] > I0[i]:  # as allocation.build: wherever the stock is below the minimum
                 short_keys.append(("coverage", i, y))
     share_years = [y for y in years if inputs.share_target.get(y, 0) > 0]
     short_keys += [("share", "district", y) for y in share_years]
