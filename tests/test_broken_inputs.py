@@ -42,6 +42,21 @@ class Case:
     args: tuple[str, ...] = ("validate",)
 
 
+def _workbook_case(id: str, file: str, words: tuple[str, ...], *command: str) -> Case:
+    """A file copied into data/ and given to ``command`` (default ``progress --no-report``)."""
+    return Case(id, file, file, words, (*(command or ("progress", "--no-report")), f"{{data}}/{file}"))
+
+
+# Files that are not workbooks (or are unsafe to read): `data import` and `progress` refuse each alike.
+NOT_A_WORKBOOK = [
+    ("renamed-csv", "workbook_renamed_csv.xlsx", ("不是 xlsx 工作簿", "CSV", "另存为")),
+    ("empty", "workbook_empty.xlsx", ("空文件",)),
+    ("truncated", "workbook_truncated.xlsx", ("不完整", "截断")),
+    ("password-cfb", "workbook_password_cfb.xlsx", ("加密", "删除密码")),
+    ("encrypted-entry", "workbook_encrypted_entry.xlsx", ("已加密",)),
+    ("stray-cell", "workbook_stray_cell.xlsx", ("XFD1048576", "Ctrl+End")),
+]
+
 CASES = [
     # --- the annex (data/targets.csv) ---
     Case(
@@ -398,48 +413,7 @@ CASES = [
         ("params", "{data}/scenarios/..yaml"),
     ),
     # --- workbooks read by `tuoyu data import` (copied into data/, the path given) ---
-    Case(
-        "workbook-renamed-csv",
-        "workbook_renamed_csv.xlsx",
-        "workbook_renamed_csv.xlsx",
-        ("不是 xlsx 工作簿", "CSV", "另存为"),
-        ("data", "import", "{data}/workbook_renamed_csv.xlsx"),
-    ),
-    Case(
-        "workbook-empty",
-        "workbook_empty.xlsx",
-        "workbook_empty.xlsx",
-        ("空文件",),
-        ("data", "import", "{data}/workbook_empty.xlsx"),
-    ),
-    Case(
-        "workbook-truncated",
-        "workbook_truncated.xlsx",
-        "workbook_truncated.xlsx",
-        ("不完整", "截断"),
-        ("data", "import", "{data}/workbook_truncated.xlsx"),
-    ),
-    Case(
-        "workbook-password-cfb",
-        "workbook_password_cfb.xlsx",
-        "workbook_password_cfb.xlsx",
-        ("加密", "删除密码"),
-        ("data", "import", "{data}/workbook_password_cfb.xlsx"),
-    ),
-    Case(
-        "workbook-encrypted-entry",
-        "workbook_encrypted_entry.xlsx",
-        "workbook_encrypted_entry.xlsx",
-        ("已加密",),
-        ("data", "import", "{data}/workbook_encrypted_entry.xlsx"),
-    ),
-    Case(
-        "workbook-stray-cell",
-        "workbook_stray_cell.xlsx",
-        "workbook_stray_cell.xlsx",
-        ("XFD1048576", "Ctrl+End"),
-        ("data", "import", "{data}/workbook_stray_cell.xlsx"),
-    ),
+    *(_workbook_case(f"workbook-{key}", file, words, "data", "import") for key, file, words in NOT_A_WORKBOOK),
     Case(
         "workbook-renamed-sheet",
         "workbook_renamed_sheet.xlsx",
@@ -453,6 +427,37 @@ CASES = [
         "workbook_merged_new_values.xlsx",
         ("G3:H3", "合并单元格", "取消合并"),
         ("data", "import", "{data}/workbook_merged_new_values.xlsx"),
+    ),
+    # --- progress returns read by `tuoyu progress` (copied into data/, the path given) ---
+    *(_workbook_case(f"return-{key}", file, words, "progress", "--no-report") for key, file, words in NOT_A_WORKBOOK),
+    _workbook_case("return-stray-cell-last-row", "return_stray_cell.xlsx", ("工作表“填报表”", "A1048576", "Ctrl+End")),
+    _workbook_case(
+        "return-merged-count-cells",
+        "return_merged_counts.xlsx",
+        ("工作表“填报表”", "第 4 行", "托位总数", "D4:G4", "合并单元格", "取消合并", "分别填写"),
+    ),
+    _workbook_case(
+        "return-dated-2019",
+        "return_dated_2019.xlsx",
+        ("工作表“填报表”", "第 5 行", "安定镇", "2019-06-30", "规划期 2024—2025 年", "改正"),
+    ),
+    _workbook_case(
+        "return-dated-2031", "return_dated_2031.csv", ("第 2 行", "旧宫镇", "2031-06-30", "规划期 2024—2025 年")
+    ),
+    # The shipped template has no figures (its example is in 填报说明, outside the data area).
+    Case(
+        "return-blank-template-xlsx",
+        None,
+        None,
+        ("progress_template.xlsx", "工作表“填报表”", "第 4 行起", "没有属地数据行", "空白模板"),
+        ("progress", "--no-report", "{data}/templates/progress_template.xlsx"),
+    ),
+    Case(
+        "return-blank-template-csv",
+        None,
+        None,
+        ("progress_template.csv", "没有属地数据行", "空白模板"),
+        ("progress", "--no-report", "{data}/templates/progress_template.csv"),
     ),
     # --- command-line mistakes ---
     Case(
@@ -576,6 +581,12 @@ SUBPROCESS_IDS = (
     "set-nested-400-levels",
     "workbook-stray-cell",
     "workbook-password-cfb",
+    "return-stray-cell-last-row",
+    "return-renamed-csv",
+    "return-encrypted-entry",
+    "return-merged-count-cells",
+    "return-dated-2019",
+    "return-blank-template-xlsx",
 )
 SUBPROCESS_CASES = [c for c in CASES if c.id in SUBPROCESS_IDS]
 

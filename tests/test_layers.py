@@ -18,7 +18,7 @@ from tuoyu_model.paths import PACKAGE_DIR
 # Layer of each module (a package's name stands for all its modules), bottom first.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "paths"),
-    ("yaml_reader", "workbook_reader", "data", "parameters", "data_status", "towns_workbook"),
+    ("yaml_reader", "workbook_reader", "data", "parameter_schema", "parameters", "data_status", "towns_workbook"),
     ("costs", "demand", "pricing", "workforce"),
     ("allocation",),
     ("results",),

@@ -14,22 +14,13 @@ import pytest
 
 from tuoyu_model.errors import ReportError
 from tuoyu_model.paths import notebooks_dir
+from tuoyu_model.presentation.vocabulary import REPORT_SECTIONS
 from tuoyu_model.runs import provenance, scenario
 from tuoyu_model.runs.compare import run_compare
 from tuoyu_model.runs.notebook import export_html
 from tuoyu_model.runs.scenario import run_scenario
 
-SECTIONS = [
-    "摘要",
-    "托位目标与缺口",
-    "普惠占比",
-    "资金需求",
-    "价格上限与补贴缺口",
-    "影子价格",
-    "队伍建设",
-    "假设与数据来源",
-    "未建模内容",
-]
+SECTIONS = [*REPORT_SECTIONS, "影子价格"]  # the report's sections, the shadow prices in the appendix
 VOLATILE = ("run", "versions")  # manifest fields allowed to differ between runs
 
 

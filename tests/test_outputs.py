@@ -71,6 +71,15 @@ def tables():
                 "amount_yuan": [1_234_500.0, 25_000_000.0],
             }
         ),
+        "budget_by_town": pd.DataFrame(
+            {
+                "town_id": ["xingfeng", "xingfeng"],
+                "town": ["兴丰街道", "兴丰街道"],
+                "year": [2024, 2025],
+                "item": ["capital_subsidy", "operating_subsidy_new"],
+                "amount_yuan": [1_234_500.0, 25_000_000.0],
+            }
+        ),
         "pricing": pd.DataFrame(
             {
                 "year": [2025],
@@ -147,6 +156,9 @@ def test_workbook_sheets_headers_units_and_money_in_wan(tmp_path):
     assert budget["C2"].value == pytest.approx(123.45, abs=MONEY_TOL)
     assert budget["C3"].value == pytest.approx(2500.0, abs=MONEY_TOL)
     assert budget["C2"].number_format == "#,##0.00"
+    by_town = wb["分属地资金"]
+    assert [c.value for c in by_town[1]] == ["属地代码", "属地", "年份", "项目", "金额（万元）"]
+    assert by_town["D2"].value == "新增托位建设补贴" and by_town["E2"].value == pytest.approx(123.45, abs=MONEY_TOL)
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[1]), ws.title

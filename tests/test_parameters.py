@@ -14,21 +14,9 @@ from hypothesis import strategies as st
 
 from tuoyu_model.cli import main
 from tuoyu_model.errors import DataError, ScenarioError, TuoyuError
-from tuoyu_model.parameters import (
-    CONFIDENCE,
-    ENTRY_REQUIRED,
-    MAX_MULTIPLE,
-    STATUS,
-    _leaves,
-    apply_overrides,
-    default_parameters,
-    list_scenarios,
-    load_parameter_files,
-    load_scenario,
-    parse_set_options,
-    read_yaml,
-)
-from tuoyu_model.yaml_reader import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml
+from tuoyu_model.parameter_schema import CONFIDENCE, ENTRY_REQUIRED, MAX_MULTIPLE, STATUS, _leaves, load_parameter_files
+from tuoyu_model.parameters import apply_overrides, default_parameters, list_scenarios, load_scenario, parse_set_options
+from tuoyu_model.yaml_reader import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, read_yaml
 
 
 def _load_shipped():

@@ -1,16 +1,26 @@
 """Reading progress returns: every accepted layout reads to one table; every defect to one line."""
 
 import datetime as dt
+import importlib.util
+import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
 from tuoyu_model.cli import main
+from tuoyu_model.data import load_targets
 from tuoyu_model.errors import DataError
+from tuoyu_model.parameters import apply_overrides, default_parameters
 from tuoyu_model.progress import not_reported, read_progress
+from tuoyu_model.progress.cells import COUNT_COLUMNS, unit_lookup
+from tuoyu_model.progress.returns import parse_grid, read_grid_xlsx
+from tuoyu_model.progress.template import flat_header
+from tuoyu_model.workbook_reader import MergedRange
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "progress"
 GOOD = FIXTURES / "good"
 BROKEN = FIXTURES / "broken"
 SOURCE = ["source_file", "source_sheet", "source_row"]
@@ -64,10 +74,99 @@ def test_source_columns_point_at_the_spreadsheet_row():
     assert set(got.source_sheet) == {"填报表"}
 
 
-def test_template_reads_back_its_example_row():
+def test_the_template_has_no_figures_and_its_example_is_outside_the_data_area():
+    templates = Path(__file__).resolve().parents[1] / "data" / "templates"
     for name in ("progress_template.xlsx", "progress_template.csv"):
-        got = read_progress(Path(__file__).resolve().parents[1] / "data" / "templates" / name)
-        assert got.town.tolist() == ["旧宫镇"] and got.total_slots.tolist() == [320]
+        with pytest.raises(DataError, match=r"progress_template\.\w+.*没有属地数据行.*空白模板") as info:
+            read_progress(templates / name)
+        assert "\n" not in str(info.value)
+    wb = openpyxl.load_workbook(templates / "progress_template.xlsx", read_only=True)
+    data = [c for row in wb["填报表"].iter_rows(values_only=True) for c in row if c is not None]
+    notes = [c for row in wb["填报说明"].iter_rows(values_only=True) for c in row if c is not None]
+    wb.close()
+    assert "旧宫镇" not in data and 320 not in data  # the fictional row is nowhere in the data sheet
+    assert any(str(c).startswith("镇街 旧宫镇；统计日期 2024-06-30；托位总数 320") for c in notes)
+
+
+def test_a_filled_template_reads_only_the_rows_typed_in(tmp_path):
+    """A unit fills the shipped template: its own row is read, nothing of the example (旧宫镇)."""
+    path = tmp_path / "安定镇.xlsx"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "data" / "templates" / "progress_template.xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["填报表"]
+    for col, value in enumerate(["1", "安定镇", dt.date(2024, 9, 30), 40, 12, 1, 0, 0, 1, 0, 8, 6, 1, 6, 2], start=1):
+        ws.cell(4, col, value)
+    wb.save(path)
+    got = read_progress(path)
+    assert got.town.tolist() == ["安定镇"] and got.total_slots.tolist() == [40] and got.source_row.tolist() == [4]
+
+
+def test_every_shipped_xlsx_reads_as_openpyxl_reads_it():
+    """The bounded reader gives the rows a plain openpyxl read gives (merged cells filled), trailing blanks aside."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "data" / "templates").glob("*.xlsx"), *FIXTURES.rglob("*.xlsx")])
+    assert len(files) >= 10
+
+    def trimmed(rows):
+        rows = [list(r) for r in rows if any(v is not None for v in r)]
+        width = max((j + 1 for r in rows for j, v in enumerate(r) if v is not None), default=0)
+        return [r[:width] + [None] * (width - len(r)) for r in rows]
+
+    for path in files:
+        wb = openpyxl.load_workbook(path, data_only=True)
+        expected = []
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            for m in ws.merged_cells.ranges:
+                for r in range(m.min_row, min(m.max_row, len(rows)) + 1):
+                    for c in range(m.min_col, min(m.max_col, len(rows[r - 1])) + 1):
+                        rows[r - 1][c - 1] = rows[m.min_row - 1][m.min_col - 1]
+            expected.append((ws.title, trimmed(rows), sorted(str(m) for m in ws.merged_cells.ranges)))
+        wb.close()
+        got = [(name, trimmed(rows), sorted(m.ref for m in merged)) for name, rows, merged in read_grid_xlsx(path)]
+        assert got == expected, path.name
+
+
+def test_merged_count_cells_are_refused_naming_the_range():
+    lookup = unit_lookup(load_targets())
+    header = ["镇街", "统计日期", *(flat_header(f) for f in COUNT_COLUMNS)]
+    row = ["旧宫镇", "2024-06-30", *([5] * len(COUNT_COLUMNS))]
+    assert parse_grid([header, row], "r.xlsx", "填报表", lookup)[0]["total_slots"] == 5
+    for ref, cells in (("C2:D2", (2, 3, 2, 4)), ("K2:K3", (2, 11, 3, 11))):
+        with pytest.raises(DataError, match=rf"r\.xlsx，工作表“填报表”：第 2 行.*{ref} 是合并单元格.*取消合并"):
+            parse_grid([header, row, row], "r.xlsx", "填报表", lookup, merged=(MergedRange(ref, *cells),))
+    # Merged unit or header cells (a 合计 label over 序号 and 镇街, a group header) stay accepted.
+    assert parse_grid([header, row], "r.xlsx", "填报表", lookup, merged=(MergedRange("A1:B1", 1, 1, 1, 2),))
+
+
+@pytest.mark.parametrize("year", [2019, 2023, 2026, 2031])
+def test_a_report_dated_outside_the_plan_names_the_file_row_and_date(tmp_path, year):
+    path = tmp_path / "q.csv"
+    text = (GOOD / "returns_utf8.csv").read_text("utf-8").replace("2024-06-30", f"{year}-06-30", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_progress(path)
+    message = str(info.value)
+    assert "\n" not in message
+    for word in ("q.csv", "第 2 行", "旧宫镇", f"{year}-06-30", "规划期 2024—2025 年", "plan_years"):
+        assert word in message
+
+
+def test_the_plan_period_comes_from_the_parameters():
+    params = apply_overrides(default_parameters(), {"plan_years": {"last": 2024}}, "test")
+    assert len(read_progress(GOOD / "returns_utf8.csv", params=params)) == 3
+    params = apply_overrides(default_parameters(), {"plan_years": {"first": 2025}}, "test")
+    with pytest.raises(DataError, match="规划期 2025—2025 年"):
+        read_progress(GOOD / "returns_utf8.csv", params=params)
+
+
+def test_broken_returns_are_what_make_fixtures_writes(tmp_path):
+    module = _make_fixtures()
+    module.write_broken_returns(tmp_path)
+    written = sorted(tmp_path.iterdir())
+    assert [p.name for p in written] == sorted(p.name for p in (ROOT / "tests" / "broken").glob("return_*"))
+    changed = [p.name for p in written if p.read_bytes() != (ROOT / "tests" / "broken" / p.name).read_bytes()]
+    assert not changed, f"rerun tests/fixtures/progress/make_fixtures.py and commit: {changed}"
 
 
 def test_same_return_twice_is_kept_once():
@@ -168,14 +267,16 @@ def test_missing_file_and_unknown_type_are_errors(tmp_path):
         read_progress(tmp_path / "old.xls")
 
 
-@pytest.mark.parametrize("name", ["good", "broken", "sample"])
-def test_fixtures_are_what_make_fixtures_writes(name, tmp_path):
-    import importlib.util
-
+def _make_fixtures():
     spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    getattr(module, f"write_{name}")(tmp_path)
+    return module
+
+
+@pytest.mark.parametrize("name", ["good", "broken", "sample"])
+def test_fixtures_are_what_make_fixtures_writes(name, tmp_path):
+    getattr(_make_fixtures(), f"write_{name}")(tmp_path)
     written = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     committed = {p.relative_to(FIXTURES / name): p.read_bytes() for p in (FIXTURES / name).rglob("*") if p.is_file()}
     assert written.keys() == committed.keys()

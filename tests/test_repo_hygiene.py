@@ -171,7 +171,7 @@ def test_first_quick_start_command_writes_the_baseline_report(tmp_path):
     ):
         assert (out / name).is_file(), name
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "摘要" in html and "影子价格" in html and "Traceback" not in html
+    assert "主要结论" in html and "影子价格" in html and "Traceback" not in html
     assert len(list((out / "figures").glob("*.png"))) >= 5
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["solver"]["status"] == "Optimal" and summary["public_cost_yuan"]["total"] > 0

@@ -224,10 +224,51 @@ def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_st
     rendered = []
     for module, name in calls:
         out = getattr(report if module == "R" else tables, name)(r)
-        rendered.append(out if isinstance(out, str) else report.html_table(out).data)
+        if isinstance(out, pd.DataFrame):
+            out = report.html_table(out).data
+        rendered.append(out if isinstance(out, str) else str(out))  # a section list, a yes/no
     text = "\n".join(rendered)
     assert "20%" not in text and "20.0%" not in text
     assert "上一年度家庭月可支配收入的25%" in report.headline_markdown(r)
     assert "× 25%" in report.fee_cap_markdown(r)
     cap = r["pricing"].query("year == 2025")["fee_cap_yuan"].iloc[0]
     assert cap == pytest.approx(0.25 * r["pricing"].query("year == 2025")["household_monthly_income_yuan"].iloc[0])
+
+
+def test_a_scenario_other_than_the_baseline_tells_how_it_differs():
+    from tuoyu_model.presentation import report, tables
+    from tuoyu_model.presentation.sentences import worded
+    from tuoyu_model.results import run_model
+
+    base, cut = worded(run_model("baseline")), worded(run_model("budget_cut_20"))
+    assert report.is_baseline(base) and not report.is_baseline(cut)
+    assert "与基准情景比较" in report.report_sections(cut) and "与基准情景比较" not in report.report_sections(base)
+    text = report.comparison_markdown(cut, base)
+    # the story of issue 13: fewer kindergarten inclusive slots, more market social slots, no centre
+    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位增加" in text
+    assert "本情景未建设" in text and "少于基准的属地" in text
+    t = tables.unit_comparison_table(cut, base)
+    total = t[t["属地"] == "全区合计"].iloc[0]
+    d_cost = cut.summary["public_cost_yuan"]["total"] - base.summary["public_cost_yuan"]["total"]
+    assert total["财政资金·差（万元）"] == pytest.approx(d_cost / 1e4, abs=0.01)
+    assert total["普惠托位·差（个）"] == pytest.approx(
+        cut.summary["inclusive_slots"]["2025"] - base.summary["inclusive_slots"]["2025"]
+    )
+
+
+def test_the_conclusions_give_the_three_person_cap_and_why_it_is_below_beijings():
+    from tuoyu_model.presentation import report
+    from tuoyu_model.presentation.sentences import worded
+    from tuoyu_model.pricing import fee_cap_headline
+    from tuoyu_model.results import run_model
+
+    r = worded(run_model("baseline"))
+    lines = report.conclusions(r)
+    assert 3 <= len(lines) <= 5
+    h = fee_cap_headline(r.scenario.parameters, [2025]).iloc[-1]
+    cap_line = lines[-1]
+    assert f"按三口之家计算为{h.fee_cap_family_yuan:,.0f}元" in cap_line
+    assert "低于全市" in cap_line and f"{h.beijing_fee_cap_yuan:,.0f}元" in cap_line
+    # the units' money in the conclusions is the per-unit table's, and the leader is named
+    by_town = r["budget_by_town"].groupby("town")["amount_yuan"].sum()
+    assert f"{by_town.idxmax()}（{by_town.max() / 1e4:,.1f}万元）" in lines[3]

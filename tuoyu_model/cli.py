@@ -17,19 +17,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tuoyu_model.errors import TuoyuError, UsageError, did_you_mean
+from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
+from tuoyu_model.data_status import status_counts
+from tuoyu_model.errors import ScenarioError, TuoyuError, UsageError, did_you_mean
+from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario, parse_set_options
+from tuoyu_model.paths import data_dir, display
+from tuoyu_model.runs.signals import Terminated, raise_terminated
+from tuoyu_model.towns_workbook import change_lines, import_workbooks, write_template
 
+# The commands that run models import their layer inside the function (runs, progress, sweep,
+# explore): they pull pulp, matplotlib, papermill and Voilà, which `tuoyu validate`, `params`,
+# `scenarios`, `data` and `--help` do not need.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every data and scenario file and print a short summary."""
-    from tuoyu_model.data import TARGET_SETS, load_targets, load_towns
-    from tuoyu_model.data_status import status_counts
-    from tuoyu_model.errors import ScenarioError
-    from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
-    from tuoyu_model.paths import data_dir, display
-
     print(f"checking {display(data_dir())}/")
     targets = load_targets()
     towns = load_towns(targets=targets)
@@ -68,8 +71,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the shipped scenarios with their titles."""
-    from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario
-
     params = default_parameters()
     for name in list_scenarios():
         s = load_scenario(name, defaults=params)
@@ -79,8 +80,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the resolved parameters of a scenario with units and sources."""
-    from tuoyu_model.parameters import load_scenario, parse_set_options
-
     s = load_scenario(args.scenario, parse_set_options(args.set))
     table = s.parameters.table()
     for _, r in table.iterrows():
@@ -221,9 +220,6 @@ def _degrade_unencodable_output() -> None:
 
 def cmd_data_template(args: argparse.Namespace) -> int:
     """Write the workbook in which streets and commissions give official figures for towns.csv."""
-    from tuoyu_model.paths import display
-    from tuoyu_model.towns_workbook import write_template
-
     path = write_template(args.file)
     print(f"已写入模板 {display(path)}：每个属地一行，请只填黄色的“新值”和“新值来源”两列（见“填表说明”工作表）")
     print("填好后导入：tuoyu data import 文件.xlsx")
@@ -232,9 +228,6 @@ def cmd_data_template(args: argparse.Namespace) -> int:
 
 def cmd_data_import(args: argparse.Namespace) -> int:
     """Import filled workbooks into data/towns.csv after checking every cell; a dated backup is kept."""
-    from tuoyu_model.paths import data_dir, display
-    from tuoyu_model.towns_workbook import change_lines, import_workbooks
-
     result = import_workbooks(args.files)
     print(f"读取 {len(args.files)} 个工作簿：{'、'.join(display(p) for p in args.files)}")
     for note in result.notes:
@@ -246,6 +239,13 @@ def cmd_data_import(args: argparse.Namespace) -> int:
         print(line)
     print(f"已写入 {display(result.written)}；原文件备份为 {display(result.backup)}")
     return EXIT_OK
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the what-if explorer (notebooks/explore.ipynb) as a Voilà app on 127.0.0.1."""
+    from tuoyu_model.explore.serve import serve
+
+    return serve(args.scenario, args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     q = data_sub.add_parser("import", help="check filled workbooks and write their figures into data/towns.csv")
     q.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="filled copies of the template")
     q.set_defaults(func=cmd_data_import)
+    p = sub.add_parser(
+        "explore", help="what-if explorer in the browser (Voilà on 127.0.0.1; needs the 'explore' extra)"
+    )
+    p.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO", help="starting scenario")
+    p.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: the first free from 8866)")
+    p.set_defaults(func=cmd_explore)
     return parser
 
 
@@ -311,7 +317,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tuoyu``; returns the exit status."""
     _degrade_unencodable_output()
     parser = build_parser()
-    from tuoyu_model.runs.signals import Terminated, raise_terminated
 
     # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
     previous = signal.signal(signal.SIGTERM, raise_terminated)

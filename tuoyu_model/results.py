@@ -63,7 +63,14 @@ CONTRACT: dict[str, list[str]] = {
 
 
 # Tables written to tables/*.csv: the contract's, then supporting ones.
-CSV_TABLES = list(CONTRACT) + ["conversions", "family_costs", "cap_sensitivity", "operating_costs", "capital_costs"]
+CSV_TABLES = list(CONTRACT) + [
+    "budget_by_town",
+    "conversions",
+    "family_costs",
+    "cap_sensitivity",
+    "operating_costs",
+    "capital_costs",
+]
 
 
 # Where each contract table comes from, for error messages.
@@ -166,6 +173,26 @@ def budget_by_source(budget: pd.DataFrame) -> pd.DataFrame:
 
     """
     return funding_sources(budget)
+
+
+def budget_by_town(by_unit: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
+    """Public money by unit, year and item (``tables/budget_by_town.csv``), units in ``towns.csv`` order.
+
+    The allocation's :func:`tuoyu_model.allocation.read.money_by_unit`: for every year and item
+    the units add up to ``budget.csv`` to the cent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_id, town, year, item, amount_yuan`` (the item's Chinese name is added by
+        :func:`tuoyu_model.presentation.sentences.worded`).
+
+    """
+    order = {t: n for n, t in enumerate(towns.index)}
+    out = by_unit.assign(_order=by_unit["town_id"].map(order)).sort_values(["year", "_order"], kind="stable")
+    out = out.drop(columns="_order")
+    out.insert(1, "town", out["town_id"].map(towns["town"]))
+    return out.reset_index(drop=True)
 
 
 def inclusive_share_table(district: pd.DataFrame, years: list[int]) -> pd.DataFrame:
@@ -428,6 +455,7 @@ def run_model(
         df = getattr(result, name, None)
         tables[name] = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else pd.DataFrame()
     tables["budget_by_source"] = budget_by_source(tables["budget"])
+    tables["budget_by_town"] = budget_by_town(result.budget_by_unit, towns)
 
     stock = workforce.workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")

@@ -403,7 +403,8 @@ def workbook_tables(results: Results) -> dict[str, pd.DataFrame]:
     sheets = {key: results.tables[key] for _, key in SHEETS if key in results.tables}
     sheets["summary"] = summary_for_people(results.summary)
     sheets["parameters"] = parameters_for_people(results.scenario.parameters)
-    sheets["budget"] = results.tables["budget"].drop(columns=["item_zh"], errors="ignore")
+    for key in ("budget", "budget_by_town"):
+        sheets[key] = results.tables[key].drop(columns=["item_zh"], errors="ignore")
     return sheets
 
 

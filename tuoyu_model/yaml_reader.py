@@ -183,3 +183,21 @@ def read_yaml(path: Path, error: type[Exception] = DataError) -> Any:
     if not text.strip():
         raise error(f"{where}: the file is empty; expected a YAML mapping")
     return parse_yaml(text, where, error)
+
+
+def dump_yaml(value: Any) -> str:
+    """Write ``value`` as YAML people read (Chinese kept as it is, keys in the given order).
+
+    The counterpart of :func:`parse_yaml` for the files the package writes (a scenario saved by
+    the explorer); what it writes reads back through :func:`parse_yaml` unchanged.
+
+    Examples
+    --------
+    >>> print(dump_yaml({"title": "预算", "overrides": {"budget": {2025: 30000000}}}), end="")
+    title: 预算
+    overrides:
+      budget:
+        2025: 30000000
+
+    """
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100)

@@ -93,6 +93,9 @@ class AllocationResult:
         conversion, operating_subsidy_new, operating_subsidy_existing).
     budget_limits : DataFrame
         ``year, budget_yuan, committed_yuan, basis`` (basis: none / absolute / share_of_need).
+    budget_by_unit : DataFrame
+        ``town_id, year, item, amount_yuan``: ``budget`` by unit, adding up to it to the cent
+        (:func:`money_by_unit`).
     district : DataFrame
         ``year, total_slots, inclusive_slots, inclusive_share, share_target, shortfall_share,
         centre_slots, shortfall_centre``.
@@ -142,6 +145,7 @@ class AllocationResult:
     rounding_shortfall_slots: float | None = None
     centre_unit: str | None = None
     degenerate: bool = False
+    budget_by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def district_share(self) -> pd.Series:
@@ -232,6 +236,55 @@ def money_table(model: AllocationModel, x: np.ndarray, v: np.ndarray) -> pd.Data
     out = pd.DataFrame(rows, columns=["year", "item", "amount_yuan", "city_yuan", "district_yuan"])
     for c in ("amount_yuan", "city_yuan", "district_yuan"):
         out[c] = clean(out[c], 2)
+    return out
+
+
+def money_by_unit(model: AllocationModel, x: np.ndarray, v: np.ndarray, budget: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`money_table`'s public money by unit, year and item, adding up to it to the cent.
+
+    The same rules as :func:`money_table` applied unit by unit: capital where a slot is built,
+    operating subsidies where the inclusive slot (or converted slot) is in service, the committed
+    subsidies of each unit's existing inclusive slots. Each unit's amount is rounded to the cent
+    and the rounding remainder of a year and item (a few cents at most) given to its largest
+    unit, so the units add up to ``budget`` (``money_table``'s rounded rows) exactly.
+
+    Returns
+    -------
+    DataFrame
+        ``town_id, year, item, amount_yuan`` for every unit, year and item (zeros included).
+
+    """
+    inp, d = model.inputs, model.data
+    op = inp.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
+    f = inp.service_fraction
+    xm = model.x_meta.assign(value=x * model.x_meta["scale"])
+    conv = model.v_meta.assign(value=v)
+    units = list(d.units)
+    rows = []
+    for y in inp.years:
+        xy = xm[xm.year == y]
+        capital = (xy["capital"] * xy["value"]).groupby(xy["town_id"]).sum()
+        conversion = conv[conv.year == y].groupby("town_id")["value"].sum() * inp.conversion_cost_yuan
+        inc = xm[(xm.kind == "inclusive") & (xm.year <= y)]
+        op_x = inc["value"] * op.loc[y].reindex(inc.channel).to_numpy() * np.where(inc.year == y, f, 1.0)
+        cv = conv[conv.year <= y]
+        op_v = cv["value"] * np.where(cv.year == y, f, 1.0) * op.loc[(y, inp.existing_channel)]
+        op_new = op_x.groupby(inc["town_id"]).sum().add(op_v.groupby(cv["town_id"]).sum(), fill_value=0.0)
+        existing = pd.Series({i: op.loc[(y, inp.existing_channel)] * d.I0[i] for i in units})
+        for item, by_unit in (
+            ("capital_subsidy", capital),
+            ("conversion", conversion),
+            ("operating_subsidy_new", op_new),
+            ("operating_subsidy_existing", existing),
+        ):
+            by_unit = by_unit.reindex(units, fill_value=0.0).astype(float)
+            cents = np.round(by_unit.to_numpy() * 100)
+            total = budget.loc[(budget.year == y) & (budget.item == item), "amount_yuan"]
+            target = round(float(total.iloc[0]) * 100) if len(total) else cents.sum()
+            cents[int(np.argmax(np.abs(cents)))] += target - cents.sum()  # the cents of rounding
+            rows += [(i, y, item, c / 100) for i, c in zip(units, cents, strict=True)]
+    out = pd.DataFrame(rows, columns=["town_id", "year", "item", "amount_yuan"])
+    out["amount_yuan"] = clean(out["amount_yuan"], 2)
     return out
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from tuoyu_model.data import load_unit_boundaries, load_unit_tiles
 from tuoyu_model.errors import ReportError
 from tuoyu_model.presentation.vocabulary import VALUE_LABELS, WAN
 
@@ -217,6 +218,115 @@ def plot_budget(budget: pd.DataFrame) -> Figure:
     return fig
 
 
+ITEM_COLOURS = {
+    "capital_subsidy": "#4C72B0",
+    "conversion": "#64B5CD",
+    "operating_subsidy_new": "#55A868",
+    "operating_subsidy_existing": "#CCB974",
+}
+
+
+def plot_budget_by_town(by_town: pd.DataFrame, years: list[int]) -> Figure:
+    """Stacked horizontal bars of each unit's public money over the plan years, by item, in 万元.
+
+    Units in ``towns.csv`` order, the total written at the end of each bar; the legend lists
+    the items in stacking order (left to right).
+    """
+    b = by_town[by_town["year"].isin(years)]
+    towns = list(dict.fromkeys(b["town"]))
+    pivot = b.pivot_table(index="town", columns="item", values="amount_yuan", aggfunc="sum").reindex(towns)
+    pivot = pivot.fillna(0.0) / WAN
+    items = [i for i in ITEM_COLOURS if i in pivot and (pivot[i].abs() > 0).any()]
+    span = f"{min(years)}–{max(years)}年" if len(years) > 1 else f"{years[0]}年"
+    with styled():
+        fig = new_figure(8.5, max(4.5, 0.3 * len(towns) + 1.5))
+        ax = fig.add_subplot()
+        left = pd.Series(0.0, index=pivot.index)
+        for item in items:
+            ax.barh(towns, pivot[item], left=left, color=ITEM_COLOURS[item], label=_label("item", item), height=0.6)
+            left = left + pivot[item]
+        for k, total in enumerate(left):
+            ax.annotate(f"{total:,.0f}", (total, k), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.invert_yaxis()
+        ax.margins(x=0.1)
+        ax.set_xlabel("财政资金（万元）")
+        ax.set_title(f"各属地财政资金（{span}合计）")
+        legend_below(ax, ncols=2)
+    return fig
+
+
+# The tile map's panels: value column, title, colour map (by meaning: a shortfall is red, a
+# share green, money blue), number format.
+MAP_PANELS = (
+    ("shortfall", "托位缺口（个）", "Reds", "{:,.0f}"),
+    ("inclusive_share", "普惠托位占比", "Greens", "{:.0%}"),
+    ("money_wan", "财政资金（万元）", "Blues", "{:,.0f}"),
+)
+
+
+def unit_map_values(stock: pd.DataFrame, by_town: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per unit at the end of ``year``: shortfall (the larger of total and inclusive), inclusive share, money (万元)."""
+    s = stock[stock["year"] == year].set_index("town_id")
+    money = by_town.groupby("town_id")["amount_yuan"].sum() / WAN
+    return pd.DataFrame(
+        {
+            "town": s["town"],
+            "shortfall": s[["shortfall_total", "shortfall_inclusive"]].max(axis=1),
+            "inclusive_share": (s["inclusive_slots"] / s["total_slots"].where(s["total_slots"] > 0)).fillna(0.0),
+            "money_wan": money.reindex(s.index).fillna(0.0),
+        }
+    )
+
+
+def plot_units_map(values: pd.DataFrame, tiles: pd.DataFrame, boundaries: Mapping | None, year: int) -> Figure:
+    """Three small maps of the units coloured by shortfall, inclusive share and public money.
+
+    With ``boundaries`` (``{town_id: rings}`` from a user's GeoJSON) the units' shapes are drawn;
+    otherwise one square per unit at its schematic position (``tiles``: ``col``, ``row``), marked
+    示意图 in the title.
+    """
+    from matplotlib import colormaps, colors  # lazy: only the map needs colour maps
+    from matplotlib.patches import Polygon, Rectangle
+
+    kind = "边界" if boundaries else "示意图，方块位置为大致相对方位"
+    with styled():
+        fig = new_figure(12, 4.6)
+        axes = fig.subplots(1, len(MAP_PANELS))
+        for ax, (col, title, cmap_name, fmt) in zip(axes, MAP_PANELS, strict=True):
+            v = values[col].astype(float)
+            top = float(v.max()) if len(v) and v.max() > 0 else 1.0
+            low = (
+                max(0.0, float(v.min()) - 0.05) if col == "inclusive_share" and len(v) else 0.0
+            )  # shares differ little
+            norm = colors.Normalize(vmin=low, vmax=max(top, low + 1e-9))
+            cmap = colormaps[cmap_name]
+            for unit, row in values.iterrows():
+                colour = cmap(norm(float(row[col])) * 0.85 + 0.1)
+                text_colour = "white" if norm(float(row[col])) > 0.6 else "#222222"
+                if boundaries and unit in boundaries:
+                    for ring in boundaries[unit]:
+                        ax.add_patch(Polygon(ring, closed=True, facecolor=colour, edgecolor="white", linewidth=0.6))
+                    xs = [x for ring in boundaries[unit] for x, _ in ring]
+                    ys = [y for ring in boundaries[unit] for _, y in ring]
+                    cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+                else:
+                    c, r = float(tiles.loc[unit, "col"]), -float(tiles.loc[unit, "row"])
+                    ax.add_patch(Rectangle((c - 0.47, r - 0.47), 0.94, 0.94, facecolor=colour, edgecolor="white"))
+                    cx, cy = c, r
+                name = str(row["town"]).removesuffix("街道").removesuffix("镇")
+                size = 7 if len(name) <= 4 else 5.5
+                ax.text(cx, cy + 0.12, name, ha="center", va="center", fontsize=size, color=text_colour)
+                ax.text(
+                    cx, cy - 0.2, fmt.format(float(row[col])), ha="center", va="center", fontsize=7, color=text_colour
+                )
+            ax.autoscale_view()
+            ax.set_aspect("equal")
+            ax.axis("off")
+            ax.set_title(title, fontsize=10)
+        fig.suptitle(f"{year}年各属地托位缺口、普惠占比与财政资金（{kind}）", fontsize=11)
+    return fig
+
+
 def plot_new_slots(allocation: pd.DataFrame) -> Figure:
     """Stacked bars of new slots by year and channel, inclusive and market side by side."""
     pivot = allocation.pivot_table(
@@ -333,6 +443,13 @@ def scenario_figures(tables: Mapping[str, pd.DataFrame], years: list[int]) -> di
         "targets_by_town": plot_targets_by_town(tables["stock"], last),
         "inclusive_share": plot_inclusive_share(share),
         "budget_by_year": plot_budget(tables["budget"]),
+        "budget_by_town": plot_budget_by_town(tables["budget_by_town"], years),
+        "units_map": plot_units_map(
+            unit_map_values(tables["stock"], tables["budget_by_town"], last),
+            load_unit_tiles(units=list(tables["stock"]["town_id"].drop_duplicates())),
+            load_unit_boundaries(),
+            last,
+        ),
         "new_slots_by_channel": plot_new_slots(tables["allocation"]),
         "pricing": plot_pricing(tables["pricing"], last),
         "workforce": plot_workforce(tables["workforce"]),

@@ -8,22 +8,40 @@ exported report is the same on every run.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
+from html import escape
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.data import TOWN_FIGURES
+from tuoyu_model.data_status import status_counts
 from tuoyu_model.parameters import Scenario
-from tuoyu_model.presentation.tables import solver_zh, text_for_people
+from tuoyu_model.paths import outputs_dir
+from tuoyu_model.presentation.tables import assumptions_table, solver_zh, text_for_people, unit_comparison_table
 from tuoyu_model.presentation.vocabulary import (
+    CHANNEL_LABEL_ZH,
+    COMPARISON_SECTION,
+    DISTRICT_TOTAL_ZH,
+    FIGURE_ALT_ZH,
     INCOME_MEASURE_LABEL_ZH,
     MODIFIED_MARK,
     PENALTY_HEADING,
+    REPORT_NAME,
+    REPORT_SECTIONS,
     SHADOW_FAMILIES,
     SHEETS,
+    STATUS_MARK,
+    TECHNICAL_NOTES,
+    TOTAL_ZH,
     UNIT_ZH,
     VALUE_LABELS,
+    WAN,
+    date_zh,
     unit_zh,
     wan,
 )
@@ -35,17 +53,42 @@ def _cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
 
 
-def html_table(df: pd.DataFrame, digits: int = 1, index: bool = False, formats: Mapping[str, int] | None = None) -> Any:
+def html_table(
+    df: pd.DataFrame,
+    digits: int = 1,
+    index: bool = False,
+    formats: Mapping[str, int] | None = None,
+    classes: str = "",
+) -> Any:
     """Return an IPython HTML table; every number shown by :func:`tuoyu_model.presentation.tables.text_for_people`.
 
     Decimals follow the unit (row's ``单位`` or the header's brackets: 个/人/元 none, 万元 two,
     % one); ``digits`` applies to numbers without a known unit, ``formats`` to named columns.
-    Missing values are blank cells.
+    Missing values are blank cells. ``classes`` adds CSS classes: ``compact`` (headers wrap,
+    for wide tables of numbers), ``wrap`` (text cells wrap, for tables of sentences).
     """
     from IPython.display import HTML  # lazy: only the notebooks need IPython
 
     text = text_for_people(df.reset_index() if index else df, digits, formats)
-    return HTML(text.to_html(index=False, na_rep="", border=0, classes="tuoyu-table", justify="left"))
+    css = " ".join(["tuoyu-table", *classes.split()])
+    return HTML(text.to_html(index=False, na_rep="", border=0, classes=css, justify="left", escape=True))
+
+
+class ReportFigure:
+    """A chart of the report: the PNG (for the notebook) and an ``<img>`` with its Chinese alt text (for the HTML)."""
+
+    def __init__(self, path: Any, alt: str) -> None:
+        self.data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        img = f'<img class="tuoyu-figure" alt="{escape(self.alt)}" src="data:image/png;base64,{self.data}">'
+        return {"image/png": self.data, "text/html": img, "text/plain": self.alt}
+
+
+def figure(files: Mapping[str, Any], name: str) -> ReportFigure:
+    """Return the chart ``figure:<name>`` written by the run, with its alt text from :data:`FIGURE_ALT_ZH`."""
+    return ReportFigure(files[f"figure:{name}"], FIGURE_ALT_ZH.get(name, "图表"))
 
 
 def report_title(scenario: Scenario) -> str:
@@ -64,24 +107,27 @@ def report_title(scenario: Scenario) -> str:
 def scenario_markdown(results: Results) -> str:
     """Title, description and overrides of the scenario; parameters changed by ``--set`` first and prominently.
 
+    Text from the scenario file and the command line is HTML-escaped: markup in a title shows as text.
+
     The scenario's description is its file's text; after ``--set`` it may quote values the run
     no longer uses, so the changed parameters come before it, with a warning.
     """
     s = results.scenario
     meta = s.parameters.meta
-    lines = [f"**情景：{report_title(s)}**（`{s.name}`）", ""]
+    lines = [f"**情景：{escape(report_title(s))}**（`{s.name}`）", ""]
     if s.cli_overrides:
         lines += [
             "**本次运行修改的参数**（命令行 `--set`，以下结果均按修改后的取值计算；情景说明中的数字以此为准）：",
             "",
         ]
-        lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {s.parameters[n]}" for n in s.cli_overrides]
+        lines += [f"- **{meta[n]['label']['zh']}**（`{n}`）= {escape(str(s.parameters[n]))}" for n in s.cli_overrides]
         lines += [""]
-    lines += [s.description]
+    lines += [escape(s.description)]
     changed = {n: w for n, w in s.parameters.overridden.items() if n not in s.cli_overrides}
     if changed:
         items = [
-            f"{meta[n]['label']['zh']}（`{n}`）= {s.parameters[n]}（来自 {where}）" for n, where in changed.items()
+            f"{meta[n]['label']['zh']}（`{n}`）= {escape(str(s.parameters[n]))}（来自 {escape(str(where))}）"
+            for n, where in changed.items()
         ]
         lines += ["", "情景对默认参数的修改：", ""] + [f"- {x}" for x in items]
     return "\n".join(lines)
@@ -92,26 +138,60 @@ def notes_markdown(results: Results) -> str:
 
     Each note is stored as ``中文 / English``; the report shows the Chinese part.
     """
-    notes = [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+    notes = [n for n, tech in _notes_zh(results) if not tech]
     return "\n".join(["**说明**", ""] + [f"- {n}" for n in notes]) if notes else ""
+
+
+def _notes_zh(results: Results) -> list[tuple[str, bool]]:
+    """Return the allocation's notes in Chinese, each with whether it is technical (:data:`TECHNICAL_NOTES`)."""
+    texts = [str(n).split(" / ")[0] for n in results.summary.get("notes", [])]
+    codes = [getattr(n, "code", "") for n in getattr(results, "notes", [])]
+    if len(codes) != len(texts):  # notes without their records: nothing is known to be technical
+        codes = [""] * len(texts)
+    return [(t, c in TECHNICAL_NOTES) for t, c in zip(texts, codes, strict=True)]
+
+
+def technical_markdown(results: Results) -> str:
+    """Write the appendix's facts for modellers: solver status, objective value, rounding and degeneracy notes."""
+    solver = results.summary.get("solver", {})
+    lines = [f"- **求解状态**：{solver_zh(solver)}。"]
+    if "objective_value" in solver:
+        lines.append(
+            f"- **目标函数值**：{solver['objective_value']:,.2f}（财政资金加未完成目标的罚金；罚金不是实际支出）。"
+        )
+    lines += [f"- {n}" for n, tech in _notes_zh(results) if tech]
+    return "\n".join(lines)
 
 
 REPORT_CSS = """
 body, .jp-Notebook, .jp-RenderedHTMLCommon {
   font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
 }
-table.tuoyu-table { border-collapse: collapse; table-layout: auto; }
+.jp-Notebook { max-width: 100%; box-sizing: border-box; }
+.jp-OutputArea-output { max-width: 100%; overflow-x: auto; }
+.tuoyu-title h1 { margin-bottom: 0.2em; }
+.tuoyu-subtitle { font-size: 1.3em; margin: 0 0 0.6em 0; }
+table.tuoyu-meta th { text-align: left; padding-right: 1em; white-space: nowrap; }
+img.tuoyu-figure { max-width: 100%; height: auto; }
+table.tuoyu-table { border-collapse: collapse; table-layout: auto; max-width: 100%; }
 table.tuoyu-table th, table.tuoyu-table td { padding: 2px 8px; word-break: normal; overflow-wrap: normal; }
-table.tuoyu-table td:first-child, table.tuoyu-table th { white-space: nowrap; }
 table.tuoyu-table td { white-space: nowrap; }
-table.tuoyu-table td.wrap { white-space: normal; min-width: 16em; }
+table.tuoyu-table th { white-space: nowrap; }
+table.tuoyu-table.compact th { white-space: normal; min-width: 4em; vertical-align: bottom; }
+table.tuoyu-table.compact th, table.tuoyu-table.compact td { padding: 2px 5px; font-size: 0.92em; }
+table.tuoyu-table.wrap td { white-space: normal; min-width: 5em; max-width: 32em; vertical-align: top; }
+table.tuoyu-table.wrap td:first-child { min-width: 4em; }
 @media print {
-  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
-  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; page-break-inside: auto; }
-  table.tuoyu-table td, table.tuoyu-table th { white-space: normal; word-break: keep-all; }
-  table.tuoyu-table tr { page-break-inside: avoid; }
-  .jp-Cell { page-break-inside: avoid; }
   @page { size: A4 landscape; margin: 12mm; }
+  body, .jp-RenderedHTMLCommon { font-size: 9pt; }
+  .jp-OutputArea-output { overflow: visible; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
+  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; }
+  table.tuoyu-table td, table.tuoyu-table th { word-break: keep-all; }
+  table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
+  .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
+  img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
 }
 """
 
@@ -158,7 +238,6 @@ def headline_markdown(results: Results) -> str:
     )
     caps = "，".join(f"{y}年{s['fee_cap_yuan'][y]:,.0f}元" for y in years if y in s["fee_cap_yuan"])
     cap_share = percent_text(fee_cap_share(results))
-    solver = s.get("solver", {})
     lines = [
         f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}（{cost}）。",
         f"- **新增托位**：{new}；存量转普惠"
@@ -167,7 +246,6 @@ def headline_markdown(results: Results) -> str:
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
         f"- **收费上限**（上一年度家庭月可支配收入的{cap_share}，按本情景参数）：{caps}/人·月。",
-        f"- **求解状态**：{solver_zh(solver)}。",
     ]
     return "\n".join(lines)
 
@@ -385,24 +463,20 @@ def shadow_price_sentences(results: Results, limit: int = 5, tolerance: float = 
 
 
 def assumptions_markdown(results: Results) -> str:
-    """Count parameters by status and of town figures that are proxies or assumptions."""
-    t = results.scenario.parameters.table()
-    counts = t["status"].value_counts()
-    towns = results["towns"]  # the unit data the run read, not the file as it is now
-    flagged = sum(int(towns[f"{c}_source"].str.contains("ASSUMPTION|PROXY", case=False).sum()) for c in TOWN_FIGURES)
+    """Say how many inputs are sourced, derived, proxies, assumptions or settings, and where each is listed."""
+    counts = input_status_counts(results)
     return (
-        f"本报告使用 {len(t)} 个参数：有出处 {counts.get('sourced', 0)} 个，推算 {counts.get('derived', 0)} 个，"
-        f"代理值 {counts.get('proxy', 0)} 个，假设 {counts.get('assumption', 0)} 个（下表以 ⚠ 标出），"
-        f"模型设置（如惩罚系数、求解器）{counts.get('setting', 0)} 个。"
-        f"各属地基础数据（data/towns.csv）中有 {flagged} 项为代理值或假设，每项均在其来源列中说明，"
-        "可用官方数据替换。"
+        f"本次测算共使用{sum(counts.values())}项输入数据：有出处{counts['sourced']}项，推算{counts['derived']}项，"
+        f"代理值{counts['proxy']}项，假设{counts['assumption']}项，模型设置（如罚金系数、求解器）{counts['setting']}项。"
+        "假设和代理值在获得官方数据后应替换，替换方法见 data/README.md；"
+        "参数的假设和代理值列在本节之后，各属地基础数据的来源见 data/towns.csv 的来源列。"
     )
 
 
 def not_modelled_markdown(results: Results) -> str:
     """List, from the scenario header, what the model leaves out."""
     items = results.scenario.not_modelled
-    return "\n".join(f"- {x}" for x in items) if items else "（情景文件未列出。）"
+    return "\n".join(f"- {escape(str(x))}" for x in items) if items else "（情景文件未列出。）"
 
 
 TOP_ASSUMPTIONS = 5  # assumptions named in the 不确定性 section
@@ -430,8 +504,6 @@ def sweeps_folder(output_dir: str) -> Any:
     one (the notebook opened on its own) the default outputs folder.
     """
     from pathlib import Path
-
-    from tuoyu_model.paths import outputs_dir
 
     return (Path(output_dir).resolve().parent if output_dir else outputs_dir()) / "sweeps"
 
@@ -477,3 +549,256 @@ def uncertainty_markdown(results: Results, sweeps_dir: Any) -> str:
         labels = [factor_label(f, zh) for f in s["top_factors"][:TOP_ASSUMPTIONS]]
         lines.append(f"- 对财政资金影响最大的假设（{s['title']}）：{'、'.join(labels)}；详见 sweeps/{name}/report.html")
     return "\n".join(lines)
+
+
+def generated_on() -> dt.date:
+    """Return the report's 生成日期: today, or the day of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+def _status_counts(results: Results) -> tuple[dict[str, int], dict[str, int]]:
+    """Count the parameters and the unit figures of ``towns.csv`` by status (``data_status.status_counts``)."""
+    c = status_counts(results["towns"].set_index("town_id"), results.scenario.parameters)
+    by = {g: dict(zip(part["status"], part["count"], strict=True)) for g, part in c.groupby("group")}
+    return (
+        {k: int(by.get("parameters", {}).get(k, 0)) for k in STATUS_MARK},
+        {k: int(by.get("towns", {}).get(k, 0)) for k in STATUS_MARK},
+    )
+
+
+def input_status_counts(results: Results) -> dict[str, int]:
+    """Count the run's inputs (parameters and unit figures) by status: ``{status: count}``."""
+    params, unit = _status_counts(results)
+    return {k: params[k] + unit[k] for k in STATUS_MARK}
+
+
+def input_status_table(results: Results) -> pd.DataFrame:
+    """Tabulate the inputs by status: parameters, unit figures (``towns.csv``) and both, one row per status."""
+    params, unit = _status_counts(results)
+    rows = [(STATUS_MARK[k], params[k], unit[k], params[k] + unit[k]) for k in STATUS_MARK]
+    rows.append((TOTAL_ZH, sum(params.values()), sum(unit.values()), sum(params.values()) + sum(unit.values())))
+    return pd.DataFrame(rows, columns=["性质", "参数（项）", "属地基础数据（项）", "合计（项）"])
+
+
+def title_block(results: Results, day: dt.date | None = None) -> str:
+    """Return the report's opening as HTML: report name, scenario title, 生成日期, version, inputs that are assumptions.
+
+    Every text from the scenario file is escaped, so a title with markup shows as text.
+    """
+    s = results.scenario
+    counts = input_status_counts(results)
+    rows = [
+        ("情景", f"{escape(report_title(s))}（{escape(s.name)}）"),
+        ("生成日期", date_zh(day or generated_on())),
+        ("测算程序", f"tuoyu-model {version('tuoyu-model')}"),
+        (
+            "输入数据",
+            f"共{sum(counts.values())}项，其中假设{counts['assumption']}项、代理值{counts['proxy']}项"
+            "（见“假设与数据来源”）",
+        ),
+    ]
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        f'<div class="tuoyu-title"><h1 id="report-title">{REPORT_NAME}</h1>'
+        f'<p class="tuoyu-subtitle">{escape(report_title(s))}</p>'
+        f'<table class="tuoyu-meta">{cells}</table></div>'
+    )
+
+
+def contents_markdown(sections: Sequence[str] = REPORT_SECTIONS) -> str:
+    """Write the 目录: one linked line per section heading (the anchors nbconvert gives the headings)."""
+    return "\n".join(f"{k}. [{name}](#{name})" for k, name in enumerate(sections, start=1))
+
+
+def _money_leaders(results: Results, n: int = 3) -> tuple[list[tuple[str, float]], float]:
+    b = results["budget_by_town"]
+    by_town = b.groupby("town", sort=False)["amount_yuan"].sum().sort_values(ascending=False, kind="stable")
+    total = float(by_town.sum())
+    return [(t, float(v)) for t, v in by_town.head(n).items()], total
+
+
+def conclusions(results: Results) -> list[str]:
+    """主要结论: three to five plain sentences with the run's numbers (money, slots, share, units, fees)."""
+    s = results.summary
+    years = [str(y) for y in results.years]
+    first, last = years[0], years[-1]
+    span = f"{first}–{last}年" if len(years) > 1 else f"{first}年"
+    cost = "，".join(f"{y}年{wan(s['public_cost_yuan'][y])}" for y in years)
+    src = s.get("public_cost_by_source_yuan", {})
+    split = f"，其中市级{wan(src['city'])}、区级{wan(src['district'])}" if src else ""
+    out = [f"{span}共需财政资金{wan(s['public_cost_yuan']['total'])}（{cost}）{split}。"]
+    new = s["new_slots"].get("total", sum(s["new_slots"].get(y, 0) for y in years))
+    conv = sum(s["converted_slots"].get(y, 0) for y in years)
+    final = s.get("shortfall_by_year", {}).get(last, 0)
+    reach = "各属地托位目标均可完成" if final < 0.5 else f"仍有{final:,.0f}个托位目标未能完成（详见“托位目标与缺口”）"
+    out.append(
+        f"共新增托位{new:,.0f}个、存量托位转为普惠{conv:,.0f}个，{last}年底全区托位{s['total_slots'][last]:,.0f}个，{reach}。"
+    )
+    share, target = s["inclusive_share"][last], s["inclusive_share_target"].get(last)
+    if target:
+        verdict = "达到" if share + 1e-9 >= target else "未达到"
+        out.append(f"{last}年底普惠托位占比{share:.1%}，{verdict}{target:.0%}的目标。")
+    leaders, total = _money_leaders(results)
+    if total > 0 and leaders:
+        names = "、".join(f"{t}（{wan(v)}）" for t, v in leaders)
+        top = sum(v for _, v in leaders) / total
+        out.append(f"财政资金最多的{len(leaders)}个属地是{names}，合计占全区的{percent_text(top)}。")
+    cap = s["fee_cap_yuan"].get(last)
+    if cap is not None:
+        out.append(_cap_conclusion(results, int(last), cap))
+    return out[:5]
+
+
+def _cap_conclusion(results: Results, year: int, cap: float) -> str:
+    """Write the sentence on the fee cap: the cap, the three-person family's, why it is below Beijing's."""
+    p = results.scenario.parameters
+    h = fee_cap_headline(p, [year]).iloc[-1]
+    text = (
+        f"{year}年普惠托位收费上限为每人每月{cap:,.0f}元（家庭月可支配收入的{percent_text(fee_cap_share(results))}），"
+        f"按三口之家计算为{h.fee_cap_family_yuan:,.0f}元"
+    )
+    if p["income_area"] != "beijing" and h.beijing_fee_cap_yuan - cap >= 0.5:
+        text += (
+            f"；工作方案要求按本区收入计算，大兴人均可支配收入{h.income_per_capita_yuan:,.0f}元，低于全市的"
+            f"{h.beijing_income_per_capita_yuan:,.0f}元，所以上限比按北京市收入计算的{h.beijing_fee_cap_yuan:,.0f}元"
+            f"低{h.beijing_fee_cap_yuan - cap:,.0f}元"
+        )
+    return text + "。"
+
+
+def conclusions_markdown(results: Results) -> str:
+    """:func:`conclusions` as a numbered list."""
+    return "\n".join(f"{k}. {line}" for k, line in enumerate(conclusions(results), start=1))
+
+
+def scope_markdown(results: Results) -> str:
+    """测算口径: years, what the money covers, where targets and demand come from, what is minimised."""
+    p = results.scenario.parameters
+    years = results.years
+    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
+    objective = "在完成托位目标的前提下使财政资金最少" if p["objective"] == "min_cost" else "在预算内使普惠托位最多"
+    lines = [
+        f"- **测算期**：{span}，按年度末存量计算托位，按年度计算资金。",
+        "- **资金口径**：财政资金（市级、区级合计），含新增托位建设补贴、存量托位转普惠补贴、"
+        "普惠托位运营补贴；不含家庭缴费和社会资本投入。金额单位除注明外为万元。",
+        "- **目标来源**：各属地托位数和普惠托位数目标取自工作方案附件；全区普惠占比目标按方案。",
+        f"- **测算方法**：线性规划，{objective}；各属地可用的渠道和容量见参数表。",
+        "- **数据性质**：部分输入为假设或代理值（见“假设与数据来源”），结果随之变化，宜作为测算参考。",
+    ]
+    return "\n".join(lines)
+
+
+def centre_markdown(results: Results) -> str:
+    """Where the district centre is, and why there; or that none is built."""
+    s = results.summary
+    unit = s.get("solver", {}).get("centre_unit")
+    if not unit:
+        return "本情景未建设区托育综合服务中心（见“主要指标”下的说明）。"
+    towns = results["towns"].set_index("town_id")
+    name = towns["town"].get(unit, unit)
+    p = results.scenario.parameters
+    alloc = results["allocation"]
+    slots = float(alloc.loc[alloc.channel == "centre", "new_slots"].sum())
+    money = results["budget_by_town"]
+    money = float(money.loc[money.town_id == unit, "amount_yuan"].sum())
+    if str(p["district_centre_unit"]) != "auto":
+        why = "按参数“区托育综合服务中心所在属地”指定"
+    elif p["integer_classes"]:
+        why = "由模型在各属地中比较选定（财政资金最省）"
+    else:
+        year = int(p["district_centre_year"])
+        year = min(max(year, results.years[0]), results.years[-1])
+        stock = results["stock"]
+        target = stock[(stock.year == year) & (stock.town_id == unit)]["target_inclusive"]
+        gap = float(target.iloc[0]) - float(towns.loc[unit, "existing_inclusive_2023"]) if len(target) else float("nan")
+        why = (
+            f"该属地{year}年普惠托位目标与2023年底普惠托位之差在各属地中最大（{gap:,.0f}个），"
+            "中心设在这里最能补上普惠缺口"
+        )
+    return (
+        f"区托育综合服务中心设在**{name}**（{slots:,.0f}个托位）：{why}。"
+        f"选址为假设，可在情景文件中用 `district_centre_unit` 指定。"
+        f"{name}的财政资金合计{wan(money)}，含中心建设和运营。"
+    )
+
+
+def assumptions_summary_table(results: Results) -> pd.DataFrame:
+    """Return the assumptions and proxies among the parameters: what a reader should check first (short columns)."""
+    t = assumptions_table(results)
+    keep = t[t["性质"].isin([STATUS_MARK["assumption"], STATUS_MARK["proxy"]])]
+    return keep[["性质", "参数", "取值", "单位"]].reset_index(drop=True)
+
+
+BASELINE = "baseline"  # the scenario every other one is compared with in its report
+
+
+def is_baseline(results: Results) -> bool:
+    """Whether the run is the baseline itself (no 与基准情景比较 section), without ``--set`` changes."""
+    return results.scenario.name == BASELINE and not results.scenario.cli_overrides
+
+
+def report_sections(results: Results) -> list[str]:
+    """Return the report's sections: :data:`REPORT_SECTIONS`, and 与基准情景比较 when not the baseline."""
+    sections = list(REPORT_SECTIONS)
+    if not is_baseline(results):
+        sections.insert(sections.index("假设与数据来源"), COMPARISON_SECTION)
+    return sections
+
+
+def _signed(x: float, unit: str, digits: int = 0) -> str:
+    return f"{'增加' if x > 0 else '减少'}{abs(x):,.{digits}f}{unit}"
+
+
+def comparison_markdown(results: Results, base: Results) -> str:
+    """Tell how the scenario differs from the baseline: money, targets, who loses, channels, the centre."""
+    s, b = results.summary, base.summary
+    last = str(max(results.years))
+    lines = []
+    d_cost = s["public_cost_yuan"]["total"] - b["public_cost_yuan"]["total"]
+    if abs(d_cost) >= 50:
+        lines.append(
+            f"- **财政资金**：合计{wan(s['public_cost_yuan']['total'])}，比基准情景{_signed(d_cost / WAN, '万元', 1)}。"
+        )
+    d_short = s.get("shortfall_final_slots", 0) - b.get("shortfall_final_slots", 0)
+    d_share = s["inclusive_share"][last] - b["inclusive_share"][last]
+    share, share_base = s["inclusive_share"][last], b["inclusive_share"][last]
+    than = "持平" if abs(d_share) < 0.0005 else ("高" if d_share > 0 else "低") + f"{abs(d_share) * 100:.1f}个百分点"
+    short, short_base = s.get("shortfall_final_slots", 0), b.get("shortfall_final_slots", 0)
+    lines.append(
+        f"- **目标完成**：{last}年底普惠托位占比{share:.1%}（基准{share_base:.1%}，{than}）；"
+        f"未完成的托位目标{short:,.0f}个（基准{short_base:,.0f}个"
+        f"{'' if abs(d_short) < 0.5 else '，' + _signed(d_short, '个')}）。"
+    )
+    t = unit_comparison_table(results, base)
+    t = t[t["属地"] != DISTRICT_TOTAL_ZH]
+    lose = t[(t["普惠托位·差（个）"] < -0.5) | (t["托位·差（个）"] < -0.5)]
+    if len(lose):
+        worst = lose.sort_values("普惠托位·差（个）", kind="stable").head(5)
+        names = "、".join(f"{r['属地']}（普惠{r['普惠托位·差（个）']:+,.0f}个）" for _, r in worst.iterrows())
+        lines.append(f"- **少于基准的属地**：{len(lose)}个，普惠托位减少最多的是{names}。")
+    shift = _channel_shift(results, base)
+    if shift:
+        lines.append(f"- **渠道变化**（新增托位，本情景减基准）：{'；'.join(shift)}。")
+    centre, centre_base = s.get("solver", {}).get("centre_unit"), b.get("solver", {}).get("centre_unit")
+    if centre_base and not centre:
+        lines.append("- **区托育综合服务中心**：基准情景建设，本情景未建设。")
+    elif centre and not centre_base:
+        lines.append("- **区托育综合服务中心**：本情景建设，基准情景未建设。")
+    return "\n".join(lines)
+
+
+def _channel_shift(results: Results, base: Results) -> list[str]:
+    """Return the channels × kinds whose new slots differ from the baseline's, largest change first."""
+
+    def by(r: Results) -> pd.Series:
+        return r["allocation"].groupby(["channel", "kind"])["new_slots"].sum()
+
+    d = by(results).sub(by(base), fill_value=0.0)
+    d = d[d.abs() >= 0.5]
+    d = d.loc[d.abs().sort_values(ascending=False, kind="stable").index]
+    return [
+        f"{CHANNEL_LABEL_ZH.get(c, c)}{VALUE_LABELS['kind'].get(k, k)}托位{_signed(v, '个')}" for (c, k), v in d.items()
+    ]

@@ -501,7 +501,7 @@ def worded(results: Results) -> Results:
     """Return ``results`` as people read them: the sentences added to the numbers.
 
     The shadow prices get their sentences (``meaning``, ``meaning_en``, ``value_slots_unit``) and
-    the binding rows with them, the budget its item names (``item_zh``), and the summary its
+    the binding rows with them, the budget and the per-unit budget their item names (``item_zh``), and the summary its
     ``notes`` (the allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results
     already worded are returned unchanged, so every writer and notebook can call this.
     """
@@ -516,5 +516,7 @@ def worded(results: Results) -> Results:
         words["binding"] = sentenced[sentenced.binding].reset_index(drop=True)
     if isinstance(tables.get("budget"), pd.DataFrame):
         words["budget"] = _contract_first(budget_item_labels(tables["budget"]), "budget")
+    if isinstance(tables.get("budget_by_town"), pd.DataFrame):
+        words["budget_by_town"] = budget_item_labels(tables["budget_by_town"])
     summary = {**results.summary, "notes": [note_text(n) for n in results.notes]}
     return dataclasses.replace(results, tables=words, summary=summary)

@@ -18,12 +18,15 @@ import pandas as pd
 
 from tuoyu_model.parameters import Parameters
 from tuoyu_model.presentation.vocabulary import (
+    BUDGET_ITEM_SHORT_ZH,
     COLUMNS,
+    DISTRICT_TOTAL_ZH,
     PARAMETER_WORDS_ZH,
     SOLVER_NAME,
     SOLVER_STATUS_ZH,
     STATUS_MARK,
     SUMMARY_LABELS,
+    TOTAL_ZH,
     UNIT_DIGITS,
     VALUE_LABELS,
     WAN,
@@ -193,12 +196,17 @@ def people_number(value: Any, unit: Any = "", digits: int = 2) -> str:
     return f"{value:,.{d}f}"
 
 
+# Headers of year columns: their numbers are years, written without a thousands separator.
+YEAR_HEADERS = frozenset({c.header for c in COLUMNS.values() if c.fmt == "year"} | {"年份", "年度", "数据年份"})
+
+
 def text_for_people(df: pd.DataFrame, digits: int = 2, formats: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Return a table for people with every number as text by :func:`people_number`.
 
     The unit of a number is its row's ``单位`` when the table has that column (compare tables),
     else its header's (``托位总数（个）``); ``formats`` gives the decimals of named columns.
-    Text columns are left as they are; missing values become blank cells.
+    Text columns are left as they are; missing values become blank cells; years
+    (:data:`YEAR_HEADERS`) are written as years (``2024``, never ``2,024``).
 
     Examples
     --------
@@ -208,6 +216,8 @@ def text_for_people(df: pd.DataFrame, digits: int = 2, formats: Mapping[str, int
     >>> text_for_people(pd.DataFrame({"托位（个）": [4700.0, None], "人员（人）": pd.array([1197, None], "Int64")})
     ...                 ).to_dict("list")
     {'托位（个）': ['4,700', ''], '人员（人）': ['1,197', '']}
+    >>> text_for_people(pd.DataFrame({"年份": [2024, 2025], "金额（万元）": [1234.5, 2.0]})).values.tolist()
+    [['2024', '1,234.50'], ['2025', '2.00']]
 
     """
     out = df.copy()
@@ -218,7 +228,9 @@ def text_for_people(df: pd.DataFrame, digits: int = 2, formats: Mapping[str, int
             continue
         if not s.map(lambda v: isinstance(v, numbers.Number) or is_blank(v)).all():
             continue  # a text column (with perhaps some numbers): leave it
-        if formats and col in formats:
+        if col in YEAR_HEADERS:  # a year is written as a year: 2024, never 2,024
+            out[col] = ["" if is_blank(v) else f"{v:.0f}" if isinstance(v, numbers.Number) else str(v) for v in s]
+        elif formats and col in formats:
             out[col] = [("" if is_blank(v) else f"{v:,.{formats[col]}f}") for v in s]
         elif units is not None:
             out[col] = [people_number(v, u, digits) for v, u in zip(s, units, strict=True)]
@@ -278,27 +290,32 @@ def summary_notes(summary: Mapping[str, Any]) -> list[str]:
 
 
 def summary_table_for_people(results: Results) -> pd.DataFrame:
-    """Return the headline figures as the report shows them: 指标, 年份, 数值 (as text, digits by unit), 单位.
+    """Return the headline figures as the report shows them: 指标, 单位, one column per year, 合计 last.
 
-    Slots and people without decimals, 万元 with two, percentages with one, yuan without.
+    Numbers as text, decimals by unit (slots and people none, 万元 two, % one, 元 none); a
+    figure without a value in a year is a blank cell.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> s = {"new_slots": {"2024": 2350.0}, "public_cost_yuan": {"total": 5_210_622.0}}
-    >>> summary_table_for_people(SimpleNamespace(summary=s)).to_dict("list")["数值"]
-    ['521.06', '2,350']
+    >>> s = {"new_slots": {"2024": 2350.0, "total": 2350.0}, "public_cost_yuan": {"total": 5_210_622.0}}
+    >>> summary_table_for_people(SimpleNamespace(summary=s)).values.tolist()
+    [['财政资金需求', '万元', '', '521.06'], ['新增托位', '个', '2,350', '2,350']]
 
     """
     t = summary_for_people(results.summary)
-    return pd.DataFrame(
-        {
-            "指标": t["label_zh"],
-            "年份": t["year"].astype(str),
-            "数值": [people_number(v, u) for v, u in zip(t["value"], t["unit_zh"], strict=True)],
-            "单位": t["unit_zh"],
-        }
+    t = t.assign(year=t["year"].astype(str))
+    years = list(dict.fromkeys(y for y in t["year"] if y != TOTAL_ZH)) + (
+        [TOTAL_ZH] if (t["year"] == TOTAL_ZH).any() else []
     )
+    labels = list(dict.fromkeys(t["label_zh"]))
+    rows = []
+    for label in labels:
+        part = t[t["label_zh"] == label]
+        unit = part["unit_zh"].iloc[0]
+        values = dict(zip(part["year"], part["value"], strict=True))
+        rows.append([label, unit] + [people_number(values[y], unit) if y in values else "" for y in years])
+    return pd.DataFrame(rows, columns=["指标", "单位", *years])
 
 
 def town_gap_table(results: Results, year: int | None = None) -> pd.DataFrame:
@@ -316,7 +333,7 @@ def town_gap_table(results: Results, year: int | None = None) -> pd.DataFrame:
             "shortfall_inclusive",
         ]
     ]
-    total = df.drop(columns="town").sum().to_frame().T.assign(town="全区合计")[df.columns]
+    total = df.drop(columns="town").sum().to_frame().T.assign(town=DISTRICT_TOTAL_ZH)[df.columns]
     return for_people(pd.concat([df, total], ignore_index=True))
 
 
@@ -350,6 +367,29 @@ def budget_table(results: Results) -> pd.DataFrame:
     pivot = pivot.reset_index().rename(columns={"year": "年份", "item": "项目"})
     pivot.columns.name = None
     return pivot.rename(columns={c: f"{c}（万元）" for c in pivot.columns if c not in ("年份", "项目")})
+
+
+def budget_by_town_table(results: Results) -> pd.DataFrame:
+    """Public money by unit (rows, 全区合计 last), year and item (columns, 小计 per year, 合计 last), in 万元.
+
+    From ``tables/budget_by_town.csv``; items without money in any unit and year are left out.
+    Headers name year and item (``2024年 建设补贴``); every number is 万元 (the caption says so).
+    """
+    b = results["budget_by_town"]
+    items = [i for i in BUDGET_ITEM_SHORT_ZH if (b.loc[b["item"] == i, "amount_yuan"].abs() > 0).any()]
+    towns = list(dict.fromkeys(b["town"]))
+    out = pd.DataFrame({"属地": towns + [DISTRICT_TOTAL_ZH]})
+    grand = pd.Series(0.0, index=towns)
+    for y in results.years:
+        part = b[b["year"] == y].pivot_table(index="town", columns="item", values="amount_yuan", aggfunc="sum")
+        part = part.reindex(index=towns, columns=items, fill_value=0.0).fillna(0.0) / WAN
+        for i in items:
+            out[f"{y}年 {BUDGET_ITEM_SHORT_ZH[i]}"] = list(part[i]) + [part[i].sum()]
+        sub = part.sum(axis=1)
+        out[f"{y}年 小计"] = list(sub) + [sub.sum()]
+        grand = grand + sub
+    out[TOTAL_ZH] = list(grand) + [grand.sum()]
+    return out
 
 
 def pricing_table_for_people(results: Results, year: int | None = None) -> pd.DataFrame:
@@ -436,3 +476,32 @@ def assumptions_table(results: Results) -> pd.DataFrame:
     )
     order = {"assumption": 0, "proxy": 1, "derived": 2, "sourced": 3, "setting": 4}
     return out.iloc[t["status"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def unit_comparison_table(results: Results, base: Results, year: int | None = None) -> pd.DataFrame:
+    """Per unit, this scenario against the baseline at the end of ``year`` (default the last), for people.
+
+    Slots and inclusive slots at the year-end and the public money of the plan years (万元), each
+    as 基准 / 本情景 / 差; only the units where something differs, then 全区合计.
+    """
+    year = year or max(results.years)
+
+    def unit_figures(r: Results) -> pd.DataFrame:
+        s = r["stock"]
+        s = s[s.year == year].set_index("town")[["total_slots", "inclusive_slots"]]
+        money = r["budget_by_town"].groupby("town")["amount_yuan"].sum() / WAN
+        return s.assign(money=money.reindex(s.index).fillna(0.0))
+
+    a, b = unit_figures(base), unit_figures(results).reindex(unit_figures(base).index).fillna(0.0)
+    names = {"total_slots": "托位", "inclusive_slots": "普惠托位", "money": "财政资金"}
+    units = {"total_slots": "个", "inclusive_slots": "个", "money": "万元"}
+    out = pd.DataFrame({"属地": list(a.index)})
+    for col, name in names.items():
+        u = units[col]
+        out[f"{name}·基准（{u}）"] = a[col].to_numpy()
+        out[f"{name}·本情景（{u}）"] = b[col].to_numpy()
+        out[f"{name}·差（{u}）"] = (b[col] - a[col]).to_numpy()
+    diff_cols = [c for c in out.columns if "·差" in c]
+    changed = out[(out[diff_cols].abs() > 0.005).any(axis=1)]
+    total = out.drop(columns="属地").sum().to_frame().T.assign(属地=DISTRICT_TOTAL_ZH)[out.columns]
+    return pd.concat([changed, total], ignore_index=True)

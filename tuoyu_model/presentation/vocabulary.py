@@ -9,12 +9,44 @@ figures, the tables for people and the writers all read it, so the same thing ha
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from tuoyu_model.pricing import HOUSEHOLD_LABEL_ZH, INCOME_MEASURE_LABEL_ZH
 
 WAN = 10_000  # yuan per 万元
+REPORT_NAME = "大兴区托育服务体系建设测算报告"
+# Sections of the scenario report, in order: the 目录 and the headings of the notebook.
+REPORT_SECTIONS = (
+    "主要结论",
+    "测算口径",
+    "情景说明",
+    "主要指标",
+    "托位目标与缺口",
+    "普惠占比",
+    "资金需求",
+    "各属地资金",
+    "价格上限与补贴缺口",
+    "队伍建设",
+    "假设与数据来源",
+    "未建模内容",
+    "附录：技术说明",
+)
+COMPARISON_SECTION = "与基准情景比较"  # the section a scenario other than the baseline adds
+# Alt text of each chart of the report (what a screen reader says), by figure file stem.
+FIGURE_ALT_ZH = {
+    "targets_by_town": "条形图：末年年底各属地托位总数、普惠托位与目标的比较，缺口以红字标出",
+    "inclusive_share": "柱状图：各年底全区普惠托位占比与目标",
+    "budget_by_year": "堆积柱状图：各年度财政资金需求，按项目分列，单位万元",
+    "budget_by_town": "堆积条形图：各属地规划期财政资金合计，按项目分列，单位万元",
+    "new_slots_by_channel": "堆积柱状图：各年度新增托位，按渠道和普惠/市场化分列",
+    "pricing": "柱状图：各渠道每托位月运营成本、收费收入与运营补贴，虚线为收费上限",
+    "workforce": "柱状图：各年度所需保育人员、卫生保健人员和持证保育人员目标",
+    "units_map": "示意图：各属地方块按相对位置排列，颜色表示所选指标",
+}
+# Codes of the allocation's notes for modellers (shown in the report's appendix, not the main text).
+TECHNICAL_NOTES = frozenset({"rounding", "relaxation_duals", "degenerate", "solver_fallback"})
 
 
 def wan(yuan: float, digits: int = 1) -> str:
@@ -29,6 +61,18 @@ def wan(yuan: float, digits: int = 1) -> str:
     return f"{yuan / WAN:,.{digits}f}万元"
 
 
+def date_zh(day: dt.date) -> str:
+    """Write a date as Chinese documents do: 2024年9月30日 (no leading zeros).
+
+    Examples
+    --------
+    >>> date_zh(dt.date(2024, 9, 30)), date_zh(dt.date(2025, 1, 5))
+    ('2024年9月30日', '2025年1月5日')
+
+    """
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 # The public-money items of the allocation's budget table.
 BUDGET_ITEM_ZH = {
     "capital_subsidy": "新增托位建设补贴",
@@ -36,6 +80,15 @@ BUDGET_ITEM_ZH = {
     "operating_subsidy_new": "新增及转化普惠托位运营补贴",
     "operating_subsidy_existing": "2023年底存量普惠托位运营补贴",
 }
+# The same items in the narrow columns of the per-unit money table.
+BUDGET_ITEM_SHORT_ZH = {
+    "capital_subsidy": "建设补贴",
+    "conversion": "转普惠补贴",
+    "operating_subsidy_new": "运营补贴（新增）",
+    "operating_subsidy_existing": "运营补贴（存量）",
+}
+TOTAL_ZH = "合计"
+DISTRICT_TOTAL_ZH = "全区合计"
 
 
 # The Chinese names of the channels and target sets (the codes are in costs.CHANNELS and
@@ -320,6 +373,7 @@ SHEETS: list[tuple[str, str]] = [
     ("托位分配", "allocation"),
     ("存量与目标", "stock"),
     ("资金", "budget"),
+    ("分属地资金", "budget_by_town"),
     ("价格", "pricing"),
     ("需求", "demand"),
     ("队伍建设", "workforce"),

@@ -21,13 +21,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from tuoyu_model.data import load_targets
 from tuoyu_model.errors import DataError
+from tuoyu_model.parameters import default_parameters
 from tuoyu_model.paths import display
 from tuoyu_model.progress.cells import (
     ALIAS_INDEX,
@@ -44,6 +45,7 @@ from tuoyu_model.progress.cells import (
     unit_lookup,
 )
 from tuoyu_model.progress.vocabulary import HEADER_ZH, NOTE_PREFIXES, TOTAL_ROW_WORDS
+from tuoyu_model.workbook_reader import MergedRange, cell_name, read_workbook
 
 _HEADER_SCAN_ROWS = 15
 
@@ -72,40 +74,21 @@ def read_grid_csv(path: Path) -> list[list[object]]:
         raise DataError(f"{display(path)}: not a well-formed csv ({exc}); check quotes and commas") from None
 
 
-def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """Read every sheet of a workbook as ``(sheet name, rows of cell values)``.
+def read_grid_xlsx(path: Path) -> list[tuple[str, list[list[object]], tuple[MergedRange, ...]]]:
+    """Read every sheet of a workbook as ``(sheet name, rows of cell values, merged ranges)``.
 
-    Merged cells are filled with the value of their top-left cell, so a merged group header
-    reads the same as one typed in every column.
+    Read through :func:`tuoyu_model.workbook_reader.read_workbook` (bounded, refuses files that
+    are not workbooks in one line). Merged cells are filled with the value of their top-left
+    cell, so a merged group header reads the same as one typed in every column; the ranges are
+    passed on so that :func:`parse_grid` can refuse a merged count cell.
 
     Raises
     ------
     DataError
-        The file is not a readable xlsx workbook.
+        The file is not a readable xlsx workbook, or holds a value far outside the table.
 
     """
-    import openpyxl  # imported here: only xlsx reading needs it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise DataError(
-            f"{display(path)}: cannot open as an xlsx workbook ({type(exc).__name__}); "
-            "save it from Excel or WPS as .xlsx"
-        ) from None
-    sheets = []
-    for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        for rng in ws.merged_cells.ranges:
-            top = ws.cell(rng.min_row, rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                        rows[r - 1][c - 1] = top
-        sheets.append((ws.title, rows))
-    wb.close()
-    return sheets
+    return [(s.name, s.rows, s.merged) for s in read_workbook(path, fill_merged=True)]
 
 
 def _find_header(rows: list[list[object]]) -> int | None:
@@ -144,7 +127,12 @@ def _map_columns(top: list[object], sub: list[object] | None) -> dict[str, int]:
 
 
 def parse_grid(
-    rows: list[list[object]], file: str, sheet: str, lookup: dict[str, tuple[str, str]], as_of: dt.date | None = None
+    rows: list[list[object]],
+    file: str,
+    sheet: str,
+    lookup: dict[str, tuple[str, str]],
+    as_of: dt.date | None = None,
+    merged: Sequence[MergedRange] = (),
 ) -> list[dict]:
     """Turn one sheet's rows into records, one per unit row, checking every cell.
 
@@ -158,6 +146,9 @@ def parse_grid(
         From :func:`unit_lookup`.
     as_of : date, optional
         Date given to the rows when the sheet has no date column.
+    merged : sequence of MergedRange, optional
+        The sheet's merged ranges (xlsx): a count cell of a unit or 合计 row inside one is
+        refused, since merging copies one number into every column it spans.
 
     Returns
     -------
@@ -167,8 +158,8 @@ def parse_grid(
     Raises
     ------
     DataError
-        An empty sheet, a missing column, a bad cell, an unknown unit, or a 合计 row that does
-        not equal the sum of the rows above it.
+        An empty sheet, a missing column, a bad cell, a merged count cell, an unknown unit, or
+        a 合计 row that does not equal the sum of the rows above it.
 
     """
     if not any(cell_text(v) for r in rows for v in r):
@@ -220,6 +211,7 @@ def parse_grid(
         lead = next(t for t in texts if t)
         if lead.startswith(NOTE_PREFIXES):
             break
+        _refuse_merged_counts(merged, i + 1, fields, file, sheet)
         unit = cell_text(cell(row, town_col))
         if unit in TOTAL_ROW_WORDS or any(t in TOTAL_ROW_WORDS for t in texts[: town_col + 1]):
             total_row = (i, row)
@@ -240,10 +232,27 @@ def parse_grid(
         rec.update(source_file=file, source_sheet=sheet, source_row=r)
         records.append(rec)
     if not records:
-        raise DataError(f"{location(file, sheet, first + 1)}: no unit rows under the header; add one row per unit")
+        where = f"{file}，工作表“{sheet}”" if sheet else file
+        raise DataError(
+            f"{where}：表头下（第 {first + 1} 行起）没有属地数据行，还没有填报数字（空白模板就是这样）；"
+            "请每个属地填一行（镇街、统计日期和各项数量）后再运行"
+        )
     if total_row is not None:
         _check_total_row(total_row, records, fields, file, sheet)
     return records
+
+
+def _refuse_merged_counts(merged: Sequence[MergedRange], r: int, fields: dict[str, int], file: str, sheet: str) -> None:
+    """Refuse a count cell of spreadsheet row ``r`` that lies in a merged range (one number copied over many)."""
+    for f in COUNT_COLUMNS:
+        m = next((m for m in merged if m.covers(r, fields[f] + 1)), None)
+        if m is not None:
+            where = f"{file}，工作表“{sheet}”" if sheet else file
+            raise DataError(
+                f"{where}：第 {r} 行“{HEADER_ZH[f][1]}”所在的 {m.ref} 是合并单元格，合并会把一个数字"
+                f"复制到 {cell_name(m.min_row, m.min_col)} 起的每一格；请取消合并（开始 → 合并后居中），"
+                "在每一格分别填写数字后再试"
+            )
 
 
 def _check_parts(rec: dict, file: str, sheet: str, r: int, fields: dict[str, int]) -> None:
@@ -300,12 +309,14 @@ def read_progress_file(path: Path, lookup: dict[str, tuple[str, str]], as_of: dt
         return parse_grid(read_grid_csv(path), file, "", lookup, as_of)
     if suffix in (".xlsx", ".xlsm"):
         sheets = read_grid_xlsx(path)
-        usable = [(name, rows) for name, rows in sheets if _is_data_sheet(rows)]
+        if not sheets:
+            raise DataError(f"{file}：工作簿里没有工作表；请使用 data/templates/progress_template.xlsx 填报")
+        usable = [sheet for sheet in sheets if _is_data_sheet(sheet[1])]
         if not usable:
             # Point at the first sheet: either it is empty or it has no header.
-            name, rows = sheets[0]
-            return parse_grid(rows, file, name, lookup, as_of)
-        return [rec for name, rows in usable for rec in parse_grid(rows, file, name, lookup, as_of)]
+            name, rows, merged = sheets[0]
+            return parse_grid(rows, file, name, lookup, as_of, merged)
+        return [rec for name, rows, merged in usable for rec in parse_grid(rows, file, name, lookup, as_of, merged)]
     raise DataError(
         f"{file}: unknown file type '{path.suffix}'; send .xlsx or .csv (an old .xls: "
         "open it in Excel or WPS and save as .xlsx)"
@@ -323,7 +334,10 @@ def _to_date(value: object) -> dt.date | None:
 
 
 def read_progress(
-    paths: Sequence[Path | str] | Path | str, as_of: object = None, targets: pd.DataFrame | None = None
+    paths: Sequence[Path | str] | Path | str,
+    as_of: object = None,
+    targets: pd.DataFrame | None = None,
+    params: Mapping | None = None,
 ) -> pd.DataFrame:
     """Read and merge progress returns into one tidy table.
 
@@ -336,6 +350,9 @@ def read_progress(
         dated ``as_of``. Default: keep every row.
     targets : DataFrame, optional
         The annex (:func:`tuoyu_model.data.load_targets`); loaded when omitted.
+    params : mapping, optional
+        Parameters whose ``plan_years`` bound the report dates (default: the shipped ones); a
+        row dated outside the plan's period is refused, naming the file, row and date.
 
     Returns
     -------
@@ -349,13 +366,13 @@ def read_progress(
     Raises
     ------
     DataError
-        A broken file (see :func:`parse_grid`), or a unit and date reported twice with
-        different numbers (naming both files and rows).
+        A broken file (see :func:`parse_grid`), a row dated outside the plan's period, or a
+        unit and date reported twice with different numbers (naming both files and rows).
 
     Examples
     --------
     >>> from tuoyu_model.paths import PROJECT_ROOT
-    >>> df = read_progress(PROJECT_ROOT / "data/templates/progress_template.csv")
+    >>> df = read_progress(PROJECT_ROOT / "tests/fixtures/progress/good/split/旧宫镇.xlsx")
     >>> df[["town", "total_slots", "inclusive_slots"]].to_dict("records")
     [{'town': '旧宫镇', 'total_slots': 320, 'inclusive_slots': 96}]
 
@@ -370,6 +387,7 @@ def read_progress(
     records: list[dict] = []
     for p in paths:
         records.extend(read_progress_file(Path(p), lookup, as_of_date))
+    _refuse_dates_outside_plan(records, default_parameters() if params is None else params)
     df = pd.DataFrame(records, columns=PROGRESS_COLUMNS)
     df = _drop_duplicates(df)
     if as_of_date is not None:
@@ -383,6 +401,19 @@ def read_progress(
     order = targets.drop_duplicates("town_id").set_index("town_id")["seq"]
     df = df.assign(_seq=df.town_id.map(order)).sort_values(["date", "_seq"]).drop(columns="_seq")
     return df.reset_index(drop=True)
+
+
+def _refuse_dates_outside_plan(records: list[dict], params: Mapping) -> None:
+    """Refuse a report dated outside ``plan_years`` (1 January of the first to 31 December of the last)."""
+    first, last = int(params["plan_years"]["first"]), int(params["plan_years"]["last"])
+    for rec in records:
+        if not first <= rec["date"].year <= last:
+            where = rec["source_file"] + (f"，工作表“{rec['source_sheet']}”" if rec["source_sheet"] else "")
+            raise DataError(
+                f"{where}：第 {rec['source_row']} 行（{rec['town']}）的统计日期 {rec['date'].isoformat()} "
+                f"不在规划期 {first}—{last} 年内（{first}-01-01 至 {last}-12-31，参数 plan_years）；"
+                "请改正该行的统计日期（如 2024-06-30），或换用对应年份的报表"
+            )
 
 
 def _drop_duplicates(df: pd.DataFrame) -> pd.DataFrame:

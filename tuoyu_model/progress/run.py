@@ -106,7 +106,7 @@ def evaluate(
     params = s.parameters
     targets = load_targets()
     towns = load_towns(targets=targets)
-    progress = read_progress(list(files), as_of=as_of, targets=targets)
+    progress = read_progress(list(files), as_of=as_of, targets=targets, params=params)
     as_of_date = parse_date(as_of, f"--as-of '{as_of}'") if as_of is not None else progress.date.max().date()
     tables = {
         "progress": progress,

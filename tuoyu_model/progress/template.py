@@ -18,6 +18,7 @@ from tuoyu_model.parameters import default_parameters
 from tuoyu_model.progress.cells import COUNT_COLUMNS, column_letter
 from tuoyu_model.progress.vocabulary import (
     HEADER_ZH,
+    TEMPLATE_EXAMPLE_LABEL,
     TEMPLATE_TABLE_NOTE,
     TEMPLATE_TITLE,
     TEMPLATE_TOTAL_ROW_NOTE,
@@ -231,9 +232,10 @@ TEMPLATE_EXAMPLE = {
 def write_templates(folder: Path, params: Mapping | None = None) -> list[Path]:
     """Write ``progress_template.xlsx`` and ``progress_template.csv`` (UTF-8 with BOM) into ``folder``.
 
-    The xlsx has the annex's two-row header, one example row (旧宫镇, to be overwritten), the
-    notes under the table and a 填报说明 sheet explaining every column, with the workforce goals
-    of ``params`` (default: the shipped parameters).
+    The xlsx has the annex's two-row header and no data rows, the notes under the table, and a
+    填报说明 sheet explaining every column (with the workforce goals of ``params``, default the
+    shipped parameters) and showing a made-up example row as text, outside the data area, so
+    that a return which keeps it reads nothing fictional. The csv is the header alone.
 
     Returns
     -------
@@ -248,11 +250,25 @@ def write_templates(folder: Path, params: Mapping | None = None) -> list[Path]:
         for f in HEADER_ZH
     ]
     notes.append(TEMPLATE_TOTAL_ROW_NOTE)
+    notes.append((TEMPLATE_EXAMPLE_LABEL, example_text(TEMPLATE_EXAMPLE)))
     xlsx = write_return_xlsx(
         folder / "progress_template.xlsx",
-        [TEMPLATE_EXAMPLE],
+        [],
         title=TEMPLATE_TITLE,
         notes=[TEMPLATE_TABLE_NOTE],
         notes_sheet=notes,
     )
-    return [xlsx, write_return_csv(folder / "progress_template.csv", [TEMPLATE_EXAMPLE])]
+    return [xlsx, write_return_csv(folder / "progress_template.csv", [])]
+
+
+def example_text(record: Mapping) -> str:
+    """Return a record as one line of ``header value`` pairs (the template's example, never read as data).
+
+    Examples
+    --------
+    >>> example_text({"town": "旧宫镇", "date": dt.date(2024, 6, 30), "total_slots": 320})[:32]
+    '镇街 旧宫镇；统计日期 2024-06-30；托位总数 320'
+
+    """
+    shown = (v.isoformat() if isinstance(v, dt.date) else v for v in record.values())
+    return "；".join(f"{HEADER_ZH[f][1]} {v}" for f, v in zip(record, shown, strict=True) if f in HEADER_ZH)

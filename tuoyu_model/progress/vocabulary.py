@@ -151,8 +151,9 @@ def report_title(as_of: dt.date | str) -> str:
     return f"大兴区托育服务进展评估（截至{text}）"
 
 
-TEMPLATE_TITLE = "大兴区托育服务进展统计表（示例行请替换为本属地数据）"
-TEMPLATE_TABLE_NOTE = "注：示例行为虚构数据，请替换。每个属地一行；没有的项目填 0。"
+TEMPLATE_TITLE = "大兴区托育服务进展统计表"
+TEMPLATE_TABLE_NOTE = "注：每个属地一行，从表头下第一行起填写；没有的项目填 0。填写示例见“填报说明”工作表。"
+TEMPLATE_EXAMPLE_LABEL = "填写示例（虚构，不要抄入填报表）"
 TEMPLATE_TOTAL_ROW_NOTE = (
     "合计行 / 注",
     "表下可保留“合计”行和“注：”说明，读取时合计行用于核对，不计入属地。"

@@ -35,6 +35,7 @@ from tuoyu_model.allocation.inputs import (
 )
 from tuoyu_model.allocation.read import SHORTFALL_KINDS, slots_missing
 from tuoyu_model.costs import CHANNELS
+from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import TuoyuError
 from tuoyu_model.parameters import Parameters, apply_overrides, load_scenario
 from tuoyu_model.sweep.lp import ModelArrays, PointSolver, Solution, model_arrays
@@ -170,8 +171,6 @@ class PointEvaluator:
     """
 
     def __init__(self, scenario: str = "baseline", fixed: Mapping[str, Any] | None = None) -> None:
-        from tuoyu_model.data import load_targets, load_towns
-
         self.scenario = load_scenario(scenario, merge_overrides(fixed or {}) or None)
         self.params = self.scenario.parameters
         self.targets = load_targets()

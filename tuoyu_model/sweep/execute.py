@@ -40,7 +40,7 @@ _EVALUATORS: dict = {}  # one per context in each worker process
 
 def evaluator(ctx: Context) -> Any:
     """Return the worker's evaluator for ``ctx`` (built on first use)."""
-    from tuoyu_model.sweep.evaluate import PointEvaluator
+    from tuoyu_model.sweep.evaluate import PointEvaluator  # the model stack loads in the worker, not the client
 
     if ctx not in _EVALUATORS:
         os.environ["TUOYU_DATA_DIR"] = ctx.data_dir  # a Dask worker on another machine may start elsewhere

@@ -33,13 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from tuoyu_model.errors import ScenarioError, TuoyuError
-from tuoyu_model.parameters import (
-    Parameters,
-    apply_overrides,
-    check_distribution,
-    load_scenario,
-    uncertain_factors,
-)
+from tuoyu_model.parameter_schema import check_distribution, uncertain_factors
+from tuoyu_model.parameters import Parameters, apply_overrides, load_scenario
 from tuoyu_model.paths import display
 from tuoyu_model.sweep.evaluate import merge_overrides
 from tuoyu_model.yaml_reader import read_yaml
