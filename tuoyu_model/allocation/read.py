@@ -116,6 +116,12 @@ class AllocationResult:
         counted once as in ``summary.json``'s ``shortfall_final_slots``).
     centre_unit : str or None
         The unit hosting the district centre; ``None`` when no centre slot is built.
+    solve_count : int
+        Solver calls made (the budget-setting solve, the plan's stages, the relaxation's).
+    stages : list of dict
+        What the plan's priority stages held (``allocation.solve.solve_in_priority``): ``stage``
+        (``tier``, ``equity`` or ``unit``), ``tier``, ``families``, ``key`` and ``value``; empty
+        when the first solve met every requirement.
 
     """
 
@@ -146,6 +152,8 @@ class AllocationResult:
     centre_unit: str | None = None
     degenerate: bool = False
     budget_by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    solve_count: int = 0
+    stages: list = field(default_factory=list)
 
     @property
     def district_share(self) -> pd.Series:
