@@ -23,17 +23,15 @@ from tuoyu_model.allocation.read import (
     UNMET_TOL,
     AllocationResult,
     Note,
-    centre_shortfall,
     clean,
-    final_shortfall,
     money_by_unit,
     money_table,
     ranging,
     shadow_table,
-    shortfall_notes,
     stock_table,
     values,
 )
+from tuoyu_model.allocation.shortfall import centre_shortfall, final_shortfall, shortfall_notes
 from tuoyu_model.allocation.solver import SolveRecord, resolve_solver, run_solver
 
 

@@ -35,7 +35,8 @@ import pandas as pd
 from tuoyu_model import pricing
 from tuoyu_model.allocation.build import create_model
 from tuoyu_model.allocation.inputs import AllocationInputs, _budget_by_year, _year_value, inputs_from_parameters
-from tuoyu_model.allocation.read import final_shortfall, money_table, stock_table
+from tuoyu_model.allocation.read import money_table, stock_table
+from tuoyu_model.allocation.shortfall import final_shortfall
 from tuoyu_model.allocation.solve import solve_model, year_spending
 from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.data import load_targets, load_towns
