@@ -180,8 +180,9 @@ def solve_in_priority(model: AllocationModel, solver: str, tie_break: bool = Tru
        optimum, so it is also the lexicographic plan);
     2. each tier but the last: its slots missing as few as possible (a tier at 0 is held at 0
        without a solve);
-    3. the unit-target tier: with ``equity`` the largest shortfall as a share of a unit's target
-       as small as possible; then (``tie_break``) its slots missing as few as possible;
+    3. in the unit-target tier (wherever it stands), with ``equity`` first the largest shortfall
+       as a share of a unit's target as small as possible; in the last tier the slots missing are
+       made as few as possible only with ``tie_break``;
     4. ``tie_break``: every shortfall in the order of the tiers, then of ``data/targets.csv``'s
        units, then year and kind, as small as possible in turn and fixed — so which unit is short
        is decided by stated rules, never by the solver, and is the same under HiGHS and CBC;
@@ -208,7 +209,7 @@ def solve_in_priority(model: AllocationModel, solver: str, tie_break: bool = Tru
         if not keys:
             continue
         families = "+".join(inp.priority[n])
-        if n == last and inp.rationing == "equity" and (r := add_equity_ratio(model, inp.priority[n])) is not None:
+        if inp.rationing == "equity" and (r := add_equity_ratio(model, inp.priority[n])) is not None:
             solved = run.run([(r, 1.0)], "ratio")
             best_r = float(r.varValue or 0.0)
             if model.integer:

@@ -406,9 +406,20 @@ def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]
         for y in inputs.years:
             if budget.get(y) is None:
                 budget[y] = inputs.budget_share_of_need * need[int(y)]
-    a, sol = _solve_once(inputs, solver, budget)
-    seconds += sol.solver_seconds
-    if sol.optimal and any(u > UNMET_TOL for u in _values(a, sol)[2].values()):
+    short = False
+    if inputs.integer_classes or inputs.whole_slots:
+        # As allocation.solve: the relaxation first; when it is short, so is the whole-slot plan,
+        # and its own-objective solve (costly under a binding budget) is not needed.
+        ra = model_arrays(inputs, budget, integer=False)
+        rsol = solver.solve(ra, inputs)
+        seconds += rsol.solver_seconds
+        short = rsol.optimal and any(u > UNMET_TOL for u in _values(ra, rsol)[2].values())
+    a = model_arrays(inputs, budget)
+    if not short:
+        sol = solver.solve(a, inputs)
+        seconds += sol.solver_seconds
+        short = sol.optimal and any(u > UNMET_TOL for u in _values(a, sol)[2].values())
+    if short:
         # A shortfall: who is short is decided by the priority stages, run by the allocation's
         # own code on the PuLP model (the same plan as tuoyu run; slower than one array solve).
         sol = _staged(inputs, a, budget)
