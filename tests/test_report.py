@@ -272,3 +272,23 @@ def test_the_conclusions_give_the_three_person_cap_and_why_it_is_below_beijings(
     # the units' money in the conclusions is the per-unit table's, and the leader is named
     by_town = r["budget_by_town"].groupby("town")["amount_yuan"].sum()
     assert f"{by_town.idxmax()}（{by_town.max() / 1e4:,.1f}万元）" in lines[3]
+
+
+def test_the_report_states_the_priority_order_and_the_rationing_rule():
+    # Issue 10: one sentence each, in the 摘要 when some target is unmet and always in the appendix.
+    from tuoyu_model.parameters import load_scenario
+    from tuoyu_model.presentation.report import rationing_lines
+
+    for rule, words in (("equity", "按公平原则分配缺口"), ("least_cost", "先使缺口总数尽量少")):
+        scenario = load_scenario("baseline", {"rationing_rule": rule})
+        lines = rationing_lines(SimpleNamespace(scenario=scenario))
+        assert lines[0] == (
+            "- **优先次序**：资金或产能不足以完成全部要求时，依次优先保证：各属地普惠全覆盖下限和区托育综合服务中心，"
+            "其次全区普惠占比，最后各属地托位总数目标和各属地普惠托位目标。"
+        )
+        assert lines[1].startswith("- **缺口分配规则**：各属地目标不能全部完成时，") and words in lines[1]
+        assert "targets.csv的属地顺序" in lines[1]
+        assert rationing_lines(SimpleNamespace(scenario=scenario), short=False) == []
+    order = "total+inclusive > share > coverage+centre"
+    lines = rationing_lines(SimpleNamespace(scenario=load_scenario("baseline", {"requirement_priority": order})))
+    assert "依次优先保证：各属地托位总数目标和各属地普惠托位目标，其次全区普惠占比，最后" in lines[0]

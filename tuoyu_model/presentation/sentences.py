@@ -58,20 +58,24 @@ def rationing_sentence(rule: str) -> str:
     Examples
     --------
     >>> print(rationing_sentence("least_cost").split(" / ")[0])
-    各属地目标不能全部完成时，缺口总数尽量少，其余按财政资金最省安排（缺口落在哪些属地取决于成本）。
+    各属地目标不能全部完成时，先使缺口总数尽量少；缺口数相同的方案中，按targets.csv的属地顺序使靠前的属地少缺，再使财政资金最省。
 
     """
+    ties = (
+        "缺口数相同的方案中，按targets.csv的属地顺序使靠前的属地少缺，再使财政资金最省。 / ",
+        "among plans as short, units listed earlier in targets.csv are kept less short, then the public "
+        "money is made as little as possible.",
+    )
     if rule == "equity":
         return (
             "各属地目标不能全部完成时，按公平原则分配缺口：先使缺口占本属地目标比例最大的属地比例尽量小，"
-            "再使缺口总数尽量少、财政资金最省。 / When the unit targets cannot all be met, the shortfall is "
-            "shared by equity: the largest shortfall as a share of a unit's target is made as small as "
-            "possible, then the slots missing as few and the public money as little as possible."
+            f"再使缺口总数尽量少；{ties[0]}When the unit targets cannot all be met, the shortfall is shared "
+            "by equity: the largest shortfall as a share of a unit's target is made as small as possible, "
+            f"then the slots missing as few as possible; {ties[1]}"
         )
     return (
-        "各属地目标不能全部完成时，缺口总数尽量少，其余按财政资金最省安排（缺口落在哪些属地取决于成本）。 / "
-        "When the unit targets cannot all be met, the slots missing are made as few as possible and the "
-        "rest follows least public money (which units are short follows the costs)."
+        f"各属地目标不能全部完成时，先使缺口总数尽量少；{ties[0]}When the unit targets cannot all be met, "
+        f"the slots missing are made as few as possible; {ties[1]}"
     )
 
 
