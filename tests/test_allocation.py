@@ -1156,7 +1156,7 @@ def test_a_priority_that_leaves_out_a_requirement_is_refused(text):
 def test_equity_rations_every_unit_by_the_same_share_of_its_target(solver):
     # Worked by hand: units a and b need 10 and 30 inclusive slots at ¥100 each; ¥2,000 pays for 20.
     # Equity: the largest shortfall as a share of a target is smallest when both are 50% short:
-    # a gets 5 (short 5), b gets 15 (short 15). Least cost leaves the split to the solver's ties.
+    # a gets 5 (short 5), b gets 15 (short 15).
     inp = make_inputs(
         units={"a": (0, 0), "b": (0, 0)},
         targets={("a", 2024): (10, 10), ("b", 2024): (30, 30)},
@@ -1170,3 +1170,7 @@ def test_equity_rations_every_unit_by_the_same_share_of_its_target(solver):
     assert st.shortfall_inclusive.to_dict() == {"a": 5.0, "b": 15.0}
     assert float(r.public_cost_yuan) == pytest.approx(2000.0)
     assert check_solution(r, inp) == []
+    # least cost: every split of the 20 slots costs ¥2,000; the tie-break keeps a (listed first) whole
+    r = solve(replace(inp, rationing="least_cost"))
+    assert r.stock.set_index("town_id").shortfall_inclusive.to_dict() == {"a": 0.0, "b": 20.0}
+    assert check_solution(r, replace(inp, rationing="least_cost")) == []

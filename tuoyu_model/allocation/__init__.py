@@ -9,8 +9,8 @@ The package reads in the order data flows through it:
   (``add_target_constraints``, ``add_share_constraints``, ``add_budget_constraints``, …) of the
   formulation below;
 - :mod:`~tuoyu_model.allocation.solver`: HiGHS (arrays passed in bulk) or CBC, the status check;
-- :mod:`~tuoyu_model.allocation.solve`: :func:`solve` (inputs → :class:`AllocationResult`), up to
-  three solves;
+- :mod:`~tuoyu_model.allocation.solve`: :func:`solve` (inputs → :class:`AllocationResult`): the
+  plan, its relaxation, and the priority stages when something is short;
 - :mod:`~tuoyu_model.allocation.read`: solution → tables of numbers, the one city/district split
   (:func:`funding_sources`), notes as :class:`Note` records;
 - :mod:`~tuoyu_model.allocation.shortfall`: the one "slots missing, counted once" rule

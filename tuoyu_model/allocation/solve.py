@@ -1,8 +1,10 @@
-"""Solve the allocation: up to three solves, each checked, then the tables read from the plan's.
+"""Solve the allocation: each solve checked, the plan in priority stages when something is short.
 
 :func:`solve` runs the pre-solve check, then (with ``budget_share_of_need`` ≠ 1) a solve without
-budget that sets the budget, the plan's solve, and with whole slots the linear relaxation at the
-same data for the shadow prices and the cost of rounding. Values are read only after the solver
+budget that sets the budget, with whole slots the linear relaxation at the same data (for the
+shadow prices and the cost of rounding), and the plan's solve. A plan that meets every
+requirement is one solve; otherwise :func:`solve_in_priority` runs the stated priority and
+rationing rule stage by stage (docs/formulation.md). Values are read only after the solver
 reports an optimal solution (:func:`tuoyu_model.allocation.solver.run_solver` raises otherwise).
 """
 
