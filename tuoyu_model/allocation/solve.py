@@ -267,6 +267,24 @@ class _Clock:
         return solved
 
 
+def solve_staged_plan(inputs: AllocationInputs, budget: dict, solver: str) -> tuple[Solved, Solved]:
+    """Solve the plan at ``budget`` in priority stages; return it and the solve its shadow prices come from.
+
+    With whole slots the relaxation is solved first: it gives the shadow prices, and when it has a
+    shortfall the plan has one too, so the plan's stages start without the costly whole-slot solve
+    of step 1. In the linear program a plan with stages takes its shadow prices from the stages
+    without the per-unit fixing, so the last tier's rows (and the budget) keep their penalty prices.
+    """
+    model = create_model(inputs, budget)
+    if model.integer:
+        lp_solved = solve_in_priority(create_model(inputs, budget, integer=False), solver, tie_break=False)
+        return solve_in_priority(model, solver, first=not lp_solved.stages), lp_solved
+    solved = solve_in_priority(model, solver)
+    if solved.stages:
+        return solved, solve_in_priority(create_model(inputs, budget), solver, tie_break=False)
+    return solved, solved
+
+
 def solve(inputs: AllocationInputs) -> AllocationResult:
     """Solve the allocation and return tidy tables; values are read only from an Optimal solve.
 
@@ -311,20 +329,12 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         set_to = {y: budget[y] for y in inputs.years}
         notes.append(Note("budget_share_of_need", {"share": inputs.budget_share_of_need, "budget_yuan": set_to}))
     notes.extend(presolve_notes(inputs, budget))
-    model = create_model(inputs, budget)
+    solved, lp_solved = solve_staged_plan(inputs, budget, solver)
+    clock.add(solved)
+    if lp_solved is not solved:
+        clock.add(lp_solved)
     rounding = lp_obj = rounding_short = None
-    if model.integer:
-        # The relaxation first: it gives the shadow prices, and when it has a shortfall the plan
-        # has one too, so the plan's stages start without the costly whole-slot solve of step 1.
-        lp_solved = clock.add(solve_in_priority(create_model(inputs, budget, integer=False), solver, tie_break=False))
-        solved = clock.add(solve_in_priority(model, solver, first=not lp_solved.stages))
-    else:
-        solved = lp_solved = clock.add(solve_in_priority(model, solver))
-        if solved.stages:
-            # The shadow prices come from the stages without the per-unit fixing, so the last
-            # tier's rows (and the budget) are still priced by their penalties.
-            lp_solved = clock.add(solve_in_priority(create_model(inputs, budget), solver, tie_break=False))
-    if model.integer:
+    if solved.model.integer:
         lp_obj = lp_solved.record.objective
         # Rounding is told in public money and in slots, never as an objective difference: with
         # unmet targets that difference is mostly shortfall penalties, which are not money.

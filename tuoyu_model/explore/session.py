@@ -37,7 +37,7 @@ from tuoyu_model.allocation.build import create_model
 from tuoyu_model.allocation.inputs import AllocationInputs, _budget_by_year, _year_value, inputs_from_parameters
 from tuoyu_model.allocation.read import money_table, stock_table
 from tuoyu_model.allocation.shortfall import final_shortfall
-from tuoyu_model.allocation.solve import solve_model, year_spending
+from tuoyu_model.allocation.solve import solve_model, solve_staged_plan, year_spending
 from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ScenarioError, TuoyuError
@@ -440,8 +440,8 @@ def solve_plan(
         free = solve_model(create_model(inputs, {y: None for y in inputs.years}), solver)
         need = year_spending(free)
         budget = {y: inputs.budget_share_of_need * need[y] if budget.get(y) is None else budget[y] for y in years}
-    model = create_model(inputs, budget)
-    solved = solve_model(model, solver)
+    solved = solve_staged_plan(inputs, budget, solver)[0]  # the plan tuoyu run gives (priority stages)
+    model = solved.model
     money = money_table(model, solved.x, solved.v)
     cost = money.groupby("year")["amount_yuan"].sum()
     sums = _district_slots(model, solved.x, solved.v, years)
