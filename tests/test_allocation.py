@@ -1022,6 +1022,12 @@ def test_a_plan_that_meets_everything_is_solved_once():
     assert r.stages == [] and r.solve_count == 1
 
 
+def test_the_baseline_is_solved_as_before_its_plan_and_its_relaxation(shipped):
+    _, results = shipped["baseline"]
+    for r in results.values():
+        assert r.stages == [] and r.solve_count == 2
+
+
 def priority_case(**kw):
     # ¥1,000 of budget, every slot ¥100: ten slots in all. Unit a needs 10 inclusive slots, the
     # centre (10 slots) is to be in unit b, which has no target: both cannot be met.

@@ -158,7 +158,7 @@ class _Stages:
     wall: float = 0.0
     own: float = 0.0
     count: int = 0
-    held: list = None  # Stage records: dicts of numbers and codes
+    held: list = field(default_factory=list)  # stage records: dicts of numbers and codes
 
     def run(self, objective: list, exact: str | None) -> Solved:
         self.model.prob.setObjective(pulp.LpAffineExpression(objective))
@@ -198,7 +198,7 @@ def solve_in_priority(model: AllocationModel, solver: str, tie_break: bool = Tru
     recorded in ``solved.stages`` (for :func:`tuoyu_model.allocation.check.check_solution`).
     """
     inp = model.inputs
-    run = _Stages(model, solver, held=[])
+    run = _Stages(model, solver)
     solved = None
     if first:
         solved = run.solve()
