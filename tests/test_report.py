@@ -244,9 +244,11 @@ def test_a_scenario_other_than_the_baseline_tells_how_it_differs():
     assert report.is_baseline(base) and not report.is_baseline(cut)
     assert "与基准情景比较" in report.report_sections(cut) and "与基准情景比较" not in report.report_sections(base)
     text = report.comparison_markdown(cut, base)
-    # the story of issue 13: fewer kindergarten inclusive slots, more market social slots, no centre
-    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位增加" in text
-    assert "本情景未建设" in text and "少于基准的属地" in text
+    # the story since issue 10's priority: the centre is built and the 60% share held under the cut,
+    # so the money saved is fewer kindergarten inclusive slots and fewer market slots (not more)
+    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位减少" in text
+    assert "普惠托位占比60.0%（基准60.0%，持平）" in text
+    assert "本情景未建设" not in text and "少于基准的属地" in text
     t = tables.unit_comparison_table(cut, base)
     total = t[t["属地"] == "全区合计"].iloc[0]
     d_cost = cut.summary["public_cost_yuan"]["total"] - base.summary["public_cost_yuan"]["total"]
