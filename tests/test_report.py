@@ -210,7 +210,6 @@ def test_a_fee_cap_share_set_on_the_command_line_is_the_only_share_the_report_st
     # 20% while the pricing section said 25%. Render every piece the scenario notebook shows
     # (read from the notebook, so a new section is covered too) and look for the old share.
     import json
-    import re
 
     from tuoyu_model.paths import notebooks_dir
     from tuoyu_model.presentation import report, tables
@@ -245,10 +244,11 @@ def test_a_scenario_other_than_the_baseline_tells_how_it_differs():
     assert report.is_baseline(base) and not report.is_baseline(cut)
     assert "与基准情景比较" in report.report_sections(cut) and "与基准情景比较" not in report.report_sections(base)
     text = report.comparison_markdown(cut, base)
-    # the story of issue 13: fewer kindergarten inclusive slots, more market social slots, no centre
-    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位增加" in text
-    # life-cycle money (issue 10): the cut plan builds part of the centre (20 of 100 slots)
-    assert re.search(r"区托育综合服务中心普惠托位减少\d+个", text) and "少于基准的属地" in text
+    # the story since issue 10's priority: the centre is built and the 60% share held under the cut,
+    # so the money saved is fewer kindergarten inclusive slots and fewer market slots (not more)
+    assert "幼儿园托班普惠托位减少" in text and "社会托育机构市场化托位减少" in text
+    assert "普惠托位占比60.0%（基准60.0%，持平）" in text
+    assert "本情景未建设" not in text and "少于基准的属地" in text
     t = tables.unit_comparison_table(cut, base)
     total = t[t["属地"] == "全区合计"].iloc[0]
     d_cost = cut.summary["public_cost_yuan"]["total"] - base.summary["public_cost_yuan"]["total"]
@@ -296,3 +296,23 @@ def test_family_burden_names_the_families_above_the_line_and_by_how_much():
     wide = run_model("baseline", ["family_burden_line_of_cap=5"])
     assert list(family_burden_rows(wide).itertuples(index=False, name=None))[0][:2] == ("低收入家庭", "市场化托位")
     assert len(family_burden_rows(wide)) == 1 and "超过家庭月可支配收入的100%" in family_burden_markdown(wide)
+
+
+def test_the_report_states_the_priority_order_and_the_rationing_rule():
+    # Issue 10: one sentence each, in the 摘要 when some target is unmet and always in the appendix.
+    from tuoyu_model.parameters import load_scenario
+    from tuoyu_model.presentation.report import rationing_lines
+
+    for rule, words in (("equity", "按公平原则分配缺口"), ("least_cost", "先使缺口总数尽量少")):
+        scenario = load_scenario("baseline", {"rationing_rule": rule})
+        lines = rationing_lines(SimpleNamespace(scenario=scenario))
+        assert lines[0] == (
+            "- **优先次序**：资金或产能不足以完成全部要求时，依次优先保证：各属地普惠全覆盖下限和区托育综合服务中心，"
+            "其次全区普惠占比，最后各属地托位总数目标和各属地普惠托位目标。"
+        )
+        assert lines[1].startswith("- **缺口分配规则**：各属地目标不能全部完成时，") and words in lines[1]
+        assert "targets.csv的属地顺序" in lines[1]
+        assert rationing_lines(SimpleNamespace(scenario=scenario), short=False) == []
+    order = "total+inclusive > share > coverage+centre"
+    lines = rationing_lines(SimpleNamespace(scenario=load_scenario("baseline", {"requirement_priority": order})))
+    assert "依次优先保证：各属地托位总数目标和各属地普惠托位目标，其次全区普惠占比，最后" in lines[0]

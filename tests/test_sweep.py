@@ -74,7 +74,7 @@ def test_cost_never_falls_as_the_share_target_rises(share_sweep):
     assert curve.binding_changed.any()  # the binding limits change somewhere along 50–62%
 
 
-def test_shortfall_never_rises_as_the_budget_rises(data_copy, tmp_path):
+def test_shortfall_never_rises_in_priority_order_as_the_budget_rises(data_copy, tmp_path):
     # The linear program (fractional slots): under a binding budget the whole-slot MIP takes minutes.
     text = """title: 预算
 fixed: {budget.2024: 2.0e7, whole_slots: false}
@@ -84,8 +84,21 @@ grid:
     folder = run_sweep(spec(tmp_path, "budget", text), report=False).folder
     pts = points(folder).sort_values("budget.2025")
     assert (pts.status == "Optimal").all()
-    assert (np.diff(pts.shortfall_final_slots) <= 0).all()
-    assert pts.shortfall_final_slots.iloc[0] > pts.shortfall_final_slots.iloc[-1]  # the budget does bind
+    # The requirements are met in their stated priority (coverage and centre, then the share, then
+    # the unit targets): more money never leaves the plan worse in that order — the slots missing
+    # per tier, compared tier by tier, never rise. (Not the slots missing all told: with the money
+    # to hold the share at 60%, fewer free market slots are allowed, so more unit totals go unmet.)
+    tiers = [("coverage", "centre"), ("share",), ("total", "inclusive")]
+
+    def by_tier(unmet) -> list:
+        pairs = [p.split(":") for p in str(unmet).split(";") if ":" in p]
+        return [sum(float(u) for k, u in pairs if k.split("-")[0] in t) for t in tiers]
+
+    got = [by_tier(u) for u in pts.unmet]
+    for lower, higher in zip(got, got[1:], strict=False):
+        first = next((n for n in range(3) if abs(lower[n] - higher[n]) > 0.01), None)
+        assert first is None or higher[first] < lower[first], (lower, higher)
+    assert got[0] > got[-1] and pts.shortfall_final_slots.iloc[0] > pts.shortfall_final_slots.iloc[-1]  # it binds
     frontier = pd.read_csv(folder / "tables" / "frontier.csv", encoding="utf-8-sig")
     assert (np.diff(frontier.inclusive_slots_final) >= 0).all()
 

@@ -28,6 +28,7 @@ from tuoyu_model.allocation import (
     funding_sources,
     inputs_from_tables,
     slots_missing,
+    unit_overlap,
 )
 from tuoyu_model.allocation import solve as solve_allocation
 from tuoyu_model.data import load_targets, load_towns
@@ -304,23 +305,28 @@ def make_summary(
     }
 
 
+SHORTFALL_COLS = ("shortfall_total", "shortfall_inclusive", "shortfall_coverage")  # a unit's, for the overlap
+
+
 def _shortfall_kinds(short: pd.DataFrame) -> dict[str, float]:
     """One year-end's shortfalls by kind (slots), and ``slots``: the slots missing counted once.
 
-    ``slots`` by the allocation's one rule, :func:`tuoyu_model.allocation.slots_missing`.
+    ``slots`` by the allocation's one rule, :func:`tuoyu_model.allocation.slots_missing` (below:
+    the first unit's 2 missing inclusive slots are among its 3 missing slots, so 4 + 5 − 2).
 
     Examples
     --------
     >>> _shortfall_kinds(pd.DataFrame({"shortfall_total": [3.0, 1.0], "shortfall_inclusive": [2.0, 0.0],
     ...                                "shortfall_share": [float("nan"), 5.0]}))
-    {'total': 4.0, 'inclusive': 2.0, 'coverage': 0.0, 'share': 5.0, 'centre': 0.0, 'slots': 9.0}
+    {'total': 4.0, 'inclusive': 2.0, 'coverage': 0.0, 'share': 5.0, 'centre': 0.0, 'slots': 7.0}
 
     """
     out = {
         k: _round(short[f"shortfall_{k}"].fillna(0.0).sum()) if f"shortfall_{k}" in short else 0.0
         for k in SHORTFALL_KINDS
     }
-    out["slots"] = _round(slots_missing(out))
+    cols = [short[c].fillna(0.0) if c in short else 0.0 * short.index for c in SHORTFALL_COLS]
+    out["slots"] = _round(slots_missing(out, unit_overlap(zip(*cols, strict=True))))
     return out
 
 

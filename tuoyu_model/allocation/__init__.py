@@ -9,11 +9,12 @@ The package reads in the order data flows through it:
   (``add_target_constraints``, ``add_share_constraints``, ``add_budget_constraints``, …) of the
   formulation below;
 - :mod:`~tuoyu_model.allocation.solver`: HiGHS (arrays passed in bulk) or CBC, the status check;
-- :mod:`~tuoyu_model.allocation.solve`: :func:`solve` (inputs → :class:`AllocationResult`), up to
-  three solves;
+- :mod:`~tuoyu_model.allocation.solve`: :func:`solve` (inputs → :class:`AllocationResult`): the
+  plan, its relaxation, and the priority stages when something is short;
 - :mod:`~tuoyu_model.allocation.read`: solution → tables of numbers, the one city/district split
-  (:func:`funding_sources`), the one "slots missing, counted once" rule (:func:`slots_missing`),
-  notes as :class:`Note` records;
+  (:func:`funding_sources`), notes as :class:`Note` records;
+- :mod:`~tuoyu_model.allocation.shortfall`: the one "slots missing, counted once" rule
+  (:func:`slots_missing`), the centre's shortfall by year-end, the shortfall notes;
 - :mod:`~tuoyu_model.allocation.check`: :func:`presolve_notes` before solving and
   :func:`check_solution` after, from the inputs and the result tables only.
 
@@ -98,8 +99,8 @@ from tuoyu_model.allocation.read import (
     Note,
     ShadowReading,
     funding_sources,
-    slots_missing,
 )
+from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import solve, solve_scenario
 from tuoyu_model.allocation.solver import highs_available
 from tuoyu_model.costs import CHANNELS
@@ -131,4 +132,5 @@ __all__ = [
     "solve",
     "solve_scenario",
     "toy_inputs",
+    "unit_overlap",
 ]

@@ -281,10 +281,20 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
             * float(op.loc[(y, ex)]),
             "operating_subsidy_existing": float(op.loc[(y, ex)]) * float(units.initial_inclusive.sum()),
         }
+        # The tables give fractional slots (linear relaxation) to 1e-6: each row's slots may be off
+        # by half of that, so the money rebuilt from them by half of 1e-6 × its price per slot.
+        prices = {
+            "capital_subsidy": unit_cost.reindex(list(zip(new_y.channel, new_y.kind, strict=True))).to_numpy(),
+            "operating_subsidy_new": np.r_[
+                op.reindex([(y, c) for c in served.channel]).to_numpy(), np.full(len(conv_served), op.loc[(y, ex)])
+            ],
+            "conversion": np.full(int((conv.year == y).sum()), inputs.conversion_cost_yuan),
+        }
         parts = money[money.year == y]
         for item, amount in rebuilt.items():
             got = float(parts.loc[parts.item == item, "amount_yuan"].sum())
-            if abs(got - amount) > BUDGET_REL * abs(amount) + BUDGET_ABS:
+            rounding = 5e-7 * float(np.abs(prices.get(item, np.zeros(0))).sum())
+            if abs(got - amount) > BUDGET_REL * abs(amount) + BUDGET_ABS + rounding:
                 bad.append(f"{y}: budget item {item} {got:,.2f} ≠ {amount:,.2f} rebuilt from the allocation")
         b = lim.at[y, "budget_yuan"]
         total = sum(rebuilt.values())
@@ -311,7 +321,7 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
         frac = (a.new_slots / q) - np.round(a.new_slots / q)
         if (np.abs(frac) > 1e-6).any():
             bad.append("integer mode: new slots not in whole classes")
-    return bad + check_source_budgets(result, inputs) + check_commitments(result, inputs)
+    return bad + check_stages(result, inputs) + check_source_budgets(result, inputs) + check_commitments(result, inputs)
 
 
 def check_source_budgets(result: AllocationResult, inputs: AllocationInputs) -> list[str]:
@@ -338,4 +348,71 @@ def check_source_budgets(result: AllocationResult, inputs: AllocationInputs) -> 
             committed = float(parts.loc[parts.item == "operating_subsidy_existing", "amount_yuan"].sum()) * so
             if spent > max(b, committed) + max(1.0, 1e-7 * b):
                 bad.append(f"{y}: {family} spending {spent:,.2f} above its limit {b:,.2f}")
+    return bad
+
+
+def table_shortfalls(result: AllocationResult, inputs: AllocationInputs) -> dict:
+    """Return every shortfall of the plan read from its tables: ``(family, unit or 'district', year) → slots``."""
+    out = {}
+    for r in result.stock.itertuples():
+        for fam in ("total", "inclusive", "coverage"):
+            out[(fam, r.town_id, int(r.year))] = float(getattr(r, f"shortfall_{fam}"))
+    for r in result.district.itertuples():
+        out[("share", "district", int(r.year))] = float(r.shortfall_share)
+        if inputs.centre_slots > 0 and int(r.year) == inputs.centre_year:
+            out[("centre", "district", int(r.year))] = float(r.shortfall_centre)
+    return out
+
+
+def check_stages(result: AllocationResult, inputs: AllocationInputs) -> list[str]:
+    """Re-check the priority stages (``result.stages``) on the output tables; return the violations.
+
+    A plan without stages has no shortfall (its first solve met every requirement); with stages,
+    they follow ``requirement_priority`` in order, each tier's slots missing in the tables equal
+    what its stage held, the equity stage (with ``rationing_rule: equity`` only) equals the largest
+    shortfall as a share of a unit's target in the last tier, and every shortfall fixed by the
+    tie-break stage is the one in the tables (none elsewhere).
+    """
+    bad: list[str] = []
+    tol = CHECK_TOL
+    short = table_shortfalls(result, inputs)
+    stages = list(result.stages)
+    if not stages:
+        if any(u > tol for u in short.values()):
+            bad.append("a shortfall in the tables but no priority stage was run")
+        return bad
+    tiers = [n for n, tier in enumerate(inputs.priority) if any(k[0] in tier for k in short)]
+    seen = [s["tier"] for s in stages if s["stage"] in ("tier", "equity")]
+    if seen != sorted(seen) or not set(seen) <= set(tiers):
+        bad.append(f"priority stages out of the stated order: tiers {seen}")
+    tg = inputs.targets.set_index(["town_id", "year"])
+    for s in stages:
+        if s["stage"] in ("tier", "equity") and s["families"] != "+".join(inputs.priority[s["tier"]]):
+            bad.append(f"priority stage {s['tier']} is '{s['families']}', not the stated tier")
+            continue
+        if s["stage"] == "tier":
+            got = sum(u for k, u in short.items() if k[0] in inputs.priority[s["tier"]])
+            if abs(got - s["value"]) > tol * max(1.0, len(short)):
+                bad.append(f"tier '{s['families']}': {got:g} slots missing in the tables, {s['value']:g} held")
+        elif s["stage"] == "equity":
+            shares = [
+                u / float(tg.at[(i, y), f"target_{fam}"])
+                for (fam, i, y), u in short.items()
+                if fam in inputs.priority[s["tier"]]
+                and fam in ("total", "inclusive")
+                and float(tg.at[(i, y), f"target_{fam}"]) > 0
+            ]
+            if abs(max(shares, default=0.0) - s["value"]) > 1e-6:
+                bad.append(f"equity: largest shortfall share {max(shares, default=0.0):.6f} ≠ {s['value']:.6f} held")
+    equity = [s for s in stages if s["stage"] == "equity"]
+    if inputs.rationing != "equity" and equity:
+        bad.append(f"an equity stage under rationing_rule '{inputs.rationing}'")
+    units_short = any(u > tol for k, u in short.items() if k[0] in ("total", "inclusive"))
+    if inputs.rationing == "equity" and units_short and not equity:
+        bad.append("rationing_rule 'equity' but no equity stage for the unit targets")
+    fixed = {s["key"]: s["value"] for s in stages if s["stage"] == "unit"}
+    if fixed:
+        for k, u in short.items():
+            if abs(u - fixed.get(k, 0.0)) > tol:
+                bad.append(f"shortfall {k}: {u:g} in the tables, {fixed.get(k, 0.0):g} fixed by the tie-break stage")
     return bad

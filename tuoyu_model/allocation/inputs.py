@@ -20,6 +20,12 @@ from tuoyu_model.pricing import operating_subsidy_table, pricing_table
 
 KINDS = ("inclusive", "market")
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
+# The shortfall families of the plan's requirements, and their default order of priority: the
+# plan's yes/no requirements (inclusive coverage of every unit, the district centre), then the
+# district share, then the unit targets (data/parameters/allocation.yaml, requirement_priority).
+REQUIREMENTS = ("coverage", "centre", "share", "total", "inclusive")
+DEFAULT_PRIORITY = (("coverage", "centre"), ("share",), ("total", "inclusive"))
+RATIONING_RULES = ("equity", "least_cost")
 
 
 @dataclass
@@ -106,6 +112,8 @@ class AllocationInputs:
     discount_rate: float = 0.0
     budget_city: dict = field(default_factory=dict)
     budget_district: dict = field(default_factory=dict)
+    priority: tuple = DEFAULT_PRIORITY
+    rationing: str = "equity"
 
 
 def year_value(params: Mapping, name: str, year: int) -> float:
@@ -293,7 +301,33 @@ def inputs_from_tables(
         discount_rate=float(params["discount_rate"]),
         budget_city=budget_by_year(params, years, "budget_city"),
         budget_district=budget_by_year(params, years, "budget_district"),
+        priority=parse_priority(str(params["requirement_priority"])),
+        rationing=str(params["rationing_rule"]),
     )
+
+
+def parse_priority(text: str) -> tuple:
+    """Read ``requirement_priority`` ('coverage+centre > share > total+inclusive') into ordered tiers.
+
+    Raises
+    ------
+    DataError
+        A family named twice, an unknown one, or one left out.
+
+    Examples
+    --------
+    >>> parse_priority("coverage+centre > share > total+inclusive")
+    (('coverage', 'centre'), ('share',), ('total', 'inclusive'))
+
+    """
+    tiers = tuple(tuple(f.strip() for f in tier.split("+") if f.strip()) for tier in text.split(">"))
+    named = [f for tier in tiers for f in tier]
+    if sorted(named) != sorted(REQUIREMENTS) or any(not t for t in tiers):
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'requirement_priority' = '{text}'; name each of "
+            f"{', '.join(REQUIREMENTS)} once, highest first, e.g. 'coverage+centre > share > total+inclusive'"
+        )
+    return tiers
 
 
 def inputs_from_parameters(

@@ -1,7 +1,7 @@
 """Read a solved allocation back into tidy tables of numbers, and the notes as records.
 
-Here live the one city/district split of the money (:func:`money_table`, :func:`funding_sources`)
-and the one rule counting the slots still missing (:func:`slots_missing`). Nothing here writes a
+Here lives the one city/district split of the money (:func:`money_table`, :func:`funding_sources`);
+the slots still missing are counted in :mod:`tuoyu_model.allocation.shortfall`. Nothing here writes a
 sentence: notes are :class:`Note` records and the shadow-price table holds numbers and codes;
 :mod:`tuoyu_model.presentation.sentences` turns both into Chinese and English.
 """
@@ -122,6 +122,12 @@ class AllocationResult:
         counted once as in ``summary.json``'s ``shortfall_final_slots``).
     centre_unit : str or None
         The unit hosting the district centre; ``None`` when no centre slot is built.
+    solve_count : int
+        Solver calls made (the budget-setting solve, the plan's stages, the relaxation's).
+    stages : list of dict
+        What the plan's priority stages held (``allocation.solve.solve_in_priority``): ``stage``
+        (``tier``, ``equity`` or ``unit``), ``tier``, ``families``, ``key`` and ``value``; empty
+        when the first solve met every requirement.
 
     """
 
@@ -153,6 +159,8 @@ class AllocationResult:
     degenerate: bool = False
     budget_by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
     commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    solve_count: int = 0
+    stages: list = field(default_factory=list)
 
     @property
     def district_share(self) -> pd.Series:
@@ -364,30 +372,6 @@ def stock_table(model: AllocationModel, x: np.ndarray, v: np.ndarray, short: dic
     return out
 
 
-def slots_missing(by_kind: Mapping[str, float]) -> float:
-    """Return the slots missing at a year-end, each counted once: the one rule for the whole model.
-
-    The inclusive targets overlap: a missing inclusive slot of a unit also counts against the
-    unit's coverage minimum and the district's share, so the largest of the three counts, plus
-    the town totals and the district centre.
-
-    Examples
-    --------
-    >>> slots_missing({"total": 4.0, "inclusive": 2.0, "coverage": 0.0, "share": 5.0, "centre": 0.0})
-    9.0
-
-    """
-    return by_kind["total"] + max(by_kind["inclusive"], by_kind["coverage"], by_kind["share"]) + by_kind["centre"]
-
-
-def final_shortfall(inputs: AllocationInputs, short: dict) -> float:
-    """Slots missing at the last year-end by :func:`slots_missing`, from a solve's shortfall values."""
-    last = max(inputs.years)
-    by_kind = {f: float(sum(u for k, u in short.items() if k[0] == f and k[2] == last)) for f in SHORTFALL_KINDS}
-    by_kind["centre"] = float(sum(u for k, u in short.items() if k[0] == "centre"))
-    return slots_missing(by_kind)
-
-
 def penalty_reference(inp: AllocationInputs, *shorts: dict) -> tuple[float | None, bool]:
     """Return the penalty per slot that prices the unmet targets, and whether several differ ('weighted').
 
@@ -467,51 +451,6 @@ def shadow_table(
         towns=inp.units["town"].to_dict(),
     )
     return out, degenerate, reading
-
-
-def centre_shortfall(inp: AllocationInputs, dist: pd.DataFrame, short: dict) -> list[float]:
-    """Return the centre slots missing at each year-end.
-
-    In the centre year the model's shortfall; in later years what is still not built (the
-    requirement stands); 0 before the centre is due.
-    """
-    cy = inp.centre_year
-    if inp.centre_slots <= 0 or cy is None or cy not in inp.years:
-        return [0.0] * len(dist)
-    out = []
-    for y, built in zip(dist.year, dist.centre_slots, strict=True):
-        if y == cy:
-            out.append(float(short.get(("centre", "district", y), 0.0)))
-        elif y > cy:
-            out.append(float(clean(max(0.0, inp.centre_slots - float(built)))))
-        else:
-            out.append(0.0)
-    return out
-
-
-def shortfall_notes(inputs: AllocationInputs, stock: pd.DataFrame, dist: pd.DataFrame) -> list[Note]:
-    """Return notes people must not miss: the district centre not (fully) built, units with no inclusive slot.
-
-    ``centre_short``: ``year, missing, built`` (slots) and ``first_year_yuan`` (public money of a
-    centre slot in its first year); ``coverage_missed``: ``year, towns, town_ids``.
-    """
-    notes = []
-    d = dist.set_index("year")
-    cy = inputs.centre_year
-    if inputs.centre_slots > 0 and cy in inputs.years and d.at[cy, "shortfall_centre"] > UNMET_TOL:
-        uc = inputs.unit_costs.set_index(["channel", "kind"])["capital_public_yuan"]
-        op = inputs.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
-        per = float(uc.get(("centre", "inclusive"), np.nan)) + inputs.service_fraction * float(
-            op.get((cy, "centre"), 0)
-        )
-        missing, built = float(d.at[cy, "shortfall_centre"]), float(d.at[cy, "centre_slots"])
-        notes.append(Note("centre_short", {"year": cy, "missing": missing, "built": built, "first_year_yuan": per}))
-    for y in inputs.years:
-        part = stock[(stock.year == y) & (stock.min_inclusive > 0)]
-        none = part[part.inclusive_slots <= UNMET_TOL]
-        if len(none):
-            notes.append(Note("coverage_missed", {"year": y, "towns": list(none.town), "town_ids": list(none.town_id)}))
-    return notes
 
 
 def ranging(model: AllocationModel) -> dict | None:

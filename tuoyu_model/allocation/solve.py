@@ -1,18 +1,22 @@
-"""Solve the allocation: up to three solves, each checked, then the tables read from the plan's.
+"""Solve the allocation: each solve checked, the plan in priority stages when something is short.
 
 :func:`solve` runs the pre-solve check, then (with ``budget_share_of_need`` ≠ 1) a solve without
-budget that sets the budget, the plan's solve, and with whole slots the linear relaxation at the
-same data for the shadow prices and the cost of rounding. Values are read only after the solver
+budget that sets the budget, with whole slots the linear relaxation at the same data (for the
+shadow prices and the cost of rounding), and the plan's solve. A plan that meets every
+requirement is one solve; otherwise :func:`solve_in_priority` runs the stated priority and
+rationing rule stage by stage (docs/formulation.md). Values are read only after the solver
 reports an optimal solution (:func:`tuoyu_model.allocation.solver.run_solver` raises otherwise).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.check import presolve_notes
@@ -22,17 +26,15 @@ from tuoyu_model.allocation.read import (
     UNMET_TOL,
     AllocationResult,
     Note,
-    centre_shortfall,
     clean,
-    final_shortfall,
     money_by_unit,
     money_table,
     ranging,
     shadow_table,
-    shortfall_notes,
     stock_table,
     values,
 )
+from tuoyu_model.allocation.shortfall import centre_shortfall, final_shortfall, shortfall_notes
 from tuoyu_model.allocation.solver import SolveRecord, resolve_solver, run_solver
 
 
@@ -45,15 +47,23 @@ class Solved:
     x: np.ndarray
     v: np.ndarray
     short: dict
+    stages: list = field(default_factory=list)
+    solves: int = 1
 
 
-def solve_model(model: AllocationModel, solver: str) -> Solved:
-    """Solve ``model`` with ``solver`` and read its values (whole numbers snapped in integer mode)."""
+def solve_model(model: AllocationModel, solver: str, exact: str | None = None) -> Solved:
+    """Solve ``model`` with ``solver`` and read its values (whole numbers snapped in integer mode).
+
+    ``exact`` (MIP only) overrides ``mip_rel_gap`` for a stage of :func:`solve_in_priority`:
+    ``"whole"`` for an objective that takes whole values only (gap 0, absolute 0.5: the optimum
+    is proved exactly), ``"ratio"`` for the equity ratio (relative and absolute gap 1e-9).
+    """
     inp = model.inputs
     method = inp.highs_method
     if method == "auto":
         method = "ipm" if len(model.prob.variables()) >= inp.ipm_min_variables else "simplex"
-    rec = run_solver(model.prob, solver, model.integer, inp.mip_rel_gap, method=method)
+    gap, gap_abs = {None: (inp.mip_rel_gap, None), "whole": (0.0, 0.5), "ratio": (1e-9, 1e-9)}[exact]
+    rec = run_solver(model.prob, solver, model.integer, gap, method=method, gap_abs=gap_abs)
     x = values(model.x_vars) * 1.0
     v = values(model.v_vars)
     sv = values(list(model.short.values()))
@@ -67,6 +77,176 @@ def solve_model(model: AllocationModel, solver: str) -> Solved:
     return Solved(model, rec, x, v, short)
 
 
+def _slack(model: AllocationModel, best: float) -> float:
+    """Tolerance a held value may exceed its optimum by: 1e-6 slots (whole slots: far below one slot)."""
+    return 1e-6 + (0.0 if model.integer else 1e-9 * abs(best))
+
+
+def _hold(model: AllocationModel, name: str, expr: pulp.LpAffineExpression, best: float) -> None:
+    """Keep ``expr`` at or below ``best`` (its optimum) in every later solve of ``model``."""
+    rhs = best + _slack(model, best)
+    model.prob.addConstraint(pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=rhs, name=name))
+
+
+def equity_rows(model: AllocationModel, tier: tuple) -> list:
+    """Return the (shortfall variable, target) pairs the equity rule compares.
+
+    The unit total and inclusive rows of ``tier`` whose target is positive.
+    """
+    d = model.data
+    rows = [
+        (var, d.T[(i, y)] if fam == "total" else d.TI[(i, y)])
+        for (fam, i, y), var in model.short.items()
+        if fam in tier and fam in ("total", "inclusive")
+    ]
+    return [r for r in rows if r[1] > 0]
+
+
+def add_equity_ratio(model: AllocationModel, tier: tuple) -> pulp.LpVariable | None:
+    """Add ``r`` ≥ every unit's shortfall in ``tier`` as a share of its target; return ``r`` (None: no unit row)."""
+    rows = equity_rows(model, tier)
+    if not rows:
+        return None
+    r = model.prob.add_variable("equity_ratio", lowBound=0, upBound=1)
+    for var, target in rows:
+        expr = pulp.LpAffineExpression([(var, 1.0), (r, -target)])
+        name = "equity-" + var.name.removeprefix("u_")
+        model.prob.addConstraint(pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=0.0, name=name))
+    return r
+
+
+def largest_share(short: Mapping, targets: list) -> float:
+    """Return the largest shortfall as a share of its target over ``targets`` ((key, target) pairs)."""
+    return max((float(short[key]) / t for key, t in targets), default=0.0)
+
+
+def _tier_sum(solved: Solved, keys: list) -> float:
+    """Slots missing in ``keys`` ((key, variable) pairs) in a solve."""
+    return float(sum(solved.short[k] for k, _var in keys))
+
+
+def tie_break_weights(n: int) -> list:
+    """Return the tie-break stage's weights for ``n`` shortfalls in order: ``round(10_000 * sqrt(p))``.
+
+    ``p`` runs over the first ``n`` primes from the largest down.
+    Distinct and decreasing (a shortfall earlier in the order weighs more, so it is kept smaller),
+    and with no small whole-number relation between them: square roots of distinct primes are
+    linearly independent over the rationals, so two plans that differ by moving a few slots
+    between units never have the same weighted sum. Whole numbers, so the stage's optimum is
+    proved exactly (gap 0.5 on a whole-valued objective).
+
+    Examples
+    --------
+    >>> tie_break_weights(3)
+    [22361.0, 17321.0, 14142.0]
+
+    """
+    primes: list = []
+    k = 2
+    while len(primes) < n:
+        if all(k % p for p in primes if p * p <= k):
+            primes.append(k)
+        k += 1
+    return [float(round(10_000 * math.sqrt(p))) for p in reversed(primes)]
+
+
+@dataclass
+class _Stages:
+    """The stages of one :func:`solve_in_priority` run: the solver time summed, and what each held."""
+
+    model: AllocationModel
+    solver: str
+    wall: float = 0.0
+    own: float = 0.0
+    count: int = 0
+    held: list = field(default_factory=list)  # stage records: dicts of numbers and codes
+
+    def run(self, objective: list, exact: str | None) -> Solved:
+        self.model.prob.setObjective(pulp.LpAffineExpression(objective))
+        return self.solve(exact)
+
+    def solve(self, exact: str | None = None) -> Solved:
+        solved = solve_model(self.model, self.solver, exact if self.model.integer else None)
+        self.wall += solved.record.wall_seconds
+        self.own += solved.record.solver_seconds
+        self.count += 1
+        return solved
+
+
+def solve_in_priority(model: AllocationModel, solver: str, tie_break: bool = True, first: bool = True) -> Solved:
+    """Solve ``model`` meeting its requirements in ``inputs.priority`` order, rationing by ``inputs.rationing``.
+
+    Lexicographic, every stage but the last solved exactly (whole slots: gap 0) and its optimum
+    held in every later solve:
+
+    1. the model as built; a plan with no slot missing is returned at once (0 is every stage's
+       optimum, so it is also the lexicographic plan);
+    2. each tier but the last: its slots missing as few as possible (a tier at 0 is held at 0
+       without a solve);
+    3. in the unit-target tier (wherever it stands), with ``equity`` first the largest shortfall
+       as a share of a unit's target as small as possible; in the last tier the slots missing are
+       made as few as possible only with ``tie_break``;
+    4. ``tie_break``: every shortfall in the order of the tiers, then of ``data/targets.csv``'s
+       units, then year and kind, as small as possible in turn and fixed — so which unit is short
+       is decided by stated rules, never by the solver, and is the same under HiGHS and CBC;
+    5. the model's own objective (public money; the penalties are constant once the shortfalls
+       are fixed) at the scenario's ``mip_rel_gap``.
+
+    Without ``tie_break`` (the linear relaxation solved for the shadow prices) steps 3's count and
+    4 are skipped, so the last tier's penalties still price its rows. ``first=False`` skips step 1
+    when a shortfall is already known (the relaxation had one, so the whole-slot plan has one too):
+    the result is the same, and the costliest solve of a cut budget is saved. The stages run are
+    recorded in ``solved.stages`` (for :func:`tuoyu_model.allocation.check.check_solution`).
+    """
+    inp = model.inputs
+    run = _Stages(model, solver)
+    solved = None
+    if first:
+        solved = run.solve()
+        if not any(u > UNMET_TOL for u in solved.short.values()):
+            return solved
+    own = model.prob.objective
+    tiers = [[(k, var) for k, var in model.short.items() if k[0] in tier] for tier in inp.priority]
+    last = max((n for n, keys in enumerate(tiers) if keys), default=-1)
+    for n, keys in enumerate(tiers):
+        if not keys:
+            continue
+        families = "+".join(inp.priority[n])
+        if inp.rationing == "equity" and (r := add_equity_ratio(model, inp.priority[n])) is not None:
+            solved = run.run([(r, 1.0)], "ratio")
+            best_r = float(r.varValue or 0.0)
+            if model.integer:
+                # The optimum is a ratio of whole numbers: read it exactly from the plan's shortfalls.
+                target = {var.name: t for var, t in equity_rows(model, inp.priority[n])}
+                best_r = largest_share(solved.short, [(k, target[u.name]) for k, u in keys if u.name in target])
+            _hold(model, f"priority-equity-{n}", pulp.LpAffineExpression([(r, 1.0)]), best_r)
+            run.held.append({"stage": "equity", "tier": n, "families": families, "value": best_r})
+        if n == last and not tie_break:
+            break  # the model's own objective meets the last tier (fewest slots missing, then money)
+        best = None if solved is None else _tier_sum(solved, keys)
+        if best is None or best > UNMET_TOL:
+            solved = run.run([(u, 1.0) for _k, u in keys], "whole")
+            best = _tier_sum(solved, keys)
+        _hold(model, f"priority-{n}", pulp.LpAffineExpression([(u, 1.0) for _k, u in keys]), best)
+        run.held.append({"stage": "tier", "tier": n, "families": families, "value": best})
+    if tie_break:
+        order = [kv for keys in tiers for kv in keys]
+        weights = [(var, w) for (_k, var), w in zip(order, tie_break_weights(len(order)), strict=True)]
+        if any(solved.short[k] > UNMET_TOL for k, _v in order):
+            solved = run.run(weights, "whole")
+        for key, var in order:
+            best = float(solved.short[key])
+            var.lowBound, var.upBound = best, best + _slack(model, best)
+            if best > UNMET_TOL:
+                run.held.append({"stage": "unit", "key": key, "value": best})
+    model.prob.setObjective(own)
+    solved = run.solve()
+    rec = solved.record
+    solved.record = replace(rec, wall_seconds=run.wall, solver_seconds=run.own)
+    solved.stages, solved.solves = run.held, run.count
+    return solved
+
+
 def year_spending(solved: Solved) -> dict:
     """Return year → public money (yuan) of a solve."""
     money = money_table(solved.model, solved.x, solved.v)
@@ -78,12 +258,32 @@ class _Clock:
     build: float = 0.0
     wall: float = 0.0
     solver: float = 0.0
+    count: int = 0
 
     def add(self, solved: Solved) -> Solved:
         self.build += solved.model.build_seconds
         self.wall += solved.record.wall_seconds
         self.solver += solved.record.solver_seconds
+        self.count += solved.solves
         return solved
+
+
+def solve_staged_plan(inputs: AllocationInputs, budget: dict, solver: str) -> tuple[Solved, Solved]:
+    """Solve the plan at ``budget`` in priority stages; return it and the solve its shadow prices come from.
+
+    With whole slots the relaxation is solved first: it gives the shadow prices, and when it has a
+    shortfall the plan has one too, so the plan's stages start without the costly whole-slot solve
+    of step 1. In the linear program a plan with stages takes its shadow prices from the stages
+    without the per-unit fixing, so the last tier's rows (and the budget) keep their penalty prices.
+    """
+    model = create_model(inputs, budget)
+    if model.integer:
+        lp_solved = solve_in_priority(create_model(inputs, budget, integer=False), solver, tie_break=False)
+        return solve_in_priority(model, solver, first=not lp_solved.stages), lp_solved
+    solved = solve_in_priority(model, solver)
+    if solved.stages:
+        return solved, solve_in_priority(create_model(inputs, budget), solver, tie_break=False)
+    return solved, solved
 
 
 def solve(inputs: AllocationInputs) -> AllocationResult:
@@ -130,11 +330,12 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         set_to = {y: budget[y] for y in inputs.years}
         notes.append(Note("budget_share_of_need", {"share": inputs.budget_share_of_need, "budget_yuan": set_to}))
     notes.extend(presolve_notes(inputs, budget))
-    solved = clock.add(solve_model(create_model(inputs, budget), solver))
-    lp_solved = solved
+    solved, lp_solved = solve_staged_plan(inputs, budget, solver)
+    clock.add(solved)
+    if lp_solved is not solved:
+        clock.add(lp_solved)
     rounding = lp_obj = rounding_short = None
     if solved.model.integer:
-        lp_solved = clock.add(solve_model(create_model(inputs, budget, integer=False), solver))
         lp_obj = lp_solved.record.objective
         # Rounding is told in public money and in slots, never as an objective difference: with
         # unmet targets that difference is mostly shortfall penalties, which are not money.
@@ -148,6 +349,7 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         notes.append(Note("relaxation_duals"))
     result = assign_solution(solved, lp_solved, budget, basis, notes)
     result.build_seconds, result.solve_seconds, result.solver_seconds = clock.build, clock.wall, clock.solver
+    result.solve_count, result.stages = clock.count, solved.stages
     if rounding is not None:
         result.rounding_cost_yuan = float(clean(rounding, 2))
         result.rounding_shortfall_slots = float(clean(rounding_short))

@@ -175,11 +175,15 @@ def resolve_solver(name: str) -> tuple[str, bool]:
     return name, False
 
 
-def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: str = "simplex") -> SolveRecord:
+def run_solver(
+    prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: str = "simplex", gap_abs: float | None = None
+) -> SolveRecord:
     """Solve ``prob`` and return the record; raises unless the solve is optimal.
 
     ``method`` ('simplex' or 'ipm') picks HiGHS's LP algorithm; interior point runs with
-    crossover so the solution is basic and the duals and ranging stay meaningful.
+    crossover so the solution is basic and the duals and ranging stay meaningful. ``gap_abs``
+    (MIP only) stops the search when the incumbent is within that much of the bound; with an
+    objective that only takes whole values, ``gap=0, gap_abs=0.5`` proves the exact optimum.
 
     Raises
     ------
@@ -192,14 +196,16 @@ def run_solver(prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: s
     cbc_seconds = float("nan")
     if name == "highs":
         options = {} if mip else {"solver": method, "run_crossover": "on"}
-        solver = BulkHiGHS(msg=False, mip=mip, gapRel=gap if mip else None, **options)
+        gaps = {"gapRel": gap, "gapAbs": gap_abs} if mip else {}
+        solver = BulkHiGHS(msg=False, mip=mip, **gaps, **options)
         with quiet_stdout():
             prob.solve(solver)
         own = solver.run_seconds
     else:
         with tempfile.TemporaryDirectory(prefix="tuoyu-cbc-") as tmp:
             log = os.path.join(tmp, "cbc.log")
-            solver = pulp.COIN_CMD(path=cbc_path(), msg=False, mip=mip, gapRel=gap if mip else None, logPath=log)
+            gaps = {"gapRel": gap, "gapAbs": gap_abs} if mip else {}
+            solver = pulp.COIN_CMD(path=cbc_path(), msg=False, mip=mip, logPath=log, **gaps)
             prob.solve(solver)
             with contextlib.suppress(OSError):
                 with open(log, encoding="utf-8", errors="replace") as fh:

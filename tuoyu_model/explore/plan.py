@@ -24,8 +24,9 @@ import pandas as pd
 from tuoyu_model import pricing
 from tuoyu_model.allocation.build import create_model
 from tuoyu_model.allocation.inputs import AllocationInputs, budget_by_year, inputs_from_parameters, year_value
-from tuoyu_model.allocation.read import final_shortfall, money_table, stock_table
-from tuoyu_model.allocation.solve import solve_model, year_spending
+from tuoyu_model.allocation.read import money_table, stock_table
+from tuoyu_model.allocation.shortfall import final_shortfall
+from tuoyu_model.allocation.solve import solve_in_priority, solve_model, solve_staged_plan, year_spending
 from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.explore.controls import Control
 from tuoyu_model.parameters import Parameters
@@ -177,8 +178,11 @@ def solve_plan(
         free = solve_model(create_model(inputs, {y: None for y in inputs.years}, integer=integer), solver)
         need = year_spending(free)
         budget = {y: inputs.budget_share_of_need * need[y] if budget.get(y) is None else budget[y] for y in years}
-    model = create_model(inputs, budget, integer=integer)
-    solved = solve_model(model, solver)
+    if whole_slots:  # the plan tuoyu run gives (priority stages)
+        solved = solve_staged_plan(inputs, budget, solver)[0]
+    else:  # the preview: the relaxation, in the same priority stages
+        solved = solve_in_priority(create_model(inputs, budget, integer=False), solver)
+    model = solved.model
     money = money_table(model, solved.x, solved.v)
     cost = money.groupby("year")["amount_yuan"].sum()
     sums = _district_slots(model, solved.x, solved.v, years)

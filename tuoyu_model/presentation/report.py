@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from tuoyu_model.allocation.inputs import parse_priority
 from tuoyu_model.paths import outputs_dir
 from tuoyu_model.presentation.baseline_comparison import BASELINE, comparison_markdown, is_baseline, report_sections
 from tuoyu_model.presentation.formatting import solver_zh
@@ -38,6 +39,7 @@ from tuoyu_model.presentation.report_opening import (
     scope_markdown,
     title_block,
 )
+from tuoyu_model.presentation.sentences import priority_sentence, rationing_sentence
 from tuoyu_model.presentation.shadow_prices import shadow_price_groups, shadow_price_markdown, shadow_price_sentences
 from tuoyu_model.presentation.tables import assumptions_table
 from tuoyu_model.presentation.vocabulary import (
@@ -150,6 +152,7 @@ def technical_markdown(results: Results) -> str:
             f"- **目标函数值**：{solver['objective_value']:,.2f}（财政资金加未完成目标的罚金；罚金不是实际支出）。"
         )
     lines += [f"- {n}" for n, tech in _notes_zh(results) if tech]
+    lines += rationing_lines(results)  # the rules that decide who is short, said even when no one is
     return "\n".join(lines)
 
 
@@ -171,6 +174,7 @@ def headline_markdown(results: Results) -> str:
         + "。",
         f"- **普惠托位占比**：{share}。",
         shortfall_line(s, years),
+        *rationing_lines(results, s.get("shortfall_by_year", {}).get(years[-1], 0) >= 0.5),
         f"- **收费上限**（上一年度家庭月可支配收入的{cap_share}，按本情景参数）：{caps}/人·月。",
     ]
     return "\n".join(lines)
@@ -210,6 +214,16 @@ def shortfall_line(summary: Mapping[str, Any], years: Sequence[str]) -> str:
         f"- **目标缺口**：{last}年底仍有**{final:,.0f}个**托位目标未能完成（{'，'.join(parts)}；"
         f"普惠各项目标相互重叠，只计最大者）{tail}，详见“托位目标与缺口”。"
     )
+
+
+def rationing_lines(results: Results, short: bool = True) -> list[str]:
+    """Return the order of the plan's requirements and the rationing rule, one line each (only when ``short``)."""
+    if not short:
+        return []
+    p = results.scenario.parameters
+    order = priority_sentence(parse_priority(str(p["requirement_priority"]))).split(" / ")[0]
+    rule = rationing_sentence(str(p["rationing_rule"])).split(" / ")[0]
+    return [f"- **优先次序**：{order}", f"- **缺口分配规则**：{rule}"]
 
 
 def fee_cap_markdown(results: Results) -> str:

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
-from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
+from tuoyu_model.presentation.vocabulary import (
+    BUDGET_ITEM_ZH,
+    CHANNEL_LABEL_ZH,
+    REQUIREMENT_EN,
+    REQUIREMENT_ZH,
+    WAN,
+    wan,
+)
 from tuoyu_model.results import CONTRACT, Results
 
 # The budget rows' words: the total limit, the city's and the district's own (family -> zh, en).
@@ -30,6 +37,53 @@ BUDGET_SOURCE_WORDS = {
 def _yuan(x: float) -> str:
     """Money in the English half of a note; the Chinese half says 万元 (:func:`wan`)."""
     return f"¥{x:,.0f}"
+
+
+def priority_sentence(priority: tuple) -> str:
+    """Say the order in which the plan's requirements are met, in one sentence (``"中文 / English"``).
+
+    Examples
+    --------
+    >>> print(priority_sentence((("coverage", "centre"), ("share",), ("total", "inclusive"))).split(" / ")[0])
+    资金或产能不足以完成全部要求时，依次优先保证：各属地普惠全覆盖下限和区托育综合服务中心，其次全区普惠占比，\
+最后各属地托位总数目标和各属地普惠托位目标。
+
+    """
+    zh = ["和".join(REQUIREMENT_ZH[f] for f in tier) for tier in priority]
+    en = [" and ".join(REQUIREMENT_EN[f] for f in tier) for tier in priority]
+    zh_text = zh[0] + "".join(("，最后" if n == len(zh) - 1 else "，其次") + t for n, t in enumerate(zh) if n)
+    en_text = ", then ".join(en)
+    return (
+        f"资金或产能不足以完成全部要求时，依次优先保证：{zh_text}。 / "
+        f"When money or capacity cannot meet every requirement, they are met in this order: {en_text}."
+    )
+
+
+def rationing_sentence(rule: str) -> str:
+    """Say who is short when the unit targets cannot all be met, in one sentence (``"中文 / English"``).
+
+    Examples
+    --------
+    >>> print(rationing_sentence("least_cost").split(" / ")[0])
+    各属地目标不能全部完成时，先使缺口总数尽量少；缺口数相同的方案中，按targets.csv的属地顺序使靠前的属地少缺，再使财政资金最省。
+
+    """
+    ties = (
+        "缺口数相同的方案中，按targets.csv的属地顺序使靠前的属地少缺，再使财政资金最省。 / ",
+        "among plans as short, units listed earlier in targets.csv are kept less short, then the public "
+        "money is made as little as possible.",
+    )
+    if rule == "equity":
+        return (
+            "各属地目标不能全部完成时，按公平原则分配缺口：先使缺口占本属地目标比例最大的属地比例尽量小，"
+            f"再使缺口总数尽量少；{ties[0]}When the unit targets cannot all be met, the shortfall is shared "
+            "by equity: the largest shortfall as a share of a unit's target is made as small as possible, "
+            f"then the slots missing as few as possible; {ties[1]}"
+        )
+    return (
+        f"各属地目标不能全部完成时，先使缺口总数尽量少；{ties[0]}When the unit targets cannot all be met, "
+        f"the slots missing are made as few as possible; {ties[1]}"
+    )
 
 
 def budget_item_labels(budget: pd.DataFrame) -> pd.DataFrame:

@@ -504,3 +504,19 @@ SHADOW_FAMILIES: list[tuple[str, str]] = [
 
 
 PENALTY_HEADING = "未完成的目标（缺口大于零，按缺口大小；其罚金计入目标函数，不是实际成本）"
+
+# The plan's requirements as the priority sentence names them (allocation.yaml requirement_priority).
+REQUIREMENT_ZH = {
+    "coverage": "各属地普惠全覆盖下限",
+    "centre": "区托育综合服务中心",
+    "share": "全区普惠占比",
+    "total": "各属地托位总数目标",
+    "inclusive": "各属地普惠托位目标",
+}
+REQUIREMENT_EN = {
+    "coverage": "every unit's inclusive minimum",
+    "centre": "the district centre",
+    "share": "the district's inclusive share",
+    "total": "the units' total targets",
+    "inclusive": "the units' inclusive targets",
+}

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model import costs, pricing
-from tuoyu_model.allocation.build import TOL
+from tuoyu_model.allocation.build import TOL, create_model
 from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
 from tuoyu_model.allocation.inputs import (
     KINDS,
@@ -35,7 +35,9 @@ from tuoyu_model.allocation.inputs import (
     inputs_from_tables,
     year_value,
 )
-from tuoyu_model.allocation.read import SHORTFALL_KINDS, slots_missing
+from tuoyu_model.allocation.read import SHORTFALL_KINDS, UNMET_TOL
+from tuoyu_model.allocation.shortfall import final_overlap, slots_missing
+from tuoyu_model.allocation.solve import solve_in_priority
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import TuoyuError
@@ -352,7 +354,8 @@ def _final_shortfall(inputs: AllocationInputs, a: ModelArrays, value: np.ndarray
             built = float(value[a.x_meta["channel"] == "centre"].sum())
             centre = float(_clean(max(0.0, inputs.centre_slots - built), 6))
     by_kind["centre"] = _round(centre)
-    return _round(slots_missing(by_kind))
+    overlap = final_overlap(inputs, {k: float(_clean(u, 6)) for k, u in short.items()})
+    return _round(slots_missing(by_kind, overlap))
 
 
 def _binding(a: ModelArrays, sol: Solution, short: dict) -> tuple[str, str]:
@@ -380,6 +383,24 @@ def _solve_once(inputs: AllocationInputs, solver: PointSolver, budget: dict) -> 
     return a, solver.solve(a, inputs)
 
 
+def _staged(inputs: AllocationInputs, a: ModelArrays, budget: dict) -> Solution:
+    """Solve the plan through :func:`tuoyu_model.allocation.solve.solve_in_priority`, as a :class:`Solution` of ``a``.
+
+    The columns are put back in ``a``'s order and the rows' activities computed from ``a``'s
+    matrix, so the metrics read from it exactly as from an array solve.
+    """
+    solved = solve_in_priority(create_model(inputs, budget), "highs", first=False)
+    col = np.zeros(len(a.names))
+    col[a.x_idx] = solved.x
+    col[a.v_idx] = solved.v
+    col[a.short_idx] = [solved.short[k] for k in a.short_keys]
+    for i, c in a.site_idx.items():
+        col[c] = solved.model.centre_sites[i].varValue or 0.0
+    ends = np.append(a.starts[1:], len(a.index))
+    row = np.array([float(col[a.index[s:e]] @ a.value[s:e]) for s, e in zip(a.starts, ends, strict=True)])
+    return Solution(solved.record.status, True, col, row, solved.record.solver_seconds, True)
+
+
 def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]:
     """Solve the plan for ``inputs`` and return its metrics (money in yuan, shares as fractions).
 
@@ -402,8 +423,24 @@ def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]
         for y in inputs.years:
             if budget.get(y) is None:
                 budget[y] = inputs.budget_share_of_need * need[int(y)]
-    a, sol = _solve_once(inputs, solver, budget)
-    seconds += sol.solver_seconds
+    short = False
+    if inputs.integer_classes or inputs.whole_slots:
+        # As allocation.solve: the relaxation first; when it is short, so is the whole-slot plan,
+        # and its own-objective solve (costly under a binding budget) is not needed.
+        ra = model_arrays(inputs, budget, integer=False)
+        rsol = solver.solve(ra, inputs)
+        seconds += rsol.solver_seconds
+        short = rsol.optimal and any(u > UNMET_TOL for u in _values(ra, rsol)[2].values())
+    a = model_arrays(inputs, budget)
+    if not short:
+        sol = solver.solve(a, inputs)
+        seconds += sol.solver_seconds
+        short = sol.optimal and any(u > UNMET_TOL for u in _values(a, sol)[2].values())
+    if short:
+        # A shortfall: who is short is decided by the priority stages, run by the allocation's
+        # own code on the PuLP model (the same plan as tuoyu run; slower than one array solve).
+        sol = _staged(inputs, a, budget)
+        seconds += sol.solver_seconds
     row: dict[str, Any] = {"status": sol.status, "solver_seconds": seconds, "rebuilt": sol.rebuilt}
     if not sol.optimal:
         return row
