@@ -321,15 +321,17 @@ def _targets(params: Mapping, targets: pd.DataFrame, units: pd.DataFrame, years:
     """Return the targets per unit and year-end, with the coverage minimum from ``min_inclusive_year`` on."""
     tt = targets.set_index(["target_set", "town_id"])
     rows = []
+    extra = params["extra_target_slots"]  # what-if slots on a unit's last-year total target (0: the annex's)
     for y in years:
         part = tt.loc[target_set_for_year(params, y)].loc[units.index]
         m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
+        add = [float(extra.get(i, 0)) if y == years[-1] else 0.0 for i in units.index]
         rows.append(
             pd.DataFrame(
                 {
                     "town_id": units.index,
                     "year": y,
-                    "target_total": part["total_slots"].to_numpy(float),
+                    "target_total": part["total_slots"].to_numpy(float) + add,
                     "target_inclusive": part["inclusive_slots"].to_numpy(float),
                     "min_inclusive": m,
                 }

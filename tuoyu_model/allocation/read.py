@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,8 @@ class AllocationResult:
     centre_unit: str | None = None
     degenerate: bool = False
     budget_by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The plan's solve (allocation.solve.Solved: the built model and its values), re-solved by allocation.marginal.
+    plan: Any = None
 
     @property
     def district_share(self) -> pd.Series:

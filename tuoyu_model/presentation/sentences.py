@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
+from tuoyu_model.presentation.marginal_sentences import marginal_value_sentences
 from tuoyu_model.presentation.vocabulary import BUDGET_ITEM_ZH, CHANNEL_LABEL_ZH, WAN, wan
 from tuoyu_model.results import CONTRACT, Results
 
@@ -451,9 +452,10 @@ def worded(results: Results) -> Results:
     """Return ``results`` as people read them: the sentences added to the numbers.
 
     The shadow prices get their sentences (``meaning``, ``meaning_en``, ``value_slots_unit``) and
-    the binding rows with them, the budget and the per-unit budget their item names (``item_zh``), and the summary its
-    ``notes`` (the allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results
-    already worded are returned unchanged, so every writer and notebook can call this.
+    the binding rows with them, the budget and the per-unit budget their item names (``item_zh``),
+    the marginal values their question and sentence, and the summary its ``notes`` (the
+    allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results already worded
+    are returned unchanged, so every writer and notebook can call this.
     """
     tables = results.tables
     shadow = tables.get("shadow_prices")
@@ -468,5 +470,16 @@ def worded(results: Results) -> Results:
         words["budget"] = _contract_first(budget_item_labels(tables["budget"]), "budget")
     if isinstance(tables.get("budget_by_town"), pd.DataFrame):
         words["budget_by_town"] = budget_item_labels(tables["budget_by_town"])
+    if isinstance(tables.get("marginal_values"), pd.DataFrame):
+        words["marginal_values"] = _marginal_worded(results)
     summary = {**results.summary, "notes": [note_text(n) for n in results.notes]}
     return dataclasses.replace(results, tables=words, summary=summary)
+
+
+def _marginal_worded(results: Results) -> pd.DataFrame:
+    """Return the marginal values with their question and sentence (presentation.marginal_sentences)."""
+    tables = results.tables
+    towns = tables["towns"].set_index("town_id")["town"].to_dict() if "towns" in tables else {}
+    dist = tables.get("district")
+    share = dict(zip(dist["year"], dist["share_target"], strict=True)) if isinstance(dist, pd.DataFrame) else {}
+    return marginal_value_sentences(tables["marginal_values"], towns, share, results.years)
