@@ -63,7 +63,7 @@ def question_zh(question: str, step: float, town: str = "") -> str:
 def sentence_zh(row: Mapping, town: str, share_target: Mapping, years: tuple[int, int]) -> str:
     """Return one row's sentence: the question, the money over the plan years and the slots, each counted once."""
     y, q = int(row["year"]), row["question"]
-    span = f"{years[0]}—{years[1]}年合计" if years[0] != years[1] else f"{years[0]}年"
+    span = f"{years[0]}–{years[1]}年合计" if years[0] != years[1] else f"{years[0]}年"
     if not bool(row["available"]):
         if q == "budget":
             return f"本情景{y}年未设预算上限，方案不受资金约束，增加预算不改变方案。"
@@ -126,12 +126,13 @@ def marginal_value_sentences(
     return out[ORDER + [c for c in out.columns if c not in ORDER]].reset_index(drop=True)
 
 
-def lead_markdown(table: pd.DataFrame) -> str:
+def lead_markdown(table: pd.DataFrame, mip_rel_gap: float = 0.0) -> str:
     """Return the report's opening paragraph on marginal values (worded table in, Markdown out).
 
     What one more 100万元 buys (where a budget binds) and what one more point of share costs, in
     distinct slots and 万元, from re-solving the plan; then where the per-unit answers and the
-    instantaneous rates (shadow prices, technical appendix) are.
+    instantaneous rates (shadow prices, technical appendix) are. ``mip_rel_gap`` above 1e-6 (a
+    plan proved optimal only to that tolerance) adds that small money changes are within it.
     """
     lines = []
     for q in ("budget", "share_point", "unit_target"):
@@ -144,4 +145,43 @@ def lead_markdown(table: pd.DataFrame) -> str:
         "以下各项均为重新求解整个方案后的实际变化（与原方案相减），托位每个只计一次，资金为规划期合计；"
         "影子价格只是某一点上的瞬时变化率，见技术附录。"
     )
+    if mip_rel_gap > 1e-6:
+        lines.append(
+            f"- 本情景整数规划只求解到{mip_rel_gap:.1%}的最优性误差以内，"
+            "几千元的资金变化可能只是求解误差，不代表实际差别。"
+        )
     return head + "\n\n" + "\n".join(lines)
+
+
+def rates_markdown(shadow_prices: pd.DataFrame, marginal: pd.DataFrame) -> str:
+    """Return the appendix's lines setting each share and budget dual beside the re-solved answer.
+
+    A dual is an instantaneous rate, true only within its range (``holds_down``/``holds_up``);
+    the re-solve is the finite step's actual change. Worded tables in, Markdown out; empty when
+    no share or budget row binds.
+    """
+    sp = shadow_prices
+    if "holds_down" not in sp.columns:
+        return ""
+    lines = []
+    for fam, q in (("share", "share_point"), ("budget", "budget")):
+        met = pd.to_numeric(sp.get("shortfall", 0.0), errors="coerce").fillna(0.0) <= 1e-6  # unmet: penalties
+        rows = sp[(sp.family == fam) & sp.binding.astype(bool) & (sp.value != 0) & sp.unit.eq("yuan") & met]
+        for r in rows.itertuples(index=False):
+            y = int(r.year)
+            if fam == "share":
+                rate = f"{y}年全区普惠占比的影子价格为每个百分点约{wan(r.value)}"
+                unit, k = "个百分点", 1.0
+            else:
+                rate = f"{y}年预算的影子价格为每1元预算目标函数值减少约{r.value:,.2f}元（含罚金）"
+                unit, k = "万元", 1 / 10_000
+            span = "、".join(
+                f"{word}{'不限' if pd.isna(v) else f'{v * k:,.2f}{unit}'}"
+                for word, v in (("可减少", r.holds_down), ("可增加", r.holds_up))
+            )
+            found = marginal[(marginal.question == q) & (marginal.year == y) & marginal.available.astype(bool)]
+            after = f"；重新求解：{found.iloc[0]['sentence_zh']}" if len(found) else "。"
+            lines.append(f"- {rate}（瞬时变化率，{span}）{after}")
+    if not lines:
+        return ""
+    return "**影子价格与重新求解的对照**\n\n" + "\n".join(lines)

@@ -266,6 +266,27 @@ def shadow_price_sentences(shadow_prices: pd.DataFrame, reading: ShadowReading) 
     nonunique = ~out["unique"].astype(bool) & out["binding"]
     out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
     out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
+    if "holds_down" in out.columns:
+        out["holds_zh"] = ""
+        for at, text in _range_clauses(out).items():
+            out.at[at, "holds_zh"] = text
+    return out
+
+
+def _range_clauses(sp: pd.DataFrame) -> dict:
+    """Row index → where a binding dual holds: it is an instantaneous rate (ranged rows only, HiGHS).
+
+    ``holds_down``/``holds_up`` are in the row's own step (slots, share points, yuan); empty
+    means no limit on that side.
+    """
+    out = {}
+    ranged = sp["ranged"].astype(bool) & sp["binding"].astype(bool) & (sp["value"] != 0)
+    rows = zip(sp.index[ranged], sp.family[ranged], sp.holds_down[ranged], sp.holds_up[ranged], strict=True)
+    for at, fam, down, up in rows:
+        unit, k = {"budget": ("万元", 1 / WAN), "share": ("个百分点", 1.0)}.get(fam, ("个托位", 1.0))
+        d = "不限" if pd.isna(down) else f"{_per(down * k)}{unit}"
+        u = "不限" if pd.isna(up) else f"{_per(up * k)}{unit}"
+        out[at] = f"瞬时变化率：约束减少{d}至增加{u}之间成立，超出后须重新求解（见边际值表）"
     return out
 
 
