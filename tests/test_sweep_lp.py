@@ -51,6 +51,13 @@ VARIANTS = {
     "budget": {"budget": {2024: 2.0e7, 2025: 1.5e7}},
     "fixed_centre": {"district_centre_unit": "jiugong"},
     "no_share": {"inclusive_share_target": {2024: 0.0, 2025: 0.0}},
+    # projects of real size: every channel with a minimum, and none at all (issue 10)
+    "all_projects": {"project_min_classes": {"employer": 1, "social": 2}},
+    "no_projects": {
+        "project_min_classes": {"kindergarten": 0, "community": 0, "employer": 0, "social": 0},
+        "centre_one_project": False,
+    },
+    "centre_2024": {"district_centre_year": 2024},
 }
 
 

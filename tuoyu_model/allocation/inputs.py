@@ -60,6 +60,11 @@ class AllocationInputs:
     whole_slots : bool, default True
         New slots and conversions in whole numbers (a mixed-integer program); ``False`` solves the
         linear program with fractional slots. ``integer_classes`` (whole classes) implies it.
+    project_min_slots : dict, default {}
+        Channel → the fewest new slots one opening of that channel has (a year's new slots of a
+        channel in a unit are 0 or at least this); channels not named have no minimum.
+    centre_one_project : bool, default False
+        The district centre is built whole, in one year.
 
     """
 
@@ -92,6 +97,10 @@ class AllocationInputs:
     tie_break: float = 1.0
     city_share_capital: float = 0.5
     city_share_operating: float = 0.5
+    # Projects of real size (allocation.build.add_project_size_constraints): channel → minimum new
+    # slots of one opening (empty: none), and whether the district centre is one project.
+    project_min_slots: dict[str, float] = field(default_factory=dict)
+    centre_one_project: bool = False
 
 
 def _year_value(params: Mapping, name: str, year: int) -> float:
@@ -197,11 +206,7 @@ def inputs_from_tables(
         ]
     )
     ops = pricing.loc[pricing.year.isin(years), ["year", "channel", "subsidy_per_slot_year_yuan"]]
-    # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
-    mix, class_size = params["age_mix"], params["class_size"]
-    per_class = {
-        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
-    }
+    per_class = slots_per_class(params)
     return AllocationInputs(
         units=units,
         years=years,
@@ -237,7 +242,23 @@ def inputs_from_tables(
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
+        project_min_slots=project_min_slots(params),
+        centre_one_project=bool(params["centre_one_project"]),
     )
+
+
+def slots_per_class(params: Mapping) -> dict[str, int]:
+    """Return slots per whole class by channel: the channel's age mix × class sizes, rounded (a 托班 is 20)."""
+    mix, class_size = params["age_mix"], params["class_size"]
+    return {
+        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
+    }
+
+
+def project_min_slots(params: Mapping) -> dict[str, float]:
+    """Return channel → the fewest new slots of one opening (``project_min_classes`` × slots per class)."""
+    per_class = slots_per_class(params)
+    return {c: float(n) * per_class[c] for c, n in params["project_min_classes"].items() if n}
 
 
 def inputs_from_parameters(
