@@ -7,12 +7,15 @@ ten more slots in a unit's target — and this module answers them by changing t
 side (and, for the share, the row's coefficients) of the plan's own built model, solving it
 again through :func:`tuoyu_model.allocation.solve.solve_model` (the same entry point as the
 plan, so the same rule decides the re-solve), reading the public money and the slots, and
-putting the row back. Nothing is rebuilt; afterwards the model's variables hold the last
+putting the row back. A higher share or target only tightens the problem, so where the plan
+already meets the changed row it stays optimal (under lexicographic stages too, stage by stage)
+and is not solved again. Nothing is rebuilt; afterwards the model's variables hold the last
 re-solve's values (the plan's own are in ``result.plan``).
 
 Each answer is the difference of two whole plans: ``public_cost_change_yuan`` (public money over
 the plan years, yuan), the change in the district's total and inclusive slots at the question's
-year-end, and in the slots missing there, each counted once (:func:`~tuoyu_model.allocation.read.slots_missing`).
+year-end, and in the slots missing there, each counted once
+(:func:`~tuoyu_model.allocation.read.slots_missing`).
 ``slots_change`` is the figure the question is about: inclusive slots for a point of share,
 slots of shortfall removed for the budget, the district's slots for a unit's target.
 Numbers and codes only; :mod:`tuoyu_model.presentation.marginal_sentences` words them.
@@ -224,16 +227,19 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
             "town_id": q.town_id,
         }
         t0 = time.perf_counter()
+        again = None
         with changed(model, q) as ok:
-            if ok:
+            # A higher share or target only tightens the problem: if the plan still meets the
+            # changed row it stays optimal, and the answer is 'no change' without solving.
+            if ok and not (q.question != "budget" and _still_met(model, q, plan)):
                 again = solve_model(model, solver)
                 timing.solver += again.record.solver_seconds
         timing.resolve += time.perf_counter() - t0
         if not ok:
             rows.append(row | {"available": False})
             continue
-        timing.count += 1
-        new = plan_figures(again)
+        timing.count += again is not None
+        new = plan_figures(again) if again is not None else base
         b, n = base["by_year"][q.year], new["by_year"][q.year]
         change = {
             "public_cost_change_yuan": float(clean(new["money"] - base["money"], 2)),
@@ -245,3 +251,16 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
         slots = change[key] if key else -change["shortfall_change_slots"]
         rows.append(row | {"available": True, "slots_change": float(clean(slots) + 0.0)} | change)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def _still_met(model: AllocationModel, q: Question, plan: Solved) -> bool:
+    """Whether the plan's own values meet the row ``q`` changed (share or unit total, a ≥ row)."""
+    con = (
+        _row(model, "share", "district", q.year)
+        if q.question == "share_point"
+        else _row(model, "total", q.town_id, q.year)
+    )
+    value = dict(zip(model.x_vars, plan.x, strict=True)) | dict(zip(model.v_vars, plan.v, strict=True))
+    value |= {model.short[k]: u for k, u in plan.short.items()}
+    lhs = sum(coef * float(value[var]) for var, coef in con.expr.items())
+    return lhs >= -con.constant - 1e-9 * max(1.0, abs(con.constant))
