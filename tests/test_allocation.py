@@ -548,7 +548,8 @@ def test_the_allocation_returns_numbers_and_codes_not_sentences(shipped):
         set(r.shadow_prices.columns) | set(r.budget.columns)
     )
     sp = worded(r)
-    assert [c for c in sp.columns if c not in r.shadow_prices.columns] == ["meaning", "meaning_en", "value_slots_unit"]
+    added = ["meaning", "meaning_en", "value_slots_unit", "holds_zh"]  # holds_zh: where a dual holds (ranging)
+    assert [c for c in sp.columns if c not in r.shadow_prices.columns] == added
     pd.testing.assert_frame_equal(sp[list(r.shadow_prices.columns)], r.shadow_prices)
 
 

@@ -130,6 +130,19 @@ def tables():
                 "meaning": ["@2025年旧宫镇每增加1个托位需财政资金约9,001元"],
             }
         ),
+        # 1,354,533 yuan = 135.45 万元
+        "marginal_values": pd.DataFrame(
+            {
+                "question": ["share_point"],
+                "question_zh": ["全区普惠托位占比目标提高1个百分点"],
+                "year": [2025],
+                "step": [1.0],
+                "step_unit": ["percentage point"],
+                "public_cost_change_yuan": [1_354_533.0],
+                "slots_change": [50.0],
+                "sentence_zh": ["2025年普惠占比目标由60%提高到61%，需增加财政资金约135.5万元"],
+            }
+        ),
         "parameters": pd.DataFrame(
             {
                 "name": ["household_size"],
@@ -174,7 +187,7 @@ def test_workbook_sheets_headers_units_and_money_in_wan(tmp_path):
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)) for c in ws[2]), ws.title
         assert ws.column_dimensions["A"].width >= 6
     # yuan per slot, per percentage point or per yuan by row: never 万元 per slot
-    assert wb["影子价格"]["D2"].value == "影子价格（元，单位见“单位”列）"
+    assert wb["影子价格"]["D2"].value == "影子价格（瞬时变化率，元，单位见“单位”列）"
     assert wb["影子价格"]["D3"].value == pytest.approx(9001.0, abs=MONEY_TOL)
 
 

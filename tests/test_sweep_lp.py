@@ -54,6 +54,13 @@ VARIANTS = {
     "source_budgets": {"budget_city": {2024: 1.2e7, 2025: 1.0e7}, "budget_district": {2024: 1.5e7, 2025: None}},
     "discounted": {"discount_rate": 0.08},
     "two_year": {"costing_horizon": 2025},
+    # projects of real size: every channel with a minimum, and none at all (issue 10)
+    "all_projects": {"project_min_classes": {"employer": 1, "social": 2}},
+    "no_projects": {
+        "project_min_classes": {"kindergarten": 0, "community": 0, "employer": 0, "social": 0},
+        "centre_one_project": False,
+    },
+    "centre_2024": {"district_centre_year": 2024},
 }
 
 

@@ -31,6 +31,7 @@ from tuoyu_model.allocation import (
     unit_overlap,
 )
 from tuoyu_model.allocation import solve as solve_allocation
+from tuoyu_model.allocation.marginal import marginal_values
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import ReportError
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
@@ -68,6 +69,7 @@ CONTRACT: dict[str, list[str]] = {
 CSV_TABLES = list(CONTRACT) + [
     "budget_by_town",
     "commitments",
+    "marginal_values",
     "conversions",
     "family_costs",
     "cap_sensitivity",
@@ -470,6 +472,9 @@ def run_model(
     tables["budget_by_source"] = budget_by_source(tables["budget"])
     tables["budget_by_town"] = budget_by_town(result.budget_by_unit, towns)
     tables["commitments"] = result.commitments.reset_index(drop=True)
+    # The bureau's finite questions, answered by re-solving the plan's own model (not rebuilding it).
+    steps = params["marginal_value_steps"]
+    tables["marginal_values"] = _timed(timings, "marginal_values", marginal_values, result, steps)
 
     stock = workforce.workforce_stock(tables["allocation"], towns, years, str(params["existing_slots_channel"]))
     tables["workforce"] = _contract(_timed(timings, "workforce", workforce.workforce_table, params, stock), "workforce")

@@ -18,6 +18,11 @@ unit-years repeat five times and keep the fastest build and solve (other load on
 only ever slows a run down). HiGHS uses simplex below 20,000 variables and interior point with
 crossover above (allocation.yaml ``highs_method: auto``).
 
+Re-solve: each case also times one more percentage point of last-year share by changing the
+built model's share row in place and solving again (``allocation.marginal``), beside a rebuild and
+solve at that value, and checks the two reach the same objective; the baseline also times every
+question of ``tables/marginal_values.csv``.
+
 Whole slots: the shipped model is a mixed-integer program (``whole_slots: true``). The baseline
 row times it (build and solve of the MILP); the line under it gives the linear relaxation alone
 (the LP the shadow prices come from) and the goal build + solve ≤ 0.1 s for the MILP. The
@@ -49,6 +54,7 @@ from tuoyu_model.allocation import (  # noqa: E402
     inputs_from_parameters,
     solve,
 )
+from tuoyu_model.allocation.marginal import Question, Timing, changed, marginal_values, share_value  # noqa: E402
 from tuoyu_model.allocation.solve import assign_solution, solve_model  # noqa: E402
 from tuoyu_model.parameters import load_scenario  # noqa: E402
 
@@ -154,6 +160,22 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
             lp_solved = solve_model(lp, solver)
             pair = [lp.build_seconds, lp_solved.record.wall_seconds, lp_solved.record.solver_seconds]
             relax = pair if relax is None else [min(a, b) for a, b in zip(relax, pair, strict=True)]
+    # One more point of last-year share: re-solving the built model (rows changed in place) beside
+    # a rebuild and solve at the changed value (allocation.marginal; docs/formulation.md).
+    q = Question("share_point", inp.years[-1], 1.0)
+    with changed(model, q):
+        again = solve_model(model, solver)
+    inp2 = replace(inp, share_target={**inp.share_target, q.year: share_value(inp, q)})
+    model2 = create_model(inp2)
+    fresh = solve_model(model2, solver)
+    resolve = {
+        "resolve": again.record.wall_seconds,
+        "resolve_solver": again.record.solver_seconds,
+        "rebuild_build": model2.build_seconds,
+        "rebuild_solve": fresh.record.wall_seconds,
+        "rebuild_solver": fresh.record.solver_seconds,
+        "same_objective": abs(again.record.objective - fresh.record.objective) <= 1e-9 * abs(fresh.record.objective),
+    }
     t0 = time.perf_counter()
     res = assign_solution(solved, solved, dict(inp.budget), dict.fromkeys(inp.years, "none"), [])
     tables = time.perf_counter() - t0
@@ -173,6 +195,15 @@ def run_case(n_units: int, n_years: int, solver: str) -> dict:
         "status": res.status,
     }
     out["mip"] = bool(model.integer)
+    out |= resolve
+    if n_units == 0:  # every question of tables/marginal_values.csv, as run_model asks them
+        timing = Timing()
+        marginal_values(full, load_scenario("baseline").parameters["marginal_value_steps"], timing)
+        out["marginal_resolves"], out["marginal_seconds"], out["marginal_solver"] = (
+            timing.count,
+            timing.resolve,
+            timing.solver,
+        )
     if relax is not None:
         out["lp_build"], out["lp_solve"], out["lp_solver"] = relax
     if end_to_end is not None:
@@ -217,6 +248,17 @@ def main() -> None:
             f"{name:>20} {r['variables']:>9,} {r['constraints']:>9,} {r['build']:>8.3f} {r['solve']:>8.3f} "
             f"{r['solver']:>8.3f} {ratio:>12.2f} {r['tables']:>8.3f} {r['peak_mb']:>8.0f}"
         )
+        print(
+            f"{'':>20} one more share point: re-solve {r['resolve']:.3f} s (solver {r['resolve_solver']:.3f}) "
+            f"vs rebuild {r['rebuild_build']:.3f} + solve {r['rebuild_solve']:.3f} s "
+            f"(solver {r['rebuild_solver']:.3f}); "
+            f"same objective: {r['same_objective']}"
+        )
+        if n == 0:
+            print(
+                f"{'':>20} marginal_values: {r['marginal_resolves']} re-solves in {r['marginal_seconds']:.3f} s "
+                f"(solver {r['marginal_solver']:.3f})"
+            )
         if n == 0 and "lp_build" in r:
             print(
                 f"{'':>20} build+solve: MILP {r['build'] + r['solve']:.3f} s (goal ≤ 0.1), its LP relaxation "

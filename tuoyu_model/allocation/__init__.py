@@ -16,7 +16,9 @@ The package reads in the order data flows through it:
 - :mod:`~tuoyu_model.allocation.shortfall`: the one "slots missing, counted once" rule
   (:func:`slots_missing`), the centre's shortfall by year-end, the shortfall notes;
 - :mod:`~tuoyu_model.allocation.check`: :func:`presolve_notes` before solving and
-  :func:`check_solution` after, from the inputs and the result tables only.
+  :func:`check_solution` after, from the inputs and the result tables only;
+- :mod:`~tuoyu_model.allocation.marginal`: the bureau's finite questions (one more point of
+  share, 100万元, ten slots) answered by re-solving the plan's built model.
 
 No sentence is written here: :mod:`tuoyu_model.presentation.sentences` words the notes and the
 shadow prices.

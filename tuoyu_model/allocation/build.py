@@ -23,8 +23,8 @@ from tuoyu_model.errors import DataError
 TOL = 1e-6  # values below this (slots or yuan) are solver noise
 GE, LE, EQ = pulp.LpConstraintGE, pulp.LpConstraintLE, pulp.LpConstraintEQ
 # Row blocks, in the order rows reach the solver within a unit (then the district's rows).
-TARGETS, CAPACITY, CONVERSION = 0, 1, 2
-SHARE, CENTRE, CENTRE_SITE, BUDGET, BUDGET_SOURCE = 0, 1, 2, 3, 4
+TARGETS, CAPACITY, CONVERSION, PROJECT = 0, 1, 2, 3
+SHARE, CENTRE, CENTRE_SITE, BUDGET, BUDGET_SOURCE, CENTRE_PROJECT = 0, 1, 2, 3, 4, 5
 # Budget rows per source: family -> (the AllocationInputs field of its limits, whether it is the city's).
 SOURCE_BUDGETS = {"budget_city": ("budget_city", True), "budget_district": ("budget_district", False)}
 
@@ -92,6 +92,7 @@ class AllocationModel:
     committed: dict = field(default_factory=dict)  # year -> committed operating subsidy (yuan)
     committed_after: dict = field(default_factory=dict)  # year after the plan -> the same, to the horizon
     budget_rhs: dict = field(default_factory=dict)  # year -> yuan limit on decided spending, or None
+    opens: dict = field(default_factory=dict)  # (town_id, channel, year) -> open variable (projects of real size)
     build_seconds: float = 0.0
     data: _Data | None = None
 
@@ -204,6 +205,7 @@ def create_model(
     add_centre_constraints(m)
     add_budget_constraints(m)
     add_source_budget_constraints(m)
+    add_project_size_constraints(m)
     add_objective(m)
     m.rows.commit(m.prob)
     m.build_seconds = time.perf_counter() - t0
@@ -570,3 +572,45 @@ def add_objective(m: AllocationModel) -> None:
     committed = sum(m.committed[y] * d.disc[y] for y in d.years)
     constant = 0.0 if maximise else committed + sum(v * d.disc[y] for y, v in m.committed_after.items())
     m.prob.setObjective(pulp.LpAffineExpression(obj, constant=constant))
+
+
+def add_project_size_constraints(m: AllocationModel) -> None:
+    """Add projects of real size: openings of at least a minimum, and the district centre built whole.
+
+    Per unit, channel with a minimum m_c (``project_min_slots``) and year with new slots: an open
+    variable o (binary in the MILP; 0 ≤ o ≤ 1 in the relaxation the duals come from) and the rows
+    ``project_min_<c>-<unit>-<year>`` (Σ_k x ≥ m_c·o) and ``project_max_<c>-…`` (Σ_k x ≤ X̄·o):
+    a year's new slots of a channel are 0 or at least one opening. With ``centre_one_project``
+    the centre is built in its year only, whole: ``project_centre-<host>-<year>`` is Σ x = Z'·o
+    in the centre year (Z' its size) and Σ x = 0 in the others, and Σ o ≤ 1 over the hosts
+    (``project_centre_once-district-<year>``). The open variables are not in the objective.
+    """
+    inp, d = m.inputs, m.data
+    cat = pulp.LpInteger if m.integer else pulp.LpContinuous
+    centre: list = []
+    whole_centre = inp.centre_one_project and d.centre_year is not None
+    for i in d.units:
+        key = (d.upos[i], PROJECT)
+        for c in CHANNELS:
+            least = float(inp.project_min_slots.get(c, 0.0)) if c != "centre" else 0.0
+            if (c == "centre" and not whole_centre) or (c != "centre" and least <= 0):
+                continue
+            for y in d.years:
+                pairs = [(var, q) for var, tau, cc, _k, q in d.by_unit_x[i] if cc == c and tau == y]
+                if not pairs:
+                    continue
+                if c == "centre" and y != d.centre_year:
+                    m.rows.add(key, pairs, EQ, 0.0, "project_centre", i, y)
+                    continue
+                o = m.prob.add_variable(f"open_{i}_{y}_{c}", lowBound=0, upBound=1, cat=cat)
+                m.opens[(i, c, y)] = o
+                size = d.cap[(i, c, y)]
+                if c == "centre":
+                    m.rows.add(key, pairs + [(o, -size)], EQ, 0.0, "project_centre", i, y)
+                    centre.append(o)
+                    continue
+                m.rows.add(key, pairs + [(o, -least)], GE, 0.0, f"project_min_{c}", i, y)
+                m.rows.add(key, pairs + [(o, -size)], LE, 0.0, f"project_max_{c}", i, y)
+    if centre:
+        pairs = [(o, 1.0) for o in centre]
+        m.rows.add((len(d.units), CENTRE_PROJECT), pairs, LE, 1.0, "project_centre_once", "district", d.centre_year)

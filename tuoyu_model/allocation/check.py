@@ -11,6 +11,8 @@ findings are notes (:class:`~tuoyu_model.allocation.read.Note` records, worded b
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -315,6 +317,8 @@ def check_solution(result: AllocationResult, inputs: AllocationInputs) -> list[s
             vals = np.asarray(col, dtype=float)
             if (np.abs(vals - np.round(vals)) > 1e-6).any():
                 bad.append(f"whole slots: {what} not whole")
+    if getattr(result, "whole_slots", False):  # the relaxation (whole_slots false) relaxes the projects too
+        bad.extend(project_violations(a, inputs))
     # whole classes
     if result.integer_classes:
         q = a.channel.map(inputs.slots_per_class)
@@ -415,4 +419,40 @@ def check_stages(result: AllocationResult, inputs: AllocationInputs) -> list[str
         for k, u in short.items():
             if abs(u - fixed.get(k, 0.0)) > tol:
                 bad.append(f"shortfall {k}: {u:g} in the tables, {fixed.get(k, 0.0):g} fixed by the tie-break stage")
+    return bad
+
+
+def project_violations(allocation: pd.DataFrame, inputs: AllocationInputs) -> list[str]:
+    """Return where the allocation table breaks the projects of real size (empty: none).
+
+    A year's new slots of a channel in a unit (both kinds) are 0 or at least its
+    ``project_min_slots``; with ``centre_one_project`` the centre is built only in its year, all
+    of it (``district_centre_slots``, whole classes in class mode) or none.
+
+    Examples
+    --------
+    >>> from tuoyu_model.allocation.inputs import toy_inputs
+    >>> inp = toy_inputs()
+    >>> inp.project_min_slots = {"community": 20.0}
+    >>> a = pd.DataFrame({"town_id": ["a"], "year": [2024], "channel": ["community"], "new_slots": [5.0]})
+    >>> project_violations(a, inp)
+    ['a 2024 community: 5 new slots, fewer than one opening (20)']
+
+    """
+    bad = []
+    opened = allocation.groupby(["town_id", "year", "channel"])["new_slots"].sum()
+    for (i, y, c), n in opened.items():
+        least = float(inputs.project_min_slots.get(c, 0.0)) if c != "centre" else 0.0
+        if CHECK_TOL < n < least - CHECK_TOL:
+            bad.append(f"{i} {y} {c}: {n:g} new slots, fewer than one opening ({least:g})")
+    if inputs.centre_one_project and inputs.centre_year in inputs.years and inputs.centre_slots > 0:
+        q = inputs.slots_per_class.get("centre", 1) if inputs.integer_classes else 1
+        size = math.ceil(inputs.centre_slots / q) * q
+        centre = opened[opened.index.get_level_values("channel") == "centre"]
+        centre = centre[centre > CHECK_TOL]
+        for (i, y, _c), n in centre.items():
+            if y != inputs.centre_year or abs(n - size) > CHECK_TOL:
+                bad.append(
+                    f"district centre: {n:g} slots in {i} in {y}, not one project of {size:g} in {inputs.centre_year}"
+                )
     return bad

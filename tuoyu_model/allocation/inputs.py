@@ -76,6 +76,11 @@ class AllocationInputs:
     whole_slots : bool, default True
         New slots and conversions in whole numbers (a mixed-integer program); ``False`` solves the
         linear program with fractional slots. ``integer_classes`` (whole classes) implies it.
+    project_min_slots : dict, default {}
+        Channel → the fewest new slots one opening of that channel has (a year's new slots of a
+        channel in a unit are 0 or at least this); channels not named have no minimum.
+    centre_one_project : bool, default False
+        The district centre is built whole, in one year.
 
     """
 
@@ -114,6 +119,10 @@ class AllocationInputs:
     budget_district: dict = field(default_factory=dict)
     priority: tuple = DEFAULT_PRIORITY
     rationing: str = "equity"
+    # Projects of real size (allocation.build.add_project_size_constraints): channel → minimum new
+    # slots of one opening (empty: none), and whether the district centre is one project.
+    project_min_slots: dict[str, float] = field(default_factory=dict)
+    centre_one_project: bool = False
 
 
 def year_value(params: Mapping, name: str, year: int) -> float:
@@ -257,11 +266,7 @@ def inputs_from_tables(
     )
     horizon = costing_horizon(params, years)
     ops = costing_subsidy(params, pricing, years, horizon)
-    # Slots per whole class: the channel's age mix × class sizes, rounded (a 托班 is 20).
-    mix, class_size = params["age_mix"], params["class_size"]
-    per_class = {
-        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
-    }
+    per_class = slots_per_class(params)
     return AllocationInputs(
         units=units,
         years=years,
@@ -303,6 +308,8 @@ def inputs_from_tables(
         budget_district=budget_by_year(params, years, "budget_district"),
         priority=parse_priority(str(params["requirement_priority"])),
         rationing=str(params["rationing_rule"]),
+        project_min_slots=project_min_slots(params),
+        centre_one_project=bool(params["centre_one_project"]),
     )
 
 
@@ -328,6 +335,20 @@ def parse_priority(text: str) -> tuple:
             f"{', '.join(REQUIREMENTS)} once, highest first, e.g. 'coverage+centre > share > total+inclusive'"
         )
     return tiers
+
+
+def slots_per_class(params: Mapping) -> dict[str, int]:
+    """Return slots per whole class by channel: the channel's age mix × class sizes, rounded (a 托班 is 20)."""
+    mix, class_size = params["age_mix"], params["class_size"]
+    return {
+        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
+    }
+
+
+def project_min_slots(params: Mapping) -> dict[str, float]:
+    """Return channel → the fewest new slots of one opening (``project_min_classes`` × slots per class)."""
+    per_class = slots_per_class(params)
+    return {c: float(n) * per_class[c] for c, n in params["project_min_classes"].items() if n}
 
 
 def inputs_from_parameters(
@@ -411,15 +432,17 @@ def _targets(params: Mapping, targets: pd.DataFrame, units: pd.DataFrame, years:
     """Return the targets per unit and year-end, with the coverage minimum from ``min_inclusive_year`` on."""
     tt = targets.set_index(["target_set", "town_id"])
     rows = []
+    extra = params["extra_target_slots"]  # what-if slots on a unit's last-year total target (0: the annex's)
     for y in years:
         part = tt.loc[target_set_for_year(params, y)].loc[units.index]
         m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
+        add = [float(extra.get(i, 0)) if y == years[-1] else 0.0 for i in units.index]
         rows.append(
             pd.DataFrame(
                 {
                     "town_id": units.index,
                     "year": y,
-                    "target_total": part["total_slots"].to_numpy(float),
+                    "target_total": part["total_slots"].to_numpy(float) + add,
                     "target_inclusive": part["inclusive_slots"].to_numpy(float),
                     "min_inclusive": m,
                 }

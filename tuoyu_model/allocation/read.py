@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,6 +162,8 @@ class AllocationResult:
     commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
     solve_count: int = 0
     stages: list = field(default_factory=list)
+    # The plan's solve (allocation.solve.Solved: the built model and its values), re-solved by allocation.marginal.
+    plan: Any = None
 
     @property
     def district_share(self) -> pd.Series:
@@ -417,6 +420,15 @@ def shadow_table(
     at_bound = sum(1 for v in model.prob.variables() if abs(v.varValue or 0.0) <= 1e-9)
     degenerate = bool(int(binding.sum()) + at_bound > n_vars)
     unique = ranging["unique"] if ranging is not None else ~(binding & degenerate)
+    # The range over which each dual holds, in the row's own step (slots, share points, yuan):
+    # a shadow price is an instantaneous rate, true only while the right-hand side stays in it.
+    per_step = np.where(is_share, scale * totals.reindex(years).fillna(0).to_numpy(), 1.0)
+    per_step = np.where(per_step > 0, per_step, np.nan)
+    if ranging is not None:
+        holds_down = np.where(np.isinf(ranging["down"]), np.nan, clean(ranging["down"] / per_step, 4))
+        holds_up = np.where(np.isinf(ranging["up"]), np.nan, clean(ranging["up"] / per_step, 4))
+    else:
+        holds_down = holds_up = np.full(len(value), np.nan)
     # "Not met" is read from the row's own shortfall variable, never from the size of its dual.
     shortfall = np.array(
         [float(short.get((f_, t_, y_), 0.0)) for f_, t_, y_ in zip(rows.family, rows.town, rows.year, strict=True)]
@@ -441,8 +453,13 @@ def shadow_table(
             "unit": unit,
             "shortfall": clean(shortfall),
             "value_slots": np.where(translated, clean(n_slots, 4), np.nan),
+            "ranged": ranging is not None,
+            "holds_down": holds_down,
+            "holds_up": holds_up,
         }
     )
+    # Project rows (openings of real size) bind by construction and price no requirement: left out.
+    out = out[~out["family"].astype(str).str.startswith("project")].reset_index(drop=True)
     reading = ShadowReading(
         first_year=inp.years[0],
         last_year=inp.years[-1],
@@ -473,4 +490,8 @@ def ranging(model: AllocationModel) -> dict | None:
     u, d = up[idx], dn[idx]
     tol = 1e-7 * (1 + np.abs(rhs))
     unique = ~((np.abs(u - rhs) <= tol) | (np.abs(d - rhs) <= tol))
-    return {"unique": unique}
+    # How far each right-hand side may fall or rise with its dual unchanged (inf: no limit that side).
+    big = 1e29  # HiGHS writes an unlimited side as ±kHighsInf (1e30)
+    down = np.where(np.abs(d) >= big, np.inf, np.maximum(rhs - d, 0.0))
+    up_ = np.where(np.abs(u) >= big, np.inf, np.maximum(u - rhs, 0.0))
+    return {"unique": unique, "down": down, "up": up_}

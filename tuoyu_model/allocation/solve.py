@@ -354,6 +354,7 @@ def solve(inputs: AllocationInputs) -> AllocationResult:
         result.rounding_cost_yuan = float(clean(rounding, 2))
         result.rounding_shortfall_slots = float(clean(rounding_short))
     result.lp_objective_value = lp_obj
+    result.plan = solved  # the built model and its values, for re-solving (allocation.marginal)
     return result
 
 

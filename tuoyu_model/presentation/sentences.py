@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tuoyu_model.allocation import UNMET_TOL, Note, ShadowReading
+from tuoyu_model.presentation.marginal_sentences import marginal_value_sentences
 from tuoyu_model.presentation.vocabulary import (
     BUDGET_ITEM_ZH,
     CHANNEL_LABEL_ZH,
@@ -327,6 +328,27 @@ def shadow_price_sentences(shadow_prices: pd.DataFrame, reading: ShadowReading) 
     nonunique = ~out["unique"].astype(bool) & out["binding"]
     out.loc[nonunique, "meaning"] += "；该值不唯一（退化解），只是可能的取值之一"
     out.loc[nonunique, "meaning_en"] += "; not unique (degenerate LP): one of several valid values"
+    if "holds_down" in out.columns:
+        out["holds_zh"] = ""
+        for at, text in _range_clauses(out).items():
+            out.at[at, "holds_zh"] = text
+    return out
+
+
+def _range_clauses(sp: pd.DataFrame) -> dict:
+    """Row index → where a binding dual holds: it is an instantaneous rate (ranged rows only, HiGHS).
+
+    ``holds_down``/``holds_up`` are in the row's own step (slots, share points, yuan); empty
+    means no limit on that side.
+    """
+    out = {}
+    ranged = sp["ranged"].astype(bool) & sp["binding"].astype(bool) & (sp["value"] != 0)
+    rows = zip(sp.index[ranged], sp.family[ranged], sp.holds_down[ranged], sp.holds_up[ranged], strict=True)
+    for at, fam, down, up in rows:
+        unit, k = {"budget": ("万元", 1 / WAN), "share": ("个百分点", 1.0)}.get(fam, ("个托位", 1.0))
+        d = "不限" if pd.isna(down) else f"{_per(down * k)}{unit}"
+        u = "不限" if pd.isna(up) else f"{_per(up * k)}{unit}"
+        out[at] = f"瞬时变化率：约束减少{d}至增加{u}之间成立，超出后须重新求解（见边际值表）"
     return out
 
 
@@ -513,9 +535,10 @@ def worded(results: Results) -> Results:
     """Return ``results`` as people read them: the sentences added to the numbers.
 
     The shadow prices get their sentences (``meaning``, ``meaning_en``, ``value_slots_unit``) and
-    the binding rows with them, the budget and the per-unit budget their item names (``item_zh``), and the summary its
-    ``notes`` (the allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results
-    already worded are returned unchanged, so every writer and notebook can call this.
+    the binding rows with them, the budget and the per-unit budget their item names (``item_zh``),
+    the marginal values their question and sentence, and the summary its ``notes`` (the
+    allocation's :class:`~tuoyu_model.allocation.Note` records as text). Results already worded
+    are returned unchanged, so every writer and notebook can call this.
     """
     tables = results.tables
     shadow = tables.get("shadow_prices")
@@ -530,6 +553,8 @@ def worded(results: Results) -> Results:
         words["budget"] = _contract_first(budget_item_labels(tables["budget"]), "budget")
     if isinstance(tables.get("budget_by_town"), pd.DataFrame):
         words["budget_by_town"] = budget_item_labels(tables["budget_by_town"])
+    if isinstance(tables.get("marginal_values"), pd.DataFrame):
+        words["marginal_values"] = _marginal_worded(results)
     summary = {**results.summary, "notes": [note_text(n) for n in results.notes]}
     return dataclasses.replace(results, tables=words, summary=summary)
 
@@ -553,3 +578,12 @@ def commitment_sentence(summary: Mapping) -> str:
     first, last = min(by_year), max(by_year)
     text = f"{first}年起每年需持续安排运营补贴约{wan(by_year[first])}（含规划前已有的普惠托位）"
     return text if last == first else f"{text}，到{last}年约{wan(by_year[last])}"
+
+
+def _marginal_worded(results: Results) -> pd.DataFrame:
+    """Return the marginal values with their question and sentence (presentation.marginal_sentences)."""
+    tables = results.tables
+    towns = tables["towns"].set_index("town_id")["town"].to_dict() if "towns" in tables else {}
+    dist = tables.get("district")
+    share = dict(zip(dist["year"], dist["share_target"], strict=True)) if isinstance(dist, pd.DataFrame) else {}
+    return marginal_value_sentences(tables["marginal_values"], towns, share, results.years)

@@ -21,6 +21,7 @@ REPORT_NAME = "大兴区托育服务体系建设测算报告"
 # Sections of the scenario report, in order: the 目录 and the headings of the notebook.
 REPORT_SECTIONS = (
     "主要结论",
+    "增加资金或提高目标的实际效果",
     "测算口径",
     "情景说明",
     "主要指标",
@@ -162,7 +163,7 @@ COLUMNS: dict[str, Column] = {
     "city_yuan": Column("其中：市级（万元）", "wan", 1 / WAN),
     "district_yuan": Column("其中：区级（万元）", "wan", 1 / WAN),
     "item_zh": Column("项目"),
-    "value_yuan": Column("影子价格（元，单位见“单位”列）", "float2"),
+    "value_yuan": Column("影子价格（瞬时变化率，元，单位见“单位”列）", "float2"),
     "capital_cost_yuan": Column("每托位建设成本（万元）", "float2", 1 / WAN),
     "public_capital_yuan": Column("每托位财政建设补贴（万元）", "float2", 1 / WAN),
     "household_monthly_income_yuan": Column("家庭月可支配收入（元/月）", "yuan"),
@@ -220,6 +221,22 @@ COLUMNS: dict[str, Column] = {
     "shortfall": Column("目标缺口（个）", "slots"),
     "value_slots": Column("目标未完成时的影子价格（缺口托位，单位见后列）", "float2"),
     "value_slots_unit": Column("缺口影子价格单位"),
+    "ranged": Column("有成立范围"),
+    "holds_down": Column("影子价格成立范围：可减少（托位/百分点/元，空为不限）", "float2"),
+    "holds_up": Column("影子价格成立范围：可增加（托位/百分点/元，空为不限）", "float2"),
+    "holds_zh": Column("成立范围"),
+    # marginal values (re-solved)
+    "question": Column("问题代码"),
+    "question_zh": Column("问题"),
+    "step": Column("步长", "general"),
+    "step_unit": Column("步长单位"),
+    "public_cost_change_yuan": Column("财政资金变化（万元，规划期合计）", "wan", 1 / WAN),
+    "slots_change": Column("托位变化（个，每个只计一次）", "slots"),
+    "sentence_zh": Column("说明"),
+    "available": Column("可测算"),
+    "total_slots_change": Column("全区托位变化（个）", "slots"),
+    "inclusive_slots_change": Column("全区普惠托位变化（个）", "slots"),
+    "shortfall_change_slots": Column("托位缺口变化（个）", "slots"),
     "scenario": Column("情景"),
     "difference": Column("与第一个情景之差", "float2"),
     # summary sheet
@@ -383,6 +400,7 @@ SHEETS: list[tuple[str, str]] = [
     ("需求", "demand"),
     ("队伍建设", "workforce"),
     ("影子价格", "shadow_prices"),
+    ("边际值", "marginal_values"),
     ("参数", "parameters"),
 ]
 
@@ -390,7 +408,7 @@ SHEETS: list[tuple[str, str]] = [
 # Column ids shown differently on one sheet (the same id means another thing there).
 SHEET_COLUMNS: dict[str, dict[str, Column]] = {
     "parameters": {"value": Column("取值", "general")},
-    "shadow_prices": {"value": Column("影子价格（单位见“单位”列）", "float2"), "unit": Column("单位")},
+    "shadow_prices": {"value": Column("影子价格（瞬时变化率，单位见“单位”列）", "float2"), "unit": Column("单位")},
 }
 
 

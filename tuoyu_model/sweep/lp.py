@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -135,6 +135,8 @@ class _Static:
     site_idx: dict
     x_meta: dict
     v_meta: dict
+    project_tail: tuple = ((), (), (), (), (), (), (), ())  # the centre's one-project row
+    open_idx: dict = field(default_factory=dict)  # (town, channel, year) -> open column (projects)
 
 
 _STATIC: dict = {}  # structure key -> _Static (a sweep has one or two structures per worker)
@@ -186,6 +188,8 @@ def _static_key(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> tu
         tuple(y for y in inputs.years if inputs.share_target.get(y, 0) > 0),
         tuple(y for y in inputs.years if budget_rhs.get(y) is not None),
         tuple((name, y) for name in SOURCE_BUDGETS for y in inputs.years if getattr(inputs, name).get(y) is not None),
+        tuple(sorted(inputs.project_min_slots.items())),
+        bool(inputs.centre_one_project),
     )
 
 
@@ -241,10 +245,25 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
         else:
             short_keys.append(("centre", "district", cy))
 
+    # projects of real size (allocation.build.add_project_size_constraints): one open column per
+    # unit, channel and year with new slots where the channel has a minimum (the centre: its year)
+    whole_centre = bool(inputs.centre_one_project) and cy is not None
+    opens = []
+    built = {(m[0], m[1], m[2]) for m in xm}
+    for i in units:
+        for c in CHANNELS:
+            least = float(inputs.project_min_slots.get(c, 0.0)) if c != "centre" else 0.0
+            if (c == "centre" and not whole_centre) or (c != "centre" and least <= 0):
+                continue
+            for y in years:
+                if (i, y, c) in built and (c != "centre" or y == cy):
+                    opens.append((i, c, y))
+
     names = [f"x_{i}_{y}_{c}_{k}" for i, y, c, k, _q in xm]
     names += [f"v_{i}_{y}" for i, y in vm]
     names += [f"u_{fam}_{i}_{y}" if i != "district" else f"u_{fam}_{y}" for fam, i, y in short_keys]
     names += [f"site_{i}" for i in sites]
+    names += [f"open_{i}_{y}_{c}" for i, c, y in opens]
     clean = [n.translate(_ILLEGAL) for n in names]
     order = sorted(range(len(clean)), key=clean.__getitem__)
     pos = np.empty(len(order), dtype=np.int64)
@@ -252,10 +271,11 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
     nx, nv, ns = len(xm), len(vm), len(short_keys)
     x_idx, v_idx = pos[:nx], pos[nx : nx + nv]
     short_idx = pos[nx + nv : nx + nv + ns]
-    site_idx = {i: int(p) for i, p in zip(sites, pos[nx + nv + ns :], strict=True)}
+    site_idx = {i: int(p) for i, p in zip(sites, pos[nx + nv + ns : nx + nv + ns + len(sites)], strict=True)}
+    open_idx = {k: int(p) for k, p in zip(opens, pos[nx + nv + ns + len(sites) :], strict=True)}
     n = len(names)
     upper = np.full(n, INF)
-    for p in site_idx.values():
+    for p in [*site_idx.values(), *open_idx.values()]:
         upper[p] = 1.0
     short_col = dict(zip(short_keys, short_idx.tolist(), strict=True))
 
@@ -299,11 +319,16 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
             pairs = [(col, 1.0) for col, tau in vs if tau <= y]
             if pairs:
                 head.add(pairs, "L", vcap[(i, y)], "conversion", i, y)
+        _project_rows(head, inputs, i, xs, years, cap, cy, whole_centre, open_idx)
     if cy is not None:
         pairs = centre_pairs + [(short_col[("centre", "district", cy)], 1.0)]
         tail.add(pairs, "G", inputs.centre_slots, "centre", "district", cy)
     if site_idx:
         tail.add([(z, 1.0) for z in site_idx.values()], "E", 1.0, "centre_site", "district", inputs.centre_year)
+    project_tail = _Rows()
+    centre_opens = [(p, 1.0) for (_i, c, _y), p in open_idx.items() if c == "centre"]
+    if centre_opens:
+        project_tail.add(centre_opens, "L", 1.0, "project_centre_once", "district", cy)
     st = _Static(
         keep=keep,
         years=years,
@@ -320,6 +345,8 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
         head=head.block(),
         share_terms=share_terms,
         tail=tail.block(),
+        project_tail=project_tail.block(),
+        open_idx=open_idx,
         S0_all=sum(S0.values()),
         I0_all=sum(I0.values()),
         x_idx=x_idx,
@@ -342,6 +369,27 @@ def _static(inputs: AllocationInputs, budget_rhs: dict, integer: bool) -> _Stati
         _STATIC.pop(next(iter(_STATIC)))
     _STATIC[key] = st
     return st
+
+
+def _project_rows(rows: _Rows, inputs: AllocationInputs, i, xs, years, cap, cy, whole_centre, open_idx) -> None:
+    """Add unit ``i``'s project rows as allocation.build.add_project_size_constraints adds them."""
+    for c in CHANNELS:
+        least = float(inputs.project_min_slots.get(c, 0.0)) if c != "centre" else 0.0
+        if (c == "centre" and not whole_centre) or (c != "centre" and least <= 0):
+            continue
+        for y in years:
+            pairs = [(col, q) for col, tau, cc, _k, q in xs if cc == c and tau == y]
+            if not pairs:
+                continue
+            if c == "centre" and y != cy:
+                rows.add(pairs, "E", 0.0, "project_centre", i, y)
+                continue
+            o, size = open_idx[(i, c, y)], cap[(i, c, y)]
+            if c == "centre":
+                rows.add(pairs + [(o, -size)], "E", 0.0, "project_centre", i, y)
+                continue
+            rows.add(pairs + [(o, -least)], "G", 0.0, f"project_min_{c}", i, y)
+            rows.add(pairs + [(o, -size)], "L", 0.0, f"project_max_{c}", i, y)
 
 
 def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integer: bool | None = None) -> ModelArrays:
@@ -437,8 +485,8 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
     for key, col in st.short_col.items():
         cost[col] = pen[key[0]]
     in_obj = np.ones(n, dtype=bool)
-    for p in st.site_idx.values():
-        in_obj[p] = False  # the sites are not in the objective
+    for p in [*st.site_idx.values(), *st.open_idx.values()]:
+        in_obj[p] = False  # the sites and the projects' open columns are not in the objective
     budget = _Rows()
     for y in years:
         b = budget_rhs.get(y)
@@ -470,7 +518,7 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
             if b is not None:
                 budget.add(src[y], "L", max(0.0, b - committed[y] * so), family, "district", y)
 
-    blocks = [st.head, share.block(), st.tail, budget.block()]
+    blocks = [st.head, share.block(), st.tail, budget.block(), st.project_tail]
     starts, offset = [], 0
     for blk in blocks:
         starts.extend(s + offset for s in blk[0])

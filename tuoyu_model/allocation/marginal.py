@@ -1,0 +1,288 @@
+"""Marginal values by solving again: what one more point of share, 100万元 or ten slots actually change.
+
+A dual (``shadow_prices``) is an instantaneous rate: it holds only over its range, and with
+unmet targets it is mostly penalty arithmetic. A finance bureau asks finite questions instead —
+one more percentage point of inclusive share in a year, one more 100万元 of budget in a year,
+ten more slots in a unit's target — and this module answers them by changing the right-hand
+side (and, for the share, the row's coefficients) of the plan's own built model, solving it
+again through :func:`tuoyu_model.allocation.solve.solve_model` — or, where the plan or the
+changed problem has a shortfall, on a model built afresh through
+:func:`~tuoyu_model.allocation.solve.solve_in_priority`, so the stated priority and rationing
+rule decide the re-solve as they decide the plan — reading the public money and the slots, and
+putting the row back. A higher share or target only tightens the problem, so where the plan
+already meets the changed row it stays optimal (under lexicographic stages too, stage by stage)
+and is not solved again. Nothing is rebuilt; afterwards the model's variables hold the last
+re-solve's values (the plan's own are in ``result.plan``).
+
+Each answer is the difference of two whole plans: ``public_cost_change_yuan`` (public money over
+the plan years, yuan), the change in the district's total and inclusive slots at the question's
+year-end, and in the slots missing there, each counted once
+(:func:`~tuoyu_model.allocation.read.slots_missing`).
+``slots_change`` is the figure the question is about: inclusive slots for a point of share,
+slots of shortfall removed for the budget, the district's slots for a unit's target.
+Numbers and codes only; :mod:`tuoyu_model.presentation.marginal_sentences` words them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tuoyu_model.allocation.build import AllocationModel, create_model
+from tuoyu_model.allocation.inputs import AllocationInputs
+from tuoyu_model.allocation.read import (
+    UNMET_TOL,
+    AllocationResult,
+    clean,
+    money_table,
+    slots_missing,
+    stock_table,
+)
+from tuoyu_model.allocation.solve import Solved, district_table, solve_in_priority, solve_model
+
+# Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
+# question_zh after question and sentence_zh after slots_change).
+COLUMNS = [
+    "question",
+    "year",
+    "step",
+    "step_unit",
+    "public_cost_change_yuan",
+    "slots_change",
+    "town_id",
+    "available",
+    "total_slots_change",
+    "inclusive_slots_change",
+    "shortfall_change_slots",
+]
+QUESTIONS = ("share_point", "budget", "unit_target")
+STEP_UNIT = {"share_point": "percentage point", "budget": "yuan", "unit_target": "slots"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One finite question: ``question`` (a code of :data:`QUESTIONS`), its year, step and unit.
+
+    ``available`` is False where the question has no row to change (no budget row that year, no
+    share target, a share already at 100%); its numbers are then empty.
+    """
+
+    question: str
+    year: int
+    step: float
+    town_id: str = ""
+    available: bool = True
+
+
+@dataclass
+class Timing:
+    """Seconds spent: ``resolve`` (changing rows and solving again, all questions) and ``count``."""
+
+    resolve: float = 0.0
+    solver: float = 0.0
+    count: int = 0
+
+
+def plan_figures(solved: Solved) -> dict:
+    """Return a solve's public money (yuan, plan years) and, by year-end, total, inclusive and missing slots.
+
+    The slots missing are counted once by the model's one rule, as ``summary.json``'s
+    ``shortfall_by_year``.
+    """
+    model = solved.model
+    money = float(money_table(model, solved.x, solved.v)["amount_yuan"].sum())
+    stock = stock_table(model, solved.x, solved.v, solved.short)
+    xm = model.x_meta
+    alloc = xm[["town_id", "year", "channel"]].assign(new_slots=solved.x * xm["scale"].to_numpy())
+    dist = district_table(model.inputs, stock, alloc, solved.short).set_index("year")
+    by_year = {}
+    for y in model.inputs.years:
+        part = stock[stock.year == y]
+        kinds = {k: float(part[f"shortfall_{k}"].sum()) for k in ("total", "inclusive", "coverage")}
+        kinds["share"] = float(dist.at[y, "shortfall_share"])
+        kinds["centre"] = float(dist.at[y, "shortfall_centre"])
+        by_year[y] = {
+            "total": float(part.total_slots.sum()),
+            "inclusive": float(part.inclusive_slots.sum()),
+            "missing": slots_missing(kinds),
+        }
+    return {"money": money, "by_year": by_year}
+
+
+def questions(model: AllocationModel, steps: Mapping) -> list[Question]:
+    """Return the questions asked of this plan, in the table's order.
+
+    One point of share and one budget step in every plan year (the budget question marked not
+    available in a year without a budget row); ``target_slots`` more slots in the last-year total
+    target of the ``target_units`` units with the largest last-year total target (annex order).
+    A step of 0 asks nothing (``--set marginal_value_steps.share_points=0``; all three 0: no
+    re-solve). The largest only, not every short unit: under a budget cut nearly every unit is short (22
+    re-solves), and there a higher target only adds to the unit's shortfall, at no cost.
+    """
+    inp = model.inputs
+    years, last = list(inp.years), max(inp.years)
+    share, money, slots = (float(steps[k]) for k in ("share_points", "budget_yuan", "target_slots"))
+    out = [Question("share_point", y, share) for y in years] if share > 0 else []
+    if money > 0:
+        out += [Question("budget", y, money, available=_row(model, "budget", "district", y) is not None) for y in years]
+    tg = inp.targets[inp.targets.year == last].set_index("town_id")
+    n_units = int(steps["target_units"]) if slots > 0 else 0
+    largest = set(tg.sort_values("target_total", ascending=False, kind="stable").index[:n_units])
+    out += [Question("unit_target", last, slots, town_id=i) for i in inp.units.index if i in largest]
+    return out
+
+
+def _row(model: AllocationModel, family: str, town: str, year: int):
+    """Return the named constraint ``family-town-year`` of ``model``, or None."""
+    for con, f, t, y in zip(model.rows.cons, model.rows.family, model.rows.town, model.rows.year, strict=True):
+        if f == family and t == town and y == year:
+            return con
+    return None
+
+
+@contextlib.contextmanager
+def changed(model: AllocationModel, q: Question) -> Iterator[bool]:
+    """Change the row(s) ``q`` is about in place, yield whether it could, and put them back.
+
+    Share: the row ``Σ (1 − s) x_inc − s x_mkt + v + u ≥ s·S⁰ − I⁰`` is rewritten at
+    ``s + step/100`` (coefficients and right-hand side). Budget: the limit on decided spending
+    rises by the step (``max(0, B + step − committed)``). Unit target: the unit's last-year total
+    row's right-hand side rises by the step.
+    """
+    inp, d = model.inputs, model.data
+    y = q.year
+    saved: list = []
+    con = None
+    if q.question == "share_point":
+        con = _row(model, "share", "district", y)
+        s_new = share_value(inp, q)
+        if con is None or s_new > 1:
+            yield False
+            return
+        saved = [(con, dict(con.expr), con.constant)]
+        for i in d.units:
+            for var, tau, _c, k, qq in d.by_unit_x[i]:
+                if tau <= y:
+                    con.expr[var] = qq * ((1 - s_new) if k == "inclusive" else -s_new)
+        con.changeRHS(s_new * sum(d.S0.values()) - sum(d.I0.values()))
+    elif q.question == "budget":
+        con = _row(model, "budget", "district", y)
+        if con is None:
+            yield False
+            return
+        saved = [(con, None, con.constant)]
+        con.changeRHS(max(0.0, model.budget_rhs[y] + q.step - model.committed[y]))
+    else:
+        con = _row(model, "total", q.town_id, y)
+        saved = [(con, None, con.constant)]
+        con.changeRHS(-con.constant + q.step)
+    try:
+        yield True
+    finally:
+        for c, expr, constant in saved:
+            if expr is not None:
+                for var, coef in expr.items():
+                    c.expr[var] = coef
+            c.constant = constant
+            c.modified = True
+
+
+def share_value(inp: AllocationInputs, q: Question) -> float:
+    """Return the share target a share question asks about (``s + step/100``), as ``--set`` gives it."""
+    return round(inp.share_target.get(q.year, 0.0) + q.step / 100.0, 12)
+
+
+def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | None = None) -> pd.DataFrame:
+    """Answer the bureau's questions by solving the plan's model again; one row per question.
+
+    Parameters
+    ----------
+    result : AllocationResult
+        From :func:`tuoyu_model.allocation.solve`; its ``plan`` (the solved model) is re-solved.
+    steps : mapping
+        ``share_points``, ``budget_yuan``, ``target_slots``, ``target_units``
+        (``marginal_value_steps`` in data/parameters/allocation.yaml).
+    timing : Timing, optional
+        Filled with the seconds spent re-solving.
+
+    Returns
+    -------
+    DataFrame
+        :data:`COLUMNS`: money in yuan, slots counted once; empty numbers where not ``available``.
+
+    """
+    plan: Solved = result.plan
+    model = plan.model
+    base = plan_figures(plan)
+    solver = plan.record.solver_name
+    timing = timing if timing is not None else Timing()
+    rows = []
+    for q in questions(model, steps):
+        row = {
+            "question": q.question,
+            "year": q.year,
+            "step": q.step,
+            "step_unit": STEP_UNIT[q.question],
+            "town_id": q.town_id,
+        }
+        t0 = time.perf_counter()
+        again = None
+        with changed(model, q) as ok:
+            # A higher share or target only tightens the problem: if the plan still meets the
+            # changed row it stays optimal, and the answer is 'no change' without solving.
+            if ok and not (q.question != "budget" and _still_met(model, q, plan)):
+                if plan.stages:
+                    # The plan's model holds its priority stages' results: the change is solved
+                    # in stages on a model built afresh, so the stated rule decides who is short.
+                    again = _staged_again(model, q, solver)
+                else:
+                    again = solve_model(model, solver)
+                    if any(u > UNMET_TOL for u in again.short.values()):
+                        again = _staged_again(model, q, solver)  # the change leaves a shortfall
+                timing.solver += again.record.solver_seconds
+        timing.resolve += time.perf_counter() - t0
+        if not ok:
+            rows.append(row | {"available": False})
+            continue
+        timing.count += again is not None
+        new = plan_figures(again) if again is not None else base
+        b, n = base["by_year"][q.year], new["by_year"][q.year]
+        change = {
+            "public_cost_change_yuan": float(clean(new["money"] - base["money"], 2)),
+            "total_slots_change": float(clean(n["total"] - b["total"])),
+            "inclusive_slots_change": float(clean(n["inclusive"] - b["inclusive"])),
+            "shortfall_change_slots": float(clean(n["missing"] - b["missing"])),
+        }
+        key = {"share_point": "inclusive_slots_change", "unit_target": "total_slots_change"}.get(q.question)
+        slots = change[key] if key else -change["shortfall_change_slots"]
+        rows.append(row | {"available": True, "slots_change": float(clean(slots) + 0.0)} | change)
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def _staged_again(model: AllocationModel, q: Question, solver: str) -> Solved:
+    """Build the plan's model afresh at its budget, change it as ``q`` asks, and solve it in priority stages.
+
+    The stages of :func:`~tuoyu_model.allocation.solve.solve_in_priority` hold each stage's optimum
+    in the model, so a plan that ran them cannot be re-solved in place; this is the slower path,
+    taken only when something is short (the plan, or the changed problem).
+    """
+    fresh = create_model(model.inputs, model.budget_rhs, integer=model.integer)
+    with changed(fresh, q):
+        return solve_in_priority(fresh, solver)
+
+
+def _still_met(model: AllocationModel, q: Question, plan: Solved) -> bool:
+    """Whether the plan's own values meet the row ``q`` changed (share or unit total, a ≥ row)."""
+    con = (
+        _row(model, "share", "district", q.year)
+        if q.question == "share_point"
+        else _row(model, "total", q.town_id, q.year)
+    )
+    value = dict(zip(model.x_vars, plan.x, strict=True)) | dict(zip(model.v_vars, plan.v, strict=True))
+    value |= {model.short[k]: u for k, u in plan.short.items()}
+    lhs = sum(coef * float(value[var]) for var, coef in con.expr.items())
+    return lhs >= -con.constant - 1e-9 * max(1.0, abs(con.constant))
