@@ -39,9 +39,9 @@ from tuoyu_model.allocation.read import (
     AllocationResult,
     clean,
     money_table,
-    slots_missing,
     stock_table,
 )
+from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import Solved, district_table, solve_in_priority, solve_model
 
 # Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
@@ -108,7 +108,10 @@ def plan_figures(solved: Solved) -> dict:
         by_year[y] = {
             "total": float(part.total_slots.sum()),
             "inclusive": float(part.inclusive_slots.sum()),
-            "missing": slots_missing(kinds),
+            "missing": slots_missing(
+                kinds,
+                unit_overlap(zip(part.shortfall_total, part.shortfall_inclusive, part.shortfall_coverage, strict=True)),
+            ),
         }
     return {"money": money, "by_year": by_year}
 
