@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tuoyu_model.allocation.build import AllocationModel, costing_years
 from tuoyu_model.allocation.inputs import AllocationInputs
+from tuoyu_model.allocation.model import AllocationModel, costing_years
 from tuoyu_model.allocation.read import city_share, clean
 
 COMMITMENT_COLUMNS = ["year", "item", "amount_yuan", "city_yuan", "district_yuan"]

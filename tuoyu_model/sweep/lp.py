@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tuoyu_model.allocation.build import SOURCE_BUDGETS, TOL, costing_years, prepare
 from tuoyu_model.allocation.inputs import AllocationInputs, centre_host_rule
+from tuoyu_model.allocation.model import SOURCE_BUDGETS, TOL, costing_years, prepare
 from tuoyu_model.allocation.solver import quiet_stdout
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import DataError
