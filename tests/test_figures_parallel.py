@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tuoyu_model.presentation import figure_helper as H
 from tuoyu_model.presentation import figures as F
 from tuoyu_model.results import run_model
 
@@ -17,7 +18,7 @@ def makers():
 
 
 def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_path, monkeypatch):
-    monkeypatch.setattr(F, "_spare_core", lambda: True)
+    monkeypatch.setattr(H, "_spare_core", lambda: True)
     pids = []
     fork = os.fork
 
@@ -28,7 +29,7 @@ def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_pat
         return pid
 
     monkeypatch.setattr(os, "fork", counting_fork)
-    paths = F.save_figures(makers, tmp_path / "two", F.HELPER_CHARTS)()
+    paths = H.save_figures(makers, tmp_path / "two", H.HELPER_CHARTS)()
     assert pids, "no helper process was started"
     for name, make in makers.items():
         alone = F.save_figure(make(), tmp_path / "one" / f"{name}.png")
@@ -36,9 +37,9 @@ def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_pat
 
 
 def test_a_helper_that_fails_leaves_its_charts_drawn_here(makers, tmp_path, monkeypatch):
-    monkeypatch.setattr(F, "_spare_core", lambda: True)
+    monkeypatch.setattr(H, "_spare_core", lambda: True)
     broken = dict(makers)
-    first = F.HELPER_CHARTS[0]
+    first = H.HELPER_CHARTS[0]
     calls = []
 
     def fails_in_the_helper():
@@ -49,6 +50,6 @@ def test_a_helper_that_fails_leaves_its_charts_drawn_here(makers, tmp_path, monk
 
     parent = os.getpid()
     broken[first] = fails_in_the_helper
-    paths = F.save_figures(broken, tmp_path, F.HELPER_CHARTS)()
+    paths = H.save_figures(broken, tmp_path, H.HELPER_CHARTS)()
     assert all(p.is_file() for p in paths.values())
     assert paths[first].stat().st_size > 0

@@ -34,7 +34,8 @@ from tuoyu_model.presentation.compare import (
     unit_compare_table,
     unit_format,
 )
-from tuoyu_model.presentation.figures import plot_differences, save_figure, save_scenario_figures
+from tuoyu_model.presentation.figure_helper import save_scenario_figures
+from tuoyu_model.presentation.figures import plot_differences, save_figure
 from tuoyu_model.presentation.formatting import parameters_for_people, summary_for_people, summary_notes
 from tuoyu_model.presentation.report_opening import generated_on, report_title
 from tuoyu_model.presentation.sentences import worded

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from tuoyu_model.parameters import default_parameters
 from tuoyu_model.paths import data_dir
+from tuoyu_model.presentation.figure_helper import save_figures as save_chart_files
 from tuoyu_model.presentation.figures import legend_below, new_figure, styled
-from tuoyu_model.presentation.figures import save_figures as save_chart_files
 from tuoyu_model.presentation.report import factor_label as report_factor_label
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 
@@ -367,7 +367,8 @@ def start_figures(
 ) -> Callable[[], dict[str, Path]]:
     """Start drawing the charts into ``figures/<name>.png``, the first in a helper process; call the result to wait.
 
-    The caller writes the tables and the workbook meanwhile (:func:`tuoyu_model.presentation.figures.save_figures`).
+    The caller writes the tables and the workbook meanwhile
+    (:func:`~tuoyu_model.presentation.figure_helper.save_figures`).
     """
     makers = sweep_figure_makers(summary, tables)
     return save_chart_files(makers, Path(folder) / "figures", list(makers)[:1])
