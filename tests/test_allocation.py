@@ -393,10 +393,10 @@ def test_integer_mode_on_the_baseline_places_one_centre():
 # ---- the shipped scenarios ---------------------------------------------------------------------
 
 
-# Whole-slot plans CBC cannot prove optimal in reasonable time: the second solver would check the
-# same model's linear relaxation there instead. None since issue 10's stages: every stage of a
-# cut budget's plan is a whole-valued objective proved exactly, so CBC solves budget_cut_20 too.
-CBC_ON_THE_RELAXATION: set = set()
+# Whole-slot plans CBC cannot prove optimal in reasonable time: the second solver checks the same
+# model's linear relaxation there instead (its priority stages included). budget_cut_20 under
+# life-cycle money: HiGHS solves its 11 whole-slot stages in about 5 s, CBC runs past 95 s.
+CBC_ON_THE_RELAXATION: set = {"budget_cut_20"}
 
 
 # Projects of real size (binary openings) are beyond CBC in reasonable time (the baseline alone runs
@@ -994,16 +994,18 @@ def test_budget_cut_20_gives_the_same_plan_under_highs_and_cbc(shipped):
     _, results = shipped["budget_cut_20"]
     if len(results) < 2:
         pytest.skip("highspy not installed")
+    # CBC checks the relaxation here (CBC_ON_THE_RELAXATION), so the two plans compared are the
+    # same model's, to the solvers' tolerance.
     cols = ["town_id", "year", "shortfall_total", "shortfall_inclusive", "shortfall_coverage"]
-    highs, cbc = results["highs"], results["cbc"]
-    assert highs.whole_slots and cbc.whole_slots
-    pd.testing.assert_frame_equal(highs.stock[cols], cbc.stock[cols])
-    pd.testing.assert_frame_equal(highs.district, cbc.district)
+    highs, cbc = results["highs_relaxation"], results["cbc"]
+    assert not highs.whole_slots and not cbc.whole_slots
+    pd.testing.assert_frame_equal(highs.stock[cols], cbc.stock[cols], atol=1e-4, rtol=0)
+    pd.testing.assert_frame_equal(highs.district, cbc.district, atol=1e-4, rtol=1e-9)
     assert float(highs.stock.shortfall_total.sum()) > 0  # the cut does leave units short
     assert highs.public_cost_yuan == pytest.approx(cbc.public_cost_yuan, rel=1e-6)
     # the rule stated: the largest shortfall as a share of a unit's target, the same in both
     shares = [s["value"] for r in (highs, cbc) for s in r.stages if s["stage"] == "equity"]
-    assert len(shares) == 2 and shares[0] == shares[1] > 0
+    assert len(shares) == 2 and shares[0] == pytest.approx(shares[1], abs=1e-9) and shares[0] > 0
 
 
 def test_budget_cut_20_no_unit_is_short_by_more_than_the_equity_share(shipped):
