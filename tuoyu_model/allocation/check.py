@@ -406,7 +406,9 @@ def check_stages(result: AllocationResult, inputs: AllocationInputs) -> list[str
                 and fam in ("total", "inclusive")
                 and float(tg.at[(i, y), f"target_{fam}"]) > 0
             ]
-            if abs(max(shares, default=0.0) - s["value"]) > 1e-6:
+            # The held ratio may be exceeded by its slack (1e-6) plus the solver's feasibility
+            # tolerance; 1e-5 of a target is far below one slot for every unit (targets < 10⁴).
+            if abs(max(shares, default=0.0) - s["value"]) > 1e-5:
                 bad.append(f"equity: largest shortfall share {max(shares, default=0.0):.6f} ≠ {s['value']:.6f} held")
     equity = [s for s in stages if s["stage"] == "equity"]
     if inputs.rationing != "equity" and equity:

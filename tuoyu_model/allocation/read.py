@@ -8,8 +8,9 @@ sentence: notes are :class:`Note` records and the shadow-price table holds numbe
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -164,6 +165,15 @@ class AllocationResult:
     stages: list = field(default_factory=list)
     # The plan's solve (allocation.solve.Solved: the built model and its values), re-solved by allocation.marginal.
     plan: Any = None
+
+    def __deepcopy__(self, memo: dict) -> "AllocationResult":
+        # The tables are copied; the solved model (``plan``, holding the live solver) is shared,
+        # as it cannot be copied and a copy's tables no longer describe it.
+        out = copy.copy(self)
+        for f in fields(self):
+            if f.name != "plan":
+                setattr(out, f.name, copy.deepcopy(getattr(self, f.name), memo))
+        return out
 
     @property
     def district_share(self) -> pd.Series:

@@ -226,6 +226,15 @@ def _sentence(
         )
     if family in BUDGET_SOURCE_WORDS:
         b_zh, b_en = BUDGET_SOURCE_WORDS[family]
+        if not binding:
+            return (f"{year}年{b_zh}未用满（不构成约束）", f"{year}: the {b_en} is not used up (does not bind)")
+        if value == 0:
+            return (
+                f"{year}年{b_zh}已用满，但影子价格为0：单独增加该年{b_zh}不改变本方案"
+                "（瓶颈在其他年份或约束；实际增加一笔资金的效果见边际值表）",
+                f"{year}: the {b_en} is used up but its shadow price is 0: more of it alone does not change "
+                "this plan (the bottleneck is another year or constraint; see the marginal values for a real step)",
+            )
         if in_slots:
             if n_slots >= 0.005:
                 return (

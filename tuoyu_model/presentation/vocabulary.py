@@ -424,6 +424,7 @@ SHEET_UNITS: dict[str, str] = {
     "demand": "人数：人，托位：个",
     "workforce": "人",
     "shadow_prices": "元，每个约束的单位见“单位”列",
+    "marginal_values": "金额：万元，托位：个",
     "parameters": "单位见“单位”列",
 }
 
