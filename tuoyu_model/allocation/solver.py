@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 
@@ -35,6 +36,14 @@ def highs_available() -> bool:
         return False
 
 
+# quiet_stdout's state: fd 1 is one per process, so threads that solve at once (the explorer's
+# preview beside its background whole-slot plan) share one redirection: the first in silences
+# fd 1, the last out restores it. Without this, a thread could save the other's /dev/null as the
+# "original" and leave the process's output silenced for good.
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "saved": None, "devnull": None}
+
+
 @contextlib.contextmanager
 def quiet_stdout():
     """Silence output written straight to file descriptor 1 by native code (HiGHS' banner).
@@ -42,23 +51,32 @@ def quiet_stdout():
     HiGHS prints from C++ to fd 1 when a model is created. fd 1 itself is redirected, not
     ``sys.stdout.fileno()``: in a Jupyter kernel the latter is a saved copy of the original
     descriptor, so silencing it would let the banner into the report. Python-level output is
-    flushed first and untouched outside the block.
+    flushed first and untouched outside the block. Safe across threads (nested blocks share
+    one redirection).
     """
-    sys.stdout.flush()
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            sys.stdout.flush()
+            try:
+                saved = os.dup(1)
+            except OSError:  # no fd 1 (some embedded interpreters): nothing to silence
+                saved = None
+            if saved is not None:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                _QUIET["saved"], _QUIET["devnull"] = saved, devnull
+        _QUIET["depth"] += 1
     try:
-        saved = os.dup(1)
-    except OSError:  # no fd 1 (some embedded interpreters): nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
         yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0 and _QUIET["saved"] is not None:
+                sys.stdout.flush()
+                os.dup2(_QUIET["saved"], 1)
+                os.close(_QUIET["saved"])
+                os.close(_QUIET["devnull"])
+                _QUIET["saved"] = _QUIET["devnull"] = None
 
 
 class BulkHiGHS(pulp.HiGHS):
