@@ -166,7 +166,7 @@ class AllocationResult:
     # The plan's solve (allocation.solve.Solved: the built model and its values), re-solved by allocation.marginal.
     plan: Any = None
 
-    def __deepcopy__(self, memo: dict) -> "AllocationResult":
+    def __deepcopy__(self, memo: dict) -> AllocationResult:
         # The tables are copied; the solved model (``plan``, holding the live solver) is shared,
         # as it cannot be copied and a copy's tables no longer describe it.
         out = copy.copy(self)
