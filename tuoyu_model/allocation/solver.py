@@ -194,7 +194,13 @@ def resolve_solver(name: str) -> tuple[str, bool]:
 
 
 def run_solver(
-    prob: pulp.LpProblem, name: str, mip: bool, gap: float, method: str = "simplex", gap_abs: float | None = None
+    prob: pulp.LpProblem,
+    name: str,
+    mip: bool,
+    gap: float,
+    method: str = "simplex",
+    gap_abs: float | None = None,
+    infeasible_ok: bool = False,
 ) -> SolveRecord:
     """Solve ``prob`` and return the record; raises unless the solve is optimal.
 
@@ -202,6 +208,8 @@ def run_solver(
     crossover so the solution is basic and the duals and ranging stay meaningful. ``gap_abs``
     (MIP only) stops the search when the incumbent is within that much of the bound; with an
     objective that only takes whole values, ``gap=0, gap_abs=0.5`` proves the exact optimum.
+    ``infeasible_ok`` returns a record with status 'Infeasible' (proved: no values to read)
+    instead of raising, for a question whose answer may be "no such plan" (the equity search).
 
     Raises
     ------
@@ -236,6 +244,8 @@ def run_solver(
     wall = time.perf_counter() - t0
     status = pulp.LpStatus.get(prob.status, str(prob.status))
     sol_status = pulp.LpSolution.get(prob.sol_status, str(prob.sol_status))
+    if infeasible_ok and prob.status == pulp.LpStatusInfeasible:
+        return SolveRecord(status, sol_status, float("nan"), wall, own, name, solver_version(name))
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         hint = {
             "Infeasible": "no plan meets the hard constraints (capacities, budget rows, centre site); "
