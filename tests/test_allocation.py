@@ -2,9 +2,11 @@
 
 import copy
 import itertools
+import math
 from dataclasses import replace
 
 import pandas as pd
+import pulp
 import pytest
 
 from tuoyu_model.allocation import (
@@ -22,6 +24,7 @@ from tuoyu_model.allocation import (
 )
 from tuoyu_model.allocation.check import table_shortfalls
 from tuoyu_model.allocation.inputs import parse_priority
+from tuoyu_model.allocation.solver import run_solver
 from tuoyu_model.errors import DataError, ScenarioError, SolverError
 from tuoyu_model.parameters import list_scenarios, load_scenario
 from tuoyu_model.presentation.sentences import note_text, shadow_price_sentences
@@ -320,6 +323,20 @@ def test_infeasible_inputs_raise_solver_error_naming_the_status(solver):
     )
     with pytest.raises(SolverError, match=r"status 'Infeasible'.*not 'Optimal'; no values were read"):
         solve(inp)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_only_a_proved_infeasibility_is_an_answer_when_asked_for(solver):
+    # The equity search asks "is there a plan with every share at most ρ?": a proved "no" is an
+    # answer (infeasible_ok), any other status still raises; an infeasible MILP by hand.
+    prob = pulp.LpProblem("by_hand", pulp.LpMinimize)
+    x = prob.add_variable("x", lowBound=0, upBound=3, cat=pulp.LpInteger)
+    prob.setObjective(pulp.LpAffineExpression([(x, 1.0)]))
+    prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(x, 2.0)]), pulp.LpConstraintEQ, rhs=3.0))
+    rec = run_solver(prob, solver, True, 0.0, infeasible_ok=True)
+    assert rec.status == "Infeasible" and math.isnan(rec.objective)
+    with pytest.raises(SolverError, match=r"status 'Infeasible'"):
+        run_solver(prob, solver, True, 0.0)
 
 
 def test_unknown_solver_is_named_with_the_fix():
