@@ -123,10 +123,11 @@ def test_discounting_weighs_later_years_less():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    once=st.floats(0, 20_000),
-    yearly=st.floats(0, 30_000),
-    k_once=st.floats(0, 20_000),
-    k_yearly=st.floats(0, 30_000),
+    # money in yuan: no subnormal amounts (5e-324 yuan underflows, and the suite raises on that)
+    once=st.floats(0, 20_000, allow_subnormal=False),
+    yearly=st.floats(0, 30_000, allow_subnormal=False),
+    k_once=st.floats(0, 20_000, allow_subnormal=False),
+    k_yearly=st.floats(0, 30_000, allow_subnormal=False),
     h1=st.integers(2025, 2029),
     extra=st.integers(1, 5),
 )
