@@ -226,8 +226,8 @@ def controls_for(params: Parameters, years: Sequence[int]) -> list[Control]:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> p = load_scenario("baseline").parameters
-    >>> [c.key for c in controls_for(p, [2024, 2025])][:6]
-    ['budget.2024', 'budget.2025', 'budget_city.2024', 'budget_city.2025', 'budget_district.2024', 'budget_district.2025']
+    >>> [c.key for c in controls_for(p, [2024, 2025])][:5]
+    ['budget.2024', 'budget.2025', 'budget_city.2024', 'budget_city.2025', 'budget_district.2024']
 
     """
     by_source = [
