@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "towns_workbook",
         "towns_import",
         "unit_maps",
+        "units",
     ),
     ("costs", "children", "demand", "pricing", "family", "workforce"),
     ("allocation",),

@@ -217,7 +217,7 @@ def test_workbook_is_reproducible(tmp_path):
 def test_workbook_refuses_a_missing_table(tmp_path):
     t = tables()
     del t["budget"]
-    with pytest.raises(ReportError, match="no table 'budget'"):
+    with pytest.raises(ReportError, match="没有可写入的表 'budget'"):
         write_workbook(t, tmp_path / "x.xlsx")
 
 

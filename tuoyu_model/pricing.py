@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from tuoyu_model.costs import CHANNELS, operating_costs, operating_costs_in_year
-from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.errors import DataError, ScenarioError, did_you_mean
 
 INCOME_MEASURES = ("all", "urban", "rural")
 INCOME_MEASURE_LABEL_ZH = {"all": "全体居民", "urban": "城镇居民", "rural": "农村居民"}
@@ -76,7 +76,12 @@ def parameter_file(params: Mapping, name: str) -> str:
 def _measure(params: Mapping, measure: str | None) -> str:
     measure = measure or params["income_measure"]
     if measure not in INCOME_MEASURES:
-        raise ScenarioError(f"income_measure = '{measure}' is unknown; expected one of {', '.join(INCOME_MEASURES)}")
+        choices = ", ".join(INCOME_MEASURES)
+        raise ScenarioError(
+            f"{parameter_file(params, 'income_measure')}: income_measure = '{measure}' 不是可选值"
+            f"{did_you_mean(measure, INCOME_MEASURES)}；应为 {choices} 之一",
+            en=f"income_measure = '{measure}' is unknown; expected one of {choices}",
+        )
     return measure
 
 
@@ -124,9 +129,11 @@ def _beijing_income(params: Mapping, year: int, measure: str) -> tuple[float, bo
         last = max(listed)
         return float(_year_value(params, name, last)) * (1.0 + float(growth)) ** (year - last), True
     if value is None:
+        has = ", ".join(map(str, params[name]))
         raise DataError(
-            f"{parameter_file(params, name)}: '{name}' has no value for {year} "
-            f"(has {', '.join(map(str, params[name]))}); add '{year}: …' from the statistical communiqué"
+            f"{parameter_file(params, name)}: '{name}' 缺少 {year} 年的值（现有 {has}）；请按统计公报添加 '{year}: …'",
+            en=f"{parameter_file(params, name)}: '{name}' has no value for {year} "
+            f"(has {has}); add '{year}: …' from the statistical communiqué",
         )
     return value, False
 
@@ -177,7 +184,12 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
     measure = _measure(params, measure)
     area = area or params["income_area"]
     if area not in INCOME_AREAS:
-        raise ScenarioError(f"income_area = '{area}' is unknown; expected one of {', '.join(INCOME_AREAS)}")
+        choices = ", ".join(INCOME_AREAS)
+        raise ScenarioError(
+            f"{parameter_file(params, 'income_area')}: income_area = '{area}' 不是可选值"
+            f"{did_you_mean(area, INCOME_AREAS)}；应为 {choices} 之一",
+            en=f"income_area = '{area}' is unknown; expected one of {choices}",
+        )
     nan = float("nan")
     out = {"income_year": int(year), "income_area": area, "income_measure": measure}
     own = _year_value(params, f"daxing_income_per_capita_{measure}", year) if area == "daxing" else None
@@ -191,16 +203,19 @@ def income_basis(params: Mapping, year: int, measure: str | None = None, area: s
             raise
         name = f"daxing_income_per_capita_{measure}"
         raise DataError(
-            f"{parameter_file(params, name)}: '{name}' has no value for {year}, and the Beijing figure it would be "
-            f"derived from is missing too: {exc}"
+            f"{parameter_file(params, name)}: '{name}' 缺少 {year} 年的值，用来推算它的北京市数据也缺少：{exc.zh}",
+            en=f"{parameter_file(params, name)}: '{name}' has no value for {year}, and the Beijing figure it "
+            f"would be derived from is missing too: {exc.en or exc.zh}",
         ) from None
     if area == "beijing":
         return {**out, **_basis(city, "projected" if projected else "sourced", city, nan)}
     ratio = params["district_income_ratio"]
     if not isinstance(ratio, Mapping) or measure not in ratio:
+        where, choices = parameter_file(params, "district_income_ratio"), ", ".join(INCOME_MEASURES)
         raise DataError(
-            f"{parameter_file(params, 'district_income_ratio')}: 'district_income_ratio' has no value for the "
-            f"income measure '{measure}'; give one for each of {', '.join(INCOME_MEASURES)}"
+            f"{where}: 'district_income_ratio' 缺少收入口径 '{measure}' 的值；请为 {choices} 各给一个",
+            en=f"{where}: 'district_income_ratio' has no value for the "
+            f"income measure '{measure}'; give one for each of {choices}",
         )
     r = float(ratio[measure])
     return {**out, **_basis(city * r, "projected" if projected else "derived", city, r)}
@@ -261,7 +276,9 @@ def household_monthly_income(
         per_capita = income_per_capita(params, year - 1, measure, area)
     except DataError as exc:
         raise DataError(
-            f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, which is missing: {exc}"
+            f"{year} 年的收费上限需要上一年（{year - 1} 年）的人均可支配收入，但缺少：{exc.zh}",
+            en=f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, "
+            f"which is missing: {exc.en or exc.zh}",
         ) from None
     size = float(params["household_size"] if household_size is None else household_size)
     return per_capita * size / 12
@@ -316,11 +333,14 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     if set_price is None:
         return cap * float(params["inclusive_fee_share_of_cap"])
     if float(set_price) > cap:
+        share = params["fee_cap_share"]
         raise ScenarioError(
-            f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
-            f"{cap:,.2f} (fee_cap_share = {params['fee_cap_share']} of the household monthly income); "
-            "lower the price or leave it empty to charge "
-            "the cap × inclusive_fee_share_of_cap"
+            f"{parameter_file(params, 'inclusive_fee_set_price')}: inclusive_fee_set_price = {set_price} 元/月"
+            f"高于 {year} 年的收费上限 {cap:,.2f} 元/月（家庭月收入的 fee_cap_share = {share}）；"
+            "请降低价格，或留空（按上限 × inclusive_fee_share_of_cap 收费）",
+            en=f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
+            f"{cap:,.2f} (fee_cap_share = {share} of the household monthly income); "
+            "lower the price or leave it empty to charge the cap × inclusive_fee_share_of_cap",
         )
     return float(set_price)
 
@@ -355,7 +375,12 @@ def operating_subsidy(cost: float, fee: float, occupancy: float, rule: str = "ga
         return max(0.0, float(cost) - float(fee) * float(occupancy))
     if rule == "flat":
         return float(flat) * float(occupancy)
-    raise ScenarioError(f"operating_subsidy_rule = '{rule}' is unknown; expected one of {', '.join(SUBSIDY_RULES)}")
+    choices = ", ".join(SUBSIDY_RULES)
+    raise ScenarioError(
+        f"data/parameters/allocation.yaml: operating_subsidy_rule = '{rule}' 不是可选值"
+        f"{did_you_mean(rule, SUBSIDY_RULES)}；应为 {choices} 之一",
+        en=f"operating_subsidy_rule = '{rule}' is unknown; expected one of {choices}",
+    )
 
 
 def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFrame:

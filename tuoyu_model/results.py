@@ -33,7 +33,7 @@ from tuoyu_model.allocation import (
 from tuoyu_model.allocation import solve as solve_allocation
 from tuoyu_model.allocation.marginal import marginal_values
 from tuoyu_model.data import load_targets, load_towns
-from tuoyu_model.errors import ReportError
+from tuoyu_model.errors import ReportError, pick
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 
 # Columns of the output contract (docs/design.md); extra columns follow them.
@@ -135,7 +135,8 @@ class Results:
         try:
             return self.tables[name]
         except KeyError:
-            raise KeyError(f"no table '{name}'; tables: {', '.join(self.tables)}") from None
+            known = ", ".join(self.tables)
+            raise KeyError(pick(f"没有表 '{name}'；现有的表：{known}", f"no table '{name}'; tables: {known}")) from None
 
 
 def plan_years(params: Mapping) -> list[int]:
@@ -154,13 +155,20 @@ def plan_years(params: Mapping) -> list[int]:
 def _contract(df: Any, name: str) -> pd.DataFrame:
     """Check a producer's table has the contract columns; put them first."""
     if not isinstance(df, pd.DataFrame):
-        raise ReportError(f"{PRODUCER.get(name, name)} returned {type(df).__name__} for '{name}', expected a DataFrame")
+        producer, got = PRODUCER.get(name, name), type(df).__name__
+        raise ReportError(
+            f"{producer} 为表 '{name}' 返回了 {got}，应为 DataFrame；这是程序错误，请把这一行报告给维护者",
+            en=f"{producer} returned {got} for '{name}', expected a DataFrame",
+        )
     cols = CONTRACT[name]
     missing = [c for c in cols if c not in df.columns]
     if missing:
+        producer, wanted, has = PRODUCER.get(name, name), ", ".join(cols), ", ".join(map(str, df.columns))
         raise ReportError(
-            f"{PRODUCER.get(name, name)}: table '{name}' lacks column '{missing[0]}' of the output "
-            f"contract ({', '.join(cols)}); it has {', '.join(map(str, df.columns))}"
+            f"{producer}: 表 '{name}' 缺少输出约定（{wanted}）中的列 '{missing[0]}'，现有的列：{has}；"
+            "这是程序错误，请把这一行报告给维护者",
+            en=f"{producer}: table '{name}' lacks column '{missing[0]}' of the output contract ({wanted}); "
+            f"it has {has}",
         )
     return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
 
@@ -336,7 +344,12 @@ def _slot_col(conv: pd.DataFrame) -> str:
     for c in ("converted_slots", "slots", "conversions"):
         if c in conv.columns:
             return c
-    raise ReportError(f"allocation.solve: conversions table has no slot column ({', '.join(conv.columns)})")
+    has = ", ".join(conv.columns)
+    raise ReportError(
+        f"allocation.solve: 转普惠表（conversions）没有托位数列（现有的列：{has}）；"
+        "这是程序错误，请把这一行报告给维护者",
+        en=f"allocation.solve: conversions table has no slot column ({has})",
+    )
 
 
 # Headline figures of summary.json that are by year (and total): the rows of :func:`summary_table`.

@@ -134,7 +134,10 @@ def year_value(params: Mapping, name: str, year: int) -> float:
         for k, v in value.items():
             if str(k) == str(year):
                 return v
-        raise DataError(f"data/parameters/allocation.yaml: '{name}' has no value for {year}; add '{year}: …'")
+        raise DataError(
+            f"data/parameters/allocation.yaml: '{name}' 缺少 {year} 年的值；请添加 '{year}: …'",
+            en=f"data/parameters/allocation.yaml: '{name}' has no value for {year}; add '{year}: …'",
+        )
     return value
 
 
@@ -147,8 +150,10 @@ def budget_by_year(params: Mapping, years: list[int], name: str = "budget") -> d
         for key in given:
             if not str(key).isdigit() or int(key) not in span:
                 raise ScenarioError(
-                    f"{name}.{key} = {given[key]} is for a year outside plan_years "
-                    f"{span[0]}–{span[-1]}; remove it or extend plan_years"
+                    f"{name}.{key} = {given[key]} 所在年份不在规划期 plan_years {span[0]}–{span[-1]} 内；"
+                    "请删除这一项，或延长 plan_years",
+                    en=f"{name}.{key} = {given[key]} is for a year outside plan_years "
+                    f"{span[0]}–{span[-1]}; remove it or extend plan_years",
                 )
     out = {}
     for y in years:
@@ -330,9 +335,12 @@ def parse_priority(text: str) -> tuple:
     tiers = tuple(tuple(f.strip() for f in tier.split("+") if f.strip()) for tier in text.split(">"))
     named = [f for tier in tiers for f in tier]
     if sorted(named) != sorted(REQUIREMENTS) or any(not t for t in tiers):
+        example = "'coverage+centre > share > total+inclusive'"
         raise DataError(
-            f"data/parameters/allocation.yaml: 'requirement_priority' = '{text}'; name each of "
-            f"{', '.join(REQUIREMENTS)} once, highest first, e.g. 'coverage+centre > share > total+inclusive'"
+            f"data/parameters/allocation.yaml: 'requirement_priority' = '{text}' 写法不对；"
+            f"{', '.join(REQUIREMENTS)} 每项各写一次，优先的在前，用 > 分隔，例如 {example}",
+            en=f"data/parameters/allocation.yaml: 'requirement_priority' = '{text}'; name each of "
+            f"{', '.join(REQUIREMENTS)} once, highest first, e.g. {example}",
         )
     return tiers
 
@@ -388,15 +396,19 @@ def _plan_years(params: Mapping, initial_stock: pd.DataFrame | None, first_year:
     last = int(plan["last"])
     if first > last:
         raise DataError(
-            f"allocation: first_year {first} is after the plan's last year {last} "
-            "(allocation.yaml plan_years.last); nothing to plan"
+            f"data/parameters/allocation.yaml: 起始年份 {first} 晚于规划末年 plan_years.last = {last}，"
+            "没有可规划的年份；请改正起始年份或 plan_years.last",
+            en=f"allocation: first_year {first} is after the plan's last year {last} "
+            "(allocation.yaml plan_years.last); nothing to plan",
         )
     if initial_stock is None and first > STOCK_YEAR + 1:
         # Without a reported stock the plan would start from end-2023 and silently drop the years between.
         name = "plan_years.first" if first_year is None else "first_year"
         raise ScenarioError(
-            f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
-            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}"
+            f"{name} = {first} 需要 {first - 1} 年底的存量托位；请用 'tuoyu progress' 按报送的存量重新规划，"
+            f"或保持起始年份为 {STOCK_YEAR + 1}",
+            en=f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
+            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}",
         )
     return list(range(first, last + 1))
 
@@ -414,14 +426,18 @@ def _units(towns: pd.DataFrame, initial_stock: pd.DataFrame | None) -> pd.DataFr
     missing = sorted(set(units.index) - set(st.index))
     if missing:
         raise DataError(
-            f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
-            "with total_slots and inclusive_slots"
+            f"initial_stock：缺少属地 {', '.join(missing)}；请每个属地给一行，填写 total_slots 和 inclusive_slots",
+            en=f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
+            "with total_slots and inclusive_slots",
         )
     bad = st[st["inclusive_slots"] > st["total_slots"]]
     if len(bad):
+        inclusive, total = bad["inclusive_slots"].iloc[0], bad["total_slots"].iloc[0]
         raise DataError(
-            f"initial_stock: '{bad.index[0]}' has inclusive_slots {bad['inclusive_slots'].iloc[0]} "
-            f"> total_slots {bad['total_slots'].iloc[0]}; inclusive slots are part of the total"
+            f"initial_stock：'{bad.index[0]}' 的 inclusive_slots {inclusive} 大于 total_slots {total}；"
+            "普惠托位是托位总数的一部分，请改正",
+            en=f"initial_stock: '{bad.index[0]}' has inclusive_slots {inclusive} "
+            f"> total_slots {total}; inclusive slots are part of the total",
         )
     units["initial_total"] = st.loc[units.index, "total_slots"].astype(float)
     units["initial_inclusive"] = st.loc[units.index, "inclusive_slots"].astype(float)
@@ -508,9 +524,12 @@ def centre_host_rule(inputs: AllocationInputs) -> str | None:
         return None
     if inputs.centre_unit != "auto":
         if inputs.centre_unit not in inputs.units.index:
+            some = ", ".join(inputs.units.index[:5])
             raise DataError(
                 f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
-                f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …"
+                f"不是属地代码；应为 'auto' 或 {some} 等属地代码之一",
+                en=f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
+                f"is not a unit id; expected 'auto' or one of {some}, …",
             )
         return inputs.centre_unit
     year = min(max(inputs.centre_year, inputs.years[0]), inputs.years[-1])

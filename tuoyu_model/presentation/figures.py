@@ -55,10 +55,16 @@ def font_path() -> Path:
     """
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise ReportError("the CJK font package 'mplfonts' is not installed; run: pip install mplfonts")
+        raise ReportError(
+            "没有安装中文字体包 'mplfonts'，图表无法显示汉字；请运行 'pip install mplfonts' 安装",
+            en="the CJK font package 'mplfonts' is not installed; run: pip install mplfonts",
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
     if not path.is_file():
-        raise ReportError(f"{path}: font file not found; reinstall mplfonts (pip install --force-reinstall mplfonts)")
+        raise ReportError(
+            f"{path}：找不到字体文件；请运行 'pip install --force-reinstall mplfonts' 重新安装字体包",
+            en=f"{path}: font file not found; reinstall mplfonts (pip install --force-reinstall mplfonts)",
+        )
     return path
 
 
@@ -142,7 +148,11 @@ def save_figure(fig: Figure, path: Path) -> Path:
     for w in caught:
         text = str(w.message)
         if "missing from font" in text or "Glyph" in text:
-            raise ReportError(f"{path.name}: {text}; the chart would show a box instead of a character")
+            raise ReportError(
+                f"{path.name}：字体缺少图中的字符（{text}），图上会显示方框；"
+                "请重新安装字体包 'mplfonts'，或改掉这个字符",
+                en=f"{path.name}: {text}; the chart would show a box instead of a character",
+            )
     for w in caught:  # anything else is re-raised as a warning so pytest's "error" filter sees it
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return path
