@@ -21,10 +21,11 @@ from tuoyu_model.allocation import (
     toy_inputs,
 )
 from tuoyu_model.allocation.check import table_shortfalls
-from tuoyu_model.allocation.inputs import parse_priority
+from tuoyu_model.allocation.formulas import parse_priority
 from tuoyu_model.errors import DataError, ScenarioError, SolverError
 from tuoyu_model.parameters import list_scenarios, load_scenario
-from tuoyu_model.presentation.sentences import note_text, shadow_price_sentences
+from tuoyu_model.presentation.sentences import note_text
+from tuoyu_model.presentation.shadow_sentences import shadow_price_sentences
 
 REL = 1e-6  # relative tolerance on objective values and yuan amounts
 SLOTS = 1e-6  # absolute tolerance on slot counts
@@ -552,7 +553,7 @@ def test_presolve_explains_a_budget_below_the_share_requirement():
 
 
 def test_the_allocation_returns_numbers_and_codes_not_sentences(shipped):
-    # the words are presentation's (presentation/sentences.py): no table of the allocation holds a
+    # the words are presentation's (presentation/sentences.py, shadow_sentences.py): no table of the allocation holds a
     # Chinese character beyond the unit names, its notes are records, and the worded table only adds
     inp, results = shipped["budget_cut_20"]
     r = results[SOLVERS[0]]
@@ -581,7 +582,7 @@ def test_channels_and_labels_have_one_definition():
     # allocation uses costs' channel ids, its sentences costs' Chinese labels: no copies to drift apart
     import tuoyu_model.allocation as allocation
     import tuoyu_model.costs as costs
-    import tuoyu_model.presentation.sentences as sentences
+    import tuoyu_model.presentation.shadow_sentences as sentences
     from tuoyu_model.presentation import vocabulary
 
     assert allocation.CHANNELS is costs.CHANNELS

@@ -16,7 +16,8 @@ from dataclasses import replace
 import pytest
 
 from tests.test_broken_inputs import CASES, _prepare, assert_chinese
-from tuoyu_model.allocation.inputs import inputs_from_parameters, parse_priority, toy_inputs
+from tuoyu_model.allocation.formulas import parse_priority
+from tuoyu_model.allocation.inputs import inputs_from_parameters, toy_inputs
 from tuoyu_model.allocation.model import check_objective_inputs
 from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.cli import build_parser, main

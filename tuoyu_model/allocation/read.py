@@ -110,7 +110,7 @@ class AllocationResult:
     shadow_prices : DataFrame
         ``constraint, town_id, year, value_yuan, family, unique, binding, value, unit,
         shortfall, value_slots`` (numbers and codes; the sentences are added by
-        :func:`tuoyu_model.presentation.sentences.shadow_price_sentences` with ``shadow_reading``).
+        :func:`tuoyu_model.presentation.shadow_sentences.shadow_price_sentences` with ``shadow_reading``).
     binding : DataFrame
         The binding rows of ``shadow_prices``.
     notes : list of Note

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.allocation.inputs import parse_priority
+from tuoyu_model.allocation.formulas import parse_priority
 from tuoyu_model.paths import outputs_dir
 from tuoyu_model.presentation.baseline_comparison import BASELINE, comparison_markdown, is_baseline, report_sections
 from tuoyu_model.presentation.formatting import solver_zh
