@@ -25,7 +25,7 @@ from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import DataError, TuoyuError, did_you_mean, english, pick
 from tuoyu_model.parameters import default_parameters, load_scenario
 from tuoyu_model.paths import PACKAGE_DIR
-from tuoyu_model.presentation import figures
+from tuoyu_model.presentation import chart_style
 from tuoyu_model.pricing import inclusive_fee, income_basis, operating_subsidy
 from tuoyu_model.runs import parallel
 from tuoyu_model.runs.scenario import RunRecord
@@ -162,8 +162,8 @@ def _objective_inputs(objective: str, subsidy: bool):
 
 
 def _no_font(monkeypatch):
-    monkeypatch.setattr(figures.importlib.util, "find_spec", lambda name: None)
-    return figures.font_path
+    monkeypatch.setattr(chart_style.importlib.util, "find_spec", lambda name: None)
+    return chart_style.font_path
 
 
 def _baseline_with(**overrides):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tuoyu_model.errors import ReportError
-from tuoyu_model.presentation.figures import font_name, new_figure, save_figure, styled
+from tuoyu_model.presentation.chart_style import font_name, new_figure, save_figure, styled
 from tuoyu_model.presentation.tables import for_people
 from tuoyu_model.presentation.vocabulary import SHEETS
 from tuoyu_model.writers import escape_formula, write_csv, write_workbook
