@@ -23,10 +23,11 @@ from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.cli import build_parser, main
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.errors import DataError, TuoyuError, did_you_mean, english, pick
+from tuoyu_model.income import income_basis
 from tuoyu_model.parameters import default_parameters, load_scenario
 from tuoyu_model.paths import PACKAGE_DIR
 from tuoyu_model.presentation import chart_style
-from tuoyu_model.pricing import inclusive_fee, income_basis, operating_subsidy
+from tuoyu_model.pricing import inclusive_fee, operating_subsidy
 from tuoyu_model.runs import parallel
 from tuoyu_model.runs.scenario import RunRecord
 from tuoyu_model.units import UNIT_ZH

@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 from tuoyu_model.cli import main
 from tuoyu_model.errors import DataError, ScenarioError
 from tuoyu_model.family import cap_sensitivity, family_costs
+from tuoyu_model.income import household_monthly_income, income_basis
 from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
 from tuoyu_model.pricing import (
     PRICING_COLUMNS,
     SUBSIDY_COLUMNS,
     fee_cap,
     fee_cap_headline,
-    household_monthly_income,
     inclusive_fee,
-    income_basis,
     operating_subsidy,
     operating_subsidy_table,
     pricing_table,

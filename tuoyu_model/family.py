@@ -14,15 +14,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from tuoyu_model.errors import DataError
-from tuoyu_model.pricing import (
+from tuoyu_model.income import (
     INCOME_MEASURE_LABEL_ZH,
     INCOME_MEASURES,
-    fee_cap,
     household_monthly_income,
-    inclusive_fee,
     income_basis,
     parameter_file,
 )
+from tuoyu_model.pricing import fee_cap, inclusive_fee
 
 HOUSEHOLD_LABEL_ZH = {"low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭"}
 

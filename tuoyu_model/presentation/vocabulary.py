@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tuoyu_model.family import HOUSEHOLD_LABEL_ZH
-from tuoyu_model.pricing import INCOME_MEASURE_LABEL_ZH
+from tuoyu_model.income import INCOME_MEASURE_LABEL_ZH
 from tuoyu_model.units import UNIT_ZH, unit_zh
 
 WAN = 10_000  # yuan per 万元
@@ -420,7 +420,7 @@ SOLVER_NAME = {"highs": "HiGHS", "highs_cmd": "HiGHS", "cbc": "CBC", "pulp_cbc_c
 UNIT_DIGITS: dict[str, int] = {"个": 0, "人": 0, "万元": 2, "%": 1, "元": 0}
 
 
-# The headline figures (results.SUMMARY_METRICS) as people read them: key -> (label, unit, scale).
+# The headline figures (summary.SUMMARY_METRICS) as people read them: key -> (label, unit, scale).
 SUMMARY_LABELS: dict[str, tuple[str, str, float]] = {
     "public_cost_yuan": ("财政资金需求", "万元", 1 / WAN),
     "new_slots": ("新增托位", "个", 1.0),
