@@ -17,10 +17,11 @@ from tuoyu_model.allocation import check_solution, inputs_from_parameters, solve
 from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.costs import CHANNELS, operating_costs, operating_costs_in_year
+from tuoyu_model.income import income_basis
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT
-from tuoyu_model.presentation.sentences import commitment_sentence, shadow_price_sentences
-from tuoyu_model.pricing import income_basis
+from tuoyu_model.presentation.sentences import commitment_sentence
+from tuoyu_model.presentation.shadow_sentences import shadow_price_sentences
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden"
 CENT = 0.011

@@ -11,8 +11,8 @@ from tuoyu_model.cli import main
 from tuoyu_model.errors import ReportError, ScenarioError
 from tuoyu_model.runs import parallel, provenance, scenario
 from tuoyu_model.runs.compare import run_compare
+from tuoyu_model.runs.locations import safe_output_dir
 from tuoyu_model.runs.parallel import run_many
-from tuoyu_model.runs.publish import safe_output_dir
 from tuoyu_model.runs.scenario import run_scenario
 
 CONTRACT_COLUMNS = {

@@ -304,8 +304,10 @@ def write_workbook(
     """
     missing = [key for _, key in SHEETS if key not in tables]
     if missing:
+        needed = ", ".join(k for _, k in SHEETS)
         raise ReportError(
-            f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {', '.join(k for _, k in SHEETS)}"
+            f"{display(path)}：没有可写入的表 '{missing[0]}'；工作簿需要这些表：{needed}",
+            en=f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {needed}",
         )
     notes = notes or {}
     day = day or generated_on()

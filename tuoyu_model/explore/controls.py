@@ -16,7 +16,8 @@ from typing import Any
 
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import Parameters
-from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, VALUE_LABELS, WAN, unit_zh
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, VALUE_LABELS, WAN
+from tuoyu_model.units import unit_zh
 
 # The parameters the explorer offers, in display order, under their group heading. A name the
 # parameter files do not define is left out, so a control appears once its parameter exists
