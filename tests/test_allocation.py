@@ -23,11 +23,12 @@ from tuoyu_model.allocation import (
     toy_inputs,
 )
 from tuoyu_model.allocation.check import table_shortfalls
-from tuoyu_model.allocation.inputs import parse_priority
+from tuoyu_model.allocation.formulas import parse_priority
 from tuoyu_model.allocation.solver import run_solver
 from tuoyu_model.errors import DataError, ScenarioError, SolverError
 from tuoyu_model.parameters import list_scenarios, load_scenario
-from tuoyu_model.presentation.sentences import note_text, shadow_price_sentences
+from tuoyu_model.presentation.sentences import note_text
+from tuoyu_model.presentation.shadow_sentences import shadow_price_sentences
 
 REL = 1e-6  # relative tolerance on objective values and yuan amounts
 SLOTS = 1e-6  # absolute tolerance on slot counts
@@ -321,7 +322,7 @@ def test_infeasible_inputs_raise_solver_error_naming_the_status(solver):
         costs={("community", "inclusive"): 100},
         solver=solver,
     )
-    with pytest.raises(SolverError, match=r"status 'Infeasible'.*not 'Optimal'; no values were read"):
+    with pytest.raises(SolverError, match=r"状态为 'Infeasible'.*不是 'Optimal'，未读取任何结果"):
         solve(inp)
 
 
@@ -340,7 +341,7 @@ def test_only_a_proved_infeasibility_is_an_answer_when_asked_for(solver):
 
 
 def test_unknown_solver_is_named_with_the_fix():
-    with pytest.raises(SolverError, match=r"'solver' = 'gurobi' is unknown.*--set solver=cbc"):
+    with pytest.raises(SolverError, match=r"'solver' = 'gurobi' 不是可选的求解器.*--set solver=cbc"):
         solve(replace(lp_two_channels(), solver="gurobi"))
 
 
@@ -562,7 +563,7 @@ def test_presolve_explains_a_budget_below_the_share_requirement():
 
 
 def test_the_allocation_returns_numbers_and_codes_not_sentences(shipped):
-    # the words are presentation's (presentation/sentences.py): no table of the allocation holds a
+    # the words are presentation's (presentation/sentences.py, shadow_sentences.py): no table of the allocation holds a
     # Chinese character beyond the unit names, its notes are records, and the worded table only adds
     inp, results = shipped["budget_cut_20"]
     r = results[SOLVERS[0]]
@@ -591,7 +592,7 @@ def test_channels_and_labels_have_one_definition():
     # allocation uses costs' channel ids, its sentences costs' Chinese labels: no copies to drift apart
     import tuoyu_model.allocation as allocation
     import tuoyu_model.costs as costs
-    import tuoyu_model.presentation.sentences as sentences
+    import tuoyu_model.presentation.shadow_sentences as sentences
     from tuoyu_model.presentation import vocabulary
 
     assert allocation.CHANNELS is costs.CHANNELS
@@ -614,8 +615,8 @@ def test_a_later_first_year_without_reported_stock_is_refused(overrides, kwargs,
     params = load_scenario("baseline", overrides).parameters
     with pytest.raises(
         ScenarioError,
-        match=rf"^{name} = 2025 needs the end-2024 stock; re-plan from reported "
-        r"stock with 'tuoyu progress' or keep first = 2024$",
+        match=rf"^{name} = 2025 需要 2024 年底的存量托位；请用 'tuoyu progress' 按报送的存量重新规划，"
+        r"或保持起始年份为 2024$",
     ):
         inputs_from_parameters(params, **kwargs)
 
@@ -637,7 +638,7 @@ def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "plan_years.first = 2025 needs the end-2024 stock" in lines[0]
+    assert len(lines) == 1 and "plan_years.first = 2025 需要 2024 年底的存量托位" in lines[0]
     assert "Traceback" not in proc.stderr
 
 
@@ -666,7 +667,7 @@ def test_zero_budget_through_the_parameters_leaves_every_inclusive_gap():
 
 def test_a_budget_year_outside_the_plan_years_is_refused():
     params = load_scenario("baseline", {"budget": {2026: 5}}).parameters
-    with pytest.raises(ScenarioError, match=r"budget\.2026 = 5 is for a year outside plan_years 2024–2025"):
+    with pytest.raises(ScenarioError, match=r"budget\.2026 = 5 所在年份不在规划期 plan_years 2024–2025 内"):
         inputs_from_parameters(params)
 
 
@@ -928,7 +929,7 @@ def test_capacity_sentences_agree_with_the_binding_flag(shipped, name):
 
 def test_every_slots_unit_has_a_chinese_name(shipped):
     # the workbook translates value_slots_unit through outputs.UNIT_ZH; budget rows carry their slots
-    from tuoyu_model.presentation.vocabulary import UNIT_ZH
+    from tuoyu_model.units import UNIT_ZH
 
     for _, results in shipped.values():
         for r in results.values():

@@ -351,7 +351,7 @@ CASES = [
         "scenario-capital-cost-1e308",
         "scenario_huge_capital_cost.yaml",
         "scenarios/scenario_huge_capital_cost.yaml",
-        ("'capital_cost.social' = 1e+308", "超出取值范围 [0, 1000000]", "yuan per slot"),
+        ("'capital_cost.social' = 1e+308", "超出取值范围 [0, 1000000]", "（元/托位）"),
         ("run", "--no-report", "scenario_huge_capital_cost"),
     ),
     Case(

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tuoyu_model.presentation import chart_style as S
 from tuoyu_model.presentation import figure_helper as H
 from tuoyu_model.presentation import figures as F
 from tuoyu_model.results import run_model
@@ -32,7 +33,7 @@ def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_pat
     paths = H.save_figures(makers, tmp_path / "two", H.HELPER_CHARTS)()
     assert pids, "no helper process was started"
     for name, make in makers.items():
-        alone = F.save_figure(make(), tmp_path / "one" / f"{name}.png")
+        alone = S.save_figure(make(), tmp_path / "one" / f"{name}.png")
         assert paths[name].read_bytes() == alone.read_bytes(), name
 
 

@@ -17,10 +17,11 @@ from tuoyu_model.allocation import check_solution, inputs_from_parameters, solve
 from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.costs import CHANNELS, operating_costs, operating_costs_in_year
+from tuoyu_model.income import income_basis
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT
-from tuoyu_model.presentation.sentences import commitment_sentence, shadow_price_sentences
-from tuoyu_model.pricing import income_basis
+from tuoyu_model.presentation.sentences import commitment_sentence
+from tuoyu_model.presentation.shadow_sentences import shadow_price_sentences
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden"
 CENT = 0.011
@@ -123,10 +124,11 @@ def test_discounting_weighs_later_years_less():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    once=st.floats(0, 20_000),
-    yearly=st.floats(0, 30_000),
-    k_once=st.floats(0, 20_000),
-    k_yearly=st.floats(0, 30_000),
+    # money in yuan: no subnormal amounts (5e-324 yuan underflows, and the suite raises on that)
+    once=st.floats(0, 20_000, allow_subnormal=False),
+    yearly=st.floats(0, 30_000, allow_subnormal=False),
+    k_once=st.floats(0, 20_000, allow_subnormal=False),
+    k_yearly=st.floats(0, 30_000, allow_subnormal=False),
     h1=st.integers(2025, 2029),
     extra=st.integers(1, 5),
 )

@@ -8,16 +8,29 @@ Chinese, English comes back with ``TUOYU_LANG=en``, and a run's console ends wit
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import shutil
+from dataclasses import replace
 
 import pytest
 
 from tests.test_broken_inputs import CASES, _prepare, assert_chinese
+from tuoyu_model.allocation.formulas import parse_priority
+from tuoyu_model.allocation.inputs import inputs_from_parameters, toy_inputs
+from tuoyu_model.allocation.model import check_objective_inputs
+from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.cli import build_parser, main
-from tuoyu_model.errors import DataError, did_you_mean, english, pick
+from tuoyu_model.costs import CHANNELS
+from tuoyu_model.errors import DataError, TuoyuError, did_you_mean, english, pick
+from tuoyu_model.income import income_basis
+from tuoyu_model.parameters import default_parameters, load_scenario
+from tuoyu_model.paths import PACKAGE_DIR
+from tuoyu_model.presentation import chart_style
+from tuoyu_model.pricing import inclusive_fee, operating_subsidy
 from tuoyu_model.runs import parallel
 from tuoyu_model.runs.scenario import RunRecord
+from tuoyu_model.units import UNIT_ZH
 
 
 def commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
@@ -138,3 +151,97 @@ def test_the_run_console_ends_with_the_report_to_open(data_copy, monkeypatch, ca
     assert lines[-2].startswith("请打开报告：") and lines[-2].endswith("/baseline/report.html")
     assert lines[-1].endswith("/household_3/report.html")
     shutil.rmtree(data_copy.parent / "outputs")
+
+
+# ---- the messages of the model's own checks: Chinese, with the English kept for developers ----------
+
+
+def _objective_inputs(objective: str, subsidy: bool):
+    inputs = replace(toy_inputs(), objective=objective)
+    op = {(2024, c): 1.0 for c in CHANNELS} if subsidy else {}
+    return lambda: check_objective_inputs(inputs, op, [2024])
+
+
+def _no_font(monkeypatch):
+    monkeypatch.setattr(chart_style.importlib.util, "find_spec", lambda name: None)
+    return chart_style.font_path
+
+
+def _baseline_with(**overrides):
+    return load_scenario("baseline", overrides).parameters
+
+
+# each raises one of the checks whose message was English; the fragment must appear in Chinese
+CHECKS = {
+    "solver-unknown": (lambda mp: lambda: resolve_solver("gurobi"), "不是可选的求解器"),
+    "priority-malformed": (lambda mp: lambda: parse_priority("share > total"), "每项各写一次"),
+    "objective-unknown": (lambda mp: _objective_inputs("cheapest", True), "应为 min_cost 或 max_slots"),
+    "operating-subsidy-missing": (lambda mp: _objective_inputs("min_cost", False), "缺少 2024 年渠道"),
+    "income-measure-unknown": (lambda mp: lambda: income_basis(_baseline_with(), 2024, measure="gross"), "可选值"),
+    "income-area-unknown": (lambda mp: lambda: income_basis(_baseline_with(), 2024, area="tongzhou"), "可选值"),
+    "subsidy-rule-unknown": (lambda mp: lambda: operating_subsidy(1, 1, 1, rule="mixed"), "可选值"),
+    "set-price-above-cap": (
+        lambda mp: lambda: inclusive_fee(_baseline_with(inclusive_fee_set_price=2400), 2024),
+        "高于 2024 年的收费上限",
+    ),
+    "budget-year-outside-plan": (
+        lambda mp: lambda: inputs_from_parameters(_baseline_with(budget={2026: 5})),
+        "不在规划期",
+    ),
+    "later-first-year-without-stock": (
+        lambda mp: lambda: inputs_from_parameters(_baseline_with(), first_year=2025),
+        "需要 2024 年底的存量托位",
+    ),
+    "font-package-missing": (_no_font, "中文字体包 'mplfonts'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECKS))
+def test_the_models_checks_speak_chinese(case, monkeypatch):
+    make, words = CHECKS[case]
+    call = make(monkeypatch)
+    with pytest.raises(TuoyuError) as exc:
+        call()
+    assert_chinese(str(exc.value))
+    assert words in str(exc.value) and "\n" not in str(exc.value)
+    assert exc.value.en and not re.search(r"[\u4e00-\u9fff]", exc.value.en)  # the English is kept
+    monkeypatch.setenv("TUOYU_LANG", "en")
+    assert str(exc.value) == exc.value.en
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("fee_cap_share=abc", "（单位：比例，写 0–1 之间的小数）"),
+        ("fee_cap_share=3", "（比例）"),
+        ("solver=xyz", "'solver' = 'xyz' 不是可选值"),
+        ("requirement_priority=share", "'requirement_priority' = 'share' 写法不对"),
+        ("operating_subsidy_rule=mixed", "operating_subsidy_rule"),
+    ],
+)
+def test_a_bad_setting_on_the_command_line_is_one_chinese_line(setting, words, data_copy, capsys):
+    assert main(["run", "--no-report", "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tuoyu：错误："), err
+    assert_chinese(err)
+    assert words in err, err
+    assert not (data_copy.parent / "outputs" / "baseline").exists()
+
+
+def test_every_parameter_unit_has_a_chinese_word():
+    units = {str(m.get("unit", "")) for m in default_parameters().meta.values()} - {""}
+    assert units - set(UNIT_ZH) == set()
+    assert all(re.search(r"[\u4e00-\u9fff]", UNIT_ZH[u]) for u in units)
+
+
+def test_no_error_the_package_raises_is_written_in_english_only():
+    """Every ``raise XError("…")`` with a text of its own has Chinese in it (a forwarded ``exc.zh`` aside)."""
+    english = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                text = ast.get_source_segment(source, node.exc.args[0]) or ""
+                if re.search("[\"']", text) and not re.search(r"[\u4e00-\u9fff]|\.zh\b", text):
+                    english.append(f"{path.relative_to(PACKAGE_DIR)}:{node.lineno}: {text[:80]}")
+    assert english == []

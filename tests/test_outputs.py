@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tuoyu_model.errors import ReportError
-from tuoyu_model.presentation.figures import font_name, new_figure, save_figure, styled
+from tuoyu_model.presentation.chart_style import font_name, new_figure, save_figure, styled
 from tuoyu_model.presentation.tables import for_people
 from tuoyu_model.presentation.vocabulary import SHEETS
 from tuoyu_model.writers import escape_formula, write_csv, write_workbook
@@ -217,7 +217,7 @@ def test_workbook_is_reproducible(tmp_path):
 def test_workbook_refuses_a_missing_table(tmp_path):
     t = tables()
     del t["budget"]
-    with pytest.raises(ReportError, match="no table 'budget'"):
+    with pytest.raises(ReportError, match="没有可写入的表 'budget'"):
         write_workbook(t, tmp_path / "x.xlsx")
 
 

@@ -252,7 +252,15 @@ def test_no_product_of_parameters_within_their_bounds_can_overflow():
 
     # Years (unit "year": plan, demand, census, centre, costing horizon, cost price year) index the
     # data and are never multiplied; a difference of years is only an exponent of a growth factor.
-    digits = sum(math.log10(max(abs(META[n]["max"]), 1)) for n in NUMERIC if META[n].get("unit") != "year")
+    # Parameters of one unit (the three budgets, the four penalties) are added to or compared
+    # with each other, never multiplied (no quantity of the model is in yuan² or slots²): each
+    # unit counts once, at its largest ceiling.
+    by_unit: dict = {}
+    for n in NUMERIC:
+        unit = META[n].get("unit")
+        if unit != "year":
+            by_unit[unit] = max(by_unit.get(unit, 0.0), math.log10(max(abs(META[n]["max"]), 1)))
+    digits = sum(by_unit.values())
     assert digits + 3 * math.log10(MAX_COUNT) < math.log10(sys.float_info.max)
 
 

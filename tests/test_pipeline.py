@@ -11,8 +11,8 @@ from tuoyu_model.cli import main
 from tuoyu_model.errors import ReportError, ScenarioError
 from tuoyu_model.runs import parallel, provenance, scenario
 from tuoyu_model.runs.compare import run_compare
+from tuoyu_model.runs.locations import safe_output_dir
 from tuoyu_model.runs.parallel import run_many
-from tuoyu_model.runs.publish import safe_output_dir
 from tuoyu_model.runs.scenario import run_scenario
 
 CONTRACT_COLUMNS = {
@@ -338,7 +338,8 @@ def test_workbook_of_a_run_is_chinese_throughout(data_copy):
             assert any("\u4e00" <= ch <= "\u9fff" for ch in str(c.value)), (ws.title, c.value)
         for row in ws.iter_rows(min_row=3):
             for c in row:
-                if ws.cell(2, c.column).value in ("取值", "参数名", "英文名称", "约束", "属地代码", "含义（英文）"):
+                ids = ("取值", "参数名", "英文名称", "约束", "属地代码", "问题代码", "含义（英文）")
+                if ws.cell(2, c.column).value in ids:
                     continue  # ids and values as --set takes them, and the English text kept beside the Chinese
                 assert c.value not in english, (ws.title, c.coordinate, c.value)
     summary = json.loads((folder / "summary.json").read_text("utf-8"))

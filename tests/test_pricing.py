@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 from tuoyu_model.cli import main
 from tuoyu_model.errors import DataError, ScenarioError
 from tuoyu_model.family import cap_sensitivity, family_costs
+from tuoyu_model.income import household_monthly_income, income_basis
 from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
 from tuoyu_model.pricing import (
     PRICING_COLUMNS,
     SUBSIDY_COLUMNS,
     fee_cap,
     fee_cap_headline,
-    household_monthly_income,
     inclusive_fee,
-    income_basis,
     operating_subsidy,
     operating_subsidy_table,
     pricing_table,
@@ -152,10 +151,10 @@ def test_set_price_replaces_the_share_and_may_not_exceed_the_cap(base):
     # social 2025: 3,474.46 − 2,160 × 0.85 = 3,474.46 − 1,836 = 1,638.46
     t = operating_subsidy_table(p, [2025]).set_index("channel")
     assert t.at["social", "subsidy_per_slot_month_yuan"] == pytest.approx(1638.46, abs=YUAN)
-    with pytest.raises(ScenarioError, match="exceeds the 2024 fee cap 2,371.68"):
+    with pytest.raises(ScenarioError, match="高于 2024 年的收费上限 2,371.68"):
         inclusive_fee(with_(base, inclusive_fee_set_price=2400), 2024)
     # the message states the scenario's share, never the plan's 20% as a fixed number
-    with pytest.raises(ScenarioError, match=r"fee cap 2,964.59 \(fee_cap_share = 0.25 ") as err:
+    with pytest.raises(ScenarioError, match=r"收费上限 2,964.59 元/月（家庭月收入的 fee_cap_share = 0.25）") as err:
         inclusive_fee(with_(base, inclusive_fee_set_price=3000, fee_cap_share=0.25), 2024)
     assert "20%" not in str(err.value)
 

@@ -303,7 +303,7 @@ def test_replan_solves_only_the_replan_and_reads_the_scenarios_own_plan(targets,
 
 
 def test_replan_without_the_original_plans_tables_says_which(targets, towns, good):
-    with pytest.raises(KeyError, match="lacks the tables conversions, stock, budget"):
+    with pytest.raises(KeyError, match="原方案缺少表 conversions, stock, budget"):
         replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2024, 6, 30), {"allocation": None})
 
 

@@ -18,7 +18,8 @@ import pytest
 from tuoyu_model.cli import main
 from tuoyu_model.paths import PACKAGE_DIR, PROJECT_ROOT
 from tuoyu_model.runs import notebook, publish, scenario
-from tuoyu_model.runs.publish import LOCK_NAME, MARKER, is_ours, output_base, publishing
+from tuoyu_model.runs.locations import output_base
+from tuoyu_model.runs.publish import LOCK_NAME, MARKER, is_ours, publishing
 from tuoyu_model.runs.scenario import run_scenario
 
 

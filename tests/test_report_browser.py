@@ -29,8 +29,10 @@ CHROMEDRIVER = os.environ.get("TUOYU_CHROMEDRIVER", "/usr/bin/chromedriver")
 WIDTH = 1280
 # The baseline printed 21 pages before the report was restructured (issue 13); 18 after (with the
 # per-unit table, the unit map and the conclusions), and still 18 with the family-burden lines and
-# the workforce chart's certification gap; one page of room.
-MAX_PAGES = 19
+# the workforce chart's certification gap; 19–20 with issue 10's sections (the operating
+# subsidies committed after the plan, the marginal values re-solved, the priority and rationing
+# sentences). Bound: 20, still under the 21 of before; trimming it is left open.
+MAX_PAGES = 20
 TITLE = "基准情景<b>加粗</b><script>window.__injected = 1</script>"
 
 pytestmark = pytest.mark.skipif(

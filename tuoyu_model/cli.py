@@ -150,7 +150,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios' headline figures side by side, with charts of the differences."""
     from tuoyu_model.runs.compare import run_compare
-    from tuoyu_model.runs.publish import shown
+    from tuoyu_model.runs.locations import shown
 
     rec = run_compare(args.scenarios, set_options=args.set, out=args.out, report=not args.no_report)
     print(

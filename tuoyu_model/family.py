@@ -14,15 +14,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from tuoyu_model.errors import DataError
-from tuoyu_model.pricing import (
+from tuoyu_model.income import (
     INCOME_MEASURE_LABEL_ZH,
     INCOME_MEASURES,
-    fee_cap,
     household_monthly_income,
-    inclusive_fee,
     income_basis,
     parameter_file,
 )
+from tuoyu_model.pricing import fee_cap, inclusive_fee
 
 HOUSEHOLD_LABEL_ZH = {"low": "低收入家庭", "middle": "中等收入家庭", "high": "高收入家庭"}
 
@@ -67,9 +66,12 @@ def family_costs(params: Mapping, year: int) -> pd.DataFrame:
         income = average * float(mult)
         rate = float(params["marginal_tax_rate"][hh]) if hh in params["marginal_tax_rate"] else None
         if rate is None:
+            where = parameter_file(params, "marginal_tax_rate")
             raise DataError(
-                f"{parameter_file(params, 'marginal_tax_rate')}: 'marginal_tax_rate' has no value for "
-                f"household '{hh}' (listed in household_income_multiplier); add '{hh}: …'"
+                f"{where}: 'marginal_tax_rate' 缺少家庭类型 '{hh}' 的值（household_income_multiplier 中列有它）；"
+                f"请添加 '{hh}: …'",
+                en=f"{where}: 'marginal_tax_rate' has no value for "
+                f"household '{hh}' (listed in household_income_multiplier); add '{hh}: …'",
             )
         saving = deduction * rate
         net = fee + meals - allowance - saving
@@ -147,6 +149,9 @@ def _by_year(params: Mapping, name: str, year: int) -> object:
     if isinstance(value, Mapping):
         key = next((k for k in value if str(k) == str(year)), None)
         if key is None:
-            raise DataError(f"'{name}' has no value for {year}; add '{year}: …'")
+            raise DataError(
+                f"{parameter_file(params, name)}: '{name}' 缺少 {year} 年的值；请添加 '{year}: …'",
+                en=f"{parameter_file(params, name)}: '{name}' has no value for {year}; add '{year}: …'",
+            )
         return value[key]
     return value

@@ -18,6 +18,7 @@ from typing import Any
 
 from tuoyu_model.errors import DataError, did_you_mean
 from tuoyu_model.paths import data_dir, display
+from tuoyu_model.units import unit_hint_zh, unit_zh
 from tuoyu_model.yaml_reader import read_yaml
 
 ENTRY_REQUIRED = ("description", "label", "unit", "value", "source", "year", "confidence", "status")
@@ -93,7 +94,7 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
         unit = entry.get("unit", "")
         raise DataError(
             f"{where}: '{at}' = {v!r} 不是数字；应填{'整数' if kind == 'integer' else '数字'}"
-            f"（单位：{unit}）{_percent_hint(v)}",
+            f"（单位：{unit_hint_zh(unit)}）{_percent_hint(v)}",
             en=f"{where}: '{at}' = {v!r} is not a number; expected a {kind} in {unit}{_percent_hint(v, en=True)}",
         )
     if isinstance(v, float) and not math.isfinite(v):
@@ -109,7 +110,7 @@ def _check_leaf(where: str, name: str, key: str, v: Any, entry: Mapping) -> None
         above = hi is not None and v > hi
         reason = f"；上限依据：{entry['max_reason']}" if above and "max_reason" in entry else ""
         raise DataError(
-            f"{where}: '{at}' = {v} 超出取值范围 {rng}（{entry.get('unit', '')}）；"
+            f"{where}: '{at}' = {v} 超出取值范围 {rng}（{unit_zh(entry.get('unit', ''))}）；"
             f"请检查数值和单位（比例写 0.2，不写 20）{reason}",
             en=f"{where}: '{at}' = {v} is outside {rng} ({entry.get('unit', '')}); "
             "check the value and its unit (a share is 0.2, not 20)",

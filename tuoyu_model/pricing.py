@@ -1,20 +1,13 @@
 """Fee-cap pricing and the operating subsidy of an inclusive slot (what families pay: :mod:`tuoyu_model.family`).
 
 The plan (第二部分第9(2)条) caps the public childcare fee per child per month, meals excluded, at
-20% of **the district's own** (本区) **previous year** household monthly disposable income::
+20% of **the district's own** (本区) **previous year** household monthly disposable income
+(:func:`tuoyu_model.income.household_monthly_income`: per-capita income of t − 1 × household
+size / 12, Daxing's own figure or Beijing's × the district ratio, projected after the last
+published year)::
 
-    per-capita income(y)        = daxing_income_per_capita_<measure>(y)            (sourced)
-                                  or income_per_capita_<measure>(y) × district_income_ratio[<measure>]
-                                                                                  (derived, a year
-                                                                                  without a Daxing figure)
-    household monthly income(t) = per-capita income(t − 1) × household_size / 12
     fee cap(t)                  = fee_cap_share × household monthly income(t)
     inclusive fee(t)            = fee cap(t) × inclusive_fee_share_of_cap
-
-``income_area = beijing`` uses Beijing's series instead (no ratio), for comparison. A year after
-the last one listed grows from it at ``income_growth_rate`` (status ``projected``: the fee cap of
-the years after the plan, up to the costing horizon); any other missing previous-year income is
-an error naming the year, never a fallback to another year.
 
 The operating subsidy per inclusive slot in service (rule ``gap``) is
 ``max(0, cost − fee × occupancy)``; under rule ``flat`` it is ``flat_operating_subsidy ×
@@ -29,12 +22,9 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from tuoyu_model.costs import CHANNELS, operating_costs, operating_costs_in_year
-from tuoyu_model.errors import DataError, ScenarioError
+from tuoyu_model.errors import ScenarioError
+from tuoyu_model.income import household_monthly_income, income_basis, parameter_file, refuse_unknown_choice
 
-INCOME_MEASURES = ("all", "urban", "rural")
-INCOME_MEASURE_LABEL_ZH = {"all": "全体居民", "urban": "城镇居民", "rural": "农村居民"}
-INCOME_AREAS = ("daxing", "beijing")
-INCOME_AREA_LABEL_ZH = {"daxing": "大兴区", "beijing": "北京市"}
 SUBSIDY_RULES = ("gap", "flat")
 
 SUBSIDY_COLUMNS = [
@@ -66,205 +56,6 @@ PRICING_COLUMNS = [
     "income_per_capita_yuan",
     "income_status",
 ]
-
-
-def parameter_file(params: Mapping, name: str) -> str:
-    """Return the parameter file that holds ``name`` (for messages), pricing.yaml when unknown."""
-    return getattr(params, "meta", {}).get(name, {}).get("file", "data/parameters/pricing.yaml")
-
-
-def _measure(params: Mapping, measure: str | None) -> str:
-    measure = measure or params["income_measure"]
-    if measure not in INCOME_MEASURES:
-        raise ScenarioError(f"income_measure = '{measure}' is unknown; expected one of {', '.join(INCOME_MEASURES)}")
-    return measure
-
-
-def _year_value(params: Mapping, name: str, year: int) -> float | None:
-    """``name``'s value for ``year`` as a float, or None when the year is not listed."""
-    series = params[name]
-    key = next((k for k in series if str(k) == str(year)), None)
-    return None if key is None else float(series[key])
-
-
-def _basis(income: float, status: str, city: float, ratio: float) -> dict:
-    return {
-        "income_per_capita_yuan": float(income),
-        "income_status": status,
-        "beijing_income_per_capita_yuan": float(city),
-        "district_income_ratio": float(ratio),
-    }
-
-
-def beijing_income_per_capita(params: Mapping, year: int, measure: str | None = None) -> float:
-    """Beijing's per-capita disposable income of ``year`` for an income measure (yuan per year).
-
-    Raises
-    ------
-    DataError
-        No income for ``year`` in the chosen series.
-
-    Examples
-    --------
-    >>> from tuoyu_model.parameters import load_scenario
-    >>> beijing_income_per_capita(load_scenario().parameters, 2023, "urban")
-    88650.0
-
-    """
-    return _beijing_income(params, year, _measure(params, measure))[0]
-
-
-def _beijing_income(params: Mapping, year: int, measure: str) -> tuple[float, bool]:
-    """Beijing's income of ``year`` and whether it is projected (after the last year listed)."""
-    name = f"income_per_capita_{measure}"
-    value = _year_value(params, name, year)
-    growth = params["income_growth_rate"] if "income_growth_rate" in params else None
-    listed = [int(k) for k in params[name]]
-    if value is None and growth is not None and listed and year > max(listed):
-        last = max(listed)
-        return float(_year_value(params, name, last)) * (1.0 + float(growth)) ** (year - last), True
-    if value is None:
-        raise DataError(
-            f"{parameter_file(params, name)}: '{name}' has no value for {year} "
-            f"(has {', '.join(map(str, params[name]))}); add '{year}: …' from the statistical communiqué"
-        )
-    return value, False
-
-
-def income_basis(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> dict:
-    """Return the per-capita income of ``year`` the fee cap uses, and whether it is sourced or derived.
-
-    Under ``income_area = daxing`` a year listed in ``daxing_income_per_capita_<measure>`` is
-    sourced; any other year is Beijing's figure × ``district_income_ratio[<measure>]``, derived.
-    Under ``beijing`` it is Beijing's figure, sourced.
-
-    Parameters
-    ----------
-    params : Parameters
-        Resolved scenario parameters.
-    year : int
-        The income year (not the fee year).
-    measure : {"all", "urban", "rural"}, optional
-        Default the scenario's ``income_measure``.
-    area : {"daxing", "beijing"}, optional
-        Default the scenario's ``income_area``.
-
-    Returns
-    -------
-    dict
-        ``income_year``, ``income_area``, ``income_measure``, ``income_per_capita_yuan``,
-        ``income_status`` (``sourced``, ``derived``, or ``projected`` after the last listed year),
-        ``beijing_income_per_capita_yuan`` (NaN
-        when not needed and not known) and ``district_income_ratio`` (NaN when not applied).
-
-    Raises
-    ------
-    DataError
-        Neither a Daxing figure nor a Beijing one for ``year``: the message names both series.
-
-    Examples
-    --------
-    >>> from tuoyu_model.parameters import load_scenario
-    >>> p = load_scenario().parameters
-    >>> b = income_basis(p, 2024)
-    >>> b["income_per_capita_yuan"], b["income_status"]
-    (62204.0, 'sourced')
-    >>> b = income_basis(p, 2023)  # no Daxing figure: 81,752 × 0.7283
-    >>> round(b["income_per_capita_yuan"], 2), b["income_status"]
-    (59539.98, 'derived')
-
-    """
-    measure = _measure(params, measure)
-    area = area or params["income_area"]
-    if area not in INCOME_AREAS:
-        raise ScenarioError(f"income_area = '{area}' is unknown; expected one of {', '.join(INCOME_AREAS)}")
-    nan = float("nan")
-    out = {"income_year": int(year), "income_area": area, "income_measure": measure}
-    own = _year_value(params, f"daxing_income_per_capita_{measure}", year) if area == "daxing" else None
-    if own is not None:
-        city = _year_value(params, f"income_per_capita_{measure}", year)
-        return {**out, **_basis(own, "sourced", nan if city is None else city, nan)}
-    try:
-        city, projected = _beijing_income(params, year, measure)
-    except DataError as exc:
-        if area == "beijing":
-            raise
-        name = f"daxing_income_per_capita_{measure}"
-        raise DataError(
-            f"{parameter_file(params, name)}: '{name}' has no value for {year}, and the Beijing figure it would be "
-            f"derived from is missing too: {exc}"
-        ) from None
-    if area == "beijing":
-        return {**out, **_basis(city, "projected" if projected else "sourced", city, nan)}
-    ratio = params["district_income_ratio"]
-    if not isinstance(ratio, Mapping) or measure not in ratio:
-        raise DataError(
-            f"{parameter_file(params, 'district_income_ratio')}: 'district_income_ratio' has no value for the "
-            f"income measure '{measure}'; give one for each of {', '.join(INCOME_MEASURES)}"
-        )
-    r = float(ratio[measure])
-    return {**out, **_basis(city * r, "projected" if projected else "derived", city, r)}
-
-
-def income_per_capita(params: Mapping, year: int, measure: str | None = None, area: str | None = None) -> float:
-    """Per-capita disposable income of ``year`` the fee cap uses (yuan per year): see :func:`income_basis`.
-
-    Examples
-    --------
-    >>> from tuoyu_model.parameters import load_scenario
-    >>> income_per_capita(load_scenario().parameters, 2024, "urban")
-    71870.0
-    >>> income_per_capita(load_scenario().parameters, 2024, area="beijing")
-    85415.0
-
-    """
-    return float(income_basis(params, year, measure, area)["income_per_capita_yuan"])
-
-
-def household_monthly_income(
-    params: Mapping,
-    year: int,
-    household_size: float | None = None,
-    measure: str | None = None,
-    area: str | None = None,
-) -> float:
-    """Household monthly disposable income that sets the fee cap of ``year`` (yuan per month).
-
-    Per-capita income of ``year − 1`` (:func:`income_per_capita`) × household size / 12.
-
-    Parameters
-    ----------
-    params : Parameters
-        Resolved scenario parameters.
-    year : int
-        The fee year; the income used is that of the year before.
-    household_size : float, optional
-        Default the scenario's ``household_size``.
-    measure : {"all", "urban", "rural"}, optional
-        Default the scenario's ``income_measure``.
-    area : {"daxing", "beijing"}, optional
-        Default the scenario's ``income_area``.
-
-    Raises
-    ------
-    DataError
-        The previous year's income is missing: the message names both years.
-
-    Examples
-    --------
-    >>> from tuoyu_model.parameters import load_scenario
-    >>> round(household_monthly_income(load_scenario().parameters, 2025), 2)  # 62,204 × 2.39 / 12
-    12388.96
-
-    """
-    try:
-        per_capita = income_per_capita(params, year - 1, measure, area)
-    except DataError as exc:
-        raise DataError(
-            f"the fee cap for {year} needs the previous year's ({year - 1}) per-capita income, which is missing: {exc}"
-        ) from None
-    size = float(params["household_size"] if household_size is None else household_size)
-    return per_capita * size / 12
 
 
 def fee_cap(params: Mapping, year: int) -> float:
@@ -316,11 +107,14 @@ def inclusive_fee(params: Mapping, year: int) -> float:
     if set_price is None:
         return cap * float(params["inclusive_fee_share_of_cap"])
     if float(set_price) > cap:
+        share = params["fee_cap_share"]
         raise ScenarioError(
-            f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
-            f"{cap:,.2f} (fee_cap_share = {params['fee_cap_share']} of the household monthly income); "
-            "lower the price or leave it empty to charge "
-            "the cap × inclusive_fee_share_of_cap"
+            f"{parameter_file(params, 'inclusive_fee_set_price')}: inclusive_fee_set_price = {set_price} 元/月"
+            f"高于 {year} 年的收费上限 {cap:,.2f} 元/月（家庭月收入的 fee_cap_share = {share}）；"
+            "请降低价格，或留空（按上限 × inclusive_fee_share_of_cap 收费）",
+            en=f"inclusive_fee_set_price = {set_price} yuan/month exceeds the {year} fee cap "
+            f"{cap:,.2f} (fee_cap_share = {share} of the household monthly income); "
+            "lower the price or leave it empty to charge the cap × inclusive_fee_share_of_cap",
         )
     return float(set_price)
 
@@ -351,11 +145,10 @@ def operating_subsidy(cost: float, fee: float, occupancy: float, rule: str = "ga
     850.0
 
     """
-    if rule == "gap":
-        return max(0.0, float(cost) - float(fee) * float(occupancy))
+    refuse_unknown_choice("data/parameters/allocation.yaml", "operating_subsidy_rule", rule, SUBSIDY_RULES)
     if rule == "flat":
         return float(flat) * float(occupancy)
-    raise ScenarioError(f"operating_subsidy_rule = '{rule}' is unknown; expected one of {', '.join(SUBSIDY_RULES)}")
+    return max(0.0, float(cost) - float(fee) * float(occupancy))
 
 
 def operating_subsidy_table(params: Mapping, years: Iterable[int]) -> pd.DataFrame:

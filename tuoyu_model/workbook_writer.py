@@ -28,6 +28,7 @@ from tuoyu_model.presentation.vocabulary import (
     SHEET_COLUMNS,
     SHEET_UNITS,
     SHEETS,
+    STEP_UNIT_ZH,
     SUMMARY_UNIT_FORMATS,
     Column,
     shadow_unit_zh,
@@ -303,8 +304,10 @@ def write_workbook(
     """
     missing = [key for _, key in SHEETS if key not in tables]
     if missing:
+        needed = ", ".join(k for _, k in SHEETS)
         raise ReportError(
-            f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {', '.join(k for _, k in SHEETS)}"
+            f"{display(path)}：没有可写入的表 '{missing[0]}'；工作簿需要这些表：{needed}",
+            en=f"{display(path)}: no table '{missing[0]}' to write; the workbook needs {needed}",
         )
     notes = notes or {}
     day = day or generated_on()
@@ -316,6 +319,8 @@ def write_workbook(
         else:
             if key == "shadow_prices" and {"family", "unit"} <= set(df.columns):
                 df = df.assign(unit=[shadow_unit_zh(f, u) for f, u in zip(df["family"], df["unit"], strict=True)])
+            if key == "marginal_values" and "step_unit" in df.columns:
+                df = df.assign(step_unit=df["step_unit"].map(lambda u: STEP_UNIT_ZH.get(u, u)))
             sheet = people_sheet(name, df, SHEET_COLUMNS.get(key), notes.get(key, ()))
         sheets.append(replace(sheet, title=sheet_title(title, name, SHEET_UNITS[key], day)))
     return write_sheets(sheets, path, title)

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from tuoyu_model.csv_writer import escape_formula, write_csv, write_json
+from tuoyu_model.presentation.chart_style import save_figure
 from tuoyu_model.presentation.compare import (
     changed_units,
     compare_for_people,
@@ -35,7 +36,7 @@ from tuoyu_model.presentation.compare import (
     unit_format,
 )
 from tuoyu_model.presentation.figure_helper import save_scenario_figures
-from tuoyu_model.presentation.figures import plot_differences, save_figure
+from tuoyu_model.presentation.figures import plot_differences
 from tuoyu_model.presentation.formatting import parameters_for_people, summary_for_people, summary_notes
 from tuoyu_model.presentation.report_opening import generated_on, report_title
 from tuoyu_model.presentation.sentences import worded

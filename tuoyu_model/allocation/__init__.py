@@ -4,7 +4,8 @@ The package reads in the order data flows through it:
 
 - :mod:`~tuoyu_model.allocation.inputs`: :class:`AllocationInputs`, built by
   :func:`inputs_from_tables` from the economics tables a run has computed (or by
-  :func:`inputs_from_parameters`, which computes them first);
+  :func:`inputs_from_parameters`, which computes them first), each part read by a function of
+  :mod:`~tuoyu_model.allocation.formulas` (years, budgets, priority, stock, targets, capacities);
 - :mod:`~tuoyu_model.allocation.build`: :func:`create_model`, a list of builders
   (``add_target_constraints``, ``add_share_constraints``, ``add_budget_constraints``, …) of the
   formulation below;
@@ -20,8 +21,8 @@ The package reads in the order data flows through it:
 - :mod:`~tuoyu_model.allocation.marginal`: the bureau's finite questions (one more point of
   share, 100万元, ten slots) answered by re-solving the plan's built model.
 
-No sentence is written here: :mod:`tuoyu_model.presentation.sentences` words the notes and the
-shadow prices.
+No sentence is written here: :mod:`tuoyu_model.presentation.sentences` words the notes and
+:mod:`tuoyu_model.presentation.shadow_sentences` the shadow prices.
 
 The formulation (also in ``docs/formulation.md``):
 
@@ -86,7 +87,6 @@ from tuoyu_model.allocation.commitments import commitment_by_year, commitments_t
 from tuoyu_model.allocation.inputs import (
     KINDS,
     PENALTY_KEYS,
-    STOCK_YEAR,
     AllocationInputs,
     centre_host_rule,
     inputs_from_parameters,
@@ -106,6 +106,7 @@ from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import solve, solve_scenario
 from tuoyu_model.allocation.solver import highs_available
 from tuoyu_model.costs import CHANNELS
+from tuoyu_model.data import STOCK_YEAR
 
 __all__ = [
     "CHANNELS",

@@ -3,7 +3,9 @@
 :func:`inputs_from_tables` takes the tables a run has already computed (``costs.capital_costs``
 and ``pricing.pricing_table``) with the parameters, the annex targets and the unit table;
 :func:`inputs_from_parameters` computes those tables first, for callers that have none (tests,
-the progress re-plan). Nothing here builds or solves the LP.
+the progress re-plan). Each part is read by a function of :mod:`tuoyu_model.allocation.formulas`
+(years, budgets, horizon, priority, the units' stock, targets and capacities). Nothing here
+builds or solves the LP.
 """
 
 from __future__ import annotations
@@ -14,16 +16,28 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tuoyu_model import costs
-from tuoyu_model.data import STOCK_YEAR, load_targets, load_towns, starting_stock, target_set_for_year
-from tuoyu_model.errors import DataError, ScenarioError
-from tuoyu_model.pricing import operating_subsidy_table, pricing_table
+from tuoyu_model.allocation.formulas import (
+    budget_by_year,
+    costing_horizon,
+    costing_subsidy,
+    parse_priority,
+    project_min_slots,
+    slots_per_class,
+    unit_capacities,
+    unit_stock,
+    unit_targets,
+    year_value,
+    years_to_plan,
+)
+from tuoyu_model.data import load_targets, load_towns, target_set_for_year
+from tuoyu_model.errors import DataError
+from tuoyu_model.pricing import pricing_table
 
 KINDS = ("inclusive", "market")
 PENALTY_KEYS = ("total", "inclusive", "share", "coverage")
-# The shortfall families of the plan's requirements, and their default order of priority: the
-# plan's yes/no requirements (inclusive coverage of every unit, the district centre), then the
+# The default order of priority of the plan's requirements (formulas.REQUIREMENTS): the plan's
+# yes/no requirements (inclusive coverage of every unit, the district centre), then the
 # district share, then the unit targets (data/parameters/allocation.yaml, requirement_priority).
-REQUIREMENTS = ("coverage", "centre", "share", "total", "inclusive")
 DEFAULT_PRIORITY = (("coverage", "centre"), ("share",), ("total", "inclusive"))
 RATIONING_RULES = ("equity", "least_cost")
 
@@ -125,73 +139,6 @@ class AllocationInputs:
     centre_one_project: bool = False
 
 
-def year_value(params: Mapping, name: str, year: int) -> float:
-    """Read a year-indexed parameter strictly (Parameters.by_year when available)."""
-    if hasattr(params, "by_year"):
-        return params.by_year(name, year)
-    value = params[name]
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if str(k) == str(year):
-                return v
-        raise DataError(f"data/parameters/allocation.yaml: '{name}' has no value for {year}; add '{year}: …'")
-    return value
-
-
-def budget_by_year(params: Mapping, years: list[int], name: str = "budget") -> dict[int, float | None]:
-    """Yearly budget ``name`` in yuan, ``None`` (null in the YAML) = no limit; a year outside plan_years is refused."""
-    plan = params["plan_years"]
-    given = params[name]
-    if isinstance(given, Mapping):
-        span = range(int(plan["first"]), int(plan["last"]) + 1)
-        for key in given:
-            if not str(key).isdigit() or int(key) not in span:
-                raise ScenarioError(
-                    f"{name}.{key} = {given[key]} is for a year outside plan_years "
-                    f"{span[0]}–{span[-1]}; remove it or extend plan_years"
-                )
-    out = {}
-    for y in years:
-        value = year_value(params, name, y)
-        out[y] = None if value is None else float(value)
-    return out
-
-
-def costing_horizon(params: Mapping, years: list[int]) -> int:
-    """Return the last year the objective counts: ``costing_horizon``, or ``demand_years.last`` when empty.
-
-    Raises
-    ------
-    ScenarioError
-        A horizon before the last planned year.
-
-    """
-    value = params["costing_horizon"] if "costing_horizon" in params else years[-1]
-    horizon = int(params["demand_years"]["last"]) if value is None else int(value)
-    if horizon < years[-1]:
-        raise ScenarioError(
-            f"data/parameters/allocation.yaml: costing_horizon = {horizon} 早于规划末年 {years[-1]}；"
-            f"请填写不早于 {years[-1]} 的年份，或留空（按需求测算末年计）"
-        )
-    return horizon
-
-
-def costing_subsidy(params: Mapping, pricing: pd.DataFrame, years: list[int], horizon: int) -> pd.DataFrame:
-    """Return ``year, channel, subsidy_per_slot_year_yuan`` from the first planned year to ``horizon``.
-
-    The planned years come from ``pricing`` (the run's table); the years after the plan that it
-    does not hold are computed by ``pricing.operating_subsidy_table`` (the fee follows the
-    projected income, the costs grow at their rates).
-    """
-    cols = ["year", "channel", "subsidy_per_slot_year_yuan"]
-    span = list(range(years[0], horizon + 1))
-    ops = pricing.loc[pricing.year.isin(span), cols]
-    later = [y for y in span if y not in set(ops.year.astype(int).tolist())]
-    if later:
-        ops = pd.concat([ops, operating_subsidy_table(params, later)[cols]], ignore_index=True)
-    return ops.reset_index(drop=True)
-
-
 def inputs_from_tables(
     params: Mapping,
     targets: pd.DataFrame,
@@ -250,10 +197,10 @@ def inputs_from_tables(
     ([2024, 2025], 22, 3000.0)
 
     """
-    years = _plan_years(params, initial_stock, first_year)
-    units = _units(towns, initial_stock)
-    tgt = _targets(params, targets, units, years)  # first: a year without annex targets is the error to report
-    capacity, conversion_capacity = _capacities(params, towns, units, years, initial_stock is not None)
+    years = years_to_plan(params, initial_stock, first_year)
+    units = unit_stock(towns, initial_stock)
+    tgt = unit_targets(params, targets, units, years)  # first: a year without annex targets is the error to report
+    capacity, conversion_capacity = unit_capacities(params, towns, units, years, initial_stock is not None)
     cc = capital_costs.set_index("channel") if "channel" in capital_costs.columns else capital_costs
     allowed = params["allowed_kinds"]
     unit_costs = pd.DataFrame(
@@ -313,44 +260,6 @@ def inputs_from_tables(
     )
 
 
-def parse_priority(text: str) -> tuple:
-    """Read ``requirement_priority`` ('coverage+centre > share > total+inclusive') into ordered tiers.
-
-    Raises
-    ------
-    DataError
-        A family named twice, an unknown one, or one left out.
-
-    Examples
-    --------
-    >>> parse_priority("coverage+centre > share > total+inclusive")
-    (('coverage', 'centre'), ('share',), ('total', 'inclusive'))
-
-    """
-    tiers = tuple(tuple(f.strip() for f in tier.split("+") if f.strip()) for tier in text.split(">"))
-    named = [f for tier in tiers for f in tier]
-    if sorted(named) != sorted(REQUIREMENTS) or any(not t for t in tiers):
-        raise DataError(
-            f"data/parameters/allocation.yaml: 'requirement_priority' = '{text}'; name each of "
-            f"{', '.join(REQUIREMENTS)} once, highest first, e.g. 'coverage+centre > share > total+inclusive'"
-        )
-    return tiers
-
-
-def slots_per_class(params: Mapping) -> dict[str, int]:
-    """Return slots per whole class by channel: the channel's age mix × class sizes, rounded (a 托班 is 20)."""
-    mix, class_size = params["age_mix"], params["class_size"]
-    return {
-        c: max(1, int(round(sum(float(mix[c][b]) * float(class_size[b]) for b in class_size)))) for c in costs.CHANNELS
-    }
-
-
-def project_min_slots(params: Mapping) -> dict[str, float]:
-    """Return channel → the fewest new slots of one opening (``project_min_classes`` × slots per class)."""
-    per_class = slots_per_class(params)
-    return {c: float(n) * per_class[c] for c, n in params["project_min_classes"].items() if n}
-
-
 def inputs_from_parameters(
     params: Mapping,
     targets: pd.DataFrame | None = None,
@@ -373,122 +282,12 @@ def inputs_from_parameters(
     """
     targets = load_targets() if targets is None else targets
     towns = load_towns(targets=targets) if towns is None else towns
-    years = _plan_years(params, initial_stock, first_year)
+    years = years_to_plan(params, initial_stock, first_year)
     for y in years:  # a year without annex targets is the error to report, before pricing's
         target_set_for_year(params, y)
     return inputs_from_tables(
         params, targets, towns, costs.capital_costs(params), pricing_table(params, years), initial_stock, first_year
     )
-
-
-def _plan_years(params: Mapping, initial_stock: pd.DataFrame | None, first_year: int | None) -> list[int]:
-    """Return the years to plan, refusing a start the stock cannot support."""
-    plan = params["plan_years"]
-    first = int(plan["first"]) if first_year is None else int(first_year)
-    last = int(plan["last"])
-    if first > last:
-        raise DataError(
-            f"allocation: first_year {first} is after the plan's last year {last} "
-            "(allocation.yaml plan_years.last); nothing to plan"
-        )
-    if initial_stock is None and first > STOCK_YEAR + 1:
-        # Without a reported stock the plan would start from end-2023 and silently drop the years between.
-        name = "plan_years.first" if first_year is None else "first_year"
-        raise ScenarioError(
-            f"{name} = {first} needs the end-{first - 1} stock; re-plan from reported stock "
-            f"with 'tuoyu progress' or keep first = {STOCK_YEAR + 1}"
-        )
-    return list(range(first, last + 1))
-
-
-def _units(towns: pd.DataFrame, initial_stock: pd.DataFrame | None) -> pd.DataFrame:
-    """Return the units' starting stock: towns.csv's end-2023 counts, or ``initial_stock``."""
-    stock = starting_stock(towns)
-    units = pd.DataFrame(
-        {"town": towns["town"], "initial_total": stock["total"], "initial_inclusive": stock["inclusive"]}
-    )
-    units.index.name = "town_id"
-    if initial_stock is None:
-        return units
-    st = initial_stock.set_index("town_id") if "town_id" in initial_stock.columns else initial_stock
-    missing = sorted(set(units.index) - set(st.index))
-    if missing:
-        raise DataError(
-            f"initial_stock: units missing: {', '.join(missing)}; give one row per unit "
-            "with total_slots and inclusive_slots"
-        )
-    bad = st[st["inclusive_slots"] > st["total_slots"]]
-    if len(bad):
-        raise DataError(
-            f"initial_stock: '{bad.index[0]}' has inclusive_slots {bad['inclusive_slots'].iloc[0]} "
-            f"> total_slots {bad['total_slots'].iloc[0]}; inclusive slots are part of the total"
-        )
-    units["initial_total"] = st.loc[units.index, "total_slots"].astype(float)
-    units["initial_inclusive"] = st.loc[units.index, "inclusive_slots"].astype(float)
-    return units
-
-
-def _targets(params: Mapping, targets: pd.DataFrame, units: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Return the targets per unit and year-end, with the coverage minimum from ``min_inclusive_year`` on."""
-    tt = targets.set_index(["target_set", "town_id"])
-    rows = []
-    extra = params["extra_target_slots"]  # what-if slots on a unit's last-year total target (0: the annex's)
-    for y in years:
-        part = tt.loc[target_set_for_year(params, y)].loc[units.index]
-        m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
-        add = [float(extra.get(i, 0)) if y == years[-1] else 0.0 for i in units.index]
-        rows.append(
-            pd.DataFrame(
-                {
-                    "town_id": units.index,
-                    "year": y,
-                    "target_total": part["total_slots"].to_numpy(float) + add,
-                    "target_inclusive": part["inclusive_slots"].to_numpy(float),
-                    "min_inclusive": m,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
-
-
-def _capacities(
-    params: Mapping, towns: pd.DataFrame, units: pd.DataFrame, years: list[int], replan: bool
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the channel capacities and the conversion capacities, opened cumulatively by year."""
-    class_size = params["class_size"]
-    cap_total = pd.DataFrame(
-        {
-            "kindergarten": towns["spare_kindergarten_rooms"] * float(class_size["age_2_3"]),
-            "community": towns["idle_premises"] * float(params["slots_per_idle_premise"]),
-            "employer": towns["employers"]
-            * float(params["slots_per_employer"])
-            * float(params["employer_participation"]),
-            "social": towns["population"] / 1000.0 * float(params["social_capacity_per_1000"]),
-        },
-        index=units.index,
-    ).astype(float)
-    if replan:
-        # Slots added since end-2023 used part of the capacity; spread over channels pro rata.
-        added = (units["initial_total"] - starting_stock(towns)["total"]).clip(lower=0)
-        room = cap_total.sum(axis=1)
-        used_share = (added / room.where(room > 0)).fillna(0).clip(upper=1)
-        cap_total = cap_total.mul(1 - used_share, axis=0)
-    market0 = (units["initial_total"] - units["initial_inclusive"]).clip(lower=0)
-    willing = float(params["conversion_willingness"])
-    cap_rows, conv_rows = [], []
-    for y in years:
-        share = float(year_value(params, "build_share_by_year", y))
-        for c in cap_total.columns:
-            cap_rows.append(
-                pd.DataFrame(
-                    {"town_id": units.index, "channel": c, "year": y, "capacity_slots": cap_total[c].to_numpy() * share}
-                )
-            )
-        cshare = float(year_value(params, "conversion_build_share_by_year", y))
-        conv_rows.append(
-            pd.DataFrame({"town_id": units.index, "year": y, "capacity_slots": (market0 * willing * cshare).to_numpy()})
-        )
-    return pd.concat(cap_rows, ignore_index=True), pd.concat(conv_rows, ignore_index=True)
 
 
 def centre_host_rule(inputs: AllocationInputs) -> str | None:
@@ -508,9 +307,12 @@ def centre_host_rule(inputs: AllocationInputs) -> str | None:
         return None
     if inputs.centre_unit != "auto":
         if inputs.centre_unit not in inputs.units.index:
+            some = ", ".join(inputs.units.index[:5])
             raise DataError(
                 f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
-                f"is not a unit id; expected 'auto' or one of {', '.join(inputs.units.index[:5])}, …"
+                f"不是属地代码；应为 'auto' 或 {some} 等属地代码之一",
+                en=f"data/parameters/allocation.yaml: 'district_centre_unit' = '{inputs.centre_unit}' "
+                f"is not a unit id; expected 'auto' or one of {some}, …",
             )
         return inputs.centre_unit
     year = min(max(inputs.centre_year, inputs.years[0]), inputs.years[-1])

@@ -148,6 +148,37 @@ def costing_years(inputs: AllocationInputs) -> tuple[list[int], dict[int, float]
     return cyears, {y: (1.0 + r) ** -(y - years[0]) if r else 1.0 for y in cyears}
 
 
+def check_objective_inputs(inputs: AllocationInputs, op: dict[tuple[int, str], float], cyears: list[int]) -> None:
+    """Refuse an objective the model cannot price: a year and channel without operating subsidy, or an unknown name.
+
+    ``op`` maps (year, channel) to the operating subsidy per slot and year; ``cyears`` are the
+    years the objective counts (:func:`costing_years`). The LP's builders and the sweep's
+    matrices both check with this.
+
+    Raises
+    ------
+    DataError
+        No operating subsidy for some year and channel, or an objective other than min_cost / max_slots.
+
+    """
+    missing = [(y, c) for y in cyears for c in CHANNELS if (y, c) not in op]
+    if missing:
+        (year, channel) = missing[0]
+        raise DataError(
+            f"data/parameters/allocation.yaml：运营补贴表（pricing.operating_subsidy_table）缺少 {year} 年"
+            f"渠道 '{channel}' 的补贴；请检查 operating_subsidy_rule 和 costing_horizon，"
+            "使计入的每个年份和渠道都有补贴标准",
+            en=f"allocation: no operating subsidy for channel '{channel}' in {year} "
+            "(pricing.operating_subsidy_table); give one row per year and channel",
+        )
+    if inputs.objective not in ("min_cost", "max_slots"):
+        raise DataError(
+            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}' 不是可选值；"
+            "应为 min_cost 或 max_slots",
+            en=f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots",
+        )
+
+
 def _rows(df: pd.DataFrame, *cols: str):
     """Iterate the columns ``cols`` of ``df`` as plain tuples (much faster than itertuples)."""
     return zip(*(df[c].tolist() for c in cols), strict=True)
@@ -169,16 +200,7 @@ def prepare(inputs: AllocationInputs, integer: bool) -> _Data:
         (int(r[0]), r[1]): float(r[2])
         for r in _rows(inputs.operating_subsidy, "year", "channel", "subsidy_per_slot_year_yuan")
     }
-    missing = [(y, c) for y in cyears for c in CHANNELS if (y, c) not in op]
-    if missing:
-        raise DataError(
-            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
-            "(pricing.operating_subsidy_table); give one row per year and channel"
-        )
-    if inputs.objective not in ("min_cost", "max_slots"):
-        raise DataError(
-            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
-        )
+    check_objective_inputs(inputs, op, cyears)
     tgt = inputs.targets
     keys = list(zip(tgt.town_id.tolist(), tgt.year.astype(int).tolist(), strict=True))
     return _Data(

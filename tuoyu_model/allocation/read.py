@@ -110,7 +110,7 @@ class AllocationResult:
     shadow_prices : DataFrame
         ``constraint, town_id, year, value_yuan, family, unique, binding, value, unit,
         shortfall, value_slots`` (numbers and codes; the sentences are added by
-        :func:`tuoyu_model.presentation.sentences.shadow_price_sentences` with ``shadow_reading``).
+        :func:`tuoyu_model.presentation.shadow_sentences.shadow_price_sentences` with ``shadow_reading``).
     binding : DataFrame
         The binding rows of ``shadow_prices``.
     notes : list of Note
@@ -195,8 +195,10 @@ def values(variables: list) -> np.ndarray:
     )
     if np.isnan(vals).any():
         raise SolverError(
-            "allocation: the solver returned no value for some variables although it reported "
-            "'Optimal'; rerun with --set solver=cbc"
+            "data/parameters/allocation.yaml: 求解器报告 'Optimal'，却没有给出部分变量的取值；"
+            "请换一个求解器重新运行（--set solver=cbc）",
+            en="allocation: the solver returned no value for some variables although it reported "
+            "'Optimal'; rerun with --set solver=cbc",
         )
     vals[np.abs(vals) < TOL] = 0.0
     return vals

@@ -23,7 +23,7 @@ import numpy as np
 import pulp
 from pulp.apis.coin_api import pulp_cbc_path
 
-from tuoyu_model.errors import SolverError
+from tuoyu_model.errors import SolverError, did_you_mean
 
 SOLVERS = ("highs", "cbc")
 
@@ -185,8 +185,11 @@ def resolve_solver(name: str) -> tuple[str, bool]:
     """
     if name not in SOLVERS:
         raise SolverError(
-            f"data/parameters/allocation.yaml: 'solver' = '{name}' is unknown; "
-            f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)"
+            f"data/parameters/allocation.yaml: 'solver' = '{name}' 不是可选的求解器{did_you_mean(name, SOLVERS)}；"
+            f"应为 {', '.join(SOLVERS)} 之一（如 --set solver=cbc）",
+            en=f"data/parameters/allocation.yaml: 'solver' = '{name}' is unknown"
+            f"{did_you_mean(name, SOLVERS, en=True)}; "
+            f"expected one of {', '.join(SOLVERS)} (e.g. --set solver=cbc)",
         )
     if name == "highs" and not highs_available():
         return "cbc", True
@@ -247,16 +250,34 @@ def run_solver(
     if infeasible_ok and prob.status == pulp.LpStatusInfeasible:
         return SolveRecord(status, sol_status, float("nan"), wall, own, name, solver_version(name))
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
-        hint = {
-            "Infeasible": "no plan meets the hard constraints (capacities, budget rows, centre site); "
-            "check the pre-solve notes, a negative capacity or a budget below committed spending",
-            "Unbounded": "the objective can improve without limit; with objective 'max_slots' give every "
-            "channel a finite capacity",
-            "Not Solved": "the solver stopped before an answer; try --set solver=cbc or a smaller model",
-        }.get(status, "the solver stopped early (time or iteration limit); rerun or switch solver")
+        hint, hint_en = {
+            "Infeasible": (
+                "没有方案能满足硬约束（产能、预算、综合服务中心选址）；请查看求解前的提示，"
+                "检查是否有负的产能，或预算低于已承诺的支出",
+                "no plan meets the hard constraints (capacities, budget rows, centre site); "
+                "check the pre-solve notes, a negative capacity or a budget below committed spending",
+            ),
+            "Unbounded": (
+                "目标可以无限改善；目标为 'max_slots' 时请给每个渠道设定有限的产能",
+                "the objective can improve without limit; with objective 'max_slots' give every "
+                "channel a finite capacity",
+            ),
+            "Not Solved": (
+                "求解器未得出结果就停止了；请改用 --set solver=cbc，或缩小模型",
+                "the solver stopped before an answer; try --set solver=cbc or a smaller model",
+            ),
+        }.get(
+            status,
+            (
+                "求解器提前停止（时间或迭代次数上限）；请重新运行或换一个求解器",
+                "the solver stopped early (time or iteration limit); rerun or switch solver",
+            ),
+        )
         raise SolverError(
-            f"allocation: the {name.upper()} solve ended with status '{status}' "
-            f"(solution '{sol_status}'), not 'Optimal'; no values were read. Cause: {hint}."
+            f"data/parameters/allocation.yaml: {name.upper()} 求解结束时状态为 '{status}'（解的状态 '{sol_status}'），"
+            f"不是 'Optimal'，未读取任何结果。原因：{hint}。",
+            en=f"allocation: the {name.upper()} solve ended with status '{status}' "
+            f"(solution '{sol_status}'), not 'Optimal'; no values were read. Cause: {hint_en}.",
         )
     objective = float(pulp.value(prob.objective) or 0.0)
     return SolveRecord(

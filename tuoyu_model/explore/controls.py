@@ -16,7 +16,8 @@ from typing import Any
 
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import Parameters
-from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, VALUE_LABELS, WAN, unit_zh
+from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH, VALUE_LABELS, WAN
+from tuoyu_model.units import unit_zh
 
 # The parameters the explorer offers, in display order, under their group heading. A name the
 # parameter files do not define is left out, so a control appears once its parameter exists
@@ -226,8 +227,8 @@ def controls_for(params: Parameters, years: Sequence[int]) -> list[Control]:
     --------
     >>> from tuoyu_model.parameters import load_scenario
     >>> p = load_scenario("baseline").parameters
-    >>> [c.key for c in controls_for(p, [2024, 2025])][:4]
-    ['budget.2024', 'budget.2025', 'inclusive_share_target.2024', 'inclusive_share_target.2025']
+    >>> [c.key for c in controls_for(p, [2024, 2025])][:5]
+    ['budget.2024', 'budget.2025', 'budget_city.2024', 'budget_city.2025', 'budget_district.2024']
 
     """
     by_source = [

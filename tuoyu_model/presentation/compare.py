@@ -1,6 +1,6 @@
 """The comparison of scenarios: figures by year and by unit side by side, differences judged by meaning.
 
-Numbers from each run's summary (:func:`tuoyu_model.results.make_summary`) and, per unit, its
+Numbers from each run's summary (:func:`tuoyu_model.summary.make_summary`) and, per unit, its
 ``stock`` and ``budget_by_town`` tables; the labels people read are the scenarios' titles. Each
 figure says which way is better (:data:`COMPARE_METRICS`: more public money, more shortfall and
 a lower inclusive share are worse, whatever the sign of the difference), so a difference is

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tuoyu_model.errors import ReportError
-from tuoyu_model.presentation.figures import save_figure, scenario_figure_makers
+from tuoyu_model.presentation.chart_style import save_figure
+from tuoyu_model.presentation.figures import scenario_figure_makers
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

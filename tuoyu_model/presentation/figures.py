@@ -1,38 +1,28 @@
-"""Charts with Chinese labels, rendered with a CJK font that ships with the install.
-
-The font is Noto Sans CJK SC from the ``mplfonts`` package, loaded by path with
-``matplotlib.font_manager.addfont``: nothing is installed on the user's machine and nothing
-depends on the system's fonts. A glyph missing from the font would draw as a box; matplotlib
-warns about it while saving, and :func:`save_figure` turns that warning into a
-:class:`~tuoyu_model.errors.ReportError` so a broken chart never ships.
+"""The report's charts, with Chinese labels: one ``plot_…`` function per chart, and the set a scenario draws.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot): no global state,
-nothing is displayed by accident in a notebook, and PNGs are saved without the software and
-date fields, so two runs give the same bytes. Each is laid out once and drawn once
-(:func:`save_figure`); a report's charts are drawn in two processes at once where the operating
-system can fork (:mod:`tuoyu_model.presentation.figure_helper`). matplotlib is imported when the first chart is drawn,
+nothing is displayed by accident in a notebook. The font, the style and the reproducible PNG
+are :mod:`tuoyu_model.presentation.chart_style` (:func:`~tuoyu_model.presentation.chart_style.styled`,
+:func:`~tuoyu_model.presentation.chart_style.save_figure`: a glyph missing from the font is an
+error); a report's charts are drawn in two processes at once where the operating system can
+fork (:mod:`tuoyu_model.presentation.figure_helper`). matplotlib is imported when the first chart is drawn,
 not with this module: ``tuoyu run`` imports the writers but draws its charts in the notebook's kernel.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import warnings
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tuoyu_model.errors import ReportError
+from tuoyu_model.presentation.chart_style import legend_below, legend_stacked, new_figure, styled
 from tuoyu_model.presentation.vocabulary import VALUE_LABELS, WAN
 from tuoyu_model.unit_maps import load_unit_boundaries, load_unit_tiles
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
-DPI = 110
 CHANNEL_COLOURS = {
     "kindergarten": "#4C72B0",
     "community": "#55A868",
@@ -42,128 +32,6 @@ CHANNEL_COLOURS = {
     "conversion": "#64B5CD",
 }
 KIND_COLOURS = {"inclusive": "#2E7D32", "market": "#9E9E9E"}
-
-
-def font_path() -> Path:
-    """Path of the bundled CJK font (Noto Sans CJK SC, from the ``mplfonts`` package).
-
-    Raises
-    ------
-    ReportError
-        ``mplfonts`` is not installed or lacks the font file.
-
-    """
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise ReportError("the CJK font package 'mplfonts' is not installed; run: pip install mplfonts")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
-    if not path.is_file():
-        raise ReportError(f"{path}: font file not found; reinstall mplfonts (pip install --force-reinstall mplfonts)")
-    return path
-
-
-_FONT_NAME: str | None = None
-
-
-def font_name() -> str:
-    """Register the bundled font with matplotlib (once) and return its family name.
-
-    Examples
-    --------
-    >>> font_name()
-    'Noto Sans CJK SC'
-
-    """
-    global _FONT_NAME
-    if _FONT_NAME is None:
-        from matplotlib import font_manager  # heavy third-party library: loaded when a chart is drawn
-
-        path = font_path()
-        font_manager.fontManager.addfont(str(path))
-        _FONT_NAME = font_manager.FontProperties(fname=str(path)).get_name()
-    return _FONT_NAME
-
-
-def style() -> dict:
-    """Matplotlib settings of every chart: the CJK font, no hash salt, plain look."""
-    return {
-        "font.family": [font_name()],
-        "font.size": 10,
-        "axes.unicode_minus": False,  # ASCII hyphen for negatives; never depends on the font's U+2212
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "svg.hashsalt": "tuoyu",
-        "figure.dpi": DPI,
-    }
-
-
-def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
-    """Return an empty figure with the report's style (call inside :func:`styled`)."""
-    from matplotlib.figure import Figure  # heavy third-party library: loaded when a chart is drawn
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-class styled:  # noqa: N801 - used as a context manager like matplotlib.rc_context
-    """Context manager applying :func:`style` while building and saving figures."""
-
-    def __enter__(self) -> styled:
-        import matplotlib  # heavy third-party library: loaded when a chart is drawn
-
-        self._ctx = matplotlib.rc_context(style())
-        self._ctx.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
-
-
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Save ``fig`` as a reproducible PNG; a missing glyph is an error.
-
-    Raises
-    ------
-    ReportError
-        Matplotlib reported a glyph missing from the font (it would show as a box).
-
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with styled(), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        engine = fig.get_layout_engine()
-        if engine is not None and engine.__class__.__name__ != "PlaceHolderLayoutEngine":
-            # lay out once, then draw once: savefig would draw the whole figure a second time to lay it out
-            engine.execute(fig)
-            fig.set_layout_engine("none")
-        fig.savefig(path, dpi=DPI, metadata={"Software": None}, format="png")
-    for w in caught:
-        text = str(w.message)
-        if "missing from font" in text or "Glyph" in text:
-            raise ReportError(f"{path.name}: {text}; the chart would show a box instead of a character")
-    for w in caught:  # anything else is re-raised as a warning so pytest's "error" filter sees it
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return path
-
-
-def legend_below(ax: Any, ncols: int = 2) -> None:
-    """Put the legend under the axes, where it cannot cover bars or their labels."""
-    handles, _ = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=8, frameon=False)
-
-
-def legend_stacked(ax: Any) -> None:
-    """Put a stacked chart's legend beside the axes, one entry a line, in the order the stack reads.
-
-    The top segment is listed first, as the eye reads the stack from top to bottom (matplotlib
-    lists the bottom segment, drawn first, first).
-    """
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
 def _label(kind: str, value: str) -> str:

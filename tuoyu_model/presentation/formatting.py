@@ -29,7 +29,7 @@ from tuoyu_model.presentation.vocabulary import (
     VALUE_LABELS,
     Column,
 )
-from tuoyu_model.results import summary_table
+from tuoyu_model.summary import summary_table
 
 
 def column(col: str) -> Column:
@@ -245,7 +245,7 @@ def is_blank(value: Any) -> bool:
 def summary_for_people(summary: Mapping[str, Any]) -> pd.DataFrame:
     """Return the headline figures as people read them: ``label_zh, year, value, unit_zh``.
 
-    The rows of :func:`tuoyu_model.results.summary_table` with the labels, units and scales of
+    The rows of :func:`tuoyu_model.summary.summary_table` with the labels, units and scales of
     :data:`~tuoyu_model.presentation.vocabulary.SUMMARY_LABELS`: money in 万元, shares in percent,
     ``合计`` for totals. The solver status and the allocation's notes are not rows (see
     :func:`summary_notes`).

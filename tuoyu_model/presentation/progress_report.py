@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+from tuoyu_model.presentation.chart_style import new_figure, save_figure, styled
 from tuoyu_model.presentation.compare import scenario_label
-from tuoyu_model.presentation.figures import new_figure, save_figure, styled
 from tuoyu_model.presentation.vocabulary import TARGET_SET_LABEL_ZH, VALUE_LABELS, WAN, date_zh
 
 

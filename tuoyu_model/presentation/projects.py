@@ -7,7 +7,7 @@ market slots are assumed to come from private operators.
 
 from __future__ import annotations
 
-from tuoyu_model.allocation.inputs import project_min_slots
+from tuoyu_model.allocation.formulas import project_min_slots
 from tuoyu_model.presentation.vocabulary import CHANNEL_LABEL_ZH
 from tuoyu_model.results import Results
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.allocation.inputs import parse_priority
+from tuoyu_model.allocation.formulas import parse_priority
+from tuoyu_model.income import INCOME_AREA_LABEL_ZH
 from tuoyu_model.paths import outputs_dir
 from tuoyu_model.presentation.baseline_comparison import BASELINE, comparison_markdown, is_baseline, report_sections
 from tuoyu_model.presentation.formatting import solver_zh
@@ -50,7 +51,7 @@ from tuoyu_model.presentation.vocabulary import (
     VALUE_LABELS,
     wan,
 )
-from tuoyu_model.pricing import INCOME_AREA_LABEL_ZH, fee_cap_headline
+from tuoyu_model.pricing import fee_cap_headline
 from tuoyu_model.results import Results
 
 __all__ = [  # the notebook's names: this module's sections and those of the section modules

@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from tuoyu_model.presentation.vocabulary import PENALTY_HEADING, SHADOW_FAMILIES, SHEETS, UNIT_ZH, unit_zh
+from tuoyu_model.presentation.vocabulary import PENALTY_HEADING, SHADOW_FAMILIES, SHEETS
 from tuoyu_model.results import Results
+from tuoyu_model.units import UNIT_ZH, unit_zh
 
 
 def _cjk(text: str) -> bool:

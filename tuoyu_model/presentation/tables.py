@@ -30,9 +30,9 @@ from tuoyu_model.presentation.vocabulary import (
     TOTAL_ZH,
     VALUE_LABELS,
     WAN,
-    unit_zh,
 )
 from tuoyu_model.results import Results
+from tuoyu_model.units import unit_zh
 
 __all__ = [  # the report's tables, and the conversions of formatting (older imports name them here)
     "assumptions_table",

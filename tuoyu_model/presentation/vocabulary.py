@@ -2,7 +2,7 @@
 
 Tables keep English column ids and codes (``channel = kindergarten``) and money in yuan; what
 people read is looked up here: column headers with units (:data:`COLUMNS`), codes
-(:data:`VALUE_LABELS`), units of parameters and shadow prices (:data:`UNIT_ZH`), the workbook's
+(:data:`VALUE_LABELS`; the units' words are :data:`tuoyu_model.units.UNIT_ZH`), the workbook's
 sheets, the headline figures' labels, and 万元 (:data:`WAN`, :func:`wan`). The report, the
 figures, the tables for people and the writers all read it, so the same thing has one name.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from tuoyu_model.family import HOUSEHOLD_LABEL_ZH
-from tuoyu_model.pricing import INCOME_MEASURE_LABEL_ZH
+from tuoyu_model.income import INCOME_MEASURE_LABEL_ZH
+from tuoyu_model.units import UNIT_ZH, unit_zh
 
 WAN = 10_000  # yuan per 万元
 REPORT_NAME = "大兴区托育服务体系建设测算报告"
@@ -257,51 +257,6 @@ COLUMNS: dict[str, Column] = {
 }
 
 
-# Units of the parameters and of the shadow prices, as people read them.
-UNIT_ZH: dict[str, str] = {
-    "yuan": "元",
-    "weighted slot-years": "加权托位·年",
-    "slots of shortfall per slot": "缺口托位/托位",
-    "slots of shortfall per percentage point": "缺口托位/百分点",
-    "slots of shortfall per 万元": "缺口托位/万元",
-    "FTE": "全职当量",
-    "births per person per year": "出生/人·年",
-    "children per FTE": "儿童/全职当量",
-    "children per caregiver": "儿童/保育人员",
-    "children per class": "儿童/班",
-    "choice": "选项",
-    "date (text, YYYY-MM-DD)": "日期（YYYY-MM-DD）",
-    "employed caregivers per required post": "在岗保育人员/岗位",
-    "months": "月",
-    "m² per child": "平方米/儿童",
-    "persons": "人",
-    "ratio": "比值",
-    "ratio to average household income": "相对平均家庭收入之比",
-    "share": "比例",
-    "share of a year": "年内比例",
-    "share of gross wage": "占应发工资比例",
-    "share of population": "占人口比例",
-    "share of the smallest penalty": "占最小罚金比例",
-    "share per year": "每年比例",
-    "share per year of age": "每一岁年龄组比例",
-    "slots": "托位",
-    "slots per 1,000 residents": "托位/千人",
-    "true/false": "是/否",
-    "unit id": "属地代码",
-    "variables": "变量数",
-    "year": "年",
-    "yuan per child per month": "元/人·月",
-    "yuan per child per year": "元/人·年",
-    "yuan per month": "元/月",
-    "yuan per m² per day": "元/平方米·天",
-    "yuan per m² per month": "元/平方米·月",
-    "yuan per person per year": "元/人·年",
-    "yuan per slot": "元/托位",
-    "yuan per slot per month": "元/托位·月",
-    "yuan per year": "元/年",
-}
-
-
 # What one more unit of a constraint family is: the shadow price in yuan is per this.
 FAMILY_PER_ZH = {
     "total": "托位",
@@ -359,18 +314,6 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def unit_zh(unit: Any) -> Any:
-    """Return a unit in Chinese (:data:`UNIT_ZH`); unknown units are returned as given.
-
-    Examples
-    --------
-    >>> unit_zh("yuan per slot"), unit_zh("share"), unit_zh("furlongs")
-    ('元/托位', '比例', 'furlongs')
-
-    """
-    return UNIT_ZH.get(unit, unit) if isinstance(unit, str) else unit
-
-
 def shadow_unit_zh(family: str, unit: str) -> str:
     """Return the unit of a shadow price row in Chinese: per slot, per percentage point or per yuan.
 
@@ -403,6 +346,10 @@ SHEETS: list[tuple[str, str]] = [
     ("边际值", "marginal_values"),
     ("参数", "parameters"),
 ]
+
+
+# The marginal values' step units (allocation.marginal.STEP_UNIT codes) as the 边际值 sheet shows them.
+STEP_UNIT_ZH: dict[str, str] = {"percentage point": "个百分点", "yuan": "元", "slots": "个托位"}
 
 
 # Column ids shown differently on one sheet (the same id means another thing there).
@@ -477,7 +424,7 @@ SOLVER_NAME = {"highs": "HiGHS", "highs_cmd": "HiGHS", "cbc": "CBC", "pulp_cbc_c
 UNIT_DIGITS: dict[str, int] = {"个": 0, "人": 0, "万元": 2, "%": 1, "元": 0}
 
 
-# The headline figures (results.SUMMARY_METRICS) as people read them: key -> (label, unit, scale).
+# The headline figures (summary.SUMMARY_METRICS) as people read them: key -> (label, unit, scale).
 SUMMARY_LABELS: dict[str, tuple[str, str, float]] = {
     "public_cost_yuan": ("财政资金需求", "万元", 1 / WAN),
     "new_slots": ("新增托位", "个", 1.0),

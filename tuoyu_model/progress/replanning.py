@@ -14,7 +14,7 @@ import pandas as pd
 
 from tuoyu_model.allocation import inputs_from_parameters, solve
 from tuoyu_model.data import starting_stock
-from tuoyu_model.errors import DataError
+from tuoyu_model.errors import DataError, pick
 from tuoyu_model.parameters import apply_overrides
 from tuoyu_model.presentation.sentences import budget_item_labels
 from tuoyu_model.progress.returns import annex_units, latest_reports
@@ -158,7 +158,13 @@ def replan(
         )
     missing = [name for name in ORIGINAL_TABLES if name not in original]
     if missing:
-        raise KeyError(f"replan: the original plan lacks the tables {', '.join(missing)}; pass run_model(...).tables")
+        lacks = ", ".join(missing)
+        raise KeyError(
+            pick(
+                f"replan：原方案缺少表 {lacks}；请传入 run_model(...).tables",
+                f"replan: the original plan lacks the tables {lacks}; pass run_model(...).tables",
+            )
+        )
     start = replan_stock(progress, targets, towns) if stock is None else stock
     rp_params = params
     if "institutions_centre" in progress and progress.institutions_centre.sum() > 0 and hasattr(params, "meta"):

@@ -40,9 +40,10 @@ from tuoyu_model.progress.returns import not_reported, read_progress
 from tuoyu_model.progress.vocabulary import PROGRESS_SHEETS, SUMMARY_SHEET, report_title
 from tuoyu_model.progress.workbook import write_progress_workbook
 from tuoyu_model.results import run_model
+from tuoyu_model.runs.locations import output_base, safe_output_dir, shown
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, sha256_file
-from tuoyu_model.runs.publish import output_base, publishing, safe_output_dir, shown
+from tuoyu_model.runs.publish import publishing
 
 REPORT_NOTEBOOK = "progress_report.ipynb"
 

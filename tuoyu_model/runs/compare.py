@@ -10,9 +10,10 @@ from tuoyu_model.parameters import load_scenario, parse_set_options
 from tuoyu_model.paths import notebooks_dir
 from tuoyu_model.presentation.compare import scenario_labels
 from tuoyu_model.results import run_model
+from tuoyu_model.runs.locations import output_base, safe_output_dir
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files
-from tuoyu_model.runs.publish import output_base, publishing, safe_output_dir
+from tuoyu_model.runs.publish import publishing
 from tuoyu_model.runs.scenario import RunRecord, output_name, scenario_argument, validate_inputs
 from tuoyu_model.writers import write_comparison
 

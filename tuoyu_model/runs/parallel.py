@@ -10,7 +10,8 @@ import time
 
 from tuoyu_model.errors import ScenarioError, TuoyuError, error_prefix, pick
 from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
-from tuoyu_model.runs.publish import check_replaceable, output_base, safe_output_dir, shown
+from tuoyu_model.runs.locations import output_base, safe_output_dir, shown
+from tuoyu_model.runs.publish import check_replaceable
 from tuoyu_model.runs.scenario import RunRecord, output_name, run_scenario, validate_inputs
 from tuoyu_model.runs.signals import worker_signals
 

@@ -27,9 +27,10 @@ from tuoyu_model.parameters import Scenario, load_scenario, parse_set_options
 from tuoyu_model.paths import data_dir, notebooks_dir
 from tuoyu_model.presentation.report_opening import report_title
 from tuoyu_model.results import run_model
+from tuoyu_model.runs.locations import output_base, safe_output_dir
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import build_manifest, input_files, scenario_fields, scenario_file
-from tuoyu_model.runs.publish import output_base, publishing, safe_output_dir
+from tuoyu_model.runs.publish import publishing
 from tuoyu_model.writers import write_outputs
 
 REPORT_NOTEBOOK = "scenario_report.ipynb"

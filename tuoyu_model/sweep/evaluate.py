@@ -27,14 +27,8 @@ import pandas as pd
 from tuoyu_model import costs, pricing
 from tuoyu_model.allocation.build import TOL, create_model
 from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
-from tuoyu_model.allocation.inputs import (
-    KINDS,
-    AllocationInputs,
-    budget_by_year,
-    costing_horizon,
-    inputs_from_tables,
-    year_value,
-)
+from tuoyu_model.allocation.formulas import budget_by_year, costing_horizon, year_value
+from tuoyu_model.allocation.inputs import KINDS, AllocationInputs, inputs_from_tables
 from tuoyu_model.allocation.read import SHORTFALL_KINDS, UNMET_TOL
 from tuoyu_model.allocation.shortfall import final_overlap, slots_missing
 from tuoyu_model.allocation.solve import solve_in_priority

@@ -24,10 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuoyu_model.allocation.inputs import AllocationInputs
-from tuoyu_model.allocation.model import SOURCE_BUDGETS, costing_years
+from tuoyu_model.allocation.model import SOURCE_BUDGETS, check_objective_inputs, costing_years
 from tuoyu_model.allocation.solver import quiet_stdout
-from tuoyu_model.costs import CHANNELS
-from tuoyu_model.errors import DataError
 from tuoyu_model.sweep.structure import (
     RowBuffer,
     static_structure,
@@ -130,16 +128,7 @@ def model_arrays(inputs: AllocationInputs, budget_rhs: dict | None = None, integ
         )
     }
     cyears, disc = costing_years(inputs)  # the objective counts money to the costing horizon
-    missing = [(y, c) for y in cyears for c in CHANNELS if (y, c) not in op]
-    if missing:
-        raise DataError(
-            f"allocation: no operating subsidy for channel '{missing[0][1]}' in {missing[0][0]} "
-            "(pricing.operating_subsidy_table); give one row per year and channel"
-        )
-    if inputs.objective not in ("min_cost", "max_slots"):
-        raise DataError(
-            f"data/parameters/allocation.yaml: 'objective' = '{inputs.objective}'; expected min_cost or max_slots"
-        )
+    check_objective_inputs(inputs, op, cyears)
     maximise = inputs.objective == "max_slots"
     w_inc = inputs.inclusive_weight
     capital = {

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from tuoyu_model.parameters import default_parameters
 from tuoyu_model.paths import data_dir
+from tuoyu_model.presentation.chart_style import legend_below, new_figure, styled
 from tuoyu_model.presentation.figure_helper import save_figures as save_chart_files
-from tuoyu_model.presentation.figures import legend_below, new_figure, styled
 from tuoyu_model.presentation.report import factor_label as report_factor_label
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 

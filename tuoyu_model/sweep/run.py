@@ -24,9 +24,10 @@ from tuoyu_model.csv_writer import write_csv, write_json
 from tuoyu_model.errors import ScenarioError
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import data_dir, notebooks_dir
+from tuoyu_model.runs.locations import output_base, safe_output_dir, shown
 from tuoyu_model.runs.notebook import clean_notebook, execute_notebook, export_html
 from tuoyu_model.runs.provenance import _label, build_manifest, input_files
-from tuoyu_model.runs.publish import check_replaceable, output_base, publishing, safe_output_dir, shown
+from tuoyu_model.runs.publish import check_replaceable, publishing
 from tuoyu_model.sweep import analysis
 from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points

@@ -263,7 +263,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     try:
         params = load_scenario(scenario_name).parameters
     except TuoyuError as exc:
-        raise SpecError(f"{where}: 'scenario': {exc}") from None
+        raise SpecError(f"{where}: 'scenario'：{exc.zh}", en=f"{where}: 'scenario': {exc.en or exc.zh}") from None
     for name in fixed:
         _check_name(where, "fixed", name, params)
     _check_values(where, "fixed", params, dict(fixed))
