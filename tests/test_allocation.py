@@ -336,7 +336,7 @@ def test_only_a_proved_infeasibility_is_an_answer_when_asked_for(solver):
     prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(x, 2.0)]), pulp.LpConstraintEQ, rhs=3.0))
     rec = run_solver(prob, solver, True, 0.0, infeasible_ok=True)
     assert rec.status == "Infeasible" and math.isnan(rec.objective)
-    with pytest.raises(SolverError, match=r"status 'Infeasible'"):
+    with pytest.raises(SolverError, match=r"状态为 'Infeasible'"):
         run_solver(prob, solver, True, 0.0)
 
 
