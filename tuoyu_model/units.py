@@ -13,6 +13,7 @@ from typing import Any
 # Units of the parameters and of the shadow prices, as people read them.
 UNIT_ZH: dict[str, str] = {
     "yuan": "元",
+    "percentage point": "个百分点",
     "weighted slot-years": "加权托位·年",
     "slots of shortfall per slot": "缺口托位/托位",
     "slots of shortfall per percentage point": "缺口托位/百分点",

@@ -28,12 +28,12 @@ from tuoyu_model.presentation.vocabulary import (
     SHEET_COLUMNS,
     SHEET_UNITS,
     SHEETS,
-    STEP_UNIT_ZH,
     SUMMARY_UNIT_FORMATS,
     Column,
     shadow_unit_zh,
     sheet_title,
 )
+from tuoyu_model.units import unit_zh
 
 # Fixed document time so two runs give the same bytes (xlsxwriter already fixes zip entry times).
 WORKBOOK_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -320,7 +320,7 @@ def write_workbook(
             if key == "shadow_prices" and {"family", "unit"} <= set(df.columns):
                 df = df.assign(unit=[shadow_unit_zh(f, u) for f, u in zip(df["family"], df["unit"], strict=True)])
             if key == "marginal_values" and "step_unit" in df.columns:
-                df = df.assign(step_unit=df["step_unit"].map(lambda u: STEP_UNIT_ZH.get(u, u)))
+                df = df.assign(step_unit=df["step_unit"].map(unit_zh))  # the step units in Chinese
             sheet = people_sheet(name, df, SHEET_COLUMNS.get(key), notes.get(key, ()))
         sheets.append(replace(sheet, title=sheet_title(title, name, SHEET_UNITS[key], day)))
     return write_sheets(sheets, path, title)

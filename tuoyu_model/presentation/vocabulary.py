@@ -348,10 +348,6 @@ SHEETS: list[tuple[str, str]] = [
 ]
 
 
-# The marginal values' step units (allocation.marginal.STEP_UNIT codes) as the 边际值 sheet shows them.
-STEP_UNIT_ZH: dict[str, str] = {"percentage point": "个百分点", "yuan": "元", "slots": "个托位"}
-
-
 # Column ids shown differently on one sheet (the same id means another thing there).
 SHEET_COLUMNS: dict[str, dict[str, Column]] = {
     "parameters": {"value": Column("取值", "general")},
