@@ -1,9 +1,13 @@
 """Shared test settings: floating-point errors raise (warnings already do, via pyproject).
 
-Under CI, hypothesis is derandomised.
+Under CI, hypothesis is derandomised. Whole-slot solves are remembered in a folder of this
+session only (never the user's own cache), so every scenario is solved once per session —
+in this process and in the report kernels and CLI subprocesses the tests start.
 """
 
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -17,6 +21,14 @@ np.seterr(all="raise")
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# One solve cache for the session (tuoyu_model.allocation.solve_cache), removed at its end.
+_SOLVES = tempfile.mkdtemp(prefix="tuoyu-test-solves-")
+os.environ["TUOYU_SOLVE_CACHE"] = _SOLVES
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SOLVES, ignore_errors=True)
 
 
 @pytest.fixture

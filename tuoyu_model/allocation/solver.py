@@ -23,6 +23,7 @@ import numpy as np
 import pulp
 from pulp.apis.coin_api import pulp_cbc_path
 
+from tuoyu_model.allocation import solve_cache
 from tuoyu_model.errors import SolverError, did_you_mean
 
 SOLVERS = ("highs", "cbc")
@@ -140,7 +141,11 @@ class BulkHiGHS(pulp.HiGHS):
 
 @dataclass
 class SolveRecord:
-    """What one solver call did: status, timings and the solver's name and version."""
+    """What one solver call did: status, timings and the solver's name and version.
+
+    ``cached``: the answer was read back from :mod:`tuoyu_model.allocation.solve_cache` (the same
+    problem solved before by the same solver); ``solver_seconds`` is then 0.
+    """
 
     status: str
     solution_status: str
@@ -149,6 +154,7 @@ class SolveRecord:
     solver_seconds: float
     solver_name: str
     solver_version: str
+    cached: bool = False
 
 
 def cbc_path() -> str:
@@ -223,7 +229,12 @@ def run_solver(
     """
     t0 = time.perf_counter()
     cbc_seconds = float("nan")
-    if name == "highs":
+    key = solve_cache.fingerprint(prob, name, solver_version(name), mip, gap, gap_abs) if _cached(mip) else None
+    entry = solve_cache.lookup(key, prob) if key else None
+    if entry is not None:
+        solve_cache.restore(prob, entry)
+        own = 0.0
+    elif name == "highs":
         options = {} if mip else {"solver": method, "run_crossover": "on"}
         gaps = {"gapRel": gap, "gapAbs": gap_abs} if mip else {}
         solver = BulkHiGHS(msg=False, mip=mip, **gaps, **options)
@@ -244,11 +255,16 @@ def run_solver(
                 if found:
                     cbc_seconds = float(found[-1][1])
         own = cbc_seconds
+    proved = prob.status == pulp.LpStatusInfeasible or (
+        prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal
+    )
+    if key and entry is None and proved:  # only a proved answer is kept
+        solve_cache.store(key, prob, own)
     wall = time.perf_counter() - t0
     status = pulp.LpStatus.get(prob.status, str(prob.status))
     sol_status = pulp.LpSolution.get(prob.sol_status, str(prob.sol_status))
     if infeasible_ok and prob.status == pulp.LpStatusInfeasible:
-        return SolveRecord(status, sol_status, float("nan"), wall, own, name, solver_version(name))
+        return SolveRecord(status, sol_status, float("nan"), wall, own, name, solver_version(name), entry is not None)
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         hint, hint_en = {
             "Infeasible": (
@@ -288,4 +304,10 @@ def run_solver(
         solver_seconds=own,
         solver_name=name,
         solver_version=solver_version(name),
+        cached=entry is not None,
     )
+
+
+def _cached(mip: bool) -> bool:
+    """Whether this solve's answer is looked up and kept (whole-slot MIPs, caching not off)."""
+    return mip and solve_cache.enabled()
