@@ -626,7 +626,7 @@ def test_cli_refuses_a_later_first_year_in_one_line(tmp_path):
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_") or k == "TUOYU_SOLVE_CACHE"}
     env["TUOYU_OUTPUTS_DIR"] = str(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "tuoyu_model", "run", "--no-report", "--set", "plan_years.first=2025"],

@@ -14,8 +14,11 @@ from tuoyu_model.paths import PROJECT_ROOT
 
 
 def _run_module(args, cwd, env=None):
-    """``python -m tuoyu_model ARGS`` as a user runs it; TUOYU_* variables removed unless given."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    """``python -m tuoyu_model ARGS`` as a user runs it; TUOYU_* variables removed unless given.
+
+    The session's solve cache is kept (conftest.py): a user's own cache is never written by tests.
+    """
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_") or k == "TUOYU_SOLVE_CACHE"}
     return subprocess.run(
         [sys.executable, "-m", "tuoyu_model", *args],
         cwd=cwd,
@@ -146,7 +149,8 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
     import signal
     import time
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}
+    # Solved afresh (no solve cache): a run long enough to be interrupted inside its notebook.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")} | {"TUOYU_SOLVE_CACHE": "off"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(tmp_path)],
         cwd=PROJECT_ROOT,

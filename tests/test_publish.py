@@ -322,7 +322,9 @@ def test_kernel_folders_of_dead_runs_are_removed(tmp_path, monkeypatch):
 def test_after_sigkill_the_next_run_removes_the_kernel_files_and_the_temporary_folder(tmp_path, monkeypatch):
     temp, out = tmp_path / "tmp", tmp_path / "out"
     temp.mkdir()
+    # Solved afresh (no solve cache): a run long enough to be killed half-way.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TUOYU_")}, "TMPDIR": str(temp)}
+    env["TUOYU_SOLVE_CACHE"] = "off"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tuoyu_model", "run", "baseline", "--out", str(out)],
         cwd=PROJECT_ROOT,

@@ -142,6 +142,7 @@ def test_first_quick_start_command_writes_the_baseline_report(tmp_path):
             (fresh / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, fresh / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TUOYU_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env["TUOYU_SOLVE_CACHE"] = str(tmp_path / "solves")  # empty, as on a new machine (and not the user's own)
     proc = subprocess.run(
         ["bash", "-c", _quick_start_commands()[0]],
         cwd=fresh,
