@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tuoyu_model import cli
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.explore import serve
 from tuoyu_model.explore.app import ExploreApp
 from tuoyu_model.explore.plan import headline
@@ -45,7 +46,7 @@ def test_budget_2025_typed_in_the_control_shows_what_tuoyu_run_set_gives(baselin
     type_in(app, "budget.2025", budget_wan)
     assert app.messages["budget.2025"].value == ""
     yuan = float(budget_wan.replace(",", "")) * 10_000
-    ref = run_model("baseline", [f"budget.2025={yuan:.0f}"]).summary
+    ref = run_model("baseline", [f"budget.2025={yuan:.0f}", NO_QUESTIONS]).summary
     plan = app.session.plan
     for y in (2024, 2025):
         assert plan.public_cost_yuan[y] == pytest.approx(ref["public_cost_yuan"][str(y)], abs=MONEY_TOL)
@@ -106,7 +107,7 @@ def test_a_value_the_model_refuses_is_a_message_too():
 def test_starting_from_budget_cut_20_a_fee_change_matches_the_full_run():
     s = ExploreSession("budget_cut_20")
     assert s.set("fee_cap_share", "18") is None
-    ref = run_model("budget_cut_20", ["fee_cap_share=0.18"]).summary
+    ref = run_model("budget_cut_20", ["fee_cap_share=0.18", NO_QUESTIONS]).summary
     assert s.plan.public_cost_total_yuan == pytest.approx(ref["public_cost_yuan"]["total"], abs=2 * MONEY_TOL)
     assert s.plan.shortfall_final_slots == pytest.approx(ref["shortfall_final_slots"], abs=1e-6)
     assert headline(s.plan)["fee_cap_2025"] == f"{ref['fee_cap_yuan']['2025']:,.0f}元/人·月"
@@ -125,7 +126,7 @@ def test_save_writes_a_scenario_tuoyu_runs_and_validate_accepts(data_copy, capsy
     assert saved.parameters.data == app.session.params.data  # the run gets exactly the explorer's settings
     assert saved.overrides["budget_share_of_need"] == 0.8  # the starting scenario's own overrides kept
     assert "2025年年度财政预算由不设上限改为2,500万元" in saved.description
-    ref = run_model("cut_2025_2500").summary
+    ref = run_model("cut_2025_2500", [NO_QUESTIONS]).summary
     assert app.session.plan.shortfall_final_slots == pytest.approx(ref["shortfall_final_slots"], abs=1e-6)
     assert cli.main(["validate"]) == 0
     assert "cut_2025_2500" in capsys.readouterr().out
@@ -377,7 +378,7 @@ def test_the_budget_row_shows_the_limit_each_year_kept_to():
 def test_a_choice_in_its_list_matches_the_run_and_is_said_in_chinese(baseline_app):
     app = baseline_app
     type_in(app, "income_area", "beijing")
-    ref = run_model("baseline", ["income_area=beijing"]).summary
+    ref = run_model("baseline", ["income_area=beijing", NO_QUESTIONS]).summary
     assert app.session.plan.public_cost_total_yuan == pytest.approx(ref["public_cost_yuan"]["total"], abs=2 * MONEY_TOL)
     assert cell(app.headline.value, "fee-cap-2025") == f"{ref['fee_cap_yuan']['2025']:,.0f}元/人·月"
     assert "收费上限所用收入地区由大兴区本区收入改为北京市收入" in app.sentence.value

@@ -15,16 +15,12 @@ import pandas as pd
 import pytest
 
 from tuoyu_model.allocation import inputs_from_parameters, solve
-from tuoyu_model.allocation.marginal import Question, changed, marginal_values, plan_figures, share_value
+from tuoyu_model.allocation.marginal import NO_QUESTIONS, Question, changed, marginal_values, plan_figures, share_value
 from tuoyu_model.allocation.solve import solve_model
 from tuoyu_model.cli import main
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT
 from tuoyu_model.results import run_model
-
-# The comparison runs ask no marginal question themselves (a step of 0 asks nothing): the plan
-# does not depend on it, and it keeps each run to one solve.
-NO_QUESTIONS = "marginal_value_steps={share_points: 0, budget_yuan: 0, target_slots: 0, target_units: 0}"
 
 
 def _set_for(row, inputs, limits) -> str:

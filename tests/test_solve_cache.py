@@ -7,6 +7,7 @@ import pulp
 import pytest
 
 from tuoyu_model.allocation import solve_cache
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.allocation.solver import run_solver, solver_version
 from tuoyu_model.results import run_model
 
@@ -156,7 +157,7 @@ def test_an_unwritable_folder_still_solves(tmp_path, monkeypatch):
 
 def test_a_cached_scenario_equals_a_fresh_solve(cache, monkeypatch):
     """Baseline's whole-slot plan (marginal questions off): every table the same, cache on or off."""
-    steps = ["marginal_value_steps={share_points: 0, budget_yuan: 0, target_slots: 0, target_units: 0}"]
+    steps = [NO_QUESTIONS]
     warm_up = run_model("baseline", steps)
     cached = run_model("baseline", steps)
     monkeypatch.setenv(solve_cache.ENV, "off")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.cli import main
 from tuoyu_model.results import run_model
 from tuoyu_model.sweep.run import run_sweep
@@ -40,7 +41,8 @@ def share_sweep(data_copy, tmp_path):
 def test_three_grid_points_equal_separate_runs_with_set(share_sweep, data_copy, capsys):
     pts = points(share_sweep).set_index("inclusive_share_target.2025")
     for share in (0.5, 0.55, 0.6):
-        assert main(["run", "--no-report", "--set", f"inclusive_share_target.2025={share}"]) == 0
+        sets = ["--set", f"inclusive_share_target.2025={share}", "--set", NO_QUESTIONS]  # the plan only
+        assert main(["run", "--no-report", *sets]) == 0
         out = capsys.readouterr().out
         folder = Path(out.split("已写入 ")[1].split("/，用时")[0])
         summary = json.loads((folder / "summary.json").read_text("utf-8"))
@@ -289,7 +291,7 @@ def test_the_scenario_report_names_the_band_and_the_top_assumptions_of_its_sweep
     assert md.startswith("## 不确定性")
     assert f"{band['p10'] / 1e4:,.2f}万元–{band['p90'] / 1e4:,.2f}万元" in md and "sweeps/risk/report.html" in md
     assert "保育人员月工资" in md and "sweeps/drivers/report.html" in md
-    assert uncertainty_markdown(run_model("baseline", ["rent=5"]), sweeps) == ""  # not the same scenario
+    assert uncertainty_markdown(run_model("baseline", ["rent=5", NO_QUESTIONS]), sweeps) == ""  # not the same scenario
     assert sweeps_folder("") == sweeps
 
 

@@ -61,6 +61,9 @@ COLUMNS = [
 ]
 QUESTIONS = ("share_point", "budget", "unit_target")
 STEP_UNIT = {"share_point": "percentage point", "budget": "yuan", "unit_target": "slots"}
+# The --set that asks no question (every step 0): the plan alone, one solve fewer per question.
+# The plan never depends on the questions; a run that only needs the plan's figures uses it.
+NO_QUESTIONS = "marginal_value_steps={share_points: 0, budget_yuan: 0, target_slots: 0, target_units: 0}"
 
 
 @dataclass(frozen=True)
