@@ -1,6 +1,7 @@
 """The solve cache: a remembered answer is the solver's own answer, and nothing else is ever read back."""
 
 import json
+import os
 
 import pandas as pd
 import pulp
@@ -166,3 +167,21 @@ def test_a_cached_scenario_equals_a_fresh_solve(cache, monkeypatch):
         pd.testing.assert_frame_equal(cached.tables[name], fresh.tables[name], check_exact=True)
         pd.testing.assert_frame_equal(warm_up.tables[name], fresh.tables[name], check_exact=True)
     assert cached.summary == fresh.summary
+
+
+def test_the_folder_keeps_a_bounded_number_of_answers_and_nothing_else_is_removed(cache, monkeypatch):
+    monkeypatch.setattr(solve_cache, "MAX_FILES", 3)
+    mine = cache / "notes.txt"
+    cache.mkdir(parents=True)
+    mine.write_text("the user's own file", encoding="utf-8")
+    written = set()
+    for i, capacity in enumerate((4.0, 5.0, 6.0, 9.0, 10.0)):  # five different problems, five answers
+        run_solver(knapsack(capacity), "highs", True, 0.0)
+        (new,) = set(files(cache)) - written  # written one second after the one before
+        os.utime(new, (1_700_000_000 + i, 1_700_000_000 + i))
+        written = set(files(cache))
+    kept = files(cache)
+    assert len(kept) == 3
+    assert mine.read_text(encoding="utf-8") == "the user's own file"
+    newest = solve_cache.fingerprint(knapsack(10.0), "highs", solver_version("highs"), True, 0.0, None)
+    assert f"{newest}.json" in {p.name for p in kept}  # the least recently written went first

@@ -19,7 +19,8 @@ are read from the solver itself, and LPs solve in milliseconds.
 Where: in memory for the process (at most :data:`MEMORY_ENTRIES` answers), and in a folder
 shared by processes (a report's kernel, a parallel run): ``$TUOYU_SOLVE_CACHE`` if set, else
 ``$XDG_CACHE_HOME/tuoyu-model/solves`` (``~/.cache/…``). ``TUOYU_SOLVE_CACHE=off`` turns both
-off. One small JSON file per answer, written to a temporary name and renamed, so a reader never
+off. One small JSON file per answer (a few kB; at most :data:`MAX_FILES`, the least recently
+written removed beyond that), written to a temporary name and renamed, so a reader never
 sees half a file; a file that does not read as an answer to its key (damaged, edited, another
 format) is ignored and solved again; an unwritable folder only means nothing is kept on disk.
 """
@@ -31,6 +32,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -42,6 +44,8 @@ ENV = "TUOYU_SOLVE_CACHE"
 OFF = ("off", "0", "no", "false")
 FORMAT = 1
 MEMORY_ENTRIES = 256
+MAX_FILES = 2000  # answers kept on disk; beyond it the least recently written are removed
+_ANSWER = re.compile(r"[0-9a-f]{64}\.json")  # the only files this module ever removes
 
 _LOCK = threading.Lock()
 _MEMORY: OrderedDict[str, dict] = OrderedDict()
@@ -168,6 +172,26 @@ def store(key: str, prob: pulp.LpProblem, solver_seconds: float) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        _prune(folder)
+
+
+def _prune(folder: Path, limit: int | None = None) -> None:
+    """Keep at most ``limit`` (:data:`MAX_FILES`) answers: remove the least recently written beyond it.
+
+    Only files named as answers (64 hex digits, ``.json``) in the two-letter subfolders are ever
+    removed; anything else in the folder is left alone.
+    """
+    limit = MAX_FILES if limit is None else limit
+    answers = []
+    for sub in folder.iterdir():
+        if sub.is_dir() and len(sub.name) == 2:
+            answers += [p for p in sub.iterdir() if _ANSWER.fullmatch(p.name)]
+    if len(answers) <= limit:
+        return
+    answers.sort(key=_written)
+    for old in answers[: len(answers) - limit]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def restore(prob: pulp.LpProblem, entry: dict) -> None:
@@ -177,6 +201,13 @@ def restore(prob: pulp.LpProblem, entry: dict) -> None:
     if values is not None:
         for var, value in zip(prob.variables(), values, strict=True):
             var.varValue = value
+
+
+def _written(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile by another process
+        return 0.0
 
 
 def clear_memory() -> None:
