@@ -17,7 +17,7 @@ import pytest
 
 from tuoyu_model.cli import main
 from tuoyu_model.paths import PACKAGE_DIR, PROJECT_ROOT
-from tuoyu_model.runs import notebook, publish, scenario
+from tuoyu_model.runs import notebook, publish, scenario, signals
 from tuoyu_model.runs.locations import output_base
 from tuoyu_model.runs.publish import LOCK_NAME, MARKER, is_ours, publishing
 from tuoyu_model.runs.scenario import run_scenario
@@ -347,3 +347,28 @@ def test_after_sigkill_the_next_run_removes_the_kernel_files_and_the_temporary_f
     assert [p.name for p in temp.iterdir()] == [mine.name]
     publish.make_temp_dir(out, "baseline")
     assert [p.name for p in out.iterdir()] == [next(out.glob(f".baseline.tmp-{os.getpid()}-*")).name]
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind"), [("raise_interrupted", KeyboardInterrupt), ("raise_terminated", signals.Terminated)]
+)
+def test_a_stop_a_library_swallowed_still_publishes_nothing(tmp_path, handler, kind):
+    # The notebook client can catch the KeyboardInterrupt of Ctrl-C and carry on to the end of
+    # the notebook; the run must still stop before it replaces the outputs.
+    final = tmp_path / "out" / "baseline"
+    final.parent.mkdir()
+    previous = signals.install()
+    try:
+        with pytest.raises(kind):
+            with publishing(final, None) as tmp:
+                (tmp / "a.csv").write_text("x\n", encoding="utf-8")
+                try:
+                    getattr(signals, handler)(signal.SIGINT, None)  # the signal arrives …
+                except KeyboardInterrupt:
+                    pass  # … and a library swallows it
+        assert signals.stop_requested()
+    finally:
+        signals.restore(previous)
+    assert not final.exists() and list((tmp_path / "out").iterdir()) == []  # nothing published, nothing left
+    assert not signals.stop_requested()
+    assert signal.getsignal(signal.SIGINT) is previous[signal.SIGINT]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,8 @@ from tuoyu_model.data_status import STATUS_ZH, status_counts
 from tuoyu_model.errors import ScenarioError, TuoyuError, error_prefix, pick
 from tuoyu_model.parameters import default_parameters, list_scenarios, load_scenario, parse_set_options
 from tuoyu_model.paths import data_dir, display
-from tuoyu_model.runs.signals import Terminated, raise_terminated
+from tuoyu_model.runs import signals
+from tuoyu_model.runs.signals import Terminated
 from tuoyu_model.towns_import import change_lines, import_workbooks
 from tuoyu_model.towns_workbook import write_template
 
@@ -444,8 +444,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _degrade_unencodable_output()
     parser = build_parser()
 
-    # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line.
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    # SIGTERM (kill, a closed session) is handled like Ctrl-C: temporary folders removed, one line;
+    # both are remembered, so a stopped run is never published even if a library swallowed the signal.
+    previous = signals.install()
     try:
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
@@ -468,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAIL
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signals.restore(previous)
 
 
 def run() -> None:

@@ -35,6 +35,7 @@ import filelock
 from tuoyu_model.csv_writer import write_json
 from tuoyu_model.errors import ReportError, ScenarioError, TuoyuError
 from tuoyu_model.runs.locations import shown
+from tuoyu_model.runs.signals import raise_if_stopped
 
 PACKAGE = "tuoyu-model"
 MARKER = ".tuoyu-output"  # in every folder this package writes; only such folders are ever replaced
@@ -312,6 +313,7 @@ def publishing(
                     f"{prefix}{exc.zh}；{kept}/ 中原有的输出未改动",
                     en=f"{prefix}{exc.en or exc.zh}; the previous outputs in {kept}/ are unchanged",
                 ) from None
+            raise_if_stopped()  # Ctrl-C or SIGTERM arrived, even if a library swallowed it: nothing is published
             if manifest is not None:
                 write_json(manifest(tmp), tmp / "manifest.json")
             publish_dir(tmp, final)
