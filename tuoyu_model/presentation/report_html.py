@@ -115,18 +115,39 @@ table.tuoyu-table td.better { background: #C6EFCE; }
   table.tuoyu-table td.worse, table.tuoyu-table td.better {
     print-color-adjust: exact; -webkit-print-color-adjust: exact;
   }
-  @page { size: A4 landscape; margin: 12mm; }
+  @page { size: A4 landscape; margin: 10mm 12mm; }
+  body { margin: 0 !important; padding: 0 !important; }
+  .jp-Notebook { padding: 0 !important; }
   body, .jp-RenderedHTMLCommon { font-size: 9pt; }
-  .jp-OutputArea-output { overflow: visible; }
+  .jp-RenderedHTMLCommon { line-height: 1.45; }
+  /* no scrollbars: Chromium prints a scrolling box as one unbreakable piece */
+  .jp-Notebook, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output, .jp-InputArea,
+  .jp-InputArea > * { overflow: visible !important; }
+  /* headings kept with what follows: in JupyterLab's table layout (overflow hidden) Chromium cannot */
+  .jp-MarkdownCell .jp-InputArea, .jp-MarkdownCell .jp-InputArea > * { display: block !important; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
   .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
-  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; }
-  table.tuoyu-table td, table.tuoyu-table th { word-break: keep-all; }
-  table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
+  .jp-RenderedMarkdown p:has(> strong:only-child) { break-after: avoid; } /* a bold lead, as over a list */
+  .jp-RenderedMarkdown li { break-inside: avoid; }
+  /* a cell's tables and charts side by side where they fit (a table with its chart), text full width */
+  .jp-OutputArea { display: flex; flex-wrap: wrap; align-items: flex-start; column-gap: 6mm; }
+  .jp-OutputArea > .jp-OutputArea-child { display: block; width: auto; flex: 1 1 100%; min-width: 0; }
+  .jp-OutputArea-child > .jp-OutputArea-output { display: block; width: auto; }
+  .jp-OutputArea > .jp-OutputArea-child:has(table.tuoyu-table, img.tuoyu-figure) { flex: 0 1 auto; }
+  /* a table or chart moves whole to the next page; text, and a table longer than a page (over 40
+     rows, its header repeated), flow across pages instead of leaving a page half empty */
   .jp-OutputArea-child, img, table.tuoyu-meta { break-inside: avoid; page-break-inside: avoid; }
-  img.tuoyu-figure { max-height: 110mm; max-width: 100%; width: auto; }
+  .jp-OutputArea-child:has(> .jp-RenderedMarkdown),
+  .jp-OutputArea-child:has(table.tuoyu-table > tbody > tr:nth-child(41)) {
+    break-inside: auto; page-break-inside: auto;
+  }
+  table.tuoyu-table { font-size: 8pt; width: auto; max-width: 100%; }
+  table.tuoyu-table td, table.tuoyu-table th { word-break: keep-all; padding: 1px 5px; line-height: 1.2; }
+  table.tuoyu-table tr { break-inside: avoid; page-break-inside: avoid; }
+  img.tuoyu-figure { max-height: 90mm; max-width: 100%; width: auto; }
+  .celltag_title ol { columns: 3; } /* the scenario report's 目录 */
   /* no blank last page: the notebook's bottom padding must not spill over a full page */
-  body, .jp-Notebook, .jp-Cell:last-child, .jp-Cell:last-child .jp-OutputArea,
+  .jp-Notebook, .jp-Cell:last-child, .jp-Cell:last-child .jp-OutputArea,
   .jp-Cell:last-child .jp-OutputArea-child { padding-bottom: 0 !important; margin-bottom: 0 !important; }
 }
 """
