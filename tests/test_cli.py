@@ -160,6 +160,8 @@ def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, stat
         text=True,
         encoding="utf-8",
         start_new_session=True,
+        # as from a terminal: SIGINT not ignored, even when the suite itself runs as a background job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Signal once the run is under way (its temporary folder exists), whatever the machine's speed;
     # a short pause more puts the signal inside the notebook's execution on a typical machine.

@@ -323,6 +323,8 @@ def test_tuoyu_explore_stops_cleanly_on_ctrl_c(data_copy):
         text=True,
         encoding="utf-8",
         start_new_session=True,
+        # as from a terminal: SIGINT not ignored, even when the suite itself runs as a background job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         sel = selectors.DefaultSelector()

@@ -371,4 +371,4 @@ def test_a_stop_a_library_swallowed_still_publishes_nothing(tmp_path, handler, k
         signals.restore(previous)
     assert not final.exists() and list((tmp_path / "out").iterdir()) == []  # nothing published, nothing left
     assert not signals.stop_requested()
-    assert signal.getsignal(signal.SIGINT) is previous[signal.SIGINT]
+    assert signal.getsignal(signal.SIGTERM) is previous[signal.SIGTERM]

@@ -56,12 +56,17 @@ def raise_if_stopped() -> None:
 
 
 def install() -> dict:
-    """Install the SIGINT and SIGTERM handlers of a command, forget any earlier stop; return the previous handlers."""
+    """Install the SIGINT and SIGTERM handlers of a command, forget any earlier stop; return the previous handlers.
+
+    SIGINT is left alone where it is ignored (inherited ``SIG_IGN``: a job a shell put in the
+    background must not stop on the terminal's Ctrl-C).
+    """
     _STOPPED["by"] = None
-    return {
-        signal.SIGINT: signal.signal(signal.SIGINT, raise_interrupted),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, raise_terminated),
-    }
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, raise_terminated)}
+    # A SIGINT ignored by whoever started us (a shell's background job) stays ignored, as Python does.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, raise_interrupted)
+    return previous
 
 
 def restore(previous: dict) -> None:
