@@ -113,7 +113,9 @@ def synthetic_inputs(n_units: int, n_years: int, seed: int = SEED) -> Allocation
             pd.DataFrame({"town_id": ids, "year": y, "capacity_slots": np.round(0.5 * (s0 - i0) * built, 1)})
         )
     last = base.operating_subsidy[base.operating_subsidy.year == base.years[-1]]
-    ops = pd.concat([last.assign(year=y) for y in years], ignore_index=True)
+    # the operating subsidy of every year the objective counts: the plan's, then to the costing horizon
+    costed = range(years[0], max(years[-1], base.horizon or years[-1]) + 1)
+    ops = pd.concat([last.assign(year=y) for y in costed], ignore_index=True)
     return replace(
         base,
         units=units,

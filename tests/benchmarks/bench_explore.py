@@ -9,7 +9,9 @@ the sentence the page shows — what stands between a control change and the num
 the kernel (``screen``; ``preview`` says whether they were the relaxation) — then the time until
 the whole-slot plan is on screen (``final``), and, apart, the per-unit chart drawn after them. Each change
 is repeated (default 5) and the fastest and median kept: other load on the machine only ever slows
-a run down. For comparison, one full :func:`run_model` with the same change. The browser test
+a run down. The solve cache is off (``TUOYU_SOLVE_CACHE=off``) unless ``--cache``: with it, the
+repeats after the first read the whole-slot plan back and only the first is a real solve. For
+comparison, one full :func:`run_model` with the same change. The browser test
 (``tests/test_explore_browser.py``) measures the same on screen, through Voilà and Chromium.
 """
 
@@ -50,7 +52,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario", nargs="?", default="baseline")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument(
+        "--cache",
+        action="store_true",
+        help="keep the solve cache on (default off: every repeat solves, the first time a setting is seen)",
+    )
     args = ap.parse_args()
+    if not args.cache:
+        os.environ["TUOYU_SOLVE_CACHE"] = "off"  # every repeat a real solve (the worst case a user meets)
     t0 = time.perf_counter()
     session = ExploreSession(args.scenario)
     print(f"explorer for '{args.scenario}': start (data, scenario, first plan) {time.perf_counter() - t0:.2f} s")
