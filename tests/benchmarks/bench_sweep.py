@@ -6,8 +6,8 @@ Run: ``python tests/benchmarks/bench_sweep.py [--points 1000] [--skip-dask]``.
    channel's capital cost: every point changes costs, none the structure), written with
    :func:`tuoyu_model.sweep.run.run_sweep` and ``--jobs 2`` (goal ≤ 15 s wall on 2 cores), then
    the same with ``--dask-local 2``; then the same 1,000 points as the linear relaxation
-   (``fixed: {whole_slots: false}``: fractional slots, no project minimums), with the largest
-   difference of its public money from the whole-slot points.
+   (``fixed: {whole_slots: false}``: fractional slots, no project minimums), with the range of
+   the difference of its public money (plan years) from the whole-slot points.
 2. Time per point in one process against HiGHS's own ``run()`` time for that point (goal ≤ 2×),
    on the first 200 points: ``per point`` = overrides → inputs → arrays → model change → solve →
    metrics; ``HiGHS`` = the solver alone; the difference is what the sweep adds.
@@ -133,10 +133,10 @@ def main() -> None:
             )
         money = "public_cost_total_yuan"
         whole, frac = (pd.read_csv(folders[p] / "points.csv", encoding="utf-8-sig")[money] for p in (spec, relaxed))
-        gap = (whole - frac) / 1e4
+        gap = (frac - whole) / 1e4  # plan-year money: the relaxation's objective (to the horizon) is the lower one
         print(
-            f"  relaxation vs whole slots, public money: {gap.min():.1f}–{gap.max():.1f}万元 less "
-            f"(median {gap.median():.1f}万元, of {whole.median() / 1e4:,.0f}万元)"
+            f"  public money (plan years), relaxation − whole slots: {gap.min():+.1f} to {gap.max():+.1f}万元 "
+            f"(median {gap.median():+.1f}万元, of {whole.median() / 1e4:,.0f}万元)"
         )
         per_point(args.per_point, args.side)
         district_draws(args.draws)
