@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from tuoyu_model.allocation import solve_cache
+
 # A division by zero or an overflow in the model is a bug, not a NaN to carry along.
 np.seterr(all="raise")
 
@@ -22,9 +24,11 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-# One solve cache for the session (tuoyu_model.allocation.solve_cache), removed at its end.
+# One solve cache for the session (tuoyu_model.allocation.solve_cache), removed at its end;
+# `TUOYU_SOLVE_CACHE=off pytest` keeps it off (every solve cold). Never the developer's own folder.
 _SOLVES = tempfile.mkdtemp(prefix="tuoyu-test-solves-")
-os.environ["TUOYU_SOLVE_CACHE"] = _SOLVES
+if os.environ.get(solve_cache.ENV, "").strip().lower() not in solve_cache.OFF:
+    os.environ[solve_cache.ENV] = _SOLVES
 
 
 def pytest_sessionfinish(session, exitstatus):
