@@ -257,18 +257,19 @@ def operating_costs_in_year(params: Mapping, year: int, ops: pd.DataFrame | None
     factor = {name: (1.0 + float(params[name])) ** n for name in set(GROWTH_OF_ITEM.values())}
     if all(f == 1.0 for f in factor.values()):
         return ops
-    out = ops.copy()
+    # column arrays, one DataFrame at the end (a sweep calls this for every point and year)
+    cols = {c: ops[c].to_numpy() for c in ops.columns}
     for item, name in GROWTH_OF_ITEM.items():
-        out[item] = ops[item] * factor[name]
-    out["cost_per_slot_month_yuan"] = (
-        out.staff_cost_yuan
-        + out.health_cost_yuan
-        + out.admin_cost_yuan
-        + out.rent_yuan
-        + out.utilities_yuan
-        + out.other_yuan
+        cols[item] = cols[item] * factor[name]
+    cols["cost_per_slot_month_yuan"] = (
+        cols["staff_cost_yuan"]
+        + cols["health_cost_yuan"]
+        + cols["admin_cost_yuan"]
+        + cols["rent_yuan"]
+        + cols["utilities_yuan"]
+        + cols["other_yuan"]
     )
-    return out
+    return pd.DataFrame(cols, index=ops.index, columns=ops.columns)
 
 
 def operating_costs_by_band(params: Mapping) -> pd.DataFrame:

@@ -45,9 +45,17 @@ def subsidy_after_plan(inputs: AllocationInputs, inclusive: pd.DataFrame, conver
     The one rule of the money after the plan: :func:`commitments_table`, :func:`check_commitments`
     and the sweep's points use it.
     """
-    op = inputs.operating_subsidy.set_index(["year", "channel"])["subsidy_per_slot_year_yuan"]
-    ex = float(op.loc[(year, inputs.existing_channel)])
-    rate = op.reindex([(year, c) for c in inclusive.channel]).to_numpy(float)
+    ops = inputs.operating_subsidy
+    # a plain lookup, not a pandas index: the sweep calls this for every point and year
+    op = dict(
+        zip(
+            zip(ops["year"].tolist(), ops["channel"].tolist(), strict=True),
+            ops["subsidy_per_slot_year_yuan"].tolist(),
+            strict=True,
+        )
+    )
+    ex = float(op[(year, inputs.existing_channel)])
+    rate = np.array([op.get((year, c), np.nan) for c in inclusive["channel"].tolist()], dtype=float)
     return {
         "operating_subsidy_new": float((inclusive.slots.to_numpy(float) * rate).sum()) + converted * ex,
         "operating_subsidy_existing": ex * float(inputs.units.initial_inclusive.sum()),

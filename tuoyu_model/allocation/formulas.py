@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from tuoyu_model import costs
@@ -195,11 +196,14 @@ def unit_stock(towns: pd.DataFrame, initial_stock: pd.DataFrame | None) -> pd.Da
 
 def unit_targets(params: Mapping, targets: pd.DataFrame, units: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Return the targets per unit and year-end, with the coverage minimum from ``min_inclusive_year`` on."""
-    tt = targets.set_index(["target_set", "town_id"])
+    by_set: dict = {}  # target set -> its rows by town_id (a plain filter: a sweep calls this per draw)
     rows = []
     extra = params["extra_target_slots"]  # what-if slots on a unit's last-year total target (0: the annex's)
     for y in years:
-        part = tt.loc[target_set_for_year(params, y)].loc[units.index]
+        name = target_set_for_year(params, y)
+        if name not in by_set:
+            by_set[name] = targets[targets["target_set"] == name].set_index("town_id")
+        part = by_set[name].loc[units.index]
         m = float(params["min_inclusive_slots_per_unit"]) if y >= int(params["min_inclusive_year"]) else 0.0
         add = [float(extra.get(i, 0)) if y == years[-1] else 0.0 for i in units.index]
         rows.append(
@@ -240,17 +244,24 @@ def unit_capacities(
         cap_total = cap_total.mul(1 - used_share, axis=0)
     market0 = (units["initial_total"] - units["initial_inclusive"]).clip(lower=0)
     willing = float(params["conversion_willingness"])
-    cap_rows, conv_rows = [], []
-    for y in years:
-        share = float(year_value(params, "build_share_by_year", y))
-        for c in cap_total.columns:
-            cap_rows.append(
-                pd.DataFrame(
-                    {"town_id": units.index, "channel": c, "year": y, "capacity_slots": cap_total[c].to_numpy() * share}
-                )
-            )
-        cshare = float(year_value(params, "conversion_build_share_by_year", y))
-        conv_rows.append(
-            pd.DataFrame({"town_id": units.index, "year": y, "capacity_slots": (market0 * willing * cshare).to_numpy()})
-        )
-    return pd.concat(cap_rows, ignore_index=True), pd.concat(conv_rows, ignore_index=True)
+    # rows year by year, channel by channel, unit by unit; built as whole columns (a sweep calls this per draw)
+    blocks = [(y, c) for y in years for c in cap_total.columns]
+    share = {y: float(year_value(params, "build_share_by_year", y)) for y in years}
+    cshare = {y: float(year_value(params, "conversion_build_share_by_year", y)) for y in years}
+    ids, n = units.index.tolist(), len(units.index)
+    cap = pd.DataFrame(
+        {
+            "town_id": ids * len(blocks),
+            "channel": [c for _, c in blocks for _ in range(n)],
+            "year": np.repeat(np.array([y for y, _ in blocks], dtype=np.int64), n),
+            "capacity_slots": np.concatenate([cap_total[c].to_numpy() * share[y] for y, c in blocks]),
+        }
+    )
+    conv = pd.DataFrame(
+        {
+            "town_id": ids * len(years),
+            "year": np.repeat(np.array(years, dtype=np.int64), n),
+            "capacity_slots": np.concatenate([(market0 * willing * cshare[y]).to_numpy() for y in years]),
+        }
+    )
+    return cap, conv

@@ -192,11 +192,10 @@ class PointEvaluator:
         self._subsidy = _LRU()
         self.solver = PointSolver()
 
-    def _full(self, params: Parameters) -> AllocationInputs:
+    def _full(self, params: Parameters, subsidy_table: Any = None) -> AllocationInputs:
         cap = costs.capital_costs(params)
-        return inputs_from_tables(
-            params, self.targets, self.towns, cap, pricing.operating_subsidy_table(params, _costed(params))
-        )
+        table = pricing.operating_subsidy_table if subsidy_table is None else subsidy_table
+        return inputs_from_tables(params, self.targets, self.towns, cap, table(params, _costed(params)))
 
     def point_parameters(self, values: Mapping[str, Any]) -> Parameters:
         """Return the scenario's parameters with a point's ``{dotted name: value}`` applied (validated)."""
@@ -204,7 +203,14 @@ class PointEvaluator:
 
     def inputs(self, params: Parameters) -> AllocationInputs:
         """Allocation inputs for ``params``, recomputing only the parts whose parameters differ."""
-        slow = self._slow.get_or(_key(params, self.slow_reads), lambda: self._full(params))
+        made: dict = {}  # the point's subsidy table, computed at most once for both parts below
+
+        def subsidy_table(p: Parameters, years: list[int]) -> pd.DataFrame:
+            if tuple(years) not in made:
+                made[tuple(years)] = pricing.operating_subsidy_table(p, years)
+            return made[tuple(years)]
+
+        slow = self._slow.get_or(_key(params, self.slow_reads), lambda: self._full(params, subsidy_table))
         years = list(slow.years)
         unit_costs = self._costs.get_or(
             _key(params, self.costs_reads), lambda: _unit_costs(costs.capital_costs(params), params)
@@ -212,7 +218,7 @@ class PointEvaluator:
         costed = list(range(years[0], int(slow.horizon) + 1))  # the horizon is read with the slow part
         subsidy = self._subsidy.get_or(
             _key(params, self.subsidy_reads) + str(costed),
-            lambda: _subsidy(pricing.operating_subsidy_table(params, costed), costed),
+            lambda: _subsidy(subsidy_table(params, costed), costed),
         )
         return replace(slow, unit_costs=unit_costs, operating_subsidy=subsidy, **scalar_fields(params, years))
 
@@ -335,10 +341,9 @@ def _final_shortfall(inputs: AllocationInputs, a: ModelArrays, value: np.ndarray
     ``allocation.read.centre_shortfall`` counts it at the last year-end, then :func:`slots_missing`.
     """
     last = max(inputs.years)
-    by_kind = {
-        f: _round(sum(float(_clean(u, 6)) for k, u in short.items() if k[0] == f and k[2] == last))
-        for f in SHORTFALL_KINDS
-    }
+    # each shortfall to 6 decimals as the stock table has it (one vectorised rounding, same values)
+    six = dict(zip(short, _clean(list(short.values()), 6).tolist(), strict=True))
+    by_kind = {f: _round(sum(u for k, u in six.items() if k[0] == f and k[2] == last)) for f in SHORTFALL_KINDS}
     centre = 0.0
     cy = inputs.centre_year
     if inputs.centre_slots > 0 and cy is not None and cy in inputs.years:
@@ -348,7 +353,7 @@ def _final_shortfall(inputs: AllocationInputs, a: ModelArrays, value: np.ndarray
             built = float(value[a.x_meta["channel"] == "centre"].sum())
             centre = float(_clean(max(0.0, inputs.centre_slots - built), 6))
     by_kind["centre"] = _round(centre)
-    overlap = final_overlap(inputs, {k: float(_clean(u, 6)) for k, u in short.items()})
+    overlap = final_overlap(inputs, six)
     return _round(slots_missing(by_kind, overlap))
 
 
