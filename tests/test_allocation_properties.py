@@ -72,6 +72,35 @@ def test_more_budget_never_leaves_the_plan_worse_in_priority_order(inp, budget, 
     assert check_solution(small, inp) == [] and check_solution(large, inp) == []
 
 
+def badly_scaled_district():
+    """A district hypothesis found (seed 260565104743745742485398580150509135051): penalties of 1e9
+    yuan beside costs of 15–10,000 yuan; with a budget of 29,472 yuan HiGHS's dual simplex stopped
+    with 'Solve error' on one stage (an LP of 38 rows) before ``solver.run_highs`` retried it."""
+    cap = {("u0", "kindergarten"): 10, ("u0", "community"): 29, ("u0", "social"): 30}
+    cap |= {("u1", "kindergarten"): 60, ("u1", "community"): 40, ("u1", "social"): 49}
+    op24 = {"kindergarten": 121, "community": 836, "employer": 10000, "social": 15, "centre": 3406}
+    op25 = {"kindergarten": 2974, "community": 1865, "employer": 92, "social": 3020, "centre": 4120}
+    return make_inputs(
+        units={"u0": (33, 22), "u1": (22, 14)},
+        targets={("u0", 2024): (79, 74), ("u0", 2025): (102, 95), ("u1", 2024): (48, 2), ("u1", 2025): (74, 73)},
+        capacity={(i, c, y): round(t * 0.6, 1) if y == 2024 else t for (i, c), t in cap.items() for y in YEARS},
+        costs=dict(zip(BUILD, (3597, 1021, 2986, 254), strict=True)),
+        years=YEARS,
+        op={(2024, c): v for c, v in op24.items()} | {(2025, c): v for c, v in op25.items()},
+        conversion={("u0", 2024): 3.3, ("u0", 2025): 5.5, ("u1", 2024): 2.4, ("u1", 2025): 4.0},
+        conversion_cost=4604.0,
+        share={2024: 0.3, 2025: 0.6},
+        penalty=PENALTY,
+        solver=SOLVER,
+        tie_break=1.0,
+    )
+
+
+def test_a_badly_scaled_district_still_solves_and_more_budget_does_not_hurt():
+    inp = badly_scaled_district()
+    test_more_budget_never_leaves_the_plan_worse_in_priority_order.hypothesis.inner_test(inp, 393, 29079)
+
+
 def stage_values(r, inp) -> list:
     """Each tier's slots missing in priority order, the unit tier's preceded by its largest shortfall share."""
     short = table_shortfalls(r, inp)

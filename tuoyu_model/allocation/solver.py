@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import re
 import shutil
@@ -133,10 +134,35 @@ class BulkHiGHS(pulp.HiGHS):
             )
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
-        """Run HiGHS and keep its own wall time."""
-        t0 = time.perf_counter()
-        lp.solverModel.run()
-        self.run_seconds = time.perf_counter() - t0
+        """Run HiGHS (:func:`run_highs`) and keep its own wall time."""
+        self.run_seconds = run_highs(lp.solverModel)
+
+
+# Above this the objective is scaled down for the retry of a numerical failure (HiGHS's own advice).
+LARGE_COST = 1e6
+
+
+def run_highs(h) -> float:
+    """Run the highspy model ``h``; return its wall time (seconds).
+
+    The allocation's penalties (1e9 yuan per missing slot) beside costs of a few hundred yuan make
+    some small problems badly scaled: HiGHS's dual simplex can then stop with 'Solve error'
+    ("excessive dual values: consider scaling down the LP objective coefficients"). That is the
+    one case retried, once, with the objective scaled by a power of two (``user_objective_scale``,
+    exact in floating point; HiGHS reports values and duals in the problem's own units) so that
+    its largest cost is about :data:`LARGE_COST`. Any other status is left for the caller to judge.
+    """
+    t0 = time.perf_counter()
+    h.run()
+    if h.modelStatusToString(h.getModelStatus()) == "Solve error":
+        costs = np.abs(np.asarray(h.getLp().col_cost_, dtype=float))
+        big = float(costs.max()) if costs.size else 0.0
+        if big > LARGE_COST:
+            h.setOptionValue("user_objective_scale", -math.ceil(math.log2(big / LARGE_COST)))
+            h.clearSolver()
+            h.run()
+            h.setOptionValue("user_objective_scale", 0)  # a reused model solves its next problem unscaled
+    return time.perf_counter() - t0
 
 
 @dataclass

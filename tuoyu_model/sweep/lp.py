@@ -18,14 +18,13 @@ point against :func:`tuoyu_model.allocation.solve`.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.allocation.model import SOURCE_BUDGETS, check_objective_inputs, costing_years
-from tuoyu_model.allocation.solver import quiet_stdout
+from tuoyu_model.allocation.solver import quiet_stdout, run_highs
 from tuoyu_model.sweep.structure import (
     RowBuffer,
     static_structure,
@@ -349,9 +348,7 @@ class PointSolver:
             self._update(h, old, a)
             h.clearSolver()  # no basis or incumbent from the previous point: same answer on any worker
         self.models[key] = (h, a)
-        t0 = time.perf_counter()
-        h.run()
-        seconds = time.perf_counter() - t0
+        seconds = run_highs(h)
         status = h.modelStatusToString(h.getModelStatus())
         optimal = status == "Optimal"
         if optimal:
