@@ -111,3 +111,36 @@ def test_the_layer_check_can_fail(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("from tuoyu_model.results import run_model\n", encoding="utf-8")
     assert {m for m in own_imports(bad) if layer_of(m) > layer_of("pricing")} == {"results"}
+
+
+# "No module over about 500 lines" (issue 9): a module past this cap has more than one job; split it
+# along its jobs (as allocation/solve.py → priority.py and read.py → sensitivity.py were).
+MAX_MODULE_LINES = 520
+
+
+def too_long(paths: dict[str, Path], root: Path = PACKAGE_DIR.parent, cap: int = MAX_MODULE_LINES) -> list[str]:
+    """Return ``path (n lines)``, the path relative to ``root``, for every module of ``paths`` over ``cap`` lines."""
+    out = []
+    for path in paths.values():
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > cap:
+            out.append(f"{path.relative_to(root).as_posix()} ({n} lines)")
+    return sorted(out)
+
+
+def test_no_module_over_the_line_cap():
+    long = too_long(MODULES)
+    assert not long, (
+        f"modules over {MAX_MODULE_LINES} lines (split each along its jobs and add the new module "
+        f"to docs/design.md's module map): {', '.join(long)}"
+    )
+
+
+def test_the_line_cap_check_can_fail(tmp_path):
+    fake = tmp_path / "tuoyu_model" / "long.py"
+    fake.parent.mkdir()
+    fake.write_text("x = 1\n" * (MAX_MODULE_LINES + 1), encoding="utf-8")
+    short = fake.with_name("short.py")
+    short.write_text("x = 1\n" * MAX_MODULE_LINES, encoding="utf-8")
+    found = too_long({"long": fake, "short": short}, root=tmp_path)
+    assert found == [f"tuoyu_model/long.py ({MAX_MODULE_LINES + 1} lines)"]
