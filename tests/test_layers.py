@@ -3,12 +3,14 @@ layer or the layers below it, and no two modules import each other, even through
 
 Read from the files themselves (every ``import tuoyu_model…`` / ``from tuoyu_model… import``,
 at module top or inside a function), so a new module or a new import is checked the day it is
-written; a module that no layer lists fails too.
+written; a module that no layer lists fails too. No module is over ``MAX_MODULE_LINES`` lines, and
+every module has its line in the module map.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,29 @@ def test_the_line_cap_check_can_fail(tmp_path):
     short.write_text("x = 1\n" * MAX_MODULE_LINES, encoding="utf-8")
     found = too_long({"long": fake, "short": short}, root=tmp_path)
     assert found == [f"tuoyu_model/long.py ({MAX_MODULE_LINES + 1} lines)"]
+
+
+def map_names(text: str) -> set[str]:
+    """Names in backticks in docs/design.md's "Module map" section (up to the next ``###``)."""
+    section = text.split("### Module map", 1)[1].split("\n### ", 1)[0]
+    return set(re.findall(r"`([^`\s]+)`", section))
+
+
+def unmapped(modules: list[str], names: set[str]) -> list[str]:
+    """Modules the map names neither by their last part (``priority``) nor as a path (``runs/publish``)."""
+    return [m for m in modules if m.split(".")[-1] not in names and m.replace(".", "/") not in names]
+
+
+# Every module but the packages' __init__ files (a package is named by its layer's heading).
+MAPPED = sorted(m for m, p in MODULES.items() if p.name != "__init__.py")
+
+
+def test_every_module_is_in_the_design_module_map():
+    names = map_names((PACKAGE_DIR.parent / "docs" / "design.md").read_text(encoding="utf-8"))
+    missing = unmapped(MAPPED, names)
+    assert not missing, f"docs/design.md's module map has no line for: {', '.join(missing)} (add one: its job)"
+
+
+def test_the_module_map_check_can_fail():
+    names = map_names("### Module map\n- `build`: …\n- `runs/publish`: …\n### next\n- `priority`\n")
+    assert unmapped(["allocation.build", "runs.publish", "allocation.priority"], names) == ["allocation.priority"]
