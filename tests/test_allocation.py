@@ -1015,7 +1015,7 @@ def test_budget_cut_20_gives_the_same_plan_under_highs_and_cbc(shipped):
         pytest.skip("highspy not installed")
     # Whole slots under both (without the project minimums, NO_PROJECTS): the same whole
     # shortfall per unit and year, the same value held at every stage, the same money. CBC finds
-    # the equity stage by its own exact search (allocation.solve.search_equity_ratio), HiGHS by
+    # the equity stage by its own exact search (allocation.priority.search_equity_ratio), HiGHS by
     # branch and bound on the ratio: two methods, one answer.
     cols = ["town_id", "year", "shortfall_total", "shortfall_inclusive", "shortfall_coverage"]
     highs, cbc = results["highs"], results["cbc"]

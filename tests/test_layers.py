@@ -3,12 +3,14 @@ layer or the layers below it, and no two modules import each other, even through
 
 Read from the files themselves (every ``import tuoyu_model…`` / ``from tuoyu_model… import``,
 at module top or inside a function), so a new module or a new import is checked the day it is
-written; a module that no layer lists fails too.
+written; a module that no layer lists fails too. No module is over ``MAX_MODULE_LINES`` lines, and
+every module has its line in the module map.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,62 @@ def test_the_layer_check_can_fail(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("from tuoyu_model.results import run_model\n", encoding="utf-8")
     assert {m for m in own_imports(bad) if layer_of(m) > layer_of("pricing")} == {"results"}
+
+
+# "No module over about 500 lines" (issue 9): a module past this cap has more than one job; split it
+# along its jobs (as allocation/solve.py → priority.py and read.py → sensitivity.py were).
+MAX_MODULE_LINES = 520
+
+
+def too_long(paths: dict[str, Path], root: Path = PACKAGE_DIR.parent, cap: int = MAX_MODULE_LINES) -> list[str]:
+    """Return ``path (n lines)``, the path relative to ``root``, for every module of ``paths`` over ``cap`` lines."""
+    out = []
+    for path in paths.values():
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > cap:
+            out.append(f"{path.relative_to(root).as_posix()} ({n} lines)")
+    return sorted(out)
+
+
+def test_no_module_over_the_line_cap():
+    long = too_long(MODULES)
+    assert not long, (
+        f"modules over {MAX_MODULE_LINES} lines (split each along its jobs and add the new module "
+        f"to docs/design.md's module map): {', '.join(long)}"
+    )
+
+
+def test_the_line_cap_check_can_fail(tmp_path):
+    fake = tmp_path / "tuoyu_model" / "long.py"
+    fake.parent.mkdir()
+    fake.write_text("x = 1\n" * (MAX_MODULE_LINES + 1), encoding="utf-8")
+    short = fake.with_name("short.py")
+    short.write_text("x = 1\n" * MAX_MODULE_LINES, encoding="utf-8")
+    found = too_long({"long": fake, "short": short}, root=tmp_path)
+    assert found == [f"tuoyu_model/long.py ({MAX_MODULE_LINES + 1} lines)"]
+
+
+def map_names(text: str) -> set[str]:
+    """Names in backticks in docs/design.md's "Module map" section (up to the next ``###``)."""
+    section = text.split("### Module map", 1)[1].split("\n### ", 1)[0]
+    return set(re.findall(r"`([^`\s]+)`", section))
+
+
+def unmapped(modules: list[str], names: set[str]) -> list[str]:
+    """Modules the map names neither by their last part (``priority``) nor as a path (``runs/publish``)."""
+    return [m for m in modules if m.split(".")[-1] not in names and m.replace(".", "/") not in names]
+
+
+# Every module but the packages' __init__ files (a package is named by its layer's heading).
+MAPPED = sorted(m for m, p in MODULES.items() if p.name != "__init__.py")
+
+
+def test_every_module_is_in_the_design_module_map():
+    names = map_names((PACKAGE_DIR.parent / "docs" / "design.md").read_text(encoding="utf-8"))
+    missing = unmapped(MAPPED, names)
+    assert not missing, f"docs/design.md's module map has no line for: {', '.join(missing)} (add one: its job)"
+
+
+def test_the_module_map_check_can_fail():
+    names = map_names("### Module map\n- `build`: …\n- `runs/publish`: …\n### next\n- `priority`\n")
+    assert unmapped(["allocation.build", "runs.publish", "allocation.priority"], names) == ["allocation.priority"]

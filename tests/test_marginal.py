@@ -16,7 +16,7 @@ import pytest
 
 from tuoyu_model.allocation import inputs_from_parameters, solve
 from tuoyu_model.allocation.marginal import NO_QUESTIONS, Question, changed, marginal_values, plan_figures, share_value
-from tuoyu_model.allocation.solve import solve_model
+from tuoyu_model.allocation.priority import solve_model
 from tuoyu_model.cli import main
 from tuoyu_model.parameters import load_scenario
 from tuoyu_model.paths import PROJECT_ROOT

@@ -55,7 +55,8 @@ from tuoyu_model.allocation import (  # noqa: E402
     solve,
 )
 from tuoyu_model.allocation.marginal import Question, Timing, changed, marginal_values, share_value  # noqa: E402
-from tuoyu_model.allocation.solve import assign_solution, solve_model  # noqa: E402
+from tuoyu_model.allocation.priority import solve_model  # noqa: E402
+from tuoyu_model.allocation.solve import assign_solution  # noqa: E402
 from tuoyu_model.parameters import load_scenario  # noqa: E402
 
 SEED = 20240101

@@ -10,10 +10,14 @@ The package reads in the order data flows through it:
   (``add_target_constraints``, ``add_share_constraints``, ``add_budget_constraints``, …) of the
   formulation below;
 - :mod:`~tuoyu_model.allocation.solver`: HiGHS (arrays passed in bulk) or CBC, the status check;
+- :mod:`~tuoyu_model.allocation.priority`: one solve (``solve_model``) and the plan in priority
+  stages when something is short (``solve_in_priority``, the equity search, the tie-break);
 - :mod:`~tuoyu_model.allocation.solve`: :func:`solve` (inputs → :class:`AllocationResult`): the
-  plan, its relaxation, and the priority stages when something is short;
+  budget, the plan and its relaxation, read into the result;
 - :mod:`~tuoyu_model.allocation.read`: solution → tables of numbers, the one city/district split
   (:func:`funding_sources`), notes as :class:`Note` records;
+- :mod:`~tuoyu_model.allocation.sensitivity`: the shadow prices (numbers and codes) and HiGHS's
+  ranging of each;
 - :mod:`~tuoyu_model.allocation.shortfall`: the one "slots missing, counted once" rule
   (:func:`slots_missing`), the centre's shortfall by year-end, the shortfall notes;
 - :mod:`~tuoyu_model.allocation.check`: :func:`presolve_notes` before solving and
@@ -94,7 +98,6 @@ from tuoyu_model.allocation.inputs import (
     toy_inputs,
 )
 from tuoyu_model.allocation.read import (
-    OBJECTIVE_UNIT,
     SHORTFALL_KINDS,
     UNMET_TOL,
     AllocationResult,
@@ -102,6 +105,7 @@ from tuoyu_model.allocation.read import (
     ShadowReading,
     funding_sources,
 )
+from tuoyu_model.allocation.sensitivity import OBJECTIVE_UNIT
 from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import solve, solve_scenario
 from tuoyu_model.allocation.solver import highs_available

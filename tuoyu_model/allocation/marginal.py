@@ -5,9 +5,9 @@ unmet targets it is mostly penalty arithmetic. A finance bureau asks finite ques
 one more percentage point of inclusive share in a year, one more 100万元 of budget in a year,
 ten more slots in a unit's target — and this module answers them by changing the right-hand
 side (and, for the share, the row's coefficients) of the plan's own built model, solving it
-again through :func:`tuoyu_model.allocation.solve.solve_model` — or, where the plan or the
+again through :func:`tuoyu_model.allocation.priority.solve_model` — or, where the plan or the
 changed problem has a shortfall, on a model built afresh through
-:func:`~tuoyu_model.allocation.solve.solve_in_priority`, so the stated priority and rationing
+:func:`~tuoyu_model.allocation.priority.solve_in_priority`, so the stated priority and rationing
 rule decide the re-solve as they decide the plan — reading the public money and the slots, and
 putting the row back. A higher share or target only tightens the problem, so where the plan
 already meets the changed row it stays optimal (under lexicographic stages too, stage by stage)
@@ -34,6 +34,7 @@ import pandas as pd
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.inputs import AllocationInputs
+from tuoyu_model.allocation.priority import Solved, solve_in_priority, solve_model
 from tuoyu_model.allocation.read import (
     UNMET_TOL,
     AllocationResult,
@@ -42,7 +43,7 @@ from tuoyu_model.allocation.read import (
     stock_table,
 )
 from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
-from tuoyu_model.allocation.solve import Solved, district_table, solve_in_priority, solve_model
+from tuoyu_model.allocation.solve import district_table
 
 # Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
 # question_zh after question and sentence_zh after slots_change).
@@ -272,7 +273,7 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
 def _staged_again(model: AllocationModel, q: Question, solver: str) -> Solved:
     """Build the plan's model afresh at its budget, change it as ``q`` asks, and solve it in priority stages.
 
-    The stages of :func:`~tuoyu_model.allocation.solve.solve_in_priority` hold each stage's optimum
+    The stages of :func:`~tuoyu_model.allocation.priority.solve_in_priority` hold each stage's optimum
     in the model, so a plan that ran them cannot be re-solved in place; this is the slower path,
     taken only when something is short (the plan, or the changed problem). The stages start at
     once (``first=False``): the model's own penalised objective over whole slots is the slowest

@@ -25,9 +25,10 @@ from tuoyu_model import pricing
 from tuoyu_model.allocation.build import create_model
 from tuoyu_model.allocation.formulas import budget_by_year, year_value
 from tuoyu_model.allocation.inputs import AllocationInputs, inputs_from_parameters
+from tuoyu_model.allocation.priority import solve_in_priority, solve_model
 from tuoyu_model.allocation.read import money_table, stock_table
 from tuoyu_model.allocation.shortfall import final_shortfall
-from tuoyu_model.allocation.solve import solve_in_priority, solve_model, solve_staged_plan, year_spending
+from tuoyu_model.allocation.solve import solve_staged_plan, year_spending
 from tuoyu_model.allocation.solver import resolve_solver
 from tuoyu_model.explore.controls import Control
 from tuoyu_model.parameters import Parameters

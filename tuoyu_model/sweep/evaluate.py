@@ -29,9 +29,9 @@ from tuoyu_model.allocation.build import TOL, create_model
 from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
 from tuoyu_model.allocation.formulas import budget_by_year, costing_horizon, year_value
 from tuoyu_model.allocation.inputs import KINDS, AllocationInputs, inputs_from_tables
+from tuoyu_model.allocation.priority import solve_in_priority
 from tuoyu_model.allocation.read import SHORTFALL_KINDS, UNMET_TOL
 from tuoyu_model.allocation.shortfall import final_overlap, slots_missing
-from tuoyu_model.allocation.solve import solve_in_priority
 from tuoyu_model.costs import CHANNELS
 from tuoyu_model.data import load_targets, load_towns
 from tuoyu_model.errors import TuoyuError
@@ -383,7 +383,7 @@ def _solve_once(inputs: AllocationInputs, solver: PointSolver, budget: dict) -> 
 
 
 def _staged(inputs: AllocationInputs, a: ModelArrays, budget: dict) -> Solution:
-    """Solve the plan through :func:`tuoyu_model.allocation.solve.solve_in_priority`, as a :class:`Solution` of ``a``.
+    """Solve the plan through ``allocation.priority.solve_in_priority``, as a :class:`Solution` of ``a``.
 
     The columns are put back in ``a``'s order and the rows' activities computed from ``a``'s
     matrix, so the metrics read from it exactly as from an array solve.
