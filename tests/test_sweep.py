@@ -52,6 +52,12 @@ def test_three_grid_points_equal_separate_runs_with_set(share_sweep, data_copy, 
         assert row["shortfall_final_slots"] == summary["shortfall_final_slots"]
         assert row["inclusive_share_2025"] == summary["inclusive_share"]["2025"]
         assert row["fee_cap_2025_yuan"] == summary["fee_cap_yuan"]["2025"]
+        # the operating subsidy committed after the plan, year by year to the costing horizon (2030)
+        committed = summary["subsidy_commitment_by_year"]
+        assert sorted(committed) == [str(y) for y in range(2026, 2031)]
+        for y, amount in committed.items():
+            assert row[f"subsidy_commitment_{y}_yuan"] == amount  # to the fen
+        assert row["subsidy_commitment_total_yuan"] == pytest.approx(sum(committed.values()), abs=0.03)
 
 
 def test_points_csv_has_a_bom_an_id_the_factor_and_the_metrics(share_sweep):
@@ -63,6 +69,11 @@ def test_points_csv_has_a_bom_an_id_the_factor_and_the_metrics(share_sweep):
         assert col in header
     for col in ("fee_cap_2025_yuan", "status", "binding"):
         assert col in header
+    # post-plan commitments right after the plan years' money, as issue 12 lists the columns
+    at = header.index("public_cost_total_yuan")
+    assert header[at + 1 : at + 7] == [f"subsidy_commitment_{y}_yuan" for y in range(2026, 2031)] + [
+        "subsidy_commitment_total_yuan"
+    ]
     for f in ("manifest.json", "summary.json", "results.xlsx", "spec.yaml", "tables/curve.csv", "figures/curve.png"):
         assert (share_sweep / f).is_file(), f
 

@@ -7,6 +7,7 @@ sensitivity indices are SALib's (``morris.analyze``, ``sobol.analyze``), never e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,15 +18,37 @@ from tuoyu_model.sweep.design import Design
 METRICS = ("public_cost_total_yuan", "shortfall_final_slots")  # what the sensitivity indices explain
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 RESERVE_LEVELS = (0.5, 0.8, 0.9, 0.95)  # the budgets reported as "enough in x% of the draws"
+COMMITMENT_KEY = re.compile(r"subsidy_commitment_(\d{4})_yuan")  # a point's subsidy committed in a year after the plan
 ANALYSIS_SEED_OFFSET = 1  # SALib's bootstrap for confidence intervals uses seed + this
 
 
+def commitment_years(rows: Sequence[dict]) -> list[int]:
+    """Return the years after the plan whose committed subsidy some point reports (its costing horizon).
+
+    Examples
+    --------
+    >>> commitment_years([{"subsidy_commitment_2027_yuan": 1.0, "subsidy_commitment_2026_yuan": 2.0}, {}])
+    [2026, 2027]
+
+    """
+    found = (COMMITMENT_KEY.fullmatch(k) for r in rows for k in r)
+    return sorted({int(m.group(1)) for m in found if m})
+
+
 def points_table(design: Design, rows: Sequence[dict], years: Sequence[int]) -> pd.DataFrame:
-    """One row per point: ``point_id``, the factors, then the metrics in a fixed order."""
+    """One row per point: ``point_id``, the factors, then the metrics in a fixed order.
+
+    The metrics: public money by plan year and in total, the operating subsidy committed in each
+    year after the plan to the costing horizon and its total (when the horizon is after the plan),
+    the final shortfall, the inclusive share by year, the slots at the last year-end, the fee cap
+    by year, then ``status, binding, unmet, error``.
+    """
     years = [int(y) for y in years]
+    after = commitment_years(rows)
+    commitments = [f"subsidy_commitment_{y}_yuan" for y in after] + (["subsidy_commitment_total_yuan"] if after else [])
     metric_cols = (
         [f"public_cost_{y}_yuan" for y in years]
-        + ["public_cost_total_yuan", "shortfall_final_slots"]
+        + ["public_cost_total_yuan", *commitments, "shortfall_final_slots"]
         + [f"inclusive_share_{y}" for y in years]
         + ["total_slots_final", "inclusive_slots_final"]
         + [f"fee_cap_{y}_yuan" for y in years]

@@ -21,6 +21,7 @@ from tuoyu_model.paths import data_dir
 from tuoyu_model.presentation.chart_style import legend_below, new_figure, styled
 from tuoyu_model.presentation.figure_helper import save_figures as save_chart_files
 from tuoyu_model.presentation.report import factor_label as report_factor_label
+from tuoyu_model.sweep.analysis import COMMITMENT_KEY
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 
 WAN = 1e4
@@ -84,6 +85,12 @@ def points_for_people(points: pd.DataFrame, names: list[str], years: list[int]) 
     for y in years:
         out[f"{y}年财政资金（万元）"] = points[f"public_cost_{y}_yuan"] / WAN
     out["财政资金合计（万元）"] = points["public_cost_total_yuan"] / WAN
+    for c in points.columns:  # the operating subsidy the plan commits in each year after it
+        m = COMMITMENT_KEY.fullmatch(c)
+        if m:
+            out[f"{m.group(1)}年运营补贴承诺（万元）"] = points[c] / WAN
+    if "subsidy_commitment_total_yuan" in points:
+        out["规划期后运营补贴承诺合计（万元）"] = points["subsidy_commitment_total_yuan"] / WAN
     out[f"{max(years)}年底托位缺口（个）"] = points["shortfall_final_slots"]
     for y in years:
         out[f"{y}年普惠占比（%）"] = points[f"inclusive_share_{y}"] * 100
