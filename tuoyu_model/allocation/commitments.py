@@ -39,21 +39,28 @@ def after_plan_years(inputs: AllocationInputs) -> list[int]:
     return costing_years(inputs)[0][len(inputs.years) :]
 
 
-def subsidy_after_plan(inputs: AllocationInputs, inclusive: pd.DataFrame, converted: float, year: int) -> dict:
-    """Return item → yuan of ``year`` for ``inclusive`` (``channel, slots``), ``converted`` and existing slots.
-
-    The one rule of the money after the plan: :func:`commitments_table`, :func:`check_commitments`
-    and the sweep's points use it.
-    """
+def subsidy_rates(inputs: AllocationInputs) -> dict:
+    """Return ``(year, channel)`` → operating subsidy per slot-year (yuan), as :func:`subsidy_after_plan` reads it."""
     ops = inputs.operating_subsidy
-    # a plain lookup, not a pandas index: the sweep calls this for every point and year
-    op = dict(
+    return dict(
         zip(
             zip(ops["year"].tolist(), ops["channel"].tolist(), strict=True),
             ops["subsidy_per_slot_year_yuan"].tolist(),
             strict=True,
         )
     )
+
+
+def subsidy_after_plan(
+    inputs: AllocationInputs, inclusive: pd.DataFrame, converted: float, year: int, rates: dict | None = None
+) -> dict:
+    """Return item → yuan of ``year`` for ``inclusive`` (``channel, slots``), ``converted`` and existing slots.
+
+    The one rule of the money after the plan: :func:`commitments_table`, :func:`check_commitments`
+    and the sweep's points use it. ``rates`` is :func:`subsidy_rates` of ``inputs`` when the caller
+    already has it (the sweep asks for every year after the plan of every point).
+    """
+    op = subsidy_rates(inputs) if rates is None else rates
     ex = float(op[(year, inputs.existing_channel)])
     rate = np.array([op.get((year, c), np.nan) for c in inclusive["channel"].tolist()], dtype=float)
     return {

@@ -26,7 +26,7 @@ import pandas as pd
 
 from tuoyu_model import costs, pricing
 from tuoyu_model.allocation.build import TOL, create_model
-from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan
+from tuoyu_model.allocation.commitments import after_plan_years, subsidy_after_plan, subsidy_rates
 from tuoyu_model.allocation.formulas import budget_by_year, costing_horizon, year_value
 from tuoyu_model.allocation.inputs import KINDS, AllocationInputs, inputs_from_tables
 from tuoyu_model.allocation.priority import solve_in_priority
@@ -451,8 +451,9 @@ def solve_point(inputs: AllocationInputs, solver: PointSolver) -> dict[str, Any]
     row["shortfall_final_slots"] = _final_shortfall(inputs, a, value, short)
     # the operating subsidies the plan commits after its last year, as tables/commitments.csv
     inc_slots = pd.DataFrame({"channel": a.x_meta["channel"], "slots": value})[a.x_meta["kind"] == "inclusive"]
+    rates = subsidy_rates(inputs)
     after = {
-        y: float(_clean(list(subsidy_after_plan(inputs, inc_slots, float(np.sum(v)), y).values()), 2).sum())
+        y: float(_clean(list(subsidy_after_plan(inputs, inc_slots, float(np.sum(v)), y, rates).values()), 2).sum())
         for y in after_plan_years(inputs)
     }
     for y, m in after.items():
