@@ -86,6 +86,8 @@ def style() -> dict:
         "grid.alpha": 0.3,
         "svg.hashsalt": "tuoyu",
         "figure.dpi": DPI,
+        "figure.autolayout": False,  # the figures choose their layout (constrained); see save_figure
+        "figure.constrained_layout.use": False,
     }
 
 
@@ -131,9 +133,11 @@ def save_figure(fig: Figure, path: Path) -> Path:
         warnings.simplefilter("always")
         engine = fig.get_layout_engine()
         if engine is not None and engine.__class__.__name__ != "PlaceHolderLayoutEngine":
-            # lay out once, then draw once: savefig would draw the whole figure a second time to lay it out
+            # Lay out once, then draw once. With a layout engine (even "none", a placeholder) savefig
+            # first walks the whole figure without rendering, to lay it out; without one it only
+            # draws. style() keeps rcParams from turning None back into an engine.
             engine.execute(fig)
-            fig.set_layout_engine("none")
+            fig.set_layout_engine(None)
         fig.savefig(path, dpi=DPI, metadata={"Software": None}, format="png")
     for w in caught:
         text = str(w.message)
