@@ -8,6 +8,7 @@ directory given by the caller. Its connection file and IPC sockets go to a folde
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import importlib
 import os
@@ -83,6 +84,12 @@ def _kernel_manager_class(folder: Path, log: IO[bytes], done: dict[str, bool]) -
     from traitlets import default
 
     class CurrentPythonKernelManager(AsyncKernelManager):
+        clients: list
+
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.clients = []
+
         # IPC sockets on POSIX: nothing listens on a TCP port (ipykernel warns about plain TCP).
         # A temp folder too long for a socket path (about 100 bytes) falls back to TCP.
         @default("transport")
@@ -102,6 +109,11 @@ def _kernel_manager_class(folder: Path, log: IO[bytes], done: dict[str, bool]) -
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
             await super()._async_shutdown_kernel(now=now or done["cells"], restart=restart)
 
+        def client(self, **kw: Any) -> Any:
+            kc = super().client(**kw)
+            self.clients.append(kc)  # the notebook client's: closed by _stop_kernel
+            return kc
+
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             # The kernel's own log (e.g. ~20 lines of ZMQError when Ctrl-C ends the run) goes to
             # a file, not the user's terminal; its last line is quoted if the kernel fails.
@@ -118,6 +130,43 @@ def _kernel_manager_class(folder: Path, log: IO[bytes], done: dict[str, bool]) -
             )
 
     return CurrentPythonKernelManager
+
+
+def _start_kernel(manager_class: type, cwd: Path) -> Any:
+    """Start a kernel in ``cwd`` without waiting for it; return its manager (for papermill's ``km``).
+
+    The notebook client then only connects; a kernel it did not start it does not stop either:
+    :func:`_stop_kernel` does, whatever happened.
+    """
+    from jupyter_core.utils import run_sync  # heavy: imported only when a report runs
+
+    km = manager_class(kernel_name="python3")
+    # nbclient's own start-up arguments: no IPython history file for a report
+    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    return km
+
+
+def _stop_kernel(km: Any) -> None:
+    """Stop a kernel :func:`_start_kernel` started (if it runs still), close its clients, free its files."""
+    if km is None:
+        return
+    from jupyter_core.utils import ensure_event_loop, run_sync  # heavy: imported only when a report runs
+
+    # A run stopped inside a cell leaves the notebook client's tasks waiting on the loop: cancelled
+    # and collected here, they cannot log "Task exception was never retrieved" at exit.
+    loop = ensure_event_loop()
+    left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in left:
+        t.cancel()
+    if left:
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    for kc in km.clients:
+        kc.stop_channels()
+    try:
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)()
+    finally:
+        run_sync(km.cleanup_resources)()
 
 
 def _log_tail(log: IO[bytes]) -> str:
@@ -203,20 +252,22 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
         :func:`tuoyu_model.runs.publish.publishing` says so in one line.
 
     """
-    nbformat, papermill = notebook_modules("nbformat", "papermill")  # heavy: imported only when a report runs
-
     t0 = time.perf_counter()
-    prepare_html_export()  # in the background while the kernel runs
     folder = kernel_dir()
     log = tempfile.TemporaryFile()
     done = {"cells": False}
     last = -1
+    km = papermill = None
 
     def cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
         # the last code cell has run (papermill's injected parameters cell moves it one place on)
         done["cells"] = cell_index >= last
 
     try:
+        # The kernel first: it starts up (about 1 s) while this process loads the notebook libraries.
+        km = _start_kernel(_kernel_manager_class(folder, log, done), cwd)
+        nbformat, papermill = notebook_modules("nbformat", "papermill")  # heavy: imported only when a report runs
+        prepare_html_export()  # in the background while the kernel runs
         cells = nbformat.read(notebook, as_version=4).cells
         last = max((i for i, c in enumerate(cells) if c.cell_type == "code"), default=-1)
         papermill.execute_notebook(
@@ -225,7 +276,7 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
             parameters=parameters,
             cwd=str(cwd),
             kernel_name="python3",
-            kernel_manager_class=_kernel_manager_class(folder, log, done),
+            km=km,
             on_cell_executed=cell_executed,
             progress_bar=False,
             log_output=False,
@@ -233,20 +284,21 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
             execution_timeout=CELL_TIMEOUT_S,
             start_timeout=120,
         )
-    except papermill.PapermillExecutionError as exc:
-        full = _disk_full_in_kernel(exc)
-        if full is not None:
-            raise full from None
-        raise ReportError(_failure_message(exc, out_nb, notebook)) from None
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
+    except Exception as exc:
+        if papermill is not None and isinstance(exc, papermill.PapermillExecutionError):
+            full = _disk_full_in_kernel(exc)
+            if full is not None:
+                raise full from None
+            raise ReportError(_failure_message(exc, out_nb, notebook)) from None
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
             raise
-        raise _start_failure(exc, notebook, log) from None
-    except Exception as exc:  # noqa: BLE001 - kernel start-up, timeouts: one line for the user
-        raise _start_failure(exc, notebook, log) from None
+        raise _start_failure(exc, notebook, log) from None  # kernel start-up, timeouts: one line for the user
     finally:
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            _stop_kernel(km)
+        finally:
+            log.close()
+            shutil.rmtree(folder, ignore_errors=True)
     total = time.perf_counter() - t0
     nb = nbformat.read(out_nb, as_version=4)
     cells = {
