@@ -357,7 +357,11 @@ def _build_exporter() -> Any:
     """Return an HTML exporter (code and prompts hidden) with its templates compiled."""
     (nbconvert, nbformat) = notebook_modules("nbconvert", "nbformat")  # heavy: imported only when a report runs
     exporter = nbconvert.HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        optimistic_validation=True,  # the notebook validated once, not after each of its dozen preprocessors
     )
     exporter.from_notebook_node(nbformat.v4.new_notebook())  # compiles the templates, reads the theme
     return exporter
