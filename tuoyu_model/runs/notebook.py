@@ -132,18 +132,16 @@ def _kernel_manager_class(folder: Path, log: IO[bytes], done: dict[str, bool]) -
     return CurrentPythonKernelManager
 
 
-def _start_kernel(manager_class: type, cwd: Path) -> Any:
-    """Start a kernel in ``cwd`` without waiting for it; return its manager (for papermill's ``km``).
+def _start_kernel(km: Any, cwd: Path) -> None:
+    """Start ``km``'s kernel in ``cwd`` without waiting for it to be ready (for papermill's ``km``).
 
     The notebook client then only connects; a kernel it did not start it does not stop either:
-    :func:`_stop_kernel` does, whatever happened.
+    :func:`_stop_kernel` does, whatever happened (even a stop while this starts it).
     """
     from jupyter_core.utils import run_sync  # heavy: imported only when a report runs
 
-    km = manager_class(kernel_name="python3")
     # nbclient's own start-up arguments: no IPython history file for a report
     run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"])
-    return km
 
 
 def _stop_kernel(km: Any) -> None:
@@ -265,7 +263,8 @@ def execute_notebook(notebook: Path, out_nb: Path, parameters: dict[str, Any], c
 
     try:
         # The kernel first: it starts up (about 1 s) while this process loads the notebook libraries.
-        km = _start_kernel(_kernel_manager_class(folder, log, done), cwd)
+        km = _kernel_manager_class(folder, log, done)(kernel_name="python3")
+        _start_kernel(km, cwd)
         nbformat, papermill = notebook_modules("nbformat", "papermill")  # heavy: imported only when a report runs
         prepare_html_export()  # in the background while the kernel runs
         cells = nbformat.read(notebook, as_version=4).cells
