@@ -6,7 +6,8 @@ depends on the system's fonts. A glyph missing from the font would draw as a box
 warns about it while saving, and :func:`save_figure` turns that warning into a
 :class:`~tuoyu_model.errors.ReportError` so a broken chart never ships. PNGs are saved without
 the software and date fields, so two runs give the same bytes; each figure is laid out once and
-drawn once. matplotlib is imported when the first chart is drawn, not with this module.
+drawn once, on the Agg renderer of its own canvas (the drawing reuses the layout's text sizes).
+matplotlib is imported when the first chart is drawn, not with this module.
 The charts themselves are :mod:`tuoyu_model.presentation.figures` (the report's),
 :mod:`tuoyu_model.presentation.progress_report` and :mod:`tuoyu_model.sweep.present`.
 """
@@ -85,14 +86,22 @@ def style() -> dict:
         "grid.alpha": 0.3,
         "svg.hashsalt": "tuoyu",
         "figure.dpi": DPI,
+        "figure.autolayout": False,  # the figures choose their layout (constrained); see save_figure
+        "figure.constrained_layout.use": False,
     }
 
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
     """Return an empty figure with the report's style (call inside :func:`styled`)."""
-    from matplotlib.figure import Figure  # heavy third-party library: loaded when a chart is drawn
+    # heavy third-party library: loaded when a chart is drawn
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="constrained")
+    # An Agg canvas of its own: the layout and the PNG then use one renderer, whose cache of text
+    # sizes the drawing reuses (a bare Figure lays out on a throwaway renderer: every label measured twice).
+    FigureCanvasAgg(fig)
+    return fig
 
 
 class styled:  # noqa: N801 - used as a context manager like matplotlib.rc_context
@@ -124,9 +133,11 @@ def save_figure(fig: Figure, path: Path) -> Path:
         warnings.simplefilter("always")
         engine = fig.get_layout_engine()
         if engine is not None and engine.__class__.__name__ != "PlaceHolderLayoutEngine":
-            # lay out once, then draw once: savefig would draw the whole figure a second time to lay it out
+            # Lay out once, then draw once. With a layout engine (even "none", a placeholder) savefig
+            # first walks the whole figure without rendering, to lay it out; without one it only
+            # draws. style() keeps rcParams from turning None back into an engine.
             engine.execute(fig)
-            fig.set_layout_engine("none")
+            fig.set_layout_engine(None)
         fig.savefig(path, dpi=DPI, metadata={"Software": None}, format="png")
     for w in caught:
         text = str(w.message)
