@@ -9,7 +9,7 @@ the software and date fields, so two runs give the same bytes; each figure is la
 drawn once, on the Agg renderer of its own canvas (the drawing reuses the layout's text sizes).
 matplotlib is imported when the first chart is drawn, not with this module.
 The charts themselves are :mod:`tuoyu_model.presentation.figures` (the report's),
-:mod:`tuoyu_model.presentation.progress_report` and :mod:`tuoyu_model.sweep.present`.
+:mod:`tuoyu_model.presentation.progress_report` and :mod:`tuoyu_model.sweep.figures`.
 """
 
 from __future__ import annotations
@@ -152,11 +152,17 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return path
 
 
-def legend_below(ax: Any, ncols: int = 2) -> None:
-    """Put the legend under the axes, where it cannot cover bars or their labels."""
-    handles, _ = ax.get_legend_handles_labels()
+def legend_below(ax: Any, ncols: int = 2, handles: list | None = None, labels: list | None = None) -> None:
+    """Put the legend under the chart, where it cannot cover bars, their labels or the axis title.
+
+    A figure legend "outside lower center": the constrained layout gives it its own row below the
+    x-axis label (an axes legend at a fixed fraction below the axes ran into the label on a short
+    chart). ``handles``/``labels`` for entries of several axes (a twin axis); default ``ax``'s.
+    """
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=8, frameon=False)
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=8, frameon=False)
 
 
 def legend_stacked(ax: Any) -> None:

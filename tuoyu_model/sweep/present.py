@@ -7,24 +7,20 @@ The report notebook (``notebooks/sweep_report.ipynb``) reads a sweep folder with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import matplotlib.ticker
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from tuoyu_model.parameters import default_parameters
 from tuoyu_model.paths import data_dir
-from tuoyu_model.presentation.chart_style import legend_below, new_figure, styled
-from tuoyu_model.presentation.figure_helper import save_figures as save_chart_files
 from tuoyu_model.presentation.report import factor_label as report_factor_label
+from tuoyu_model.presentation.vocabulary import WAN
 from tuoyu_model.sweep.analysis import COMMITMENT_KEY
+from tuoyu_model.units import unit_zh
 from tuoyu_model.workbook_writer import Sheet, write_sheets
 
-WAN = 1e4
 KIND_ZH = {
     "grid": "网格（全部组合）",
     "draws": "蒙特卡洛抽样",
@@ -47,18 +43,71 @@ def factor_label(name: str, labels: Mapping[str, str] | None = None) -> str:
     return report_factor_label(name, _labels() if labels is None else labels)
 
 
-_LABELS: dict[tuple, dict[str, str]] = {}  # the labels of the parameter files as last read, by the files' stamps
+# (label, unit) of each parameter as last read, by the parameter files' stamps
+_META: dict[tuple, dict[str, tuple[str, str]]] = {}
 
 
-def _labels() -> dict[str, str]:
-    """Chinese label of every parameter, read again only when a parameter file changed (a sweep asks ~6 times)."""
+def _meta() -> dict[str, tuple[str, str]]:
+    """Chinese label and unit of every parameter, read again only when a parameter file changed (a sweep asks ~6×)."""
     folder = data_dir() / "parameters"
     stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(folder.glob("*.y*ml")))
     key = (str(folder), stamp)
-    if key not in _LABELS:
-        _LABELS.clear()
-        _LABELS[key] = {n: m["label"]["zh"] for n, m in default_parameters().meta.items()}
-    return _LABELS[key]
+    if key not in _META:
+        _META.clear()
+        _META[key] = {n: (m["label"]["zh"], str(m.get("unit") or "")) for n, m in default_parameters().meta.items()}
+    return _META[key]
+
+
+def _labels() -> dict[str, str]:
+    """Chinese label of every parameter (:func:`_meta`)."""
+    return {n: label for n, (label, _unit) in _meta().items()}
+
+
+def factor_unit(name: str) -> tuple[str, float]:
+    """Return the unit a factor is shown in to people and the scale from its parameter's own unit.
+
+    A share is shown in percent, money a year in 万元, anything else in its parameter's unit.
+
+    Examples
+    --------
+    >>> factor_unit("inclusive_share_target.2025"), factor_unit("budget.2025"), factor_unit("caregiver_wage")
+    (('%', 100.0), ('万元', 0.0001), ('元/月', 1.0))
+
+    """
+    unit = _meta().get(name.split(".")[0], ("", ""))[1]
+    if unit == "share":
+        return "%", 100.0
+    if unit == "yuan per year":
+        return "万元", 1 / WAN
+    return str(unit_zh(unit) or ""), 1.0
+
+
+def factor_header(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """Return a factor's column header for people: its label with the unit its values are shown in.
+
+    Examples
+    --------
+    >>> factor_header("inclusive_share_target.2025"), factor_header("caregiver_wage")
+    ('普惠托位占比目标（2025，%）', '保育人员月工资（元/月）')
+
+    """
+    label = factor_label(name, labels)
+    unit, _scale = factor_unit(name)
+    if not unit:
+        return label
+    return f"{label[:-1]}，{unit}）" if label.endswith("）") else f"{label}（{unit}）"
+
+
+def factor_values(name: str, values: pd.Series) -> pd.Series:
+    """Return a factor's values in the unit :func:`factor_header` names (a share × 100, yuan a year ÷ 10,000)."""
+    scale = factor_unit(name)[1]
+    if scale == 1.0:
+        return values
+    num = pd.to_numeric(values, errors="coerce")
+    scaled = (num * scale).round(10)  # 0.55 × 100 shown as 55, not 55.00000000000001
+    if num.notna().all():
+        return scaled
+    return values.astype(object).where(num.isna(), scaled)  # a value that is not a number stays as typed
 
 
 def load_sweep(folder: str | Path) -> dict[str, Any]:
@@ -81,7 +130,7 @@ def points_for_people(points: pd.DataFrame, names: list[str], years: list[int]) 
     labels = _labels()
     out = pd.DataFrame({"点编号": points["point_id"]})
     for n in names:
-        out[factor_label(n, labels)] = points[n]
+        out[factor_header(n, labels)] = factor_values(n, points[n])
     for y in years:
         out[f"{y}年财政资金（万元）"] = points[f"public_cost_{y}_yuan"] / WAN
     out["财政资金合计（万元）"] = points["public_cost_total_yuan"] / WAN
@@ -156,12 +205,12 @@ def people_tables(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
     out = {"各点结果": points_for_people(tables["points"], summary["factors"], years)}
     if "curve" in tables:
         c = tables["curve"]
-        axis = factor_label(summary["factors"][0], labels)
+        axis = factor_header(summary["factors"][0], labels)
         per = "每百分点" if (c["per"] == "percentage point").any() else "每单位"
         out["成本曲线"] = pd.DataFrame(
             {
                 "曲线（其他参数取值）": c["curve"].fillna(""),
-                axis: c["value"],
+                axis: factor_values(summary["factors"][0], c["value"]),
                 "财政资金合计（万元）": c["public_cost_total_yuan"] / WAN,
                 f"边际成本（万元，{per}）": c["marginal_cost_yuan"] / WAN,
                 "末年托位缺口（个）": c["shortfall_final_slots"],
@@ -173,7 +222,7 @@ def people_tables(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
     if "frontier" in tables:
         f = tables["frontier"]
         others = [n for n in summary["factors"] if n.split(".")[0] != "budget"]
-        front = pd.DataFrame({factor_label(n, labels): f[n] for n in others})
+        front = pd.DataFrame({factor_header(n, labels): factor_values(n, f[n]) for n in others})
         front["预算（万元）"] = f["budget_yuan"] / WAN
         front["财政资金合计（万元）"] = f["public_cost_total_yuan"] / WAN
         front["末年普惠托位（个）"] = f["inclusive_slots_final"]
@@ -259,131 +308,6 @@ def write_workbook(path: Path, summary: Mapping[str, Any], tables: Mapping[str, 
     sheets = [Sheet("说明", about, ("text", "text"))]
     sheets += [Sheet(name, df, _formats(df)) for name, df in people.items()]
     return write_sheets(sheets, path, summary["title"])
-
-
-# --------------------------------------------------------------------------------------------
-# Charts
-# --------------------------------------------------------------------------------------------
-
-
-MAX_CURVES = 8  # curves named one by one in the cost-curve chart's legend
-
-
-def plot_curve(curve: pd.DataFrame, axis_label: str) -> Figure:
-    """Total public money along the first grid factor; a ring where the binding limits change."""
-    with styled():
-        fig = new_figure(7, 4)
-        ax = fig.add_subplot()
-        groups = list(curve.groupby("curve", sort=False))
-        named = len(groups) <= MAX_CURVES  # more curves than a legend can hold: thin lines, one entry
-        for n, (label, part) in enumerate(groups):
-            ok = part[part.status == "Optimal"]
-            style = {"marker": "o"} if named else {"linewidth": 0.6, "alpha": 0.5, "color": "#1565C0"}
-            text = (label or "财政资金合计") if named else ("各组合（其他参数取值不同）" if n == 0 else None)
-            ax.plot(ok["value"], ok["public_cost_total_yuan"] / WAN, label=text, **style)
-            ch = ok[ok.binding_changed.astype(bool)]
-            ax.scatter(ch["value"], ch["public_cost_total_yuan"] / WAN, s=140, facecolors="none", edgecolors="#C62828")
-        ax.scatter([], [], s=140, facecolors="none", edgecolors="#C62828", label="起约束作用的限制在此变化")
-        ax.set_xlabel(axis_label)
-        ax.set_ylabel("财政资金合计（万元）")
-        ax.set_title("目标的成本曲线")
-        legend_below(ax)
-    return fig
-
-
-def plot_frontier(frontier: pd.DataFrame) -> Figure:
-    """Budget against the inclusive slots it buys and the shortfall left."""
-    with styled():
-        fig = new_figure(7, 4)
-        ax = fig.add_subplot()
-        f = frontier[frontier.status == "Optimal"].sort_values("budget_yuan")
-        ax.plot(f["budget_yuan"] / WAN, f["inclusive_slots_final"], marker="o", color="#2E7D32", label="末年普惠托位")
-        ax2 = ax.twinx()
-        ax2.plot(f["budget_yuan"] / WAN, f["shortfall_final_slots"], marker="s", color="#C62828", label="末年托位缺口")
-        ax.set_xlabel("预算（万元）")
-        ax.set_ylabel("普惠托位（个）")
-        ax2.set_ylabel("托位缺口（个）")
-        ax.set_title("预算与托位")
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize=8, frameon=False)
-    return fig
-
-
-def plot_fan(fan: pd.DataFrame) -> Figure:
-    """P10–P90 band and median of public money by year."""
-    with styled():
-        fig = new_figure(6, 4)
-        ax = fig.add_subplot()
-        f = fan[fan.year.astype(str) != "total"]
-        x = f["year"].astype(str).tolist()
-        ax.fill_between(x, f["p10_yuan"] / WAN, f["p90_yuan"] / WAN, color="#90CAF9", alpha=0.6, label="P10–P90")
-        ax.plot(x, f["p50_yuan"] / WAN, marker="o", color="#1565C0", label="中位数 P50")
-        ax.set_ylabel("财政资金（万元）")
-        ax.set_title("财政资金需求的不确定性（按年）")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        legend_below(ax)
-    return fig
-
-
-def plot_tornado(sens: pd.DataFrame, metric: str = "public_cost_total_yuan", top: int = 15) -> Figure:
-    """Horizontal bars of each factor's effect on ``metric`` (μ* or ST), largest on top."""
-    part = sens[sens.metric == metric].sort_values("rank").head(top)
-    key, xlabel = ("mu_star", "μ*（万元）") if "mu_star" in part else ("ST", "总效应指数 ST")
-    scale = WAN if key == "mu_star" and metric.endswith("_yuan") else 1.0
-    if key == "mu_star" and not metric.endswith("_yuan"):
-        xlabel = "μ*（个）"
-    labels = _labels()
-    with styled():
-        fig = new_figure(7, 0.9 + 0.35 * max(1, len(part)))
-        ax = fig.add_subplot()
-        names = [factor_label(n, labels) for n in part["factor"]][::-1]
-        vals = (part[key].to_numpy(dtype=float) / scale)[::-1]
-        conf = part.get(f"{key}_conf")
-        err = None if conf is None else (conf.to_numpy(dtype=float) / scale)[::-1]
-        ax.barh(names, vals, xerr=err, color="#EF6C00", ecolor="#555555", capsize=3)
-        ax.set_xlabel(xlabel)
-        ax.set_title(f"哪些假设影响{METRIC_ZH[metric].split('（')[0]}")
-    return fig
-
-
-def sweep_figure_makers(
-    summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
-) -> dict[str, Callable[[], Figure]]:
-    """Return a function drawing each chart the sweep's tables call for, keyed by file stem."""
-    makers: dict[str, Callable[[], Figure]] = {}
-    if "curve" in tables:
-        axis = factor_label(summary["factors"][0])
-        makers["curve"] = lambda: plot_curve(tables["curve"], axis)
-    if "frontier" in tables:
-        makers["frontier"] = lambda: plot_frontier(tables["frontier"])
-    if "fan" in tables and np.isfinite(tables["fan"]["p50_yuan"]).any():
-        makers["fan"] = lambda: plot_fan(tables["fan"])
-    if "sensitivity" in tables and len(tables["sensitivity"]):
-        makers["tornado"] = lambda: plot_tornado(tables["sensitivity"])
-    return makers
-
-
-def sweep_figures(summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> dict[str, Figure]:
-    """Return the charts a sweep's tables call for."""
-    return {name: make() for name, make in sweep_figure_makers(summary, tables).items()}
-
-
-def start_figures(
-    folder: Path, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]
-) -> Callable[[], dict[str, Path]]:
-    """Start drawing the charts into ``figures/<name>.png``, the first in a helper process; call the result to wait.
-
-    The caller writes the tables and the workbook meanwhile
-    (:func:`~tuoyu_model.presentation.figure_helper.save_figures`).
-    """
-    makers = sweep_figure_makers(summary, tables)
-    return save_chart_files(makers, Path(folder) / "figures", list(makers)[:1])
-
-
-def save_figures(folder: Path, summary: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> dict[str, Path]:
-    """Draw and save the charts as ``figures/<name>.png``."""
-    return start_figures(folder, summary, tables)()
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from tuoyu_model.runs.publish import check_replaceable, publishing
 from tuoyu_model.sweep import analysis
 from tuoyu_model.sweep.design import Design, make_design
 from tuoyu_model.sweep.execute import Context, run_points
-from tuoyu_model.sweep.present import start_figures, write_workbook
+from tuoyu_model.sweep.figures import start_figures
+from tuoyu_model.sweep.present import write_workbook
 from tuoyu_model.sweep.spec import SweepSpec, load_spec
 
 SWEEP_NOTEBOOK = "sweep_report.ipynb"
