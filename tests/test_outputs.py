@@ -409,7 +409,8 @@ def test_pricing_chart_names_the_fee_cap_in_the_legend_not_over_the_bars():
     )
     fig = plot_pricing(pricing, 2025)
     ax = fig.axes[0]
-    assert "收费上限 3,288 元/人·月" in [t.get_text() for t in ax.get_legend().get_texts()]
+    (legend,) = fig.legends  # chart_style.legend_below: a figure legend in its own row under the axes
+    assert "收费上限 3,288 元/人·月" in [t.get_text() for t in legend.get_texts()]
     assert not [t for t in ax.texts if "收费上限" in t.get_text()]  # nothing drawn on the bars
 
 
