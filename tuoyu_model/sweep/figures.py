@@ -19,13 +19,13 @@ from matplotlib.figure import Figure
 from tuoyu_model.presentation.chart_style import legend_below, new_figure, styled
 from tuoyu_model.presentation.figure_helper import save_figures as save_chart_files
 from tuoyu_model.presentation.vocabulary import WAN
-from tuoyu_model.sweep.present import METRIC_ZH, factor_header, factor_label, factor_unit
+from tuoyu_model.sweep.present import METRIC_ZH, factor_header, factor_label, factor_values
 
 MAX_CURVES = 8  # curves named one by one in the cost-curve chart's legend
 
 
-def plot_curve(curve: pd.DataFrame, axis_label: str, scale: float = 1.0) -> Figure:
-    """Total public money along the first grid factor (values × ``scale``); a ring where the binding limits change."""
+def plot_curve(curve: pd.DataFrame, factor: str) -> Figure:
+    """Total public money along the grid factor ``factor`` (in its people's unit); a ring where the binding changes."""
     with styled():
         fig = new_figure(7, 4)
         ax = fig.add_subplot()
@@ -35,13 +35,12 @@ def plot_curve(curve: pd.DataFrame, axis_label: str, scale: float = 1.0) -> Figu
             ok = part[part.status == "Optimal"]
             style = {"marker": "o"} if named else {"linewidth": 0.6, "alpha": 0.5, "color": "#1565C0"}
             text = (label or "财政资金合计") if named else ("各组合（其他参数取值不同）" if n == 0 else None)
-            x = ok["value"] if scale == 1.0 else ok["value"] * scale  # a text factor is never scaled
-            ax.plot(x, ok["public_cost_total_yuan"] / WAN, label=text, **style)
+            ax.plot(factor_values(factor, ok["value"]), ok["public_cost_total_yuan"] / WAN, label=text, **style)
             ch = ok[ok.binding_changed.astype(bool)]
-            x = ch["value"] if scale == 1.0 else ch["value"] * scale
+            x = factor_values(factor, ch["value"])
             ax.scatter(x, ch["public_cost_total_yuan"] / WAN, s=140, facecolors="none", edgecolors="#C62828")
         ax.scatter([], [], s=140, facecolors="none", edgecolors="#C62828", label="起约束作用的限制在此变化")
-        ax.set_xlabel(axis_label)
+        ax.set_xlabel(factor_header(factor))
         ax.set_ylabel("财政资金合计（万元）")
         ax.set_title("目标的成本曲线")
         legend_below(ax)
@@ -109,9 +108,7 @@ def sweep_figure_makers(
     """Return a function drawing each chart the sweep's tables call for, keyed by file stem."""
     makers: dict[str, Callable[[], Figure]] = {}
     if "curve" in tables:
-        first = summary["factors"][0]
-        axis, scale = factor_header(first), factor_unit(first)[1]
-        makers["curve"] = lambda: plot_curve(tables["curve"], axis, scale)
+        makers["curve"] = lambda: plot_curve(tables["curve"], summary["factors"][0])
     if "frontier" in tables:
         makers["frontier"] = lambda: plot_frontier(tables["frontier"])
     if "fan" in tables and np.isfinite(tables["fan"]["p50_yuan"]).any():
