@@ -8,8 +8,8 @@ help:  ## list the targets
 install:  ## create .venv and install the package with test and dev extras
 	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]"
 
-test:  ## run the test suite (same as .ci/run)
-	$(PY) -m pytest -q
+test:  ## run the test suite on every core (same as .ci/run)
+	$(PY) -m pytest -q -n auto
 
 lint:  ## ruff over the package and tests
 	$(PY) -m ruff check tuoyu_model tests

@@ -2,7 +2,8 @@
 
 Under CI, hypothesis is derandomised. Whole-slot solves are remembered in a folder of this
 session only (never the user's own cache), so every scenario is solved once per session —
-in this process and in the report kernels and CLI subprocesses the tests start.
+in this process, in pytest-xdist's workers and in the report kernels and CLI subprocesses the
+tests start.
 """
 
 import os
@@ -26,13 +27,21 @@ if os.environ.get("CI"):
 
 # One solve cache for the session (tuoyu_model.allocation.solve_cache), removed at its end;
 # `TUOYU_SOLVE_CACHE=off pytest` keeps it off (every solve cold). Never the developer's own folder.
-_SOLVES = tempfile.mkdtemp(prefix="tuoyu-test-solves-")
+# Under pytest-xdist (`-n auto`) the controller makes the folder and its workers, started after
+# this file is read, inherit it through _SHARED: a scenario solved by one worker is read back by
+# the other (the cache's files are written to a temporary name and renamed).
+_SHARED = "TUOYU_TEST_SOLVES"
+_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))  # xdist sets it before a worker reads this file
+_SOLVES = os.environ[_SHARED] if _WORKER and os.environ.get(_SHARED) else tempfile.mkdtemp(prefix="tuoyu-test-solves-")
+os.environ[_SHARED] = _SOLVES
 if os.environ.get(solve_cache.ENV, "").strip().lower() not in solve_cache.OFF:
     os.environ[solve_cache.ENV] = _SOLVES
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_SOLVES, ignore_errors=True)
+    if not _WORKER:  # the controller (or a run without xdist) owns the folder
+        shutil.rmtree(_SOLVES, ignore_errors=True)
+        os.environ.pop(_SHARED, None)
 
 
 @pytest.fixture

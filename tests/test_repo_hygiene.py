@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -176,3 +177,43 @@ def test_first_quick_start_command_writes_the_baseline_report(tmp_path):
     assert len(list((out / "figures").glob("*.png"))) >= 5
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["solver"]["status"] == "Optimal" and summary["public_cost_yuan"]["total"] > 0
+
+
+def test_xdist_workers_share_one_solve_cache_that_the_controller_removes(tmp_path):
+    """Under `pytest -n 2` both workers solve into the controller's folder, and it is gone afterwards.
+
+    A scenario one worker solved is then read back by the other (tests/conftest.py); a worker that
+    made its own folder, or removed the shared one while the other still used it, fails here.
+    """
+    pytest.importorskip("xdist")
+    (tmp_path / "conftest.py").write_text((PROJECT_ROOT / "tests" / "conftest.py").read_text("utf-8"), "utf-8")
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    (tmp_path / "test_where.py").write_text(
+        "import os, pathlib, time\n"
+        "import pytest\n"
+        "@pytest.mark.parametrize('i', range(4))\n"
+        "def test_where(i):\n"
+        "    folder = os.environ['TUOYU_SOLVE_CACHE']\n"
+        "    assert pathlib.Path(folder).is_dir()\n"
+        "    time.sleep(0.2)  # both workers at once\n"
+        f"    (pathlib.Path({str(seen)!r}) / f\"{{os.environ['PYTEST_XDIST_WORKER']}}-{{i}}\").write_text(folder)\n",
+        "utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("TUOYU_SOLVE_CACHE", "TUOYU_TEST_SOLVES")}
+    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_XDIST")}  # this run may itself be a worker
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-n", "2", "--dist", "load"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    files = sorted(seen.iterdir())
+    assert len(files) == 4 and {f.name.split("-")[0] for f in files} == {"gw0", "gw1"}, [f.name for f in files]
+    folders = {f.read_text() for f in files}
+    assert len(folders) == 1, folders
+    assert not os.path.exists(folders.pop())  # removed by the controller at the end
