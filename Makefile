@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: help install test lint report validate bench clean
+.PHONY: help install test quick lint report validate bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -10,6 +10,9 @@ install:  ## create .venv and install the package with test and dev extras
 
 test:  ## run the test suite on every core (same as .ci/run)
 	$(PY) -m pytest -q -n auto
+
+quick:  ## the suite without the end-to-end tests (e2e) and the fresh-venv test (slow)
+	$(PY) -m pytest -q -n auto -m "not slow and not e2e"
 
 lint:  ## ruff over the package and tests
 	$(PY) -m ruff check tuoyu_model tests

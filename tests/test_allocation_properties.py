@@ -57,6 +57,7 @@ def districts(draw, market_cost_min=0):
     )
 
 
+@pytest.mark.e2e
 @SETTINGS
 @given(inp=districts(), budget=st.integers(0, 2_000_000), extra=st.integers(0, 2_000_000))  # whole yuan
 def test_more_budget_never_leaves_the_plan_worse_in_priority_order(inp, budget, extra):
@@ -122,6 +123,7 @@ def stage_values(r, inp) -> list:
     return out
 
 
+@pytest.mark.e2e
 @SETTINGS
 @given(inp=districts(), s1=st.floats(0, 1), s2=st.floats(0, 1))
 def test_a_higher_share_target_never_lowers_cost(inp, s1, s2):
@@ -131,6 +133,7 @@ def test_a_higher_share_target_never_lowers_cost(inp, s1, s2):
     assert b.objective_value >= a.objective_value * (1 - REL) - 1e-6
 
 
+@pytest.mark.e2e
 @SETTINGS
 @given(inp=districts(market_cost_min=1))
 def test_zero_budget_leaves_every_gap_as_a_shortfall(inp):
@@ -149,6 +152,7 @@ def test_zero_budget_leaves_every_gap_as_a_shortfall(inp):
 BUDGET_VALUES = st.one_of(st.none(), st.just(0), st.integers(1, 10**9))
 
 
+@pytest.mark.e2e
 @settings(max_examples=25, deadline=None)
 @given(b24=BUDGET_VALUES, b25=BUDGET_VALUES)
 def test_budget_reaches_the_lp_as_given_through_the_parameters(b24, b25):

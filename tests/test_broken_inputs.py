@@ -701,6 +701,7 @@ def test_subprocess_cases_exist():
     assert len(SUBPROCESS_CASES) == len(SUBPROCESS_IDS)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c.id for c in SUBPROCESS_CASES])
 def test_broken_input_cli_exits_2_with_one_line(case, cli_runs):
     proc, root = cli_runs[case.id]

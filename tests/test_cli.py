@@ -144,6 +144,7 @@ def test_bad_data_in_a_report_run_is_the_validate_line_not_a_notebook_cell(data_
     assert "data/towns.csv" in expected or "towns.csv" in expected
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("sig, status, word", [("SIGINT", 130, "已中断"), ("SIGTERM", 143, "已被终止")])
 def test_ctrl_c_and_sigterm_print_one_line_and_leave_nothing(tmp_path, sig, status, word):
     import signal
@@ -225,6 +226,7 @@ ASCII_CONSOLES = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("env", ASCII_CONSOLES.values(), ids=ASCII_CONSOLES)
 def test_an_ascii_only_console_gets_escapes_never_a_crash(tmp_path, env):
     ok = _run_module(["validate"], cwd=tmp_path, env=env)
@@ -269,6 +271,7 @@ def _scenario_named(data_copy, name: str) -> str:
     return name
 
 
+@pytest.mark.e2e
 def test_a_scenario_name_at_the_limit_runs_and_reruns_with_set(data_copy, capsys):
     from tuoyu_model.paths import MAX_SCENARIO_NAME_BYTES
 

@@ -71,6 +71,7 @@ def compared(tmp_path_factory):
     return run_compare(["baseline", "budget_cut_20"], out=str(tmp_path_factory.mktemp("cmp")), report=False).folder
 
 
+@pytest.mark.e2e
 def test_comparison_tables_by_year_and_by_unit_add_up(compared):
     import json
 
@@ -90,6 +91,7 @@ def test_comparison_tables_by_year_and_by_unit_add_up(compared):
     assert m["town_id"].nunique() == 23  # 22 units and the district
 
 
+@pytest.mark.e2e
 def test_comparison_workbook_titles_colours_and_whole_slots(compared):
     wb = openpyxl.load_workbook(compared / "comparison.xlsx")
     assert wb.sheetnames == ["情景比较", "分属地比较"]

@@ -40,6 +40,7 @@ def cell(html_text, key):
     return m.group(1)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("budget_wan", ["1,000", "1800"])
 def test_budget_2025_typed_in_the_control_shows_what_tuoyu_run_set_gives(baseline_app, budget_wan):
     app = baseline_app
@@ -84,6 +85,7 @@ def test_a_1000_wan_budget_leaves_a_shortfall_the_sentence_reports(baseline_app)
         ("caregiver_wage", "abc元", "不是数字"),
     ],
 )
+@pytest.mark.e2e
 def test_a_bad_value_shows_a_chinese_message_beside_the_control_and_changes_nothing(baseline_app, key, typed, words):
     app = baseline_app
     plan = app.session.plan
@@ -104,6 +106,7 @@ def test_a_value_the_model_refuses_is_a_message_too():
     assert s.set("capital_cost.community", "-1").startswith("新增托位建设成本（社区托育点）不能小于0")
 
 
+@pytest.mark.e2e
 def test_starting_from_budget_cut_20_a_fee_change_matches_the_full_run():
     s = ExploreSession("budget_cut_20")
     assert s.set("fee_cap_share", "18") is None
@@ -113,6 +116,7 @@ def test_starting_from_budget_cut_20_a_fee_change_matches_the_full_run():
     assert headline(s.plan)["fee_cap_2025"] == f"{ref['fee_cap_yuan']['2025']:,.0f}元/人·月"
 
 
+@pytest.mark.e2e
 def test_save_writes_a_scenario_tuoyu_runs_and_validate_accepts(data_copy, capsys):
     app = ExploreApp(ExploreSession("budget_cut_20"))
     type_in(app, "budget.2025", "2,500")
@@ -245,6 +249,7 @@ def test_reused_inputs_equal_a_full_rebuild_for_every_control(scenario):
                 assert a == b, (key, f.name)
 
 
+@pytest.mark.e2e
 def test_the_notebook_runs_under_papermill_and_shows_the_app(tmp_path):
     import nbformat
 
@@ -302,6 +307,7 @@ def test_controls_follow_parameters_that_later_rounds_add():
     assert controls["district_income_ratio.all"].label == "大兴相对北京收入系数（全体居民）"
 
 
+@pytest.mark.e2e
 def test_tuoyu_explore_stops_cleanly_on_ctrl_c(data_copy):
     # Ctrl-C in a terminal reaches the whole foreground process group: the server says it stopped,
     # exits 0, and nothing listens on the port any more.

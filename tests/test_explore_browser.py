@@ -32,11 +32,14 @@ PAGE_TIMEOUT = 240  # s: the kernel starts and runs the notebook before the page
 CHANGE_TIMEOUT = 60  # s: one re-plan, however loaded the machine
 SPEED_GOAL = 0.5  # s: a control change → updated numbers on screen (issue 15)
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-    reason="headless Chromium is not installed (/usr/bin/chromium and /usr/bin/chromedriver, Debian "
-    "packages chromium and chromium-driver; .ci/run installs them)",
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
+        reason="headless Chromium is not installed (/usr/bin/chromium and /usr/bin/chromedriver, Debian "
+        "packages chromium and chromium-driver; .ci/run installs them)",
+    ),
+]
 
 
 def free_port():

@@ -18,6 +18,7 @@ def makers():
     return F.scenario_figure_makers(results.tables, results.years)
 
 
+@pytest.mark.e2e
 def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_path, monkeypatch):
     monkeypatch.setattr(H, "_spare_core", lambda: True)
     pids = []
@@ -37,6 +38,7 @@ def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_pat
         assert paths[name].read_bytes() == alone.read_bytes(), name
 
 
+@pytest.mark.e2e
 def test_a_helper_that_fails_leaves_its_charts_drawn_here(makers, tmp_path, monkeypatch):
     monkeypatch.setattr(H, "_spare_core", lambda: True)
     broken = dict(makers)

@@ -132,6 +132,7 @@ def test_discounting_weighs_later_years_less():
     h1=st.integers(2025, 2029),
     extra=st.integers(1, 5),
 )
+@pytest.mark.e2e
 def test_a_longer_horizon_never_raises_the_commitments_after_the_plan(once, yearly, k_once, k_yearly, h1, extra):
     # Exchange argument: plan A optimal to h1, B to h2 > h1; cost_h2 = cost_h1 + the subsidies of
     # (h1, h2], so B's subsidies over those years are at most A's.

@@ -77,6 +77,7 @@ def _check_rows(tmp_path, scenario, pick=None):
     return table
 
 
+@pytest.mark.e2e
 def test_every_baseline_row_is_the_difference_of_two_runs(tmp_path):
     table = _check_rows(tmp_path, "baseline")
     # the baseline has no budget row: the budget questions are there, marked not available
@@ -88,6 +89,7 @@ def test_every_baseline_row_is_the_difference_of_two_runs(tmp_path):
     assert share25.public_cost_change_yuan > 0 and share25.slots_change > 0
 
 
+@pytest.mark.e2e
 def test_budget_rows_under_a_cut_are_the_difference_of_two_runs(tmp_path):
     table = _check_rows(tmp_path, "budget_cut_20", pick=lambda r: r.question == "budget")
     budget = table[table.question == "budget"]
@@ -101,6 +103,7 @@ def test_budget_rows_under_a_cut_are_the_difference_of_two_runs(tmp_path):
     assert (budget.slots_change <= 1e6 / 3_000).all()
 
 
+@pytest.mark.e2e
 def test_one_row_as_a_subprocess(tmp_path):
     res = run_model("baseline")
     row = res.tables["marginal_values"].query("question == 'share_point' and year == 2025").iloc[0]

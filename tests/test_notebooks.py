@@ -20,6 +20,8 @@ from tuoyu_model.runs.compare import run_compare
 from tuoyu_model.runs.notebook import export_html
 from tuoyu_model.runs.scenario import run_scenario
 
+pytestmark = pytest.mark.e2e  # every test here executes a notebook in a kernel
+
 SECTIONS = [*REPORT_SECTIONS, "影子价格"]  # the report's sections, the shadow prices in the appendix
 VOLATILE = ("run", "versions")  # manifest fields allowed to differ between runs
 

@@ -118,6 +118,7 @@ def test_no_report_run_writes_the_contract(data_copy):
     assert "commit" in manifest["git"]
 
 
+@pytest.mark.e2e
 def test_two_runs_give_identical_files(data_copy, monkeypatch):
     # Other work may be committed to this checkout between the two runs: the commit is fixed
     # here so the comparison covers the manifest's 'git' field too (it must still be there).
@@ -136,6 +137,7 @@ def test_two_runs_give_identical_files(data_copy, monkeypatch):
             assert first[name] == second[name], name
 
 
+@pytest.mark.e2e
 def test_a_failed_run_leaves_the_earlier_outputs(data_copy, monkeypatch):
     folder = run_scenario("baseline", report=False).folder
     before = files_of(folder)
@@ -151,6 +153,7 @@ def test_a_failed_run_leaves_the_earlier_outputs(data_copy, monkeypatch):
     assert leftovers == [".tuoyu.lock"]  # the publishing lock, kept; no temporary folder
 
 
+@pytest.mark.e2e
 def test_set_options_write_a_separate_folder(data_copy):
     rec = run_scenario("baseline", ["household_size=3"], report=False)
     assert rec.folder.name.startswith("baseline__set-")
@@ -158,6 +161,7 @@ def test_set_options_write_a_separate_folder(data_copy):
     assert manifest["set_options"] == ["household_size=3"] and manifest["parameters"]["household_size"] == 3
 
 
+@pytest.mark.e2e
 def test_run_many_in_parallel_reports_progress(data_copy, capsys):
     assert run_many(["baseline", "no_conversions"], jobs=2, report=False) == 0
     out = capsys.readouterr().out
@@ -166,6 +170,7 @@ def test_run_many_in_parallel_reports_progress(data_copy, capsys):
         assert (data_copy.parent / "outputs" / name / "results.xlsx").is_file()
 
 
+@pytest.mark.e2e
 def test_compare_without_report(data_copy):
     rec = run_compare(["baseline", "budget_cut_20"], report=False)
     table = pd.read_csv(rec.folder / "tables" / "comparison.csv", encoding="utf-8-sig")
@@ -181,6 +186,7 @@ def test_compare_without_report(data_copy):
         run_compare(["baseline"], report=False)
 
 
+@pytest.mark.e2e
 def test_run_many_loads_each_scenario_once(data_copy, monkeypatch):
     calls = []
     real = parallel.load_scenario
@@ -230,6 +236,7 @@ def test_report_notes_use_the_runs_unit_data_not_the_file_now(baseline_results, 
     assert "data/towns.csv" in assumptions_markdown(baseline_results)
 
 
+@pytest.mark.e2e
 def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, monkeypatch):
     from tuoyu_model import writers
 
@@ -243,6 +250,7 @@ def test_notebook_only_figures_go_to_a_folder_removed_at_exit(baseline_results, 
     assert not folder.exists()
 
 
+@pytest.mark.e2e
 def test_summary_shortfalls_are_year_end_stocks_counted_once():
     from tuoyu_model.results import run_model
 
@@ -267,6 +275,7 @@ def test_summary_shortfalls_are_year_end_stocks_counted_once():
     assert not {"shortfall_slots", "shortfall_total_slots", "shortfall_other_slots"} & set(s)
 
 
+@pytest.mark.e2e
 def test_stale_temporary_folders_of_dead_runs_are_removed(data_copy):
     import os
     import time
@@ -283,6 +292,7 @@ def test_stale_temporary_folders_of_dead_runs_are_removed(data_copy):
     assert sorted(p.name for p in out.iterdir()) == sorted([alive.name, "baseline", ".tuoyu.lock"])
 
 
+@pytest.mark.e2e
 def test_output_folder_is_readable_as_the_umask_allows(data_copy):
     import os
     import stat
@@ -295,6 +305,7 @@ def test_output_folder_is_readable_as_the_umask_allows(data_copy):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # not mkdtemp's 0700
 
 
+@pytest.mark.e2e
 def test_console_says_when_targets_are_unmet_and_when_a_report_was_removed(data_copy, capsys, monkeypatch):
     monkeypatch.chdir(data_copy)  # not the project root: the folder is shown as an absolute path
     assert run_many(["baseline"], ["budget.2024=1", "budget.2025=1"], jobs=1, report=False) == 0
@@ -311,6 +322,7 @@ def test_console_says_when_targets_are_unmet_and_when_a_report_was_removed(data_
     assert "注意" not in capsys.readouterr().out  # the baseline meets every target
 
 
+@pytest.mark.e2e
 def test_workbook_of_a_run_is_chinese_throughout(data_copy):
     import openpyxl
 

@@ -181,6 +181,7 @@ def test_replan_after_the_plan_is_an_error(targets, towns, good):
         replan(good, load_scenario("baseline").parameters, targets, towns, dt.date(2025, 12, 31), {})
 
 
+@pytest.mark.e2e
 def test_cli_writes_the_output_contract_and_keeps_old_outputs_on_failure(tmp_path, capsys):
     from tuoyu_model.cli import main
 

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tuoyu_model.paths import notebooks_dir
 from tuoyu_model.progress import run_progress
@@ -19,6 +20,7 @@ def test_notebook_is_stored_without_outputs_and_has_a_parameters_cell():
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
+@pytest.mark.e2e
 def test_progress_report_through_papermill(tmp_path, capsys):
     sample = sorted(str(p) for p in (FIXTURES / "sample").glob("*.xlsx"))
     assert run_progress(sample, as_of="2024-09-30", out=str(tmp_path)) == 0

@@ -70,6 +70,7 @@ def test_a_users_folder_stops_every_scenario_of_a_run_before_any_work(data_copy,
     assert not (out / "baseline").exists()  # checked before the first scenario ran
 
 
+@pytest.mark.e2e
 def test_a_folder_of_an_earlier_version_is_recognised_by_its_manifest(data_copy):
     folder = data_copy.parent / "outputs" / "baseline"
     folder.mkdir(parents=True)
@@ -131,6 +132,7 @@ def test_a_folder_swapped_by_another_run_during_the_check_is_not_refused(tmp_pat
 # --- never follow a symlink ---
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("dangling", [False, True])
 def test_a_symlinked_output_folder_is_refused_and_its_target_untouched(data_copy, capsys, dangling):
     out = data_copy.parent / "outputs"
@@ -244,6 +246,7 @@ def test_two_processes_publishing_one_folder_both_succeed(tmp_path):
 # --- a full disk, a file too large ---
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("code, words", [(errno.ENOSPC, "磁盘已满"), (errno.EFBIG, "文件超过大小上限")])
 def test_disk_full_while_writing_outputs_is_one_line_and_keeps_the_outputs(data_copy, monkeypatch, capsys, code, words):
     out = data_copy.parent / "outputs"
@@ -262,6 +265,7 @@ def test_disk_full_while_writing_outputs_is_one_line_and_keeps_the_outputs(data_
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "baseline"]  # the temporary folder is gone
 
 
+@pytest.mark.e2e
 def test_disk_full_while_writing_the_manifest(data_copy, monkeypatch, capsys):
     out = data_copy.parent / "outputs"
     before = files_of(run_scenario("baseline", report=False).folder)
@@ -278,6 +282,7 @@ def test_disk_full_while_writing_the_manifest(data_copy, monkeypatch, capsys):
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "baseline"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("where", ["cell", "notebook file"])
 def test_disk_full_in_the_report_says_so_not_ipykernel(data_copy, monkeypatch, capsys, where):
     import papermill

@@ -35,10 +35,13 @@ WIDTH = 1280
 MAX_PAGES = 16
 TITLE = "基准情景<b>加粗</b><script>window.__injected = 1</script>"
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason="headless Chromium not installed (.ci/run installs chromium and chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        reason="headless Chromium not installed (.ci/run installs chromium and chromium-driver)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

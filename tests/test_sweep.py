@@ -38,6 +38,7 @@ def share_sweep(data_copy, tmp_path):
     return run_sweep(spec(tmp_path, "share", SHARE_GRID), report=False).folder
 
 
+@pytest.mark.e2e
 def test_three_grid_points_equal_separate_runs_with_set(share_sweep, data_copy, capsys):
     pts = points(share_sweep).set_index("inclusive_share_target.2025")
     for share in (0.5, 0.55, 0.6):
@@ -136,6 +137,7 @@ def _collapse(data_dir: Path) -> int:
     return n
 
 
+@pytest.mark.e2e
 def test_a_monte_carlo_of_point_distributions_equals_the_deterministic_run(data_copy, tmp_path):
     assert _collapse(data_copy) >= 10
     folder = run_sweep(spec(tmp_path, "mc", "title: 点分布\ndraws: 4\nseed: 3\n"), report=False).folder
@@ -149,6 +151,7 @@ def test_a_monte_carlo_of_point_distributions_equals_the_deterministic_run(data_
     assert fan.loc["total", "p10_yuan"] == fan.loc["total", "p90_yuan"] == summary["public_cost_yuan"]["total"]
 
 
+@pytest.mark.e2e
 def test_monte_carlo_is_the_same_for_one_or_two_workers_and_varies(data_copy, tmp_path):
     text = "title: 抽样\ndraws: 6\nseed: 11\nparameters: [caregiver_wage, rent]\nbudgets_wan: [5000]\n"
     a = run_sweep(spec(tmp_path, "mc", text), jobs=1, report=False).folder
@@ -163,6 +166,7 @@ def test_monte_carlo_is_the_same_for_one_or_two_workers_and_varies(data_copy, tm
     assert (pts.public_cost_total_yuan <= p90.budget_yuan).mean() >= 0.9
 
 
+@pytest.mark.e2e
 def test_the_dask_local_cluster_gives_the_same_points_csv(data_copy, tmp_path):
     pytest.importorskip("dask.distributed")
     text = "title: Dask\ngrid:\n  caregiver_wage: [5000, 6000, 7000]\n  rent: [3.0, 5.0]\n"
@@ -175,6 +179,7 @@ def test_the_dask_local_cluster_gives_the_same_points_csv(data_copy, tmp_path):
     assert manifest["kind"] == "sweep" and manifest["executed_on"] == rec.executed_on
 
 
+@pytest.mark.e2e
 def test_morris_ranks_a_parameter_without_effect_last_with_zero_effect(data_copy, tmp_path):
     text = """title: 敏感性
 sensitivity: morris
@@ -193,6 +198,7 @@ parameters: [caregiver_wage, capital_cost.community, take_up_rate.age_2_3]
     assert (folder / "figures" / "tornado.png").is_file()
 
 
+@pytest.mark.e2e
 def test_sobol_gives_indices_with_confidence_intervals(data_copy, tmp_path):
     text = "title: Sobol\nsensitivity: sobol\nsamples: 8\nseed: 5\nparameters: [caregiver_wage, take_up_rate.age_2_3]\n"
     folder = run_sweep(spec(tmp_path, "sobol", text), report=False).folder
@@ -216,6 +222,7 @@ def test_a_point_that_fails_is_counted_and_listed(data_copy, tmp_path, capsys):
     assert json.loads((folder / "summary.json").read_text("utf-8"))["n_failed"] == 1
 
 
+@pytest.mark.e2e
 def test_a_rerun_is_byte_identical_and_the_report_is_chinese(data_copy, tmp_path):
     path = spec(tmp_path, "report", "title: 报告\ngrid:\n  inclusive_share_target.2025: [0.5, 0.6]\n")
     first = run_sweep(path, report=True).folder
@@ -286,6 +293,7 @@ def test_params_shows_the_declared_ranges(capsys):
     assert "community: 三角分布 20000–30000–45000（假设）" in out
 
 
+@pytest.mark.e2e
 def test_the_scenario_report_names_the_band_and_the_top_assumptions_of_its_sweeps(data_copy, tmp_path):
     from tuoyu_model.presentation.report import sweeps_folder, uncertainty_markdown
 
@@ -326,6 +334,7 @@ def test_bad_options_are_one_line_and_exit_2(data_copy, tmp_path, capsys, option
     assert not (data_copy.parent / "outputs" / "sweeps" / "opts").exists()
 
 
+@pytest.mark.e2e
 def test_a_failed_sweep_keeps_the_previous_outputs(data_copy, tmp_path, monkeypatch):
     from tuoyu_model.errors import ReportError
     from tuoyu_model.sweep import run as sweep_run

@@ -95,6 +95,7 @@ def test_template_then_import_without_changes_leaves_data_byte_identical(templat
     assert _hashes(data_copy) == before
 
 
+@pytest.mark.e2e
 def test_one_changed_figure_changes_exactly_that_cell_and_its_source(template, data_copy, tmp_path, capsys):
     old = (data_copy / "towns.csv").read_bytes()
     source = "大兴区统计局《大兴区2024年统计年鉴》表3-2，2025年"
