@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.cli import main
 from tuoyu_model.errors import ReportError, ScenarioError
 from tuoyu_model.runs import parallel, provenance, scenario
@@ -257,7 +258,7 @@ def test_summary_shortfalls_are_year_end_stocks_counted_once():
     # No money in either year: the 2025 targets (4,700 slots, 60% inclusive) cannot be met. The
     # shortfall is what is missing at each year-end; it never exceeds the year's target plus the
     # centre's 100 slots (the sum over both years once gave 7,992 against a 4,700 target).
-    r = run_model("baseline", ["budget.2024=1", "budget.2025=1"])
+    r = run_model("baseline", ["budget.2024=1", "budget.2025=1", NO_QUESTIONS])  # the plan alone
     s, stock, district = r.summary, r["stock"], r["district"].set_index("year")
     for year in r.years:
         k = s["shortfall_by_kind_by_year"][str(year)]

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from tuoyu_model import costs
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.data import load_targets, load_towns
-from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario
+from tuoyu_model.parameters import apply_overrides, default_parameters, load_scenario, parse_set_options
 from tuoyu_model.progress import (
     completion_table,
     coverage_table,
@@ -137,7 +138,7 @@ NEW_MONEY = ["capital_subsidy", "conversion", "operating_subsidy_new"]
 def _plan(overrides):
     """Baseline with ``overrides``: its parameters and its own result tables (the original plan)."""
     s = load_scenario("baseline", overrides)
-    return s.parameters, run_model(s).tables
+    return s.parameters, run_model("baseline", {**overrides, **parse_set_options([NO_QUESTIONS])}).tables
 
 
 @pytest.mark.parametrize("as_of", [dt.date(2024, 6, 30), dt.date(2025, 6, 30)])

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.presentation.report import shadow_price_groups, shadow_price_markdown
 from tuoyu_model.presentation.vocabulary import PENALTY_HEADING
 
@@ -185,7 +186,7 @@ def test_a_run_with_set_is_marked_in_the_title_and_lists_the_changes_first():
     from tuoyu_model.presentation.report import report_title, scenario_markdown
     from tuoyu_model.results import run_model
 
-    r = run_model("baseline", ["household_size=3"])
+    r = run_model("baseline", ["household_size=3", NO_QUESTIONS])  # the plan alone: no marginal re-solves
     assert report_title(r.scenario).endswith("（已修改参数）")
     md = scenario_markdown(r)
     assert md.index("本次运行修改的参数") < md.index(r.scenario.description[:10])
