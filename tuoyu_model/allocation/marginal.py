@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+import pulp
 
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.inputs import AllocationInputs
@@ -44,6 +45,7 @@ from tuoyu_model.allocation.read import (
 )
 from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import district_table
+from tuoyu_model.allocation.solver import Aggregated
 
 # Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
 # question_zh after question and sentence_zh after slots_change).
@@ -198,6 +200,39 @@ def changed(model: AllocationModel, q: Question) -> Iterator[bool]:
             c.modified = True
 
 
+def share_sums(model: AllocationModel, q: Question) -> Aggregated | None:
+    """Return the changed share row of ``q`` over whole numbers, K + (1 − s)·Y ≥ s·S⁰ − I⁰ (None: not a share question).
+
+    Y = Σ q·x is every new slot by the year-end and K = Σ v + u − Σ q·x_market the conversions
+    and the shortfall less the new market slots: (1 − s) on an inclusive slot and −s on a market
+    one, as the row :func:`changed` writes. With whole slots (and whole slots per class) K and Y
+    are whole numbers, and HiGHS proves the re-solve's optimum in a few nodes instead of
+    thousands (:class:`~tuoyu_model.allocation.solver.Aggregated`). None as well in the linear
+    relaxation or when a column is not integer.
+    """
+    if q.question != "share_point" or not model.integer:
+        return None
+    d, y = model.data, q.year
+    s = share_value(model.inputs, q)
+    share = model.short.get(("share", "district", y))
+    if share is None:
+        return None
+    rest: list = [(share, 1.0)]
+    slots: list = []
+    for i in d.units:
+        for var, tau, _c, k, qq in d.by_unit_x[i]:
+            if tau <= y:
+                slots.append((var, qq))
+                if k != "inclusive":
+                    rest.append((var, -qq))
+        rest.extend((var, 1.0) for var, tau in d.by_unit_v[i] if tau <= y)
+    terms = rest + slots
+    if any(var.cat != pulp.LpInteger or coef != round(coef) for var, coef in terms):
+        return None
+    lower = s * sum(d.S0.values()) - sum(d.I0.values())
+    return Aggregated(sums=(tuple(rest), tuple(slots)), coefficients=(1.0, 1.0 - s), lower=lower)
+
+
 def share_value(inp: AllocationInputs, q: Question) -> float:
     """Return the share target a share question asks about (``s + step/100``), as ``--set`` gives it."""
     return round(inp.share_target.get(q.year, 0.0) + q.step / 100.0, 12)
@@ -247,7 +282,7 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
                     # in stages on a model built afresh, so the stated rule decides who is short.
                     again = _staged_again(model, q, solver)
                 else:
-                    again = solve_model(model, solver)
+                    again = solve_model(model, solver, aggregated=share_sums(model, q))
                     if any(u > UNMET_TOL for u in again.short.values()):
                         again = _staged_again(model, q, solver)  # the change leaves a shortfall
                 timing.solver += again.record.solver_seconds
