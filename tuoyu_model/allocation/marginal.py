@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pulp
@@ -86,11 +86,16 @@ class Question:
 
 @dataclass
 class Timing:
-    """Seconds spent: ``resolve`` (changing rows and solving again, all questions) and ``count``."""
+    """Seconds spent: ``resolve`` (changing rows and solving again, all questions), ``solver`` and ``count``.
+
+    ``by_question``: one (question, year, town_id, seconds, solves) per question, in the table's
+    order (``tests/benchmarks/bench_model.py`` prints them).
+    """
 
     resolve: float = 0.0
     solver: float = 0.0
     count: int = 0
+    by_question: list = field(default_factory=list)
 
 
 def plan_figures(solved: Solved) -> dict:
@@ -286,7 +291,9 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
                     if any(u > UNMET_TOL for u in again.short.values()):
                         again = _staged_again(model, q, solver)  # the change leaves a shortfall
                 timing.solver += again.record.solver_seconds
-        timing.resolve += time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        timing.resolve += seconds
+        timing.by_question.append((q.question, q.year, q.town_id, seconds, again.solves if again is not None else 0))
         if not ok:
             rows.append(row | {"available": False})
             continue
