@@ -26,6 +26,11 @@ Numbers and codes only; :mod:`tuoyu_model.presentation.marginal_sentences` words
 from __future__ import annotations
 
 import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +38,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
+from tuoyu_model.allocation import solve_cache
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.allocation.priority import Solved, solve_in_priority, solve_model
@@ -243,7 +249,9 @@ def share_value(inp: AllocationInputs, q: Question) -> float:
     return round(inp.share_target.get(q.year, 0.0) + q.step / 100.0, 12)
 
 
-def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | None = None) -> pd.DataFrame:
+def marginal_values(
+    result: AllocationResult, steps: Mapping, timing: Timing | None = None, fork: bool | None = None
+) -> pd.DataFrame:
     """Answer the bureau's questions by solving the plan's model again; one row per question.
 
     Parameters
@@ -255,6 +263,10 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
         (``marginal_value_steps`` in data/parameters/allocation.yaml).
     timing : Timing, optional
         Filled with the seconds spent re-solving.
+    fork : bool, optional
+        Answer about half of the questions that need a solve in a forked process meanwhile
+        (:func:`_answers`); default: where the operating system can fork and a core is spare.
+        The table is the same either way.
 
     Returns
     -------
@@ -263,12 +275,12 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
 
     """
     plan: Solved = result.plan
-    model = plan.model
     base = plan_figures(plan)
-    solver = plan.record.solver_name
     timing = timing if timing is not None else Timing()
+    asked = questions(plan.model, steps)
+    answers = _answers(plan, asked, _can_fork() if fork is None else fork)
     rows = []
-    for q in questions(model, steps):
+    for q, answer in zip(asked, answers, strict=True):
         row = {
             "question": q.question,
             "year": q.year,
@@ -276,29 +288,14 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
             "step_unit": STEP_UNIT[q.question],
             "town_id": q.town_id,
         }
-        t0 = time.perf_counter()
-        again = None
-        with changed(model, q) as ok:
-            # A higher share or target only tightens the problem: if the plan still meets the
-            # changed row it stays optimal, and the answer is 'no change' without solving.
-            if ok and not (q.question != "budget" and _still_met(model, q, plan)):
-                if plan.stages:
-                    # The plan's model holds its priority stages' results: the change is solved
-                    # in stages on a model built afresh, so the stated rule decides who is short.
-                    again = _staged_again(model, q, solver)
-                else:
-                    again = solve_model(model, solver, aggregated=share_sums(model, q))
-                    if any(u > UNMET_TOL for u in again.short.values()):
-                        again = _staged_again(model, q, solver)  # the change leaves a shortfall
-                timing.solver += again.record.solver_seconds
-        seconds = time.perf_counter() - t0
-        timing.resolve += seconds
-        timing.by_question.append((q.question, q.year, q.town_id, seconds, again.solves if again is not None else 0))
-        if not ok:
+        timing.resolve += answer.seconds
+        timing.solver += answer.solver_seconds
+        timing.by_question.append((q.question, q.year, q.town_id, answer.seconds, answer.solves))
+        if not answer.available:
             rows.append(row | {"available": False})
             continue
-        timing.count += again is not None
-        new = plan_figures(again) if again is not None else base
+        timing.count += answer.figures is not None
+        new = answer.figures if answer.figures is not None else base
         b, n = base["by_year"][q.year], new["by_year"][q.year]
         change = {
             "public_cost_change_yuan": float(clean(new["money"] - base["money"], 2)),
@@ -310,6 +307,147 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
         slots = change[key] if key else -change["shortfall_change_slots"]
         rows.append(row | {"available": True, "slots_change": float(clean(slots) + 0.0)} | change)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One question answered: whether it could be asked, the new plan's figures (None: the plan's own), the time."""
+
+    available: bool
+    figures: dict | None
+    seconds: float = 0.0
+    solver_seconds: float = 0.0
+    solves: int = 0
+
+
+def _needs_solve(plan: Solved, q: Question) -> bool:
+    """Whether answering ``q`` takes a solve: it can be asked and the plan does not already meet it."""
+    with changed(plan.model, q) as ok:
+        # A higher share or target only tightens the problem: if the plan still meets the
+        # changed row it stays optimal, and the answer is 'no change' without solving.
+        return ok and not (q.question != "budget" and _still_met(plan.model, q, plan))
+
+
+def _answer(plan: Solved, q: Question) -> _Answer:
+    """Answer ``q`` on the plan's model: change its row, solve again where needed, put the row back."""
+    model, solver = plan.model, plan.record.solver_name
+    t0 = time.perf_counter()
+    if not _needs_solve(plan, q):
+        with changed(model, q) as ok:
+            return _Answer(ok, None, time.perf_counter() - t0)
+    with changed(model, q):
+        if plan.stages:
+            # The plan's model holds its priority stages' results: the change is solved
+            # in stages on a model built afresh, so the stated rule decides who is short.
+            again = _staged_again(model, q, solver)
+        else:
+            again = solve_model(model, solver, aggregated=share_sums(model, q))
+            if any(u > UNMET_TOL for u in again.short.values()):
+                again = _staged_again(model, q, solver)  # the change leaves a shortfall
+    seconds = time.perf_counter() - t0
+    return _Answer(True, plan_figures(again), seconds, again.record.solver_seconds, again.solves)
+
+
+def _answers(plan: Solved, asked: list[Question], fork: bool) -> list[_Answer]:
+    """Answer ``asked`` in order; with ``fork``, every other question that needs a solve in a forked process.
+
+    The child is a copy of this process at the fork: it answers its questions on its own copy
+    of the plan's model (HiGHS with a thread pool of its own, so the same solves as here), sends
+    back the figures and the answers it added to the solve cache's memory (the folder it writes
+    itself), and exits. Meanwhile this process answers the others. A child that fails or dies
+    only costs time: its questions are answered here. Without ``fork``, or with fewer than two
+    questions to solve, all are answered here one after the other.
+    """
+    solving = [n for n, q in enumerate(asked) if _needs_solve(plan, q)]
+    theirs = solving[1::2] if fork and len(solving) > 1 else []
+    got: dict[int, _Answer] = {}
+    child = _start_child(plan, asked, theirs) if theirs else None
+    try:
+        for n, q in enumerate(asked):
+            if n not in theirs:
+                got[n] = _answer(plan, q)
+    except BaseException:
+        if child is not None:
+            _stop_child(*child)
+        raise
+    if child is not None:
+        got |= _child_answers(*child)
+    for n in theirs:
+        if n not in got:  # the child failed: answer here
+            got[n] = _answer(plan, asked[n])
+    return [got[n] for n in range(len(asked))]
+
+
+def _start_child(plan: Solved, asked: list[Question], theirs: list[int]) -> tuple[int, int] | None:
+    """Fork a child answering ``theirs``; return its pid and the pipe's read end (None: no fork)."""
+    read_fd, write_fd = os.pipe()
+    known = solve_cache.memory_keys()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child
+        os.close(read_fd)
+        report: dict = {}
+        try:
+            highspy = sys.modules.get("highspy")
+            if highspy is not None:
+                # The parent's HiGHS thread pool is not in a forked process: start one of its own.
+                highspy.Highs.resetGlobalScheduler(False)
+            report["answers"] = {n: _answer(plan, asked[n]) for n in theirs}
+            report["cache"] = solve_cache.memory_since(known)
+        except BaseException as exc:  # noqa: BLE001 - the parent answers the questions itself
+            report = {"error": f"{type(exc).__name__}: {exc}"}
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(pickle.dumps(report))
+        finally:
+            os._exit(0)  # no atexit handlers, no flush of the parent's streams (a notebook kernel's)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _child_answers(pid: int, read_fd: int) -> dict[int, _Answer]:
+    """Wait for the child; return its answers (empty if it failed) after remembering its cached solves."""
+    data = b""
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        os.waitpid(pid, 0)
+    try:
+        report = pickle.loads(data) if data else {}
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        report = {}
+    for key, entry in report.get("cache", []):
+        solve_cache.remember(key, entry)
+    return report.get("answers", {})
+
+
+def _stop_child(pid: int, read_fd: int) -> None:
+    """Stop the child and reap it."""
+    with contextlib.suppress(OSError):
+        os.close(read_fd)
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _can_fork() -> bool:
+    """Whether to fork a child: the system can, this process runs no other thread, and a core is spare.
+
+    Spare: the load average is below the cores less a half (on a busy machine the child would
+    only compete with this process). Another Python thread could hold a lock at the fork that
+    the child would then wait for for ever (the explorer solves in a thread of its own).
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (AttributeError, OSError):
+        return False
 
 
 def _staged_again(model: AllocationModel, q: Question, solver: str) -> Solved:

@@ -219,6 +219,27 @@ def _written(path: Path) -> float:
         return 0.0
 
 
+def memory_keys() -> set[str]:
+    """Return the keys of the answers held in memory now (for :func:`memory_since`)."""
+    with _LOCK:
+        return set(_MEMORY)
+
+
+def memory_since(known: set[str]) -> list[tuple[str, dict]]:
+    """Return the answers held in memory whose key is not in ``known``, as (key, entry) pairs.
+
+    A forked process that solved sends them to its parent, which :func:`remember` s them.
+    """
+    with _LOCK:
+        return [(key, entry) for key, entry in _MEMORY.items() if key not in known]
+
+
+def remember(key: str, entry: dict) -> None:
+    """Hold ``entry`` (an answer another process read or stored under ``key``) in this process's memory."""
+    if enabled():
+        _remember(key, entry)
+
+
 def clear_memory() -> None:
     """Forget the answers held in memory (the folder is left as it is)."""
     with _LOCK:
