@@ -1,7 +1,7 @@
 """Whole-slot solves remembered: the same problem, solver and tolerances are read back, not solved again.
 
-A whole-slot plan is a mixed-integer program, and proving its optimum takes seconds (the
-marginal question "one more point of 2025 share" alone about 8 s for Daxing), while the same
+A whole-slot plan is a mixed-integer program, and proving its optimum takes seconds (a cold
+baseline run's marginal questions about 1.5 s for Daxing, budget_cut_20's about 15 s), while the same
 scenario is solved again and again: a report after a table run, a comparison, the explorer
 returning to its starting point, the test suite. The answer of a deterministic solver to a
 given problem is a function of that problem, so it is kept under a fingerprint of everything
