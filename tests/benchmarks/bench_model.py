@@ -9,12 +9,21 @@ Per scenario: ``model`` = :func:`tuoyu_model.results.run_model` (the timings a r
 ``plan`` = its ``allocation`` step (the budget, the plan and its relaxation), ``marginal`` = the
 ``marginal_values`` step; then each question of ``tables/marginal_values.csv`` with its seconds
 and the number of solves it took (0: answered without solving, the plan still meets the changed
-row). Each timing is the fastest of ``--repeat`` runs (other load on the machine only ever slows
-a run down).
+row); a question answered in the forked child counts its own seconds there, so with a fork the
+questions add up to more than ``marginal``. Each timing is the fastest of ``--repeat`` runs
+(other load on the machine only ever slows a run down).
 
-``--before`` times the re-solves as they were before the share question's changed row was handed
-to HiGHS over whole numbers (:func:`tuoyu_model.allocation.marginal.share_sums` returns None:
-the plain solve of the same problem).
+``--modes`` (default ``before,after,fork``), run in turn so that they share the machine's load:
+
+- ``before``: the re-solves as they were before this benchmark was written — the share
+  question's changed row not handed to HiGHS over whole numbers
+  (:func:`tuoyu_model.allocation.marginal.share_sums` returns None: the plain solve of the same
+  problem) and every question answered in this process;
+- ``after``: as shipped, without the forked child;
+- ``fork``: as shipped, about half of the questions answered in a forked child (what a machine
+  with a free core gets);
+- ``auto``: as shipped, forking only where a core is spare (load average below the cores less a
+  half), which on a shared machine is seldom.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from tuoyu_model.allocation import marginal
 from tuoyu_model import results
 if sys.argv[2] == "before":
     marginal.share_sums = lambda model, q: None
+if sys.argv[3] != "auto":
+    marginal._can_fork = lambda: sys.argv[3] == "yes"
 timing = marginal.Timing()
 plain = results.marginal_values
 results.marginal_values = lambda result, steps: plain(result, steps, timing)
@@ -42,10 +53,13 @@ print(json.dumps({"timings": r.timings, "questions": timing.by_question}))
 """
 
 
-def one_run(scenario: str, before: bool) -> dict:
-    """Run the model of ``scenario`` cold in a fresh process; return its timings and questions."""
+MODES = {"before": ("before", "no"), "after": ("after", "no"), "fork": ("after", "yes"), "auto": ("after", "auto")}
+
+
+def one_run(scenario: str, mode: str) -> dict:
+    """Run the model of ``scenario`` cold in a fresh process in ``mode`` (:data:`MODES`); return its timings."""
     env = dict(os.environ, TUOYU_SOLVE_CACHE="off")
-    args = [sys.executable, "-c", CHILD, scenario, "before" if before else "after"]
+    args = [sys.executable, "-c", CHILD, scenario, *MODES[mode]]
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -54,19 +68,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--before", action="store_true", help="the share question solved plainly")
+    parser.add_argument("--modes", default="before,after,fork", help=f"comma-separated, of {', '.join(MODES)}")
     args = parser.parse_args()
+    modes = args.modes.split(",")
     scenarios = args.scenarios or sorted(p.stem for p in (ROOT / "data" / "scenarios").glob("*.yaml"))
-    which = "before" if args.before else "after"
-    print(f"cold model time, best of {args.repeat} ({which}); load {os.getloadavg()[0]:.1f}")
-    print(f"{'scenario':18s} {'model':>7s} {'plan':>6s} {'marginal':>8s}")
+    print(f"cold model time (s), best of {args.repeat}, modes run in turn; load {os.getloadavg()[0]:.1f}")
+    print(f"{'scenario':30s} " + " ".join(f"{m + ' ' + k:>16s}" for m in modes for k in ("model", "marginal")))
     for scenario in scenarios:
-        runs = [one_run(scenario, args.before) for _ in range(args.repeat)]
-        best = {k: min(r["timings"][k] for r in runs) for k in ("total", "allocation", "marginal_values")}
-        print(f"{scenario:18s} {best['total']:7.2f} {best['allocation']:6.2f} {best['marginal_values']:8.2f}")
-        for n, (question, year, town, _s, solves) in enumerate(runs[0]["questions"]):
-            seconds = min(r["questions"][n][3] for r in runs)
-            print(f"    {question:12s} {year} {town:14s} {seconds:6.2f} s  {solves} solve(s)")
+        runs: dict = {m: [] for m in modes}
+        for _ in range(args.repeat):
+            for m in modes:
+                runs[m].append(one_run(scenario, m))
+        cells = [min(r["timings"][k] for r in runs[m]) for m in modes for k in ("total", "marginal_values")]
+        print(f"{scenario:30s} " + " ".join(f"{c:16.2f}" for c in cells))
+        for n, (question, year, town, _s, solves) in enumerate(runs[modes[0]][0]["questions"]):
+            if not solves and not any(r[0]["questions"][n][4] for r in runs.values()):
+                continue  # answered without solving in every mode
+            best = [min(r["questions"][n][3] for r in runs[m]) for m in modes]
+            label = f"  {question} {year} {town}".rstrip()
+            print(f"{label:30s} " + " ".join(f"{'':16s} {b:16.2f}" for b in best))
+        print(f"{'':30s} (questions: seconds per question, a solve's stages included)")
 
 
 if __name__ == "__main__":
