@@ -308,3 +308,27 @@ def test_a_child_that_fails_only_costs_time(monkeypatch, tmp_path):
     pd.testing.assert_frame_equal(marginal_values(result, steps, fork=True), alone)
     # the child's question (huangcun's target) was answered here after the others, once the child had failed
     assert len(here) == len(alone) and here[-1] == ("unit_target", "huangcun")
+
+
+def test_a_child_that_hangs_is_stopped_and_its_questions_answered_here(monkeypatch):
+    import time
+
+    from tuoyu_model.allocation import marginal, solve_cache
+
+    monkeypatch.setenv(solve_cache.ENV, "off")
+    params = load_scenario("baseline").parameters
+    result = solve(inputs_from_parameters(params))
+    steps = params["marginal_value_steps"]
+    alone = marginal_values(result, steps, fork=False)
+    parent, plain = os.getpid(), marginal._answer
+
+    def answer(plan, q):
+        if os.getpid() != parent:
+            time.sleep(60)  # the child hangs
+        return plain(plan, q)
+
+    monkeypatch.setattr(marginal, "_answer", answer)
+    monkeypatch.setattr(marginal, "CHILD_TIMEOUT_S", 1)
+    t0 = time.perf_counter()
+    pd.testing.assert_frame_equal(marginal_values(result, steps, fork=True), alone)
+    assert time.perf_counter() - t0 < 30

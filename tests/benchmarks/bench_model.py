@@ -1,17 +1,17 @@
 """Time the model of a cold run per scenario, and each marginal question in it; prints figures, asserts nothing.
 
-Run: ``.venv/bin/python tests/benchmarks/bench_model.py [--repeat N] [--before] [scenario ...]``
+Run: ``.venv/bin/python tests/benchmarks/bench_model.py [--repeat N] [--modes before,after,fork] [scenario ...]``
 (default: every shipped scenario).
 
 Cold: every whole-slot problem solved, as a user gets it for any changed scenario or ``--set``
 (``TUOYU_SOLVE_CACHE=off``; each run in a fresh process, so nothing is remembered between runs).
-Per scenario: ``model`` = :func:`tuoyu_model.results.run_model` (the timings a run records),
-``plan`` = its ``allocation`` step (the budget, the plan and its relaxation), ``marginal`` = the
-``marginal_values`` step; then each question of ``tables/marginal_values.csv`` with its seconds
-and the number of solves it took (0: answered without solving, the plan still meets the changed
-row); a question answered in the forked child counts its own seconds there, so with a fork the
-questions add up to more than ``marginal``. Each timing is the fastest of ``--repeat`` runs
-(other load on the machine only ever slows a run down).
+Per scenario and mode: ``model`` = :func:`tuoyu_model.results.run_model` (the timings a run
+records), ``marginal`` = its ``marginal_values`` step; then each question of
+``tables/marginal_values.csv`` with its seconds (those answered without solving in every mode,
+where the plan still meets the changed row, are left out); a question answered in the forked
+child counts its own seconds there, so with a fork the questions add up to more than
+``marginal``. Each timing is the fastest of ``--repeat`` runs (other load on the machine only
+ever slows a run down).
 
 ``--modes`` (default ``before,after,fork``), run in turn so that they share the machine's load:
 

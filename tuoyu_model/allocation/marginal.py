@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -81,6 +82,9 @@ COLUMNS = [
 ]
 QUESTIONS = ("share_point", "budget", "unit_target")
 STEP_UNIT = {"share_point": "percentage point", "budget": "yuan", "unit_target": "slots"}
+# A forked child (marginal_values' fork) that sends nothing for this long is stopped and its
+# questions are answered in the parent: a slow question costs time, a hung child never the run.
+CHILD_TIMEOUT_S = 900
 # The --set that asks no question (every step 0): the plan alone, one solve fewer per question.
 # The plan never depends on the questions; a run that only needs the plan's figures uses it.
 NO_QUESTIONS = "marginal_value_steps={share_points: 0, budget_yuan: 0, target_slots: 0, target_units: 0}"
@@ -422,11 +426,20 @@ def _start_child(plan: Solved, asked: list[Question], theirs: list[int]) -> tupl
 
 def _child_answers(pid: int, read_fd: int) -> dict[int, _Answer]:
     """Wait for the child; return its answers (empty if it failed) after remembering its cached solves."""
-    data = b""
+    data, done = b"", False
     try:
         with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
+            while select.select([pipe], [], [], CHILD_TIMEOUT_S)[0]:
+                chunk = os.read(pipe.fileno(), 1 << 16)
+                if not chunk:
+                    done = True
+                    break
+                data += chunk
     finally:
+        if not done:  # silent for CHILD_TIMEOUT_S: stopped, its questions are answered here
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            data = b""
         os.waitpid(pid, 0)
     try:
         report = pickle.loads(data) if data else {}
