@@ -286,14 +286,21 @@ def test_questions_answered_in_a_forked_child_are_the_same_and_fill_the_cache(mo
     solve_cache.clear_memory()
 
 
-def test_a_child_that_fails_only_costs_time(monkeypatch, tmp_path):
-    from tuoyu_model.allocation import marginal, solve_cache
+def _baseline_alone(monkeypatch):
+    """The baseline plan, its steps and its table answered without a fork (the solve cache off)."""
+    from tuoyu_model.allocation import solve_cache
 
     monkeypatch.setenv(solve_cache.ENV, "off")
     params = load_scenario("baseline").parameters
     result = solve(inputs_from_parameters(params))
     steps = params["marginal_value_steps"]
-    alone = marginal_values(result, steps, fork=False)
+    return result, steps, marginal_values(result, steps, fork=False)
+
+
+def test_a_child_that_fails_only_costs_time(monkeypatch):
+    from tuoyu_model.allocation import marginal
+
+    result, steps, alone = _baseline_alone(monkeypatch)
     parent, plain = os.getpid(), marginal._answer
 
     here = []
@@ -313,13 +320,9 @@ def test_a_child_that_fails_only_costs_time(monkeypatch, tmp_path):
 def test_a_child_that_hangs_is_stopped_and_its_questions_answered_here(monkeypatch):
     import time
 
-    from tuoyu_model.allocation import marginal, solve_cache
+    from tuoyu_model.allocation import marginal
 
-    monkeypatch.setenv(solve_cache.ENV, "off")
-    params = load_scenario("baseline").parameters
-    result = solve(inputs_from_parameters(params))
-    steps = params["marginal_value_steps"]
-    alone = marginal_values(result, steps, fork=False)
+    result, steps, alone = _baseline_alone(monkeypatch)
     parent, plain = os.getpid(), marginal._answer
 
     def answer(plan, q):
