@@ -20,10 +20,11 @@ Time (a cold run, every whole-slot problem solved; ``tests/benchmarks/bench_mode
   (:func:`share_sums`, K + (1 − s)·Y ≥ s·S⁰ − I⁰): the same problem, whose optimum HiGHS
   otherwise proves in thousands of nodes (baseline 2025: 26,209 nodes, 7–16 s; with the
   restated row 13 nodes, about 1 s);
-- where the system can fork and a core is spare, every other question that needs a solve is
-  answered in a forked child while this process answers the rest (:func:`_answers`; the same
-  table, the child's solves in this process's solve cache too): budget_cut_20's seven staged
-  questions take about two thirds of the time.
+- where the system can fork, this process runs no other thread (not a report's notebook kernel)
+  and a core is spare, every other question that needs a solve is answered in a forked child
+  while this process answers the rest (:func:`_answers`; the same table, the child's solves in
+  this process's solve cache too): budget_cut_20's seven staged questions take about two thirds
+  of the time.
 
 Each answer is the difference of two whole plans: ``public_cost_change_yuan`` (public money over
 the plan years, yuan), the change in the district's total and inclusive slots at the question's
@@ -280,7 +281,8 @@ def marginal_values(
         Filled with the seconds spent re-solving.
     fork : bool, optional
         Answer about half of the questions that need a solve in a forked process meanwhile
-        (:func:`_answers`); default: where the operating system can fork and a core is spare.
+        (:func:`_answers`); default: :func:`_can_fork` (the system can fork, no other thread
+        runs here, a core is spare).
         The table is the same either way.
 
     Returns
@@ -464,7 +466,9 @@ def _can_fork() -> bool:
 
     Spare: the load average is below the cores less a half (on a busy machine the child would
     only compete with this process). Another Python thread could hold a lock at the fork that
-    the child would then wait for for ever (the explorer solves in a thread of its own).
+    the child would then wait for for ever, or share a socket with it: the explorer solves in a
+    thread of its own, and a report's model runs in the notebook kernel, whose I/O threads carry
+    its output to the client.
     """
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return False
