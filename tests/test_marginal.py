@@ -7,6 +7,7 @@ and a re-solve against a fresh build and solve at the changed value.
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,8 +15,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tuoyu_model.allocation import inputs_from_parameters, solve
-from tuoyu_model.allocation.marginal import NO_QUESTIONS, Question, changed, marginal_values, plan_figures, share_value
+from tuoyu_model.allocation import create_model, inputs_from_parameters, solve
+from tuoyu_model.allocation.marginal import (
+    NO_QUESTIONS,
+    Question,
+    Timing,
+    changed,
+    marginal_values,
+    plan_figures,
+    share_sums,
+    share_value,
+)
 from tuoyu_model.allocation.priority import solve_model
 from tuoyu_model.cli import main
 from tuoyu_model.parameters import load_scenario
@@ -180,3 +190,151 @@ def test_the_csv_has_the_issue_columns_first_and_chinese_sentences(tmp_path):
     share25 = df.query("question == 'share_point' and year == 2025").iloc[0]
     assert "万元" in share25.sentence_zh and "普惠托位增加" in share25.sentence_zh
     assert df.query("question == 'budget'").sentence_zh.str.contains("未设预算上限").all()
+
+
+# --- The share question's re-solve over whole sums, and the questions answered in a forked child ---
+
+
+def _share_changed(scenario):
+    """A scenario's plan with its 2025 share row raised one point (the row changed in place), and the question."""
+    params = load_scenario(scenario).parameters
+    plan = solve(inputs_from_parameters(params)).plan
+    return plan, Question("share_point", 2025, 1.0)
+
+
+@pytest.mark.parametrize("scenario", ["beijing_income", "flat_subsidy", "no_conversions"])
+def test_the_share_row_over_whole_sums_gives_the_plain_solves_answer(scenario):
+    # Scenarios whose plain share re-solve is fast: the restated row must not change what is optimal.
+    plan, q = _share_changed(scenario)
+    with changed(plan.model, q) as ok:
+        assert ok
+        agg = share_sums(plan.model, q)
+        assert agg is not None and agg.coefficients[0] == 1.0
+        plain = solve_model(plan.model, "highs")
+        fast = solve_model(plan.model, "highs", aggregated=agg)
+    assert fast.record.objective == pytest.approx(plain.record.objective, rel=1e-9)
+    assert plan_figures(fast) == plan_figures(plain)
+
+
+def test_the_whole_sums_state_the_changed_row_itself():
+    # K + (1 - s)·Y, expanded, is the changed share row term by term (one sum for 1, one for 1 - s).
+    plan, q = _share_changed("baseline")
+    model = plan.model
+    with changed(model, q):
+        agg = share_sums(model, q)
+        rows = zip(model.rows.cons, model.rows.family, model.rows.year, strict=True)
+        row = next(c for c, f, y in rows if f == "share" and y == 2025)
+        expanded: dict = {}
+        for terms, coef in zip(agg.sums, agg.coefficients, strict=True):
+            for var, c in terms:
+                expanded[var.name] = expanded.get(var.name, 0.0) + coef * c
+        assert expanded.keys() == {v.name for v in row.expr}
+        for var, c in row.expr.items():
+            assert expanded[var.name] == pytest.approx(c, abs=1e-12)
+        assert agg.lower == pytest.approx(-row.constant, abs=1e-9)
+
+
+def test_a_restated_row_reaches_the_solver_and_is_keyed_apart(monkeypatch, tmp_path):
+    # A restatement that is NOT the row (its right-hand side 50 higher) must change the answer:
+    # proof that HiGHS gets the rows; and the cache keeps the two answers apart.
+    from dataclasses import replace
+
+    from tuoyu_model.allocation import solve_cache
+
+    monkeypatch.setenv(solve_cache.ENV, str(tmp_path / "solves"))
+    solve_cache.clear_memory()
+    plan, q = _share_changed("flat_subsidy")
+    with changed(plan.model, q):
+        agg = share_sums(plan.model, q)
+        right = solve_model(plan.model, "highs", aggregated=agg)
+        wrong = solve_model(plan.model, "highs", aggregated=replace(agg, lower=agg.lower + 50))
+        again = solve_model(plan.model, "highs", aggregated=agg)
+    assert wrong.record.objective > right.record.objective + 1.0
+    assert again.record.cached and again.record.objective == right.record.objective
+    solve_cache.clear_memory()
+
+
+def test_no_whole_sums_where_the_question_is_not_a_share_or_the_model_is_relaxed():
+    plan, q = _share_changed("baseline")
+    assert share_sums(plan.model, Question("unit_target", 2025, 10.0, town_id="huangcun")) is None
+    relaxed = create_model(plan.model.inputs, plan.model.budget_rhs, integer=False)
+    assert share_sums(relaxed, q) is None
+
+
+def test_questions_answered_in_a_forked_child_are_the_same_and_fill_the_cache(monkeypatch, tmp_path):
+    from tuoyu_model.allocation import solve_cache
+
+    params = load_scenario("baseline").parameters
+    result = solve(inputs_from_parameters(params))
+    steps = params["marginal_value_steps"]
+    monkeypatch.setenv(solve_cache.ENV, str(tmp_path / "solves"))
+    solve_cache.clear_memory()
+    alone = marginal_values(result, steps, fork=False)
+    solve_cache.clear_memory()
+    for p in (tmp_path / "solves").rglob("*.json"):
+        p.unlink()
+    from tuoyu_model.allocation import marginal
+
+    got, plain = [], marginal._child_answers
+    monkeypatch.setattr(marginal, "_child_answers", lambda *a: got.append(plain(*a)) or got[-1])
+    forked = marginal_values(result, steps, fork=True)
+    pd.testing.assert_frame_equal(forked, alone)
+    assert [sorted(g) for g in got] == [[4]]  # the child answered the second question solved (huangcun)
+    # the child's solves are in this process's memory: with the folder emptied, nothing is solved again
+    for p in (tmp_path / "solves").rglob("*.json"):
+        p.unlink()
+    timing = Timing()
+    marginal_values(result, steps, timing, fork=False)
+    assert timing.count == 3 and timing.solver == 0.0
+    solve_cache.clear_memory()
+
+
+def _baseline_alone(monkeypatch):
+    """The baseline plan, its steps and its table answered without a fork (the solve cache off)."""
+    from tuoyu_model.allocation import solve_cache
+
+    monkeypatch.setenv(solve_cache.ENV, "off")
+    params = load_scenario("baseline").parameters
+    result = solve(inputs_from_parameters(params))
+    steps = params["marginal_value_steps"]
+    return result, steps, marginal_values(result, steps, fork=False)
+
+
+def test_a_child_that_fails_only_costs_time(monkeypatch):
+    from tuoyu_model.allocation import marginal
+
+    result, steps, alone = _baseline_alone(monkeypatch)
+    parent, plain = os.getpid(), marginal._answer
+
+    here = []
+
+    def answer(plan, q):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        here.append((q.question, q.town_id))
+        return plain(plan, q)
+
+    monkeypatch.setattr(marginal, "_answer", answer)
+    pd.testing.assert_frame_equal(marginal_values(result, steps, fork=True), alone)
+    # the child's question (huangcun's target) was answered here after the others, once the child had failed
+    assert len(here) == len(alone) and here[-1] == ("unit_target", "huangcun")
+
+
+def test_a_child_that_hangs_is_stopped_and_its_questions_answered_here(monkeypatch):
+    import time
+
+    from tuoyu_model.allocation import marginal
+
+    result, steps, alone = _baseline_alone(monkeypatch)
+    parent, plain = os.getpid(), marginal._answer
+
+    def answer(plan, q):
+        if os.getpid() != parent:
+            time.sleep(60)  # the child hangs
+        return plain(plan, q)
+
+    monkeypatch.setattr(marginal, "_answer", answer)
+    monkeypatch.setattr(marginal, "CHILD_TIMEOUT_S", 1)
+    t0 = time.perf_counter()
+    pd.testing.assert_frame_equal(marginal_values(result, steps, fork=True), alone)
+    assert time.perf_counter() - t0 < 30

@@ -11,8 +11,20 @@ changed problem has a shortfall, on a model built afresh through
 rule decide the re-solve as they decide the plan — reading the public money and the slots, and
 putting the row back. A higher share or target only tightens the problem, so where the plan
 already meets the changed row it stays optimal (under lexicographic stages too, stage by stage)
-and is not solved again. Nothing is rebuilt; afterwards the model's variables hold the last
-re-solve's values (the plan's own are in ``result.plan``).
+and is not solved again. Nothing is rebuilt; afterwards the model's variables hold the values of
+the last re-solve made in this process (the plan's own are in ``result.plan``).
+
+Time (a cold run, every whole-slot problem solved; ``tests/benchmarks/bench_model.py``):
+
+- the share question's re-solve hands HiGHS the changed row over whole numbers as well
+  (:func:`share_sums`, K + (1 − s)·Y ≥ s·S⁰ − I⁰): the same problem, whose optimum HiGHS
+  otherwise proves in thousands of nodes (baseline 2025: 26,209 nodes, 7–16 s; with the
+  restated row 13 nodes, about 1 s);
+- where the system can fork, this process runs no other thread (not a report's notebook kernel)
+  and a core is spare, every other question that needs a solve is answered in a forked child
+  while this process answers the rest (:func:`_answers`; the same table, the child's solves in
+  this process's solve cache too): budget_cut_20's seven staged questions take about two thirds
+  of the time.
 
 Each answer is the difference of two whole plans: ``public_cost_change_yuan`` (public money over
 the plan years, yuan), the change in the district's total and inclusive slots at the question's
@@ -26,12 +38,20 @@ Numbers and codes only; :mod:`tuoyu_model.presentation.marginal_sentences` words
 from __future__ import annotations
 
 import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pulp
 
+from tuoyu_model.allocation import solve_cache
 from tuoyu_model.allocation.build import AllocationModel, create_model
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.allocation.priority import Solved, solve_in_priority, solve_model
@@ -44,6 +64,7 @@ from tuoyu_model.allocation.read import (
 )
 from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import district_table
+from tuoyu_model.allocation.solver import Aggregated
 
 # Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
 # question_zh after question and sentence_zh after slots_change).
@@ -62,6 +83,9 @@ COLUMNS = [
 ]
 QUESTIONS = ("share_point", "budget", "unit_target")
 STEP_UNIT = {"share_point": "percentage point", "budget": "yuan", "unit_target": "slots"}
+# A forked child (marginal_values' fork) that sends nothing for this long is stopped and its
+# questions are answered in the parent: a slow question costs time, a hung child never the run.
+CHILD_TIMEOUT_S = 900
 # The --set that asks no question (every step 0): the plan alone, one solve fewer per question.
 # The plan never depends on the questions; a run that only needs the plan's figures uses it.
 NO_QUESTIONS = "marginal_value_steps={share_points: 0, budget_yuan: 0, target_slots: 0, target_units: 0}"
@@ -84,11 +108,16 @@ class Question:
 
 @dataclass
 class Timing:
-    """Seconds spent: ``resolve`` (changing rows and solving again, all questions) and ``count``."""
+    """Seconds spent: ``resolve`` (changing rows and solving again, all questions), ``solver`` and ``count``.
+
+    ``by_question``: one (question, year, town_id, seconds, solves) per question, in the table's
+    order (``tests/benchmarks/bench_model.py`` prints them).
+    """
 
     resolve: float = 0.0
     solver: float = 0.0
     count: int = 0
+    by_question: list = field(default_factory=list)
 
 
 def plan_figures(solved: Solved) -> dict:
@@ -198,12 +227,47 @@ def changed(model: AllocationModel, q: Question) -> Iterator[bool]:
             c.modified = True
 
 
+def share_sums(model: AllocationModel, q: Question) -> Aggregated | None:
+    """Return the changed share row of ``q`` over whole numbers, K + (1 − s)·Y ≥ s·S⁰ − I⁰ (None: not a share question).
+
+    Y = Σ q·x is every new slot by the year-end and K = Σ v + u − Σ q·x_market the conversions
+    and the shortfall less the new market slots: (1 − s) on an inclusive slot and −s on a market
+    one, as the row :func:`changed` writes. With whole slots (and whole slots per class) K and Y
+    are whole numbers, and HiGHS proves the re-solve's optimum in a few nodes instead of
+    thousands (:class:`~tuoyu_model.allocation.solver.Aggregated`). None as well in the linear
+    relaxation or when a column is not integer.
+    """
+    if q.question != "share_point" or not model.integer:
+        return None
+    d, y = model.data, q.year
+    s = share_value(model.inputs, q)
+    share = model.short.get(("share", "district", y))
+    if share is None:
+        return None
+    rest: list = [(share, 1.0)]
+    slots: list = []
+    for i in d.units:
+        for var, tau, _c, k, qq in d.by_unit_x[i]:
+            if tau <= y:
+                slots.append((var, qq))
+                if k != "inclusive":
+                    rest.append((var, -qq))
+        rest.extend((var, 1.0) for var, tau in d.by_unit_v[i] if tau <= y)
+    terms = rest + slots
+    if any(var.cat != pulp.LpInteger or coef != round(coef) for var, coef in terms):
+        return None
+    lower = s * sum(d.S0.values()) - sum(d.I0.values())
+    return Aggregated(sums=(tuple(rest), tuple(slots)), coefficients=(1.0, 1.0 - s), lower=lower)
+
+
 def share_value(inp: AllocationInputs, q: Question) -> float:
     """Return the share target a share question asks about (``s + step/100``), as ``--set`` gives it."""
     return round(inp.share_target.get(q.year, 0.0) + q.step / 100.0, 12)
 
 
-def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | None = None) -> pd.DataFrame:
+def marginal_values(
+    result: AllocationResult, steps: Mapping, timing: Timing | None = None, fork: bool | None = None
+) -> pd.DataFrame:
     """Answer the bureau's questions by solving the plan's model again; one row per question.
 
     Parameters
@@ -215,6 +279,11 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
         (``marginal_value_steps`` in data/parameters/allocation.yaml).
     timing : Timing, optional
         Filled with the seconds spent re-solving.
+    fork : bool, optional
+        Answer about half of the questions that need a solve in a forked process meanwhile
+        (:func:`_answers`); default: :func:`_can_fork` (the system can fork, no other thread
+        runs here, a core is spare).
+        The table is the same either way.
 
     Returns
     -------
@@ -223,12 +292,12 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
 
     """
     plan: Solved = result.plan
-    model = plan.model
     base = plan_figures(plan)
-    solver = plan.record.solver_name
     timing = timing if timing is not None else Timing()
+    asked = questions(plan.model, steps)
+    answers = _answers(plan, asked, _can_fork() if fork is None else fork)
     rows = []
-    for q in questions(model, steps):
+    for q, answer in zip(asked, answers, strict=True):
         row = {
             "question": q.question,
             "year": q.year,
@@ -236,27 +305,14 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
             "step_unit": STEP_UNIT[q.question],
             "town_id": q.town_id,
         }
-        t0 = time.perf_counter()
-        again = None
-        with changed(model, q) as ok:
-            # A higher share or target only tightens the problem: if the plan still meets the
-            # changed row it stays optimal, and the answer is 'no change' without solving.
-            if ok and not (q.question != "budget" and _still_met(model, q, plan)):
-                if plan.stages:
-                    # The plan's model holds its priority stages' results: the change is solved
-                    # in stages on a model built afresh, so the stated rule decides who is short.
-                    again = _staged_again(model, q, solver)
-                else:
-                    again = solve_model(model, solver)
-                    if any(u > UNMET_TOL for u in again.short.values()):
-                        again = _staged_again(model, q, solver)  # the change leaves a shortfall
-                timing.solver += again.record.solver_seconds
-        timing.resolve += time.perf_counter() - t0
-        if not ok:
+        timing.resolve += answer.seconds
+        timing.solver += answer.solver_seconds
+        timing.by_question.append((q.question, q.year, q.town_id, answer.seconds, answer.solves))
+        if not answer.available:
             rows.append(row | {"available": False})
             continue
-        timing.count += again is not None
-        new = plan_figures(again) if again is not None else base
+        timing.count += answer.figures is not None
+        new = answer.figures if answer.figures is not None else base
         b, n = base["by_year"][q.year], new["by_year"][q.year]
         change = {
             "public_cost_change_yuan": float(clean(new["money"] - base["money"], 2)),
@@ -268,6 +324,158 @@ def marginal_values(result: AllocationResult, steps: Mapping, timing: Timing | N
         slots = change[key] if key else -change["shortfall_change_slots"]
         rows.append(row | {"available": True, "slots_change": float(clean(slots) + 0.0)} | change)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One question answered: whether it could be asked, the new plan's figures (None: the plan's own), the time."""
+
+    available: bool
+    figures: dict | None
+    seconds: float = 0.0
+    solver_seconds: float = 0.0
+    solves: int = 0
+
+
+def _needs_solve(plan: Solved, q: Question) -> bool:
+    """Whether answering ``q`` takes a solve: it can be asked and the plan does not already meet it."""
+    with changed(plan.model, q) as ok:
+        # A higher share or target only tightens the problem: if the plan still meets the
+        # changed row it stays optimal, and the answer is 'no change' without solving.
+        return ok and not (q.question != "budget" and _still_met(plan.model, q, plan))
+
+
+def _answer(plan: Solved, q: Question) -> _Answer:
+    """Answer ``q`` on the plan's model: change its row, solve again where needed, put the row back."""
+    model, solver = plan.model, plan.record.solver_name
+    t0 = time.perf_counter()
+    if not _needs_solve(plan, q):
+        with changed(model, q) as ok:
+            return _Answer(ok, None, time.perf_counter() - t0)
+    with changed(model, q):
+        if plan.stages:
+            # The plan's model holds its priority stages' results: the change is solved
+            # in stages on a model built afresh, so the stated rule decides who is short.
+            again = _staged_again(model, q, solver)
+        else:
+            again = solve_model(model, solver, aggregated=share_sums(model, q))
+            if any(u > UNMET_TOL for u in again.short.values()):
+                again = _staged_again(model, q, solver)  # the change leaves a shortfall
+    seconds = time.perf_counter() - t0
+    return _Answer(True, plan_figures(again), seconds, again.record.solver_seconds, again.solves)
+
+
+def _answers(plan: Solved, asked: list[Question], fork: bool) -> list[_Answer]:
+    """Answer ``asked`` in order; with ``fork``, every other question that needs a solve in a forked process.
+
+    The child is a copy of this process at the fork: it answers its questions on its own copy
+    of the plan's model (HiGHS with a thread pool of its own, so the same solves as here), sends
+    back the figures and the answers it added to the solve cache's memory (the folder it writes
+    itself), and exits. Meanwhile this process answers the others. A child that fails or dies
+    only costs time: its questions are answered here. Without ``fork``, or with fewer than two
+    questions to solve, all are answered here one after the other.
+    """
+    solving = [n for n, q in enumerate(asked) if _needs_solve(plan, q)]
+    theirs = solving[1::2] if fork and len(solving) > 1 else []
+    got: dict[int, _Answer] = {}
+    child = _start_child(plan, asked, theirs) if theirs else None
+    try:
+        for n, q in enumerate(asked):
+            if n not in theirs:
+                got[n] = _answer(plan, q)
+    except BaseException:
+        if child is not None:
+            _stop_child(*child)
+        raise
+    if child is not None:
+        got |= _child_answers(*child)
+    for n in theirs:
+        if n not in got:  # the child failed: answer here
+            got[n] = _answer(plan, asked[n])
+    return [got[n] for n in range(len(asked))]
+
+
+def _start_child(plan: Solved, asked: list[Question], theirs: list[int]) -> tuple[int, int] | None:
+    """Fork a child answering ``theirs``; return its pid and the pipe's read end (None: no fork)."""
+    read_fd, write_fd = os.pipe()
+    known = solve_cache.memory_keys()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child
+        os.close(read_fd)
+        report: dict = {}
+        try:
+            highspy = sys.modules.get("highspy")
+            if highspy is not None:
+                # The parent's HiGHS thread pool is not in a forked process: start one of its own.
+                highspy.Highs.resetGlobalScheduler(False)
+            report["answers"] = {n: _answer(plan, asked[n]) for n in theirs}
+            report["cache"] = solve_cache.memory_since(known)
+        except BaseException as exc:  # noqa: BLE001 - the parent answers the questions itself
+            report = {"error": f"{type(exc).__name__}: {exc}"}
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(pickle.dumps(report))
+        finally:
+            os._exit(0)  # no atexit handlers, no flush of the parent's streams (a notebook kernel's)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _child_answers(pid: int, read_fd: int) -> dict[int, _Answer]:
+    """Wait for the child; return its answers (empty if it failed) after remembering its cached solves."""
+    data, done = b"", False
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            while select.select([pipe], [], [], CHILD_TIMEOUT_S)[0]:
+                chunk = os.read(pipe.fileno(), 1 << 16)
+                if not chunk:
+                    done = True
+                    break
+                data += chunk
+    finally:
+        if not done:  # silent for CHILD_TIMEOUT_S: stopped, its questions are answered here
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            data = b""
+        os.waitpid(pid, 0)
+    try:
+        report = pickle.loads(data) if data else {}
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        report = {}
+    for key, entry in report.get("cache", []):
+        solve_cache.remember(key, entry)
+    return report.get("answers", {})
+
+
+def _stop_child(pid: int, read_fd: int) -> None:
+    """Stop the child and reap it."""
+    with contextlib.suppress(OSError):
+        os.close(read_fd)
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _can_fork() -> bool:
+    """Whether to fork a child: the system can, this process runs no other thread, and a core is spare.
+
+    Spare: the load average is below the cores less a half (on a busy machine the child would
+    only compete with this process). Another Python thread could hold a lock at the fork that
+    the child would then wait for for ever, or share a socket with it: the explorer solves in a
+    thread of its own, and a report's model runs in the notebook kernel, whose I/O threads carry
+    its output to the client.
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (AttributeError, OSError):
+        return False
 
 
 def _staged_again(model: AllocationModel, q: Question, solver: str) -> Solved:

@@ -1,7 +1,7 @@
 """Whole-slot solves remembered: the same problem, solver and tolerances are read back, not solved again.
 
-A whole-slot plan is a mixed-integer program, and proving its optimum takes seconds (the
-marginal question "one more point of 2025 share" alone about 8 s for Daxing), while the same
+A whole-slot plan is a mixed-integer program, and proving its optimum takes seconds (a cold
+baseline run's marginal questions about 1.5 s for Daxing, budget_cut_20's about 15 s), while the same
 scenario is solved again and again: a report after a table run, a comparison, the explorer
 returning to its starting point, the test suite. The answer of a deterministic solver to a
 given problem is a function of that problem, so it is kept under a fingerprint of everything
@@ -10,7 +10,9 @@ the solver sees:
 - every column in the order the solver receives it (name, bounds, integrality), the objective
   (coefficients, constant, sense) and every row (name, sense, right-hand side, coefficients, in
   order) — repr() of each float, so two problems share a key only if they are the same to the bit;
-- the solver's name and version, the relative and absolute gaps, whether it is a MIP.
+- the solver's name and version, the relative and absolute gaps, whether it is a MIP;
+- what else the solver is handed beside the problem (a restated row,
+  :class:`tuoyu_model.allocation.solver.Aggregated`, and the options that go with it), as text.
 
 A changed parameter, a changed formula or another solver version gives another key; there is
 nothing to invalidate. Only MIP solves are kept: an LP's answer includes duals and ranging that
@@ -71,8 +73,13 @@ def _number(value: float | None) -> str:
     return "None" if value is None else repr(float(value))
 
 
-def fingerprint(prob: pulp.LpProblem, solver: str, version: str, mip: bool, gap: float, gap_abs: float | None) -> str:
+def fingerprint(
+    prob: pulp.LpProblem, solver: str, version: str, mip: bool, gap: float, gap_abs: float | None, extra: str = ""
+) -> str:
     """Return the key of ``prob`` as ``solver`` would receive it (SHA-256 hex digest).
+
+    ``extra``: text for what the solver gets beside ``prob`` ('' for nothing: the key is then the
+    one of earlier versions).
 
     Columns in ``prob.variables()`` order and rows in insertion order — the orders the HiGHS
     bridge and CBC's MPS file use — so that two problems differing only in order (which can change
@@ -81,6 +88,8 @@ def fingerprint(prob: pulp.LpProblem, solver: str, version: str, mip: bool, gap:
     h = hashlib.sha256()
     head = (FORMAT, solver, version, bool(mip), _number(gap), _number(gap_abs), prob.sense)
     h.update(repr(head).encode())
+    if extra:
+        h.update(f"x|{extra}\n".encode())
     for var in prob.variables():
         h.update(f"c|{var.name}|{_number(var.lowBound)}|{_number(var.upBound)}|{var.cat}\n".encode())
     h.update(f"o|{_number(prob.objective.constant)}\n".encode())
@@ -208,6 +217,27 @@ def _written(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:  # removed meanwhile by another process
         return 0.0
+
+
+def memory_keys() -> set[str]:
+    """Return the keys of the answers held in memory now (for :func:`memory_since`)."""
+    with _LOCK:
+        return set(_MEMORY)
+
+
+def memory_since(known: set[str]) -> list[tuple[str, dict]]:
+    """Return the answers held in memory whose key is not in ``known``, as (key, entry) pairs.
+
+    A forked process that solved sends them to its parent, which :func:`remember` s them.
+    """
+    with _LOCK:
+        return [(key, entry) for key, entry in _MEMORY.items() if key not in known]
+
+
+def remember(key: str, entry: dict) -> None:
+    """Hold ``entry`` (an answer another process read or stored under ``key``) in this process's memory."""
+    if enabled():
+        _remember(key, entry)
 
 
 def clear_memory() -> None:

@@ -4,6 +4,16 @@ Kept apart from the model so the builders in :mod:`tuoyu_model.allocation.build`
 mathematics. PuLP's HiGHS bridge passes the model to highspy one column and one row at a
 time; :class:`BulkHiGHS` hands it over in three array calls instead, so the transfer does not
 dominate the solve on large districts.
+
+A whole-slot solve may be handed an :class:`Aggregated` row: one of the model's rows restated
+over whole-number sums of its columns, given to HiGHS beside the row itself (a column per sum,
+an equality defining it, the restated row). The problem is the same (same feasible plans, same
+objective); only the proof is shorter. The one user is the marginal question "one more point of
+share" (:mod:`tuoyu_model.allocation.marginal`), whose row has fractional coefficients (1 − s
+and −s) on whole slots: HiGHS needs 26,209 branch-and-bound nodes (8.6 s) to prove that no mix
+of slots covers the row's fractional remainder more cheaply than one more conversion, and 3 to
+15 nodes with the row written K + (1 − s)·Y ≥ R over the whole numbers K and Y (Daxing
+baseline, 2025).
 """
 
 from __future__ import annotations
@@ -81,10 +91,38 @@ def quiet_stdout():
                 _QUIET["saved"] = _QUIET["devnull"] = None
 
 
+@dataclass(frozen=True)
+class Aggregated:
+    """A ≥ row restated over whole-number sums of its columns: Σ_g ``coefficients[g]`` · S_g ≥ ``lower``.
+
+    ``sums[g]`` holds the (variable, coefficient) pairs of S_g = Σ coefficient · variable, every
+    variable integer and every coefficient a whole number, so that S_g is a whole number in every
+    plan. It must state the same row as one of the model's own (the caller's rule): the solver
+    gets it in addition to the model's rows, so a wrong one would cut plans off.
+    """
+
+    sums: tuple
+    coefficients: tuple
+    lower: float
+
+    def key(self) -> str:
+        """Return the text the solve cache adds to the problem's fingerprint (names and coefficients, to the bit)."""
+        parts = [";".join(f"{var.name}={coef!r}" for var, coef in terms) for terms in self.sums]
+        return f"aggregated|{'|'.join(parts)}|{self.coefficients!r}|{self.lower!r}"
+
+
+# HiGHS options for a solve with an Aggregated row. Presolve's aggregator (presolve rule 12)
+# would substitute the sums' columns back out of the rows, undoing the restatement; the root
+# reduced-cost heuristic (a sub-MIP over the columns it fixes) then costs more time than the
+# whole branch and bound (measured 3 of 5.5 s). Neither changes what is optimal.
+AGGREGATED_OPTIONS = {"presolve_rule_off": 1 << 12, "mip_heuristic_run_root_reduced_cost": False}
+
+
 class BulkHiGHS(pulp.HiGHS):
     """PuLP's HiGHS bridge with the model passed in bulk and the solver's own time recorded."""
 
     run_seconds: float = float("nan")
+    aggregated: Aggregated | None = None
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
         """Pass columns, objective and rows to highspy as arrays (one call each)."""
@@ -132,10 +170,30 @@ class BulkHiGHS(pulp.HiGHS):
             h.addRows(
                 m, row_lo, row_hi, len(index), starts, np.asarray(index, dtype=np.int32), np.asarray(value, dtype=float)
             )
+        if self.aggregated is not None and self.mip:
+            _add_aggregated(h, self.aggregated, n, highspy)
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's method name
         """Run HiGHS (:func:`run_highs`) and keep its own wall time."""
         self.run_seconds = run_highs(lp.solverModel)
+
+
+def _add_aggregated(h, agg: Aggregated, first: int, highspy) -> None:
+    """Append ``agg`` to the highspy model ``h`` of ``first`` columns: a column and an equality per sum, then the row.
+
+    The new columns come after the model's own, the new rows after its rows, so PuLP reads the
+    model's values and row activities by their indices as usual and never sees them.
+    """
+    inf = highspy.kHighsInf
+    k = len(agg.sums)
+    h.addVars(k, np.full(k, -inf), np.full(k, inf))
+    cols = np.arange(first, first + k, dtype=np.int32)
+    h.changeColsIntegrality(k, cols, np.full(k, highspy.HighsVarType.kInteger))
+    for col, terms in zip(cols, agg.sums, strict=True):
+        idx = np.asarray([var.index for var, _c in terms] + [col], dtype=np.int32)
+        val = np.asarray([float(c) for _v, c in terms] + [-1.0])
+        h.addRow(0.0, 0.0, len(idx), idx, val)
+    h.addRow(float(agg.lower), inf, k, cols, np.asarray(agg.coefficients, dtype=float))
 
 
 # Above this the objective is scaled down for the retry of a numerical failure (HiGHS's own advice).
@@ -236,6 +294,7 @@ def run_solver(
     method: str = "simplex",
     gap_abs: float | None = None,
     infeasible_ok: bool = False,
+    aggregated: Aggregated | None = None,
 ) -> SolveRecord:
     """Solve ``prob`` and return the record; raises unless the solve is optimal.
 
@@ -245,6 +304,9 @@ def run_solver(
     objective that only takes whole values, ``gap=0, gap_abs=0.5`` proves the exact optimum.
     ``infeasible_ok`` returns a record with status 'Infeasible' (proved: no values to read)
     instead of raising, for a question whose answer may be "no such plan" (the equity search).
+    ``aggregated`` (HiGHS, MIP only; ignored otherwise) hands HiGHS one of ``prob``'s rows restated
+    over whole-number sums (:class:`Aggregated`), with :data:`AGGREGATED_OPTIONS`; its answer is
+    kept in the solve cache under a key of its own.
 
     Raises
     ------
@@ -255,7 +317,10 @@ def run_solver(
     """
     t0 = time.perf_counter()
     cbc_seconds = float("nan")
-    key = solve_cache.fingerprint(prob, name, solver_version(name), mip, gap, gap_abs) if _cached(mip) else None
+    if name != "highs" or not mip:
+        aggregated = None
+    extra = "" if aggregated is None else aggregated.key()
+    key = solve_cache.fingerprint(prob, name, solver_version(name), mip, gap, gap_abs, extra) if _cached(mip) else None
     entry = solve_cache.lookup(key, prob) if key else None
     if entry is not None:
         solve_cache.restore(prob, entry)
@@ -263,7 +328,10 @@ def run_solver(
     elif name == "highs":
         options = {} if mip else {"solver": method, "run_crossover": "on"}
         gaps = {"gapRel": gap, "gapAbs": gap_abs} if mip else {}
+        if aggregated is not None:
+            options = dict(AGGREGATED_OPTIONS)
         solver = BulkHiGHS(msg=False, mip=mip, **gaps, **options)
+        solver.aggregated = aggregated
         with quiet_stdout():
             prob.solve(solver)
         own = solver.run_seconds
