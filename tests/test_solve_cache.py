@@ -7,9 +7,10 @@ import pandas as pd
 import pulp
 import pytest
 
-from tuoyu_model.allocation import solve_cache
+from tuoyu_model.allocation import inputs_from_parameters, solve_cache
 from tuoyu_model.allocation.marginal import NO_QUESTIONS
 from tuoyu_model.allocation.solver import run_solver, solver_version
+from tuoyu_model.parameters import load_scenario
 from tuoyu_model.results import run_model
 
 
@@ -183,5 +184,24 @@ def test_the_folder_keeps_a_bounded_number_of_answers_and_nothing_else_is_remove
     kept = files(cache)
     assert len(kept) == 3
     assert mine.read_text(encoding="utf-8") == "the user's own file"
-    newest = solve_cache.fingerprint(knapsack(10.0), "highs", solver_version("highs"), True, 0.0, None)
+    newest = solve_cache.fingerprint(knapsack(10.0), "highs", solver_version("highs"), True, 0.0, None, "|threads=1")
     assert f"{newest}.json" in {p.name for p in kept}  # the least recently written went first
+
+
+def test_highs_gets_the_thread_count_and_another_count_is_another_key(cache):
+    # allocation.yaml's solver_threads (1: the same whole-slot plan on every machine) reaches HiGHS,
+    # and an answer found with another thread count is not read back for it: it may be another plan
+    # of the same cost. HiGHS refuses a run whose count differs from its process's first run
+    # ('Not Solved') unless solver.highs_threads remakes its scheduler.
+    assert load_scenario("baseline").parameters["solver_threads"] == 1
+    assert inputs_from_parameters(load_scenario("baseline").parameters).solver_threads == 1
+    one = knapsack()
+    run_solver(one, "highs", True, 0.0)  # the default is the shipped 1
+    assert one.solverModel.getOptionValue("threads")[1] == 1
+    two = knapsack()
+    rec = run_solver(two, "highs", True, 0.0, threads=2)
+    assert not rec.cached and two.solverModel.getOptionValue("threads")[1] == 2
+    assert len(files(cache)) == 2 and values(two) == values(one)
+    assert run_solver(knapsack(), "highs", True, 0.0, threads=2).cached
+    # back to 1 in the same process: HiGHS's scheduler is remade each time (it refused the run before)
+    assert run_solver(knapsack(9.0), "highs", True, 0.0).status == "Optimal"

@@ -124,6 +124,7 @@ class AllocationInputs:
     mip_rel_gap: float = 1e-6
     highs_method: str = "auto"
     ipm_min_variables: int = 20000
+    solver_threads: int = 1
     tie_break: float = 1.0
     city_share_capital: float = 0.5
     city_share_operating: float = 0.5
@@ -247,6 +248,7 @@ def inputs_from_tables(
         tie_break=float(params["tie_break_cost_per_slot"]),
         highs_method=str(params["highs_method"]),
         ipm_min_variables=int(params["highs_ipm_min_variables"]),
+        solver_threads=int(params["solver_threads"]),
         city_share_capital=float(params["city_share_of_capital"]),
         city_share_operating=float(params["city_share_of_operating"]),
         horizon=horizon,

@@ -62,7 +62,9 @@ def solve_model(
     if method == "auto":
         method = "ipm" if len(model.prob.variables()) >= inp.ipm_min_variables else "simplex"
     gap, gap_abs = {None: (inp.mip_rel_gap, None), "whole": (0.0, 0.5), "ratio": (1e-9, 1e-9)}[exact]
-    rec = run_solver(model.prob, solver, model.integer, gap, method, gap_abs, infeasible_ok, aggregated)
+    rec = run_solver(
+        model.prob, solver, model.integer, gap, method, gap_abs, infeasible_ok, aggregated, inp.solver_threads
+    )
     if rec.status != "Optimal":  # proved infeasible (infeasible_ok): nothing to read
         return Solved(model, rec, np.empty(0), np.empty(0), {})
     x = values(model.x_vars) * 1.0

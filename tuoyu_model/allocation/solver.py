@@ -53,6 +53,10 @@ def highs_available() -> bool:
 # fd 1, the last out restores it. Without this, a thread could save the other's /dev/null as the
 # "original" and leave the process's output silenced for good.
 _QUIET_LOCK = threading.Lock()
+# HiGHS keeps one scheduler per process, made by its first run for that run's thread count, and
+# refuses ("Not Solved") a later run asking for another count: highs_threads() remakes it first.
+_SCHEDULER_LOCK = threading.Lock()
+_SCHEDULER: dict[str, int | None] = {"threads": None}
 _QUIET = {"depth": 0, "saved": None, "devnull": None}
 
 
@@ -178,6 +182,22 @@ class BulkHiGHS(pulp.HiGHS):
         self.run_seconds = run_highs(lp.solverModel)
 
 
+def highs_threads(threads: int) -> None:
+    """Make HiGHS's process-wide scheduler fit a run with ``threads`` threads (0: HiGHS's own choice).
+
+    Call before every HiGHS run: the first one makes the scheduler; a later run asking for
+    another count (``--set solver_threads=2`` after a run with 1 in the same process) would be
+    refused, so the scheduler is remade for it (``Highs.resetGlobalScheduler``, after any run
+    in progress).
+    """
+    import highspy  # heavy native library: imported where a model is solved
+
+    with _SCHEDULER_LOCK:
+        if _SCHEDULER["threads"] not in (None, threads):
+            highspy.Highs.resetGlobalScheduler(True)
+        _SCHEDULER["threads"] = threads
+
+
 def _add_aggregated(h, agg: Aggregated, first: int, highspy) -> None:
     """Append ``agg`` to the highspy model ``h`` of ``first`` columns: a column and an equality per sum, then the row.
 
@@ -295,6 +315,7 @@ def run_solver(
     gap_abs: float | None = None,
     infeasible_ok: bool = False,
     aggregated: Aggregated | None = None,
+    threads: int = 1,
 ) -> SolveRecord:
     """Solve ``prob`` and return the record; raises unless the solve is optimal.
 
@@ -306,7 +327,9 @@ def run_solver(
     instead of raising, for a question whose answer may be "no such plan" (the equity search).
     ``aggregated`` (HiGHS, MIP only; ignored otherwise) hands HiGHS one of ``prob``'s rows restated
     over whole-number sums (:class:`Aggregated`), with :data:`AGGREGATED_OPTIONS`; its answer is
-    kept in the solve cache under a key of its own.
+    kept in the solve cache under a key of its own. ``threads`` (HiGHS): how many threads it may
+    use, 0 for its own choice (half the cores); the shipped 1 (allocation.yaml's
+    ``solver_threads``) gives the same whole-slot plan on every machine. Part of the cache key.
 
     Raises
     ------
@@ -320,6 +343,8 @@ def run_solver(
     if name != "highs" or not mip:
         aggregated = None
     extra = "" if aggregated is None else aggregated.key()
+    if name == "highs" and mip:  # another thread count may stop at another plan of the same cost
+        extra += f"|threads={threads}"
     key = solve_cache.fingerprint(prob, name, solver_version(name), mip, gap, gap_abs, extra) if _cached(mip) else None
     entry = solve_cache.lookup(key, prob) if key else None
     if entry is not None:
@@ -330,8 +355,9 @@ def run_solver(
         gaps = {"gapRel": gap, "gapAbs": gap_abs} if mip else {}
         if aggregated is not None:
             options = dict(AGGREGATED_OPTIONS)
-        solver = BulkHiGHS(msg=False, mip=mip, **gaps, **options)
+        solver = BulkHiGHS(msg=False, mip=mip, threads=threads or None, **gaps, **options)
         solver.aggregated = aggregated
+        highs_threads(threads)
         with quiet_stdout():
             prob.solve(solver)
         own = solver.run_seconds

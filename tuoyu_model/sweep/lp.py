@@ -24,7 +24,7 @@ import numpy as np
 
 from tuoyu_model.allocation.inputs import AllocationInputs
 from tuoyu_model.allocation.model import SOURCE_BUDGETS, check_objective_inputs, costing_years
-from tuoyu_model.allocation.solver import quiet_stdout, run_highs
+from tuoyu_model.allocation.solver import highs_threads, quiet_stdout, run_highs
 from tuoyu_model.sweep.structure import (
     RowBuffer,
     static_structure,
@@ -299,6 +299,9 @@ class PointSolver:
         with quiet_stdout():
             h = highspy.Highs()
         h.setOptionValue("output_flag", False)
+        if inputs.solver_threads:  # 1 (shipped): the same plan on every machine (allocation.yaml)
+            h.setOptionValue("threads", inputs.solver_threads)
+        highs_threads(inputs.solver_threads)
         if a.mip:
             h.setOptionValue("mip_rel_gap", inputs.mip_rel_gap)
         else:
