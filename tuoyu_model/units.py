@@ -47,6 +47,7 @@ UNIT_ZH: dict[str, str] = {
     "true/false": "是/否",
     "unit id": "属地代码",
     "variables": "变量数",
+    "threads": "线程数",
     "year": "年",
     "yuan per child per month": "元/人·月",
     "yuan per child per year": "元/人·年",
