@@ -20,7 +20,7 @@ def makers():
 
 @pytest.mark.e2e
 def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_path, monkeypatch):
-    monkeypatch.setattr(H, "_spare_core", lambda: True)
+    monkeypatch.setattr(H, "spare_core", lambda: True)
     pids = []
     fork = os.fork
 
@@ -40,7 +40,7 @@ def test_charts_from_the_helper_are_the_same_bytes_as_drawn_here(makers, tmp_pat
 
 @pytest.mark.e2e
 def test_a_helper_that_fails_leaves_its_charts_drawn_here(makers, tmp_path, monkeypatch):
-    monkeypatch.setattr(H, "_spare_core", lambda: True)
+    monkeypatch.setattr(H, "spare_core", lambda: True)
     broken = dict(makers)
     first = H.HELPER_CHARTS[0]
     calls = []

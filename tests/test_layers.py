@@ -19,7 +19,7 @@ from tuoyu_model.paths import PACKAGE_DIR
 
 # Layer of each module (a package's name stands for all its modules), bottom first.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "paths"),
+    ("errors", "paths", "machine"),
     (
         "yaml_reader",
         "csv_reader",

@@ -308,11 +308,11 @@ def test_a_child_that_fails_only_costs_time(monkeypatch):
 
     here = []
 
-    def answer(plan, q):
+    def answer(plan, q, needs_solve):
         if os.getpid() != parent:
             raise RuntimeError("the child fails")
         here.append((q.question, q.town_id))
-        return plain(plan, q)
+        return plain(plan, q, needs_solve)
 
     monkeypatch.setattr(marginal, "_answer", answer)
     pd.testing.assert_frame_equal(marginal_values(result, steps, fork=True), alone)
@@ -328,10 +328,10 @@ def test_a_child_that_hangs_is_stopped_and_its_questions_answered_here(monkeypat
     result, steps, alone = _baseline_alone(monkeypatch)
     parent, plain = os.getpid(), marginal._answer
 
-    def answer(plan, q):
+    def answer(plan, q, needs_solve):
         if os.getpid() != parent:
             time.sleep(60)  # the child hangs
-        return plain(plan, q)
+        return plain(plan, q, needs_solve)
 
     monkeypatch.setattr(marginal, "_answer", answer)
     monkeypatch.setattr(marginal, "CHILD_TIMEOUT_S", 1)

@@ -65,6 +65,7 @@ from tuoyu_model.allocation.read import (
 from tuoyu_model.allocation.shortfall import slots_missing, unit_overlap
 from tuoyu_model.allocation.solve import district_table
 from tuoyu_model.allocation.solver import Aggregated
+from tuoyu_model.machine import spare_core
 
 # Columns of tables/marginal_values.csv before the Chinese ones are added (presentation inserts
 # question_zh after question and sentence_zh after slots_change).
@@ -345,11 +346,11 @@ def _needs_solve(plan: Solved, q: Question) -> bool:
         return ok and not (q.question != "budget" and _still_met(plan.model, q, plan))
 
 
-def _answer(plan: Solved, q: Question) -> _Answer:
-    """Answer ``q`` on the plan's model: change its row, solve again where needed, put the row back."""
+def _answer(plan: Solved, q: Question, needs_solve: bool) -> _Answer:
+    """Answer ``q`` on the plan's model: change its row, solve again if ``needs_solve``, put the row back."""
     model, solver = plan.model, plan.record.solver_name
     t0 = time.perf_counter()
-    if not _needs_solve(plan, q):
+    if not needs_solve:
         with changed(model, q) as ok:
             return _Answer(ok, None, time.perf_counter() - t0)
     with changed(model, q):
@@ -382,7 +383,7 @@ def _answers(plan: Solved, asked: list[Question], fork: bool) -> list[_Answer]:
     try:
         for n, q in enumerate(asked):
             if n not in theirs:
-                got[n] = _answer(plan, q)
+                got[n] = _answer(plan, q, n in solving)
     except BaseException:
         if child is not None:
             _stop_child(*child)
@@ -391,7 +392,7 @@ def _answers(plan: Solved, asked: list[Question], fork: bool) -> list[_Answer]:
         got |= _child_answers(*child)
     for n in theirs:
         if n not in got:  # the child failed: answer here
-            got[n] = _answer(plan, asked[n])
+            got[n] = _answer(plan, asked[n], True)
     return [got[n] for n in range(len(asked))]
 
 
@@ -413,7 +414,7 @@ def _start_child(plan: Solved, asked: list[Question], theirs: list[int]) -> tupl
             if highspy is not None:
                 # The parent's HiGHS thread pool is not in a forked process: start one of its own.
                 highspy.Highs.resetGlobalScheduler(False)
-            report["answers"] = {n: _answer(plan, asked[n]) for n in theirs}
+            report["answers"] = {n: _answer(plan, asked[n], True) for n in theirs}
             report["cache"] = solve_cache.memory_since(known)
         except BaseException as exc:  # noqa: BLE001 - the parent answers the questions itself
             report = {"error": f"{type(exc).__name__}: {exc}"}
@@ -464,18 +465,13 @@ def _stop_child(pid: int, read_fd: int) -> None:
 def _can_fork() -> bool:
     """Whether to fork a child: the system can, this process runs no other thread, and a core is spare.
 
-    Spare: the load average is below the cores less a half (on a busy machine the child would
-    only compete with this process). Another Python thread could hold a lock at the fork that
+    Spare: :func:`tuoyu_model.machine.spare_core` (on a busy machine the child would only compete
+    with this process). Another Python thread could hold a lock at the fork that
     the child would then wait for for ever, or share a socket with it: the explorer solves in a
     thread of its own, and a report's model runs in the notebook kernel, whose I/O threads carry
     its output to the client.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return False
-    try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
-    except (AttributeError, OSError):
-        return False
+    return hasattr(os, "fork") and threading.active_count() == 1 and spare_core()
 
 
 def _staged_again(model: AllocationModel, q: Question, solver: str) -> Solved:

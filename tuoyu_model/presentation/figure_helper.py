@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tuoyu_model.errors import ReportError
+from tuoyu_model.machine import spare_core
 from tuoyu_model.presentation.chart_style import save_figure
 from tuoyu_model.presentation.figures import scenario_figure_makers
 
@@ -65,8 +66,8 @@ def save_figures(
     ``helper`` names the charts the helper draws (default every other one). Returns a function
     that waits for the helper and returns ``{name: path}``: the caller can write its tables
     meanwhile. The files are the same bytes as :func:`save_figure` writes one by one. Without
-    ``os.fork`` (Windows), on a machine with no core to spare (:func:`_spare_core`), or when the
-    helper fails or takes longer than
+    ``os.fork`` (Windows), on a machine with no core to spare (:func:`tuoyu_model.machine.spare_core`:
+    a helper would only compete with this process), or when the helper fails or takes longer than
     :data:`CHILD_TIMEOUT_S`, the charts it had are drawn in this process; a glyph missing from
     the font raises :class:`~tuoyu_model.errors.ReportError` here as in :func:`save_figure`.
     """
@@ -77,7 +78,7 @@ def save_figures(
     theirs = [n for n in (names[1::2] if helper is None else helper) if n in makers]
     ours = [n for n in names if n not in theirs]
     pid = None
-    if hasattr(os, "fork") and theirs and _spare_core():
+    if hasattr(os, "fork") and theirs and spare_core():
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the helper process
@@ -120,18 +121,6 @@ def save_figures(
             _stop(pid)
         raise
     return wait
-
-
-def _spare_core() -> bool:
-    """Whether a second process would get a core of its own (load average below the cores less a half).
-
-    On a machine already busy the helper only competes with this process (measured: no faster, at
-    times slower), so the charts are then drawn here one after the other; the files are the same.
-    """
-    try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
-    except (AttributeError, OSError):
-        return False
 
 
 def _stop(pid: int) -> None:
